@@ -1,0 +1,108 @@
+//! The command line: global options, one file per subcommand, and the single
+//! place where errors become one line on stderr and an exit code.
+//!
+//! Library code returns `thiserror` enums; this edge turns them into
+//! `anyhow` chains and prints them. Nothing here prints a secret.
+
+mod context;
+mod prompt;
+
+pub mod audit;
+pub mod config;
+pub mod demo;
+pub mod init;
+pub mod keys;
+pub mod market;
+pub mod order;
+pub mod passwd;
+pub mod run;
+pub mod sim;
+pub mod totp;
+pub mod tui;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use context::Context;
+
+/// vigil: self-hosted terminal trading workstation for crypto spot markets.
+#[derive(Debug, Parser)]
+#[command(name = "vigil", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Where the keystore, orders and audit log live
+    /// [default: $XDG_DATA_HOME/vigil or ~/.local/share/vigil]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Configuration file [default: $XDG_CONFIG_HOME/vigil/config.toml]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands. Names are a contract: scripts and tests depend on them.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the workstation on the embedded simulated exchange (paper, no keystore needed)
+    Demo(demo::Args),
+    /// Create the keystore: passphrase, TOTP enrolment, recovery codes
+    Init(init::Args),
+    /// Manage exchange API keys held in the keystore
+    #[command(subcommand)]
+    Keys(keys::Command),
+    /// Change the keystore passphrase
+    Passwd(passwd::Args),
+    /// Manage the TOTP second factor
+    #[command(subcommand)]
+    Totp(totp::Command),
+    /// Open the trading workstation
+    Tui(tui::Args),
+    /// Run unattended (headless), e.g. a strategy in autonomous mode
+    Run(run::Args),
+    /// Market data tools
+    #[command(subcommand)]
+    Market(market::Command),
+    /// One-shot orders through the same pre-trade gate as the workstation
+    #[command(subcommand)]
+    Order(order::Command),
+    /// The embedded simulated exchange
+    #[command(subcommand)]
+    Sim(sim::Command),
+    /// The tamper-evident audit log
+    #[command(subcommand)]
+    Audit(audit::Command),
+    /// Show the effective configuration
+    #[command(subcommand)]
+    Config(config::Command),
+}
+
+/// Parses the command line, runs the command, and maps the outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let ctx = Context::new(cli.data_dir, cli.config);
+    let outcome = match cli.command {
+        Command::Demo(args) => demo::run(args, &ctx),
+        Command::Init(args) => init::run(args, &ctx),
+        Command::Keys(cmd) => keys::run(cmd, &ctx),
+        Command::Passwd(args) => passwd::run(args, &ctx),
+        Command::Totp(cmd) => totp::run(cmd, &ctx),
+        Command::Tui(args) => tui::run(args, &ctx),
+        Command::Run(args) => run::run(args, &ctx),
+        Command::Market(cmd) => market::run(cmd, &ctx),
+        Command::Order(cmd) => order::run(cmd, &ctx),
+        Command::Sim(cmd) => sim::run(cmd, &ctx),
+        Command::Audit(cmd) => audit::run(cmd, &ctx),
+        Command::Config(cmd) => config::run(cmd, &ctx),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("vigil: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

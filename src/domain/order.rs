@@ -1,0 +1,184 @@
+use std::fmt;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::{Symbol, TimestampMs};
+
+/// Buy or sell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    Buy,
+    Sell,
+}
+
+impl Side {
+    /// `BUY`/`SELL`, as the Binance REST API spells it.
+    pub fn as_exchange_str(self) -> &'static str {
+        match self {
+            Side::Buy => "BUY",
+            Side::Sell => "SELL",
+        }
+    }
+}
+
+impl fmt::Display for Side {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Side::Buy => "buy",
+            Side::Sell => "sell",
+        })
+    }
+}
+
+/// The order types vigil sends. Spot only: no stop, margin or futures types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OrderType {
+    Limit,
+    Market,
+}
+
+impl fmt::Display for OrderType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            OrderType::Limit => "limit",
+            OrderType::Market => "market",
+        })
+    }
+}
+
+/// Who asked for an order. Recorded in the audit log beside every decision.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "kind", content = "name")]
+pub enum Origin {
+    /// Typed by a person (TUI ticket or `vigil order place`).
+    Manual,
+    /// Proposed by the named strategy.
+    Strategy(String),
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Manual => f.write_str("manual"),
+            Origin::Strategy(name) => write!(f, "strategy:{name}"),
+        }
+    }
+}
+
+/// What someone wants to trade, before the gate has looked at it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderIntent {
+    pub symbol: Symbol,
+    pub side: Side,
+    pub order_type: OrderType,
+    pub qty: Decimal,
+    /// Required for limit orders, ignored for market orders.
+    pub price: Option<Decimal>,
+    pub origin: Origin,
+}
+
+/// Engine-assigned order id, unique within one data directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OrderId(pub u64);
+
+impl fmt::Display for OrderId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Order lifecycle. `PendingConfirmation` exists only in confirm mode; the
+/// terminal states are `Filled`, `Cancelled` and `Rejected`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    PendingConfirmation,
+    Accepted,
+    Submitted,
+    PartiallyFilled,
+    Filled,
+    Cancelled,
+    Rejected,
+}
+
+impl OrderStatus {
+    /// True while the order can still trade (and so holds a balance reservation).
+    pub fn is_open(self) -> bool {
+        matches!(self, Self::Accepted | Self::Submitted | Self::PartiallyFilled)
+    }
+
+    /// True once nothing more can happen to the order.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Self::Filled | Self::Cancelled | Self::Rejected)
+    }
+}
+
+impl fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::PendingConfirmation => "pending",
+            Self::Accepted => "accepted",
+            Self::Submitted => "submitted",
+            Self::PartiallyFilled => "partial",
+            Self::Filled => "filled",
+            Self::Cancelled => "cancelled",
+            Self::Rejected => "rejected",
+        })
+    }
+}
+
+/// An order the engine knows about, in any state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    pub id: OrderId,
+    /// Idempotency key sent as `newClientOrderId` (`^[a-zA-Z0-9-_]{1,36}$`).
+    pub client_id: String,
+    pub intent: OrderIntent,
+    pub status: OrderStatus,
+    pub filled_qty: Decimal,
+    /// Quote spent (buy) or received (sell) so far, before fees.
+    pub filled_quote: Decimal,
+    pub created_ms: TimestampMs,
+    pub updated_ms: TimestampMs,
+    /// Why the order was rejected or cancelled, for the screen and the audit log.
+    pub reason: Option<String>,
+}
+
+impl Order {
+    /// Quantity still to fill.
+    pub fn remaining_qty(&self) -> Decimal {
+        (self.intent.qty - self.filled_qty).max(Decimal::ZERO)
+    }
+
+    /// Volume-weighted average fill price, if anything filled.
+    pub fn avg_fill_price(&self) -> Option<Decimal> {
+        (!self.filled_qty.is_zero()).then(|| self.filled_quote / self.filled_qty)
+    }
+}
+
+/// Maker (rested on the book) or taker (crossed the spread): decides the fee rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Liquidity {
+    Maker,
+    Taker,
+}
+
+/// One execution against an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fill {
+    pub order_id: OrderId,
+    pub symbol: Symbol,
+    pub side: Side,
+    pub price: Decimal,
+    pub qty: Decimal,
+    /// Fee charged, in `fee_asset`.
+    pub fee: Decimal,
+    pub fee_asset: String,
+    pub liquidity: Liquidity,
+    pub ts_ms: TimestampMs,
+}

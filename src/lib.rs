@@ -1,0 +1,17 @@
+//! vigil: a self-hosted terminal trading workstation for crypto spot markets.
+//!
+//! The binary (`src/main.rs`) is a thin clap front; everything lives here so
+//! integration tests and benches drive the same code the binary runs.
+//! See ARCHITECTURE.md for how the modules fit together.
+
+pub mod cli;
+pub mod clock;
+pub mod domain;
+pub mod engine;
+pub mod exec;
+pub mod market;
+pub mod risk;
+pub mod sim;
+pub mod store;
+pub mod strategy;
+pub mod tui;
