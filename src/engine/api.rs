@@ -1,0 +1,249 @@
+//! The engine's only door: commands in, a read-model snapshot and events out.
+//!
+//! The TUI and the CLI both hold an [`EngineHandle`]. Neither touches trading
+//! state directly: the engine actor owns it, so gate evaluation and balance
+//! reservation happen in one step with no races.
+
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+
+use crate::domain::{
+    Approval, Balance, Fill, Order, OrderId, OrderIntent, Position, Symbol, TimestampMs, TradingState, Venue,
+};
+use crate::market::{BookUpdate, FeedState};
+
+/// A check's verdict, as shown on screen and written to the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckVerdict {
+    Pass,
+    Warn,
+    Fail,
+    Skip,
+}
+
+/// One pre-trade check's outcome in display form: stable id, verdict, and a
+/// sentence a person can act on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckLine {
+    pub id: String,
+    pub verdict: CheckVerdict,
+    pub detail: String,
+}
+
+/// True when no check failed: the order may be sent (after confirmation in confirm mode).
+pub fn checks_pass(checks: &[CheckLine]) -> bool {
+    checks.iter().all(|c| c.verdict != CheckVerdict::Fail)
+}
+
+/// Budget granted when autonomous mode is armed; spent by each autonomous order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AutonomyBudget {
+    pub max_orders: u32,
+    pub max_notional: Decimal,
+    pub orders_used: u32,
+    pub notional_used: Decimal,
+}
+
+/// An order waiting for a person's decision, with every check's verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingOrder {
+    pub order: Order,
+    pub checks: Vec<CheckLine>,
+}
+
+/// What the screen needs to know about one symbol.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarketView {
+    pub symbol: Symbol,
+    pub state: FeedState,
+    pub last_price: Option<Decimal>,
+    /// Price at the start of the session, for the change column.
+    pub open_price: Option<Decimal>,
+    /// Recent trade prices (oldest first), capped, for sparklines and the chart.
+    pub history: Vec<(TimestampMs, Decimal)>,
+    pub book: Option<BookUpdate>,
+    pub last_update_ms: Option<TimestampMs>,
+}
+
+/// A line of the event/audit tail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogLine {
+    pub ts_ms: TimestampMs,
+    pub kind: String,
+    pub text: String,
+}
+
+/// Everything a front end renders, published by the engine after each change.
+/// Cheap to read: the UI borrows the latest one per frame and never waits.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Increases with every published change.
+    pub version: u64,
+    pub venue: Option<Venue>,
+    pub approval: Option<Approval>,
+    pub trading_state: Option<TradingState>,
+    pub kill_switch: bool,
+    pub autonomy: Option<AutonomyBudget>,
+    pub feed_name: String,
+    pub feed_state: Option<FeedState>,
+    pub feed_detail: String,
+    /// Exchange event time to local receipt, last seen.
+    pub feed_latency_ms: Option<i64>,
+    pub quote_asset: String,
+    pub markets: Vec<MarketView>,
+    pub balances: Vec<(String, Balance)>,
+    pub positions: Vec<Position>,
+    /// Open orders first, then recently closed ones.
+    pub orders: Vec<Order>,
+    /// Most recent first.
+    pub fills: Vec<Fill>,
+    pub pending: Vec<PendingOrder>,
+    pub equity: Decimal,
+    pub pnl_today: Decimal,
+    pub log: Vec<LogLine>,
+}
+
+/// Answer to [`Command::Submit`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubmitOutcome {
+    /// A check failed; nothing was reserved or sent.
+    Refused { checks: Vec<CheckLine> },
+    /// Confirm mode: waiting for [`Command::Confirm`] or [`Command::Reject`].
+    Pending { id: OrderId, checks: Vec<CheckLine> },
+    /// Autonomous mode (or after confirmation): routed to the broker.
+    Sent { id: OrderId, checks: Vec<CheckLine> },
+}
+
+/// Why a command could not be carried out.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CommandError {
+    #[error("no pending order {0}")]
+    NoSuchPending(OrderId),
+    #[error("no open order {0}")]
+    NoSuchOrder(OrderId),
+    #[error("{0}")]
+    Refused(String),
+    #[error("the engine has stopped")]
+    EngineStopped,
+}
+
+/// A reply channel for commands whose caller wants the result (the CLI);
+/// the TUI passes `None` and watches the snapshot instead.
+pub type Reply<T> = Option<oneshot::Sender<Result<T, CommandError>>>;
+
+/// Commands into the engine.
+#[derive(Debug)]
+pub enum Command {
+    /// Evaluate the gate for `intent` without reserving anything (the ticket's live checks).
+    Preview {
+        request: u64,
+        intent: OrderIntent,
+    },
+    /// Gate, then pending (confirm mode) or send (autonomous mode).
+    Submit {
+        intent: OrderIntent,
+        reply: Reply<SubmitOutcome>,
+    },
+    /// A person approves a pending order; the gate runs again before sending.
+    Confirm {
+        id: OrderId,
+        reply: Reply<SubmitOutcome>,
+    },
+    /// A person rejects a pending order.
+    Reject {
+        id: OrderId,
+        reply: Reply<()>,
+    },
+    Cancel {
+        id: OrderId,
+        reply: Reply<()>,
+    },
+    CancelAll {
+        reply: Reply<usize>,
+    },
+    /// Engage (cancel everything, halt) or release the kill switch.
+    KillSwitch {
+        engaged: bool,
+        reply: Reply<()>,
+    },
+    /// Arm autonomous mode with a budget; `totp` is required when a keystore is unlocked.
+    EnableAutonomous {
+        max_orders: u32,
+        max_notional: Decimal,
+        totp: Option<String>,
+        reply: Reply<()>,
+    },
+    /// Back to confirm-each-order.
+    DisableAutonomous {
+        reply: Reply<()>,
+    },
+    /// Stop the engine after making every order safe.
+    Shutdown,
+}
+
+/// Events out of the engine, for things a snapshot does not carry well.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// The answer to a [`Command::Preview`].
+    Preview { request: u64, checks: Vec<CheckLine> },
+    /// Something a person should see once (a toast/status line).
+    Notice { text: String, warning: bool },
+}
+
+/// The handle front ends hold. Cloneable; every clone talks to the same engine.
+#[derive(Debug, Clone)]
+pub struct EngineHandle {
+    commands: mpsc::UnboundedSender<Command>,
+    snapshots: watch::Receiver<Arc<Snapshot>>,
+    events: broadcast::Sender<Event>,
+}
+
+/// The engine's ends of the channels behind an [`EngineHandle`].
+#[derive(Debug)]
+pub struct EngineEnds {
+    pub commands: mpsc::UnboundedReceiver<Command>,
+    pub snapshots: watch::Sender<Arc<Snapshot>>,
+    pub events: broadcast::Sender<Event>,
+}
+
+impl EngineHandle {
+    /// Creates a connected handle and engine ends. Tests use this to fake an engine.
+    pub fn channel() -> (Self, EngineEnds) {
+        let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
+        let (snap_tx, snap_rx) = watch::channel(Arc::new(Snapshot::default()));
+        let (ev_tx, _) = broadcast::channel(256);
+        let handle = Self { commands: cmd_tx, snapshots: snap_rx, events: ev_tx.clone() };
+        (handle, EngineEnds { commands: cmd_rx, snapshots: snap_tx, events: ev_tx })
+    }
+
+    /// Sends a command without waiting. Fails only if the engine has stopped.
+    pub fn send(&self, command: Command) -> Result<(), CommandError> {
+        self.commands.send(command).map_err(|_| CommandError::EngineStopped)
+    }
+
+    /// The latest snapshot (never waits).
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshots.borrow().clone()
+    }
+
+    /// A receiver that wakes when a new snapshot is published.
+    pub fn watch(&self) -> watch::Receiver<Arc<Snapshot>> {
+        self.snapshots.clone()
+    }
+
+    /// A receiver of engine events from now on.
+    pub fn events(&self) -> broadcast::Receiver<Event> {
+        self.events.subscribe()
+    }
+
+    /// Sends a command built around a reply channel and waits for the answer.
+    pub async fn request<T>(&self, build: impl FnOnce(Reply<T>) -> Command) -> Result<T, CommandError> {
+        let (tx, rx) = oneshot::channel();
+        self.send(build(Some(tx)))?;
+        rx.await.map_err(|_| CommandError::EngineStopped)?
+    }
+}
