@@ -1,0 +1,229 @@
+//! Paper broker: simulated execution against the real book.
+//!
+//! Market orders walk the opposite side of the book level by level (taker).
+//! A limit order first takes whatever it crosses (taker), then rests; a
+//! resting order fills (maker, at its own price) when the market trades
+//! through it or the opposite side of the book moves past it. That errs on
+//! the side of fewer fills than a real queue position would give — paper
+//! results should flatter nobody.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Fill, Liquidity, Order, OrderId, OrderType, Side, Symbol, TimestampMs};
+use crate::market::{BookUpdate, Level, Trade};
+
+/// Fee rates as fractions (0.001 = 0.1 %), charged in the quote asset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeeSchedule {
+    pub maker: Decimal,
+    pub taker: Decimal,
+}
+
+impl Default for FeeSchedule {
+    /// Binance spot's base tier: 0.1 % maker and taker.
+    fn default() -> Self {
+        Self { maker: Decimal::new(1, 3), taker: Decimal::new(1, 3) }
+    }
+}
+
+/// A limit order resting in the paper book.
+#[derive(Debug, Clone)]
+struct Resting {
+    symbol: Symbol,
+    side: Side,
+    price: Decimal,
+    remaining: Decimal,
+    /// Fees are charged in the quote asset.
+    quote_asset: String,
+}
+
+/// Simulated execution venue. Holds only resting limit orders; balances and
+/// positions are the portfolio's job.
+#[derive(Debug, Default)]
+pub struct PaperBroker {
+    fees: FeeSchedule,
+    resting: BTreeMap<OrderId, Resting>,
+}
+
+impl PaperBroker {
+    /// A broker charging `fees`.
+    pub fn new(fees: FeeSchedule) -> Self {
+        Self { fees, resting: BTreeMap::new() }
+    }
+
+    /// The fee schedule in force.
+    pub fn fees(&self) -> FeeSchedule {
+        self.fees
+    }
+
+    /// Restores a resting order after a restart (its remaining quantity is
+    /// taken from the persisted order).
+    pub fn restore(&mut self, order: &Order, quote_asset: &str) {
+        if let (OrderType::Limit, Some(price)) = (order.intent.order_type, order.intent.price) {
+            let remaining = order.remaining_qty();
+            if remaining > Decimal::ZERO {
+                let resting = Resting {
+                    symbol: order.intent.symbol.clone(),
+                    side: order.intent.side,
+                    price,
+                    remaining,
+                    quote_asset: quote_asset.to_owned(),
+                };
+                self.resting.insert(order.id, resting);
+            }
+        }
+    }
+
+    /// Executes a newly accepted order against `book`. Market orders fill what
+    /// the book offers and the rest is cancelled (returned `true` in the second
+    /// element: "done"); limit orders take what they cross and rest the remainder.
+    pub fn submit(
+        &mut self,
+        order: &Order,
+        book: &BookUpdate,
+        quote_asset: &str,
+        now: TimestampMs,
+    ) -> (Vec<Fill>, bool) {
+        let intent = &order.intent;
+        let limit = match intent.order_type {
+            OrderType::Market => None,
+            OrderType::Limit => intent.price,
+        };
+        let opposite = match intent.side {
+            Side::Buy => &book.asks,
+            Side::Sell => &book.bids,
+        };
+        let fills = self.take(order, opposite, limit, quote_asset, now);
+        let filled: Decimal = fills.iter().map(|f| f.qty).sum();
+        let remaining = order.remaining_qty() - filled;
+        match (intent.order_type, limit) {
+            (OrderType::Limit, Some(price)) if remaining > Decimal::ZERO => {
+                let resting = Resting {
+                    symbol: intent.symbol.clone(),
+                    side: intent.side,
+                    price,
+                    remaining,
+                    quote_asset: quote_asset.to_owned(),
+                };
+                self.resting.insert(order.id, resting);
+                (fills, false)
+            }
+            _ => (fills, true),
+        }
+    }
+
+    /// Removes a resting order. Returns whether it was resting.
+    pub fn cancel(&mut self, id: OrderId) -> bool {
+        self.resting.remove(&id).is_some()
+    }
+
+    /// Number of resting orders.
+    pub fn resting_count(&self) -> usize {
+        self.resting.len()
+    }
+
+    /// A public trade: resting orders it traded through fill at their own price
+    /// (maker), up to the traded quantity.
+    pub fn on_trade(&mut self, trade: &Trade) -> Vec<(OrderId, Fill)> {
+        let mut available = trade.qty;
+        let mut fills = Vec::new();
+        for (id, rest) in self.resting.iter_mut() {
+            let through = match rest.side {
+                Side::Buy => trade.price < rest.price,
+                Side::Sell => trade.price > rest.price,
+            };
+            if rest.symbol != trade.symbol || !through || available <= Decimal::ZERO {
+                continue;
+            }
+            let qty = rest.remaining.min(available);
+            available -= qty;
+            rest.remaining -= qty;
+            fills.push((*id, maker_fill(*id, rest, qty, self.fees.maker, trade.ts_ms)));
+        }
+        self.resting.retain(|_, r| r.remaining > Decimal::ZERO);
+        fills
+    }
+
+    /// A book update: resting orders the opposite side has moved past fill at
+    /// their own price (maker), up to the quantity now offered beyond them.
+    pub fn on_book(&mut self, book: &BookUpdate) -> Vec<(OrderId, Fill)> {
+        let mut fills = Vec::new();
+        for (id, rest) in self.resting.iter_mut() {
+            if rest.symbol != book.symbol {
+                continue;
+            }
+            let crossing: Decimal = match rest.side {
+                Side::Buy => book.asks.iter().filter(|l| l.price < rest.price).map(|l| l.qty).sum(),
+                Side::Sell => book.bids.iter().filter(|l| l.price > rest.price).map(|l| l.qty).sum(),
+            };
+            let qty = rest.remaining.min(crossing);
+            if qty > Decimal::ZERO {
+                rest.remaining -= qty;
+                fills.push((*id, maker_fill(*id, rest, qty, self.fees.maker, book.ts_ms)));
+            }
+        }
+        self.resting.retain(|_, r| r.remaining > Decimal::ZERO);
+        fills
+    }
+
+    /// Walks `levels` (best first) taking liquidity up to the order's remaining
+    /// quantity, stopping at `limit` when given.
+    fn take(
+        &self,
+        order: &Order,
+        levels: &[Level],
+        limit: Option<Decimal>,
+        quote_asset: &str,
+        now: TimestampMs,
+    ) -> Vec<Fill> {
+        let side = order.intent.side;
+        let mut remaining = order.remaining_qty();
+        let mut fills = Vec::new();
+        for level in levels {
+            let acceptable = match (side, limit) {
+                (_, None) => true,
+                (Side::Buy, Some(p)) => level.price <= p,
+                (Side::Sell, Some(p)) => level.price >= p,
+            };
+            if remaining <= Decimal::ZERO || !acceptable {
+                break;
+            }
+            let qty = remaining.min(level.qty);
+            remaining -= qty;
+            fills.push(Fill {
+                order_id: order.id,
+                symbol: order.intent.symbol.clone(),
+                side,
+                price: level.price,
+                qty,
+                fee: level.price * qty * self.fees.taker,
+                fee_asset: quote_asset.to_owned(),
+                liquidity: Liquidity::Taker,
+                ts_ms: now,
+            });
+        }
+        fills
+    }
+}
+
+fn maker_fill(id: OrderId, rest: &Resting, qty: Decimal, rate: Decimal, ts_ms: TimestampMs) -> Fill {
+    Fill {
+        order_id: id,
+        symbol: rest.symbol.clone(),
+        side: rest.side,
+        price: rest.price,
+        qty,
+        fee: rest.price * qty * rate,
+        fee_asset: rest.quote_asset.clone(),
+        liquidity: Liquidity::Maker,
+        ts_ms,
+    }
+}
+
+#[cfg(test)]
+#[path = "paper_tests.rs"]
+mod tests;
