@@ -109,7 +109,7 @@ impl Portfolio {
     /// position. Fees are in `quote`. Returns the PnL realized by this fill.
     pub fn apply_fill(&mut self, fill: &Fill, base: &str, quote: &str) -> Decimal {
         let notional = fill.price * fill.qty;
-        let realized = match fill.side {
+        match fill.side {
             Side::Buy => {
                 self.spend(fill.order_id, quote, notional + fill.fee);
                 self.balances.entry(base.to_owned()).or_default().free += fill.qty;
@@ -138,8 +138,7 @@ impl Portfolio {
                 }
                 realized
             }
-        };
-        realized
+        }
     }
 
     /// Equity in the quote currency: every asset marked by `mark` (quote itself
