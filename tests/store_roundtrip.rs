@@ -67,8 +67,16 @@ fn step(seq: u64, usdt_free: &str, btc_free: &str) -> FillStep {
             ("USDT".into(), Balance { free: dec(usdt_free), locked: dec("320.001") }),
             ("BTC".into(), Balance { free: dec(btc_free), locked: Decimal::ZERO }),
         ],
-        position: Position { symbol: btc(), qty: dec("0.00499"), avg_cost: dec("64128.36"), realized_pnl: Decimal::ZERO },
-        daily_pnl: Some(DailyPnl { date: NaiveDate::from_ymd_opt(2026, 1, 31).unwrap(), realized: dec("-1.25") }),
+        position: Position {
+            symbol: btc(),
+            qty: dec("0.00499"),
+            avg_cost: dec("64128.36"),
+            realized_pnl: Decimal::ZERO,
+        },
+        daily_pnl: Some(DailyPnl {
+            date: NaiveDate::from_ymd_opt(2026, 1, 31).unwrap(),
+            realized: dec("-1.25"),
+        }),
     }
 }
 
@@ -119,7 +127,10 @@ fn portfolio_records_round_trip() {
     assert_eq!(store.balances().unwrap().keys().cloned().collect::<Vec<_>>(), vec!["BTC", "USDT"]);
     assert_eq!(store.equity_peak().unwrap(), Some(dec("91000.01")));
     assert_eq!(store.daily_pnl(d2).unwrap(), Some(dec("-3")));
-    assert_eq!(store.daily_pnl_history().unwrap().into_iter().collect::<Vec<_>>(), vec![(d1, dec("4.2")), (d2, dec("-3"))]);
+    assert_eq!(
+        store.daily_pnl_history().unwrap().into_iter().collect::<Vec<_>>(),
+        vec![(d1, dec("4.2")), (d2, dec("-3"))]
+    );
     assert_eq!(store.value("trading_state").unwrap(), Some(serde_json::json!("halted")));
     store.remove_value("trading_state").unwrap();
     assert_eq!(store.value("trading_state").unwrap(), None);

@@ -185,11 +185,25 @@ fn entry_mac(key: &AuditKey, prev: &Tag, canonical: &[u8]) -> hmac::Hmac<sha2::S
 }
 
 /// The tag of a new entry chained after `prev`.
-pub fn compute_tag(key: &AuditKey, prev: &Tag, canonical: &[u8]) -> Tag {
+fn compute_tag(key: &AuditKey, prev: &Tag, canonical: &[u8]) -> Tag {
     Tag::from_mac(entry_mac(key, prev, canonical))
 }
 
 impl AuditEntry {
+    /// Builds entry `seq` chained after `prev_tag` and signs it with `key`.
+    pub fn new_signed(
+        key: &AuditKey,
+        seq: u64,
+        ts_ms: TimestampMs,
+        kind: AuditKind,
+        actor: Actor,
+        body: serde_json::Value,
+        prev_tag: Tag,
+    ) -> Self {
+        let tag = compute_tag(key, &prev_tag, &canonical_bytes(seq, ts_ms, kind, &actor, &body));
+        Self { seq, ts_ms, kind, actor, body, prev_tag, tag }
+    }
+
     /// True when `tag` is the HMAC of this entry chained after `prev_tag`
     /// (compared in constant time).
     pub fn tag_is_valid(&self, key: &AuditKey) -> bool {

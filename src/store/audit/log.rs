@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::AuditError;
-use super::entry::{Actor, AuditEntry, AuditKind, canonical_bytes, compute_tag};
+use super::entry::{Actor, AuditEntry, AuditKind};
 use super::key::AuditKey;
 use super::reader::AuditReader;
 use super::records::{self, AuditMeta, FORMAT_VERSION, Head};
@@ -75,8 +75,8 @@ impl AuditLog {
     ) -> Result<u64, AuditError> {
         let seq = self.count.checked_add(1).ok_or(AuditError::Full)?;
         let ts_ms = self.clock.now_ms();
-        let tag = compute_tag(&self.key, &self.last, &canonical_bytes(seq, ts_ms, kind, &actor, &body));
-        let entry = AuditEntry { seq, ts_ms, kind, actor, body, prev_tag: self.last, tag };
+        let entry = AuditEntry::new_signed(&self.key, seq, ts_ms, kind, actor, body, self.last);
+        let tag = entry.tag;
         let head = Head::new(&self.key, seq, tag);
         let key = codec::u64_key(seq);
         let mut batch = WriteBatch::new();
