@@ -196,6 +196,20 @@ fn replayed_fill_is_not_counted_twice() {
 }
 
 #[test]
+fn a_step_about_two_orders_is_refused_before_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("state")).unwrap();
+    let mut s = step(1, "9679.999", "0.00499");
+    s.fill.order_id = OrderId(8);
+    assert!(matches!(store.apply_fill(&s), Err(StoreError::InconsistentStep(_))));
+    let mut s = step(1, "9679.999", "0.00499");
+    s.position.symbol = Symbol::new("ETHUSDT").unwrap();
+    assert!(matches!(store.apply_fill(&s), Err(StoreError::InconsistentStep(_))));
+    let snapshot = store.load_all().unwrap();
+    assert!(snapshot.fills.is_empty() && snapshot.balances.is_empty() && snapshot.orders.is_empty());
+}
+
+#[test]
 fn reopen_after_drop_shows_everything() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state");

@@ -23,6 +23,9 @@ pub enum StoreError {
     /// The key is reserved for state vigil must never persist (see [`Store::put_value`]).
     #[error("refusing to persist {0:?}: approval mode is never stored, autonomous is never restored")]
     ForbiddenKey(String),
+    /// A fill step whose parts disagree (a caller bug, refused before any write).
+    #[error("inconsistent fill step: {0}")]
+    InconsistentStep(String),
     /// The order id counter reached u64::MAX.
     #[error("order id counter exhausted")]
     OrderIdExhausted,
@@ -72,6 +75,26 @@ pub enum FillOutcome {
     Applied,
     /// This `(order id, fill seq)` was already stored; nothing changed.
     Duplicate,
+}
+
+impl FillStep {
+    /// The fill, order and position must be about the same order and symbol.
+    fn check(&self) -> Result<(), StoreError> {
+        let (fill, order) = (&self.fill, &self.order);
+        if fill.order_id != order.id {
+            return Err(StoreError::InconsistentStep(format!(
+                "fill of order {} with order {}",
+                fill.order_id, order.id
+            )));
+        }
+        if fill.symbol != order.intent.symbol || fill.symbol != self.position.symbol {
+            return Err(StoreError::InconsistentStep(format!(
+                "fill in {} with order in {} and position in {}",
+                fill.symbol, order.intent.symbol, self.position.symbol
+            )));
+        }
+        Ok(())
+    }
 }
 
 pub(crate) fn fill_key(order: OrderId, seq: u64) -> [u8; 16] {
@@ -162,6 +185,7 @@ impl Store {
     /// returns [`FillOutcome::Duplicate`]: a replay after a crash never
     /// double-counts. The duplicate check runs inside the same transaction.
     pub fn apply_fill(&self, step: &FillStep) -> Result<FillOutcome, StoreError> {
+        step.check()?;
         let fkey = fill_key(step.fill.order_id, step.fill_seq);
         let okey = codec::u64_key(step.order.id.0);
         let pkey = step.position.symbol.as_str().as_bytes().to_vec();
