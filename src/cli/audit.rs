@@ -1,15 +1,139 @@
+//! `vigil audit verify|show`: check the HMAC chain of the audit log, or print
+//! it. Both read `<data-dir>/state`; neither writes to it (verify never
+//! "repairs" a log: a broken chain is evidence).
+
+use std::io::Write;
 use std::process::ExitCode;
 
-use super::Context;
+use anyhow::Context as _;
+use chrono::{DateTime, SecondsFormat};
 
-/// Subcommands (filled in by the issue that builds this command).
+use super::Context;
+use crate::domain::TimestampMs;
+use crate::store::{AuditEntry, AuditKey, AuditReader, DB_DIR_NAME, KeyKind, SledBackend};
+
+/// Bodies longer than this are cut in the human-readable listing (`--json` is never cut).
+const BODY_WIDTH: usize = 160;
+
+/// `vigil audit` subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// Placeholder
-    Todo,
+    /// Check every entry's HMAC link and the head; exit 1 naming the first bad entry
+    Verify,
+    /// Print entries (oldest first): time, seq, kind, actor, body
+    Show(ShowArgs),
+}
+
+/// Options of `vigil audit show`.
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    /// Only entries at or after T (RFC 3339, e.g. 2026-01-31T09:00:00Z, or unix milliseconds)
+    #[arg(long, value_name = "T", value_parser = parse_since)]
+    pub since: Option<TimestampMs>,
+    /// Print at most N entries (the first N that match)
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// One JSON object per line, exactly as stored
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Runs the command.
-pub fn run(_cmd: Command, _ctx: &Context) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("this command is not built yet")
+pub fn run(cmd: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let state_dir = ctx.state_dir();
+    if !state_dir.join(DB_DIR_NAME).is_dir() {
+        anyhow::bail!("no audit log in {} (nothing has been recorded yet)", state_dir.display());
+    }
+    let backend = SledBackend::open(&state_dir)
+        .with_context(|| format!("opening the state in {} (is vigil running?)", state_dir.display()))?;
+    let reader = AuditReader::new(&backend);
+    match cmd {
+        Command::Verify => verify(&reader, ctx),
+        Command::Show(args) => show(&reader, &args),
+    }
+}
+
+/// The key that signs the log. Only the install key is wired here; the lead
+/// extends this with the vault branch (unlock, then `Vault::audit_key()`).
+fn audit_key(ctx: &Context, kind: KeyKind) -> anyhow::Result<AuditKey> {
+    match kind {
+        KeyKind::Install => {
+            AuditKey::load_install_key(&ctx.state_dir()).context("loading the install audit key")
+        }
+        KeyKind::Vault => {
+            anyhow::bail!("this audit log is signed by the vault key; verifying it needs the keystore unlock")
+        }
+    }
+}
+
+fn verify(reader: &AuditReader<'_>, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let kind = reader.meta()?.map(|meta| meta.key_kind);
+    let mut out = std::io::stdout().lock();
+    if kind.is_none() && reader.entries()?.next().is_none() {
+        writeln!(out, "audit log OK: 0 entries (empty)")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let key = audit_key(ctx, kind.unwrap_or(KeyKind::Install))?;
+    let report = reader.verify(&key)?;
+    match report.problem {
+        None => {
+            writeln!(out, "audit log OK: {} entries, head {}", report.entries, report.head.short())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(problem) => {
+            writeln!(out, "audit log FAILED: {problem} ({} entries verified before it)", report.entries)?;
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+fn show(reader: &AuditReader<'_>, args: &ShowArgs) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    let since = args.since.unwrap_or(TimestampMs::MIN);
+    let entries = reader.entries()?.filter(|e| e.as_ref().map_or(true, |e| e.ts_ms >= since));
+    for entry in entries.take(args.limit.unwrap_or(usize::MAX)) {
+        let entry = entry.context("reading the audit log (run `vigil audit verify`)")?;
+        let line = if args.json { serde_json::to_string(&entry)? } else { human_line(&entry) };
+        if let Err(err) = writeln!(out, "{line}") {
+            // `vigil audit show | head` closes the pipe early: that is not a failure.
+            if err.kind() == std::io::ErrorKind::BrokenPipe {
+                return Ok(ExitCode::SUCCESS);
+            }
+            return Err(err.into());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn human_line(entry: &AuditEntry) -> String {
+    let time = DateTime::from_timestamp_millis(entry.ts_ms)
+        .map_or_else(|| format!("@{}ms", entry.ts_ms), |t| t.to_rfc3339_opts(SecondsFormat::Millis, true));
+    let mut body = entry.body.to_string();
+    if body.chars().count() > BODY_WIDTH {
+        body = body.chars().take(BODY_WIDTH - 1).chain(['…']).collect();
+    }
+    format!("{time}  #{:<6} {:<14} {:<16} {body}", entry.seq, entry.kind, entry.actor.to_string())
+}
+
+/// `--since`: unix milliseconds or an RFC 3339 timestamp.
+fn parse_since(raw: &str) -> Result<TimestampMs, String> {
+    if let Ok(ms) = raw.parse::<TimestampMs>() {
+        return Ok(ms);
+    }
+    DateTime::parse_from_rfc3339(raw)
+        .map(|t| t.timestamp_millis())
+        .map_err(|_| format!("{raw:?} is neither unix milliseconds nor RFC 3339 (2026-01-31T09:00:00Z)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_accepts_millis_and_rfc3339() {
+        assert_eq!(parse_since("1700000000000"), Ok(1_700_000_000_000));
+        assert_eq!(parse_since("2023-11-14T22:13:20Z"), Ok(1_700_000_000_000));
+        assert_eq!(parse_since("2023-11-14T23:13:20+01:00"), Ok(1_700_000_000_000));
+        assert!(parse_since("yesterday").is_err());
+    }
 }

@@ -1,0 +1,159 @@
+//! [`AuditLog`]: the append side. One writer (the engine actor); each append
+//! writes the entry and the new head in one atomic batch and flushes before
+//! returning its sequence number.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::AuditError;
+use super::entry::{Actor, AuditEntry, AuditKind};
+use super::key::AuditKey;
+use super::reader::AuditReader;
+use super::records::{self, AuditMeta, FORMAT_VERSION, Head};
+use super::tag::{GENESIS, Tag};
+use super::verify::VerifyReport;
+use crate::clock::Clock;
+use crate::store::backend::{KvBackend, WriteBatch};
+use crate::store::sled_backend::SledBackend;
+use crate::store::{codec, tree};
+
+/// The HMAC-chained, append-only audit log.
+pub struct AuditLog {
+    kv: Arc<dyn KvBackend>,
+    key: AuditKey,
+    clock: Arc<dyn Clock>,
+    count: u64,
+    last: Tag,
+}
+
+impl AuditLog {
+    /// Opens the log in the sled database under `state_dir` (its own handle:
+    /// use [`AuditLog::with_backend`] to share the [`Store`](crate::store::Store)'s).
+    pub fn open(state_dir: &Path, key: AuditKey, clock: Arc<dyn Clock>) -> Result<Self, AuditError> {
+        Self::with_backend(Arc::new(SledBackend::open(state_dir)?), key, clock)
+    }
+
+    /// Opens the log over `kv`. A new log records which kind of key signs it.
+    /// An existing one must have been created with this same key, and its head
+    /// must match its last entry: a log that fails that is left untouched
+    /// (appending would bury the evidence) and `vigil audit verify` says why.
+    pub fn with_backend(
+        kv: Arc<dyn KvBackend>,
+        key: AuditKey,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, AuditError> {
+        let (count, last) = match records::read_meta(kv.as_ref())? {
+            None => {
+                if kv.iter(tree::AUDIT)?.next().is_some() || records::read_head(kv.as_ref())?.is_some() {
+                    return Err(AuditError::Inconsistent(
+                        "entries exist but the log metadata is missing".into(),
+                    ));
+                }
+                let meta = AuditMeta::for_key(&key);
+                kv.insert(
+                    tree::AUDIT_META,
+                    records::META_KEY,
+                    &codec::encode(tree::AUDIT_META, b"meta", &meta)?,
+                )?;
+                kv.flush()?;
+                (0, GENESIS)
+            }
+            Some(meta) => {
+                check_meta(&meta, &key)?;
+                check_head(kv.as_ref(), &key)?
+            }
+        };
+        Ok(Self { kv, key, clock, count, last })
+    }
+
+    /// Appends an entry and returns its sequence number once it is durable.
+    pub fn append(
+        &mut self,
+        kind: AuditKind,
+        actor: Actor,
+        body: serde_json::Value,
+    ) -> Result<u64, AuditError> {
+        let seq = self.count.checked_add(1).ok_or(AuditError::Full)?;
+        let ts_ms = self.clock.now_ms();
+        let entry = AuditEntry::new_signed(&self.key, seq, ts_ms, kind, actor, body, self.last);
+        let tag = entry.tag;
+        let head = Head::new(&self.key, seq, tag);
+        let key = codec::u64_key(seq);
+        let mut batch = WriteBatch::new();
+        batch.require_absent(tree::AUDIT, key.to_vec());
+        batch.insert(tree::AUDIT, key.to_vec(), codec::encode(tree::AUDIT, &key, &entry)?);
+        batch.insert(tree::AUDIT_META, records::HEAD_KEY, codec::encode(tree::AUDIT_META, b"head", &head)?);
+        if self.kv.apply(&batch)? == crate::store::BatchOutcome::Skipped {
+            return Err(AuditError::Inconsistent(format!("entry {seq} already exists (another writer?)")));
+        }
+        self.kv.flush()?;
+        self.count = seq;
+        self.last = tag;
+        Ok(seq)
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> u64 {
+        self.count
+    }
+
+    /// True before the first append.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The last entry's tag (the genesis tag when empty).
+    pub fn head_tag(&self) -> Tag {
+        self.last
+    }
+
+    /// Checks the whole chain with this log's key.
+    pub fn verify(&self) -> Result<VerifyReport, AuditError> {
+        AuditReader::new(self.kv.as_ref()).verify(&self.key)
+    }
+}
+
+/// Format version, key kind and key check of an existing log.
+pub(super) fn check_meta(meta: &AuditMeta, key: &AuditKey) -> Result<(), AuditError> {
+    if meta.version != FORMAT_VERSION {
+        return Err(AuditError::UnsupportedVersion(meta.version));
+    }
+    if meta.key_kind != key.kind() {
+        return Err(AuditError::KeyKindMismatch { log: meta.key_kind, given: key.kind() });
+    }
+    if !meta.matches(key) {
+        return Err(AuditError::WrongKey(meta.key_kind));
+    }
+    Ok(())
+}
+
+/// The head, checked against the last entry: MAC valid, entry `count` carries
+/// the head's tag, and nothing lies beyond it.
+fn check_head(kv: &dyn KvBackend, key: &AuditKey) -> Result<(u64, Tag), AuditError> {
+    let Some(head) = records::read_head(kv)? else {
+        if kv.iter(tree::AUDIT)?.next().is_some() {
+            return Err(AuditError::Inconsistent("entries exist but the head record is missing".into()));
+        }
+        return Ok((0, GENESIS));
+    };
+    if !head.is_authentic(key) {
+        return Err(AuditError::Inconsistent("head record MAC mismatch".into()));
+    }
+    let last_tag = match kv.get(tree::AUDIT, &codec::u64_key(head.count))? {
+        Some(bytes) if head.count > 0 => {
+            codec::decode::<AuditEntry>(tree::AUDIT, &codec::u64_key(head.count), &bytes)?.tag
+        }
+        None if head.count == 0 => GENESIS,
+        _ => return Err(AuditError::Inconsistent(format!("entry {} (the head) is missing", head.count))),
+    };
+    if last_tag != head.tag {
+        return Err(AuditError::Inconsistent(format!("entry {} does not carry the head tag", head.count)));
+    }
+    if kv.get(tree::AUDIT, &codec::u64_key(head.count.saturating_add(1)))?.is_some() {
+        return Err(AuditError::Inconsistent(format!(
+            "entry {} lies beyond the head",
+            head.count.saturating_add(1)
+        )));
+    }
+    Ok((head.count, head.tag))
+}

@@ -1,0 +1,169 @@
+//! Walking the chain: every entry's position, sequence, link and tag, then the
+//! head. The first problem found is reported with the entry it concerns.
+
+use std::fmt;
+
+use super::AuditError;
+use super::entry::AuditEntry;
+use super::key::{AuditKey, KeyKind};
+use super::log::check_meta;
+use super::records;
+use super::tag::{GENESIS, Tag};
+use crate::store::backend::KvBackend;
+use crate::store::{codec, tree};
+
+/// What is wrong with a log, naming the first entry concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// No entry is stored at `seq` although later ones are.
+    Missing { seq: u64 },
+    /// The slot for `seq` holds the entry numbered `found`.
+    OutOfOrder { seq: u64, found: u64 },
+    /// The stored bytes at `seq` are not an entry.
+    Unreadable { seq: u64, detail: String },
+    /// A key in the audit tree that is not an 8-byte sequence number.
+    MalformedKey { after: u64, key: String },
+    /// The entry's `prev_tag` is not the previous entry's tag.
+    ChainBroken { seq: u64 },
+    /// The entry's tag does not match its contents under the key.
+    TagMismatch { seq: u64 },
+    /// Entries exist but the head record does not.
+    HeadMissing { found: u64 },
+    /// The head record's MAC is wrong.
+    HeadForged,
+    /// The head records more entries than exist: the tail was cut off.
+    Truncated { head: u64, found: u64 },
+    /// Entries exist past the recorded head.
+    BeyondHead { seq: u64, head: u64 },
+    /// The head's tag is not the last entry's tag.
+    HeadMismatch { seq: u64 },
+    /// Entries exist but the metadata record does not.
+    MetaMissing,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Missing { seq } => write!(f, "entry {seq} missing (deleted)"),
+            Self::OutOfOrder { seq, found } => {
+                write!(f, "entry {seq} out of order (slot {seq} holds entry {found})")
+            }
+            Self::Unreadable { seq, detail } => {
+                write!(f, "entry {seq}: unreadable (edited or corrupted): {detail}")
+            }
+            Self::MalformedKey { after, key } => {
+                write!(f, "entry after {after}: malformed key {key} (inserted or corrupted)")
+            }
+            Self::ChainBroken { seq } => {
+                write!(f, "entry {seq}: chain broken (prev tag is not entry {}'s tag)", seq.saturating_sub(1))
+            }
+            Self::TagMismatch { seq } => write!(f, "entry {seq}: tag mismatch (edited or forged)"),
+            Self::HeadMissing { found } => write!(f, "head record missing with {found} entries present"),
+            Self::HeadForged => write!(f, "head record: MAC mismatch (edited or forged)"),
+            Self::Truncated { head, found } => write!(
+                f,
+                "entry {} missing: tail truncated (head records {head} entries, found {found})",
+                found.saturating_add(1)
+            ),
+            Self::BeyondHead { seq, head } => {
+                write!(f, "entry {seq}: beyond the recorded head of {head} entries (inserted)")
+            }
+            Self::HeadMismatch { seq } => write!(f, "head record: tag does not match entry {seq}"),
+            Self::MetaMissing => write!(f, "log metadata missing while entries exist"),
+        }
+    }
+}
+
+/// The outcome of a verification that could run to the end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// Entries that checked out, from 1 (all of them when `problem` is None).
+    pub entries: u64,
+    /// The last good entry's tag (genesis for an empty log).
+    pub head: Tag,
+    /// Which key kind signs the log (None: the log was never written).
+    pub key_kind: Option<KeyKind>,
+    /// The first problem found, if any.
+    pub problem: Option<Problem>,
+}
+
+impl VerifyReport {
+    /// True when the log is intact.
+    pub fn is_ok(&self) -> bool {
+        self.problem.is_none()
+    }
+}
+
+/// Checks the chain and the head. Errors are reserved for "cannot check"
+/// (storage failure, wrong key, unknown format); tampering is a [`Problem`].
+pub fn verify_chain(kv: &dyn KvBackend, key: &AuditKey) -> Result<VerifyReport, AuditError> {
+    let meta = records::read_meta(kv)?;
+    let mut report = VerifyReport { entries: 0, head: GENESIS, key_kind: None, problem: None };
+    if let Some(meta) = &meta {
+        check_meta(meta, key)?;
+        report.key_kind = Some(meta.key_kind);
+    }
+    report.problem = walk_entries(kv, key, &mut report)?;
+    if report.problem.is_none() {
+        report.problem = check_head(kv, key, &report)?;
+    }
+    if report.problem.is_none() && meta.is_none() && report.entries > 0 {
+        report.problem = Some(Problem::MetaMissing);
+    }
+    Ok(report)
+}
+
+fn walk_entries(
+    kv: &dyn KvBackend,
+    key: &AuditKey,
+    report: &mut VerifyReport,
+) -> Result<Option<Problem>, AuditError> {
+    for item in kv.iter(tree::AUDIT)? {
+        let (raw_key, bytes) = item?;
+        let expected = report.entries.saturating_add(1);
+        let Ok(slot) = codec::parse_u64_key(tree::AUDIT, &raw_key) else {
+            return Ok(Some(Problem::MalformedKey { after: report.entries, key: codec::show_key(&raw_key) }));
+        };
+        if slot != expected {
+            return Ok(Some(Problem::Missing { seq: expected }));
+        }
+        let entry: AuditEntry = match serde_json::from_slice(&bytes) {
+            Ok(entry) => entry,
+            Err(err) => return Ok(Some(Problem::Unreadable { seq: slot, detail: err.to_string() })),
+        };
+        if entry.seq != slot {
+            return Ok(Some(Problem::OutOfOrder { seq: slot, found: entry.seq }));
+        }
+        if entry.prev_tag != report.head {
+            return Ok(Some(Problem::ChainBroken { seq: slot }));
+        }
+        if !entry.tag_is_valid(key) {
+            return Ok(Some(Problem::TagMismatch { seq: slot }));
+        }
+        report.entries = slot;
+        report.head = entry.tag;
+    }
+    Ok(None)
+}
+
+fn check_head(
+    kv: &dyn KvBackend,
+    key: &AuditKey,
+    report: &VerifyReport,
+) -> Result<Option<Problem>, AuditError> {
+    let found = report.entries;
+    let Some(head) = records::read_head(kv)? else {
+        return Ok((found > 0).then_some(Problem::HeadMissing { found }));
+    };
+    Ok(if !head.is_authentic(key) {
+        Some(Problem::HeadForged)
+    } else if head.count > found {
+        Some(Problem::Truncated { head: head.count, found })
+    } else if head.count < found {
+        Some(Problem::BeyondHead { seq: head.count.saturating_add(1), head: head.count })
+    } else if head.tag != report.head {
+        Some(Problem::HeadMismatch { seq: found })
+    } else {
+        None
+    })
+}

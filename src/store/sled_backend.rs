@@ -1,0 +1,115 @@
+//! [`KvBackend`] on sled 0.34: one database directory, one sled tree per
+//! logical tree, cross-tree atomicity through sled transactions.
+//!
+//! sled only fsyncs every 500 ms by default and has open durability reports
+//! (spacejam/sled #1452, #1533), so callers flush explicitly; this type never
+//! relies on the background flusher for anything acknowledged.
+
+use std::path::{Path, PathBuf};
+
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+
+use super::backend::{BackendError, BatchOutcome, KvBackend, KvIter, WriteBatch, WriteOp};
+use super::fsperm;
+
+/// The sled database directory inside the state directory.
+pub const DB_DIR_NAME: &str = "db";
+
+/// A sled database opened under `<state-dir>/db`.
+pub struct SledBackend {
+    db: sled::Db,
+    path: PathBuf,
+}
+
+fn db_err(err: sled::Error) -> BackendError {
+    BackendError::Db(err.to_string())
+}
+
+impl SledBackend {
+    /// Opens (creating if needed) the database in `<state_dir>/db`. The state
+    /// directory is created 0700 (an existing group/world-accessible one is
+    /// refused) and every file sled wrote is set to 0600.
+    pub fn open(state_dir: &Path) -> Result<Self, BackendError> {
+        fsperm::ensure_private_dir(state_dir)?;
+        let path = state_dir.join(DB_DIR_NAME);
+        fsperm::ensure_private_dir(&path)?;
+        let db = sled::Config::new().path(&path).open().map_err(db_err)?;
+        fsperm::tighten_tree(&path)?;
+        Ok(Self { db, path })
+    }
+
+    /// Where the database lives (for messages).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn tree(&self, name: &str) -> Result<sled::Tree, BackendError> {
+        self.db.open_tree(name).map_err(db_err)
+    }
+}
+
+fn collect_iter<'a>(iter: sled::Iter) -> KvIter<'a> {
+    Box::new(iter.map(|item| item.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(db_err)))
+}
+
+impl KvBackend for SledBackend {
+    fn get(&self, tree: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, BackendError> {
+        Ok(self.tree(tree)?.get(key).map_err(db_err)?.map(|v| v.to_vec()))
+    }
+
+    fn insert(&self, tree: &'static str, key: &[u8], value: &[u8]) -> Result<(), BackendError> {
+        self.tree(tree)?.insert(key, value).map_err(db_err)?;
+        Ok(())
+    }
+
+    fn remove(&self, tree: &'static str, key: &[u8]) -> Result<(), BackendError> {
+        self.tree(tree)?.remove(key).map_err(db_err)?;
+        Ok(())
+    }
+
+    fn scan_prefix<'a>(&'a self, tree: &'static str, prefix: &[u8]) -> Result<KvIter<'a>, BackendError> {
+        Ok(collect_iter(self.tree(tree)?.scan_prefix(prefix)))
+    }
+
+    fn iter<'a>(&'a self, tree: &'static str) -> Result<KvIter<'a>, BackendError> {
+        Ok(collect_iter(self.tree(tree)?.iter()))
+    }
+
+    fn apply(&self, batch: &WriteBatch) -> Result<BatchOutcome, BackendError> {
+        let names = batch.trees();
+        if names.is_empty() {
+            return Ok(BatchOutcome::Applied);
+        }
+        let trees = names.iter().map(|n| self.tree(n)).collect::<Result<Vec<_>, _>>()?;
+        let index = |name: &str| names.iter().position(|n| *n == name).unwrap_or(0);
+        let result = trees[..].transaction(|views| {
+            for (tree, key) in &batch.absent {
+                if views[index(tree)].get(key)?.is_some() {
+                    return Err(ConflictableTransactionError::Abort(()));
+                }
+            }
+            for op in &batch.ops {
+                match op {
+                    WriteOp::Insert { tree, key, value } => {
+                        views[index(tree)].insert(key.as_slice(), value.as_slice())?;
+                    }
+                    WriteOp::Remove { tree, key } => {
+                        views[index(tree)].remove(key.as_slice())?;
+                    }
+                }
+            }
+            Ok(())
+        });
+        match result {
+            Ok(()) => Ok(BatchOutcome::Applied),
+            Err(TransactionError::Abort(())) => Ok(BatchOutcome::Skipped),
+            Err(TransactionError::Storage(err)) => Err(db_err(err)),
+        }
+    }
+
+    fn flush(&self) -> Result<(), BackendError> {
+        self.db.flush().map_err(db_err)?;
+        Ok(())
+    }
+}
