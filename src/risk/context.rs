@@ -139,3 +139,9 @@ pub(crate) fn percent_of(part: Decimal, whole: Decimal) -> Option<Decimal> {
 pub(crate) fn pct(value: Decimal) -> String {
     format!("{:.2}", value.round_dp(2))
 }
+
+/// A computed amount for a sentence: at most 8 decimals, no trailing zeros
+/// (`100.100` → `100.1`).
+pub(crate) fn amt(value: Decimal) -> Decimal {
+    value.round_dp(8).normalize()
+}

@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 
 use super::check::{CheckId, CheckResult};
-use super::context::{Ctx, pct, percent_of};
+use super::context::{Ctx, amt, pct, percent_of};
 use super::reservation::buy_cost;
 use crate::domain::Side;
 
@@ -17,12 +17,16 @@ pub(crate) fn max_order_notional(ctx: &Ctx) -> CheckResult {
         Err(why) => return ctx.unpriced(ID, why),
     };
     let (max, quote) = (ctx.limits.max_order_notional, ctx.quote_name());
+    let notional_text = amt(notional);
     if notional > max {
-        CheckResult::fail(ID, format!("order notional {notional} {quote} exceeds the maximum {max} {quote}"))
+        CheckResult::fail(
+            ID,
+            format!("order notional {notional_text} {quote} exceeds the maximum {max} {quote}"),
+        )
     } else {
         CheckResult::pass(
             ID,
-            format!("order notional {notional} {quote} is within the maximum {max} {quote}"),
+            format!("order notional {notional_text} {quote} is within the maximum {max} {quote}"),
         )
     }
 }
@@ -60,8 +64,9 @@ pub(crate) fn balance_available(ctx: &Ctx) -> CheckResult {
             let have = ctx.snap.balance(quote);
             let fee_pct = fee.checked_mul(Decimal::ONE_HUNDRED).map(pct).unwrap_or_default();
             let detail = format!(
-                "buy needs {} {quote} ({notional} + {fee_pct}% fee), {} {quote} free ({} locked by open orders)",
-                need.round_dp(8),
+                "buy needs {} {quote} ({} + {fee_pct}% fee), {} {quote} free ({} locked by open orders)",
+                amt(need),
+                amt(notional),
                 have.free,
                 have.locked
             );
@@ -106,9 +111,10 @@ pub(crate) fn max_position(ctx: &Ctx) -> CheckResult {
     };
     let (max, quote) = (ctx.limits.max_position_notional, ctx.quote_name());
     let detail = format!(
-        "resulting {symbol} position {total} ({held} held + {open} in open buys + {} this order) worth {} {quote} at {price}, max {max} {quote}",
+        "resulting {symbol} position {total} ({held} held + {open} in open buys + {} this order) worth {} {quote} at {}, max {max} {quote}",
         ctx.intent.qty,
-        value.round_dp(8)
+        amt(value),
+        amt(price)
     );
     if value > max { CheckResult::fail(ID, detail) } else { CheckResult::pass(ID, detail) }
 }
@@ -146,7 +152,7 @@ pub(crate) fn concentration(ctx: &Ctx) -> CheckResult {
     let detail = format!(
         "{base} would be {}% of equity ({} of {equity} {}), max {max}%",
         pct(weight),
-        value.round_dp(8),
+        amt(value),
         ctx.quote_name()
     );
     if weight > max { CheckResult::fail(ID, detail) } else { CheckResult::pass(ID, detail) }

@@ -6,7 +6,7 @@
 use rust_decimal::Decimal;
 
 use super::check::{CheckId, CheckResult};
-use super::context::Ctx;
+use super::context::{Ctx, amt};
 use crate::domain::OrderType;
 
 /// One filter family's bounds for a value (price or quantity).
@@ -115,13 +115,10 @@ pub(crate) fn min_notional(ctx: &Ctx) -> CheckResult {
         Ok(n) => n,
         Err(why) => return ctx.unpriced(ID, why),
     };
-    let quote = ctx.quote_name();
+    let (quote, shown) = (ctx.quote_name(), amt(notional));
     if notional < min {
-        CheckResult::fail(
-            ID,
-            format!("notional {notional} {quote} is below the exchange minimum {min} {quote}"),
-        )
+        CheckResult::fail(ID, format!("notional {shown} {quote} is below the exchange minimum {min} {quote}"))
     } else {
-        CheckResult::pass(ID, format!("notional {notional} {quote} meets the exchange minimum {min} {quote}"))
+        CheckResult::pass(ID, format!("notional {shown} {quote} meets the exchange minimum {min} {quote}"))
     }
 }

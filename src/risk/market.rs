@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 
 use super::check::{CheckId, CheckResult};
-use super::context::{Ctx, Pricing, pct, percent_of};
+use super::context::{Ctx, Pricing, amt, pct, percent_of};
 use crate::domain::SymbolStatus;
 use crate::market::FeedState;
 
@@ -104,8 +104,12 @@ pub(crate) fn price_band(ctx: &Ctx) -> CheckResult {
     let direction = if deviation.is_sign_negative() { "below" } else { "above" };
     let subject = match &ctx.pricing {
         Pricing::Market(est) => format!(
-            "market {} of {} walks {} levels to {}: average {price}",
-            ctx.intent.side, ctx.intent.qty, est.levels, est.worst_price
+            "market {} of {} walks {} levels to {}: average {}",
+            ctx.intent.side,
+            ctx.intent.qty,
+            est.levels,
+            est.worst_price,
+            amt(price)
         ),
         _ => format!("price {price}"),
     };

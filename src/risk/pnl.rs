@@ -6,7 +6,7 @@
 use rust_decimal::Decimal;
 
 use super::check::{CheckId, CheckResult};
-use super::context::{Ctx, pct, percent_of};
+use super::context::{Ctx, amt, pct, percent_of};
 use super::limits::Limits;
 use super::snapshot::RiskSnapshot;
 
@@ -47,7 +47,8 @@ pub(crate) fn daily_loss(snap: &RiskSnapshot<'_>, limits: &Limits) -> Measure {
     };
     let loss = if pnl.is_sign_negative() { -pnl } else { Decimal::ZERO };
     let detail = format!(
-        "today's PnL {pnl} (realized {realized}, unrealized {unrealized}) against a daily loss limit of {limit}"
+        "today's PnL {} (realized {realized}, unrealized {unrealized}) against a daily loss limit of {limit}",
+        amt(pnl)
     );
     Measure { level: level(loss, limit), detail }
 }

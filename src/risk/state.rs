@@ -2,7 +2,7 @@
 //! armed, and (autonomous mode) is there budget left.
 
 use super::check::{CheckId, CheckResult};
-use super::context::Ctx;
+use super::context::{Ctx, amt};
 use crate::domain::{Approval, Side, TradingState, Venue};
 
 /// `kill_switch`: the operator's kill switch and the trading state. `halted`
@@ -101,7 +101,8 @@ pub(crate) fn autonomy_budget(ctx: &Ctx) -> CheckResult {
         CheckResult::fail(
             ID,
             format!(
-                "order notional {notional} {quote} exceeds the {} {quote} left in the autonomy budget",
+                "order notional {} {quote} exceeds the {} {quote} left in the autonomy budget",
+                amt(notional),
                 left.notional
             ),
         )
@@ -111,7 +112,7 @@ pub(crate) fn autonomy_budget(ctx: &Ctx) -> CheckResult {
             format!(
                 "autonomy budget after this order: {} orders and {} {quote} left",
                 left.orders - 1,
-                left.notional - notional
+                amt(left.notional - notional)
             ),
         )
     }
