@@ -140,9 +140,14 @@ pub(crate) fn concentration(ctx: &Ctx) -> CheckResult {
             format!("equity is {equity}: there is nothing to weigh {base} against"),
         );
     }
-    let held = ctx.snap.balance(base_asset).total().max(Decimal::ZERO);
-    let weight = resulting_qty(ctx)
-        .and_then(|(_, open, _)| held.checked_add(open)?.checked_add(ctx.intent.qty))
+    let balance = ctx.snap.balance(base_asset);
+    let weight = balance
+        .free
+        .checked_add(balance.locked)
+        .zip(resulting_qty(ctx))
+        .and_then(|(held, (_, open, _))| {
+            held.max(Decimal::ZERO).checked_add(open)?.checked_add(ctx.intent.qty)
+        })
         .and_then(|qty| qty.checked_mul(price))
         .and_then(|value| percent_of(value, equity).map(|w| (value, w)));
     let Some((value, weight)) = weight else {

@@ -85,6 +85,7 @@ pub fn btcusdt() -> Instrument {
 }
 
 /// Owned engine state; [`World::snap`] borrows it as the gate's snapshot.
+#[derive(Debug, Clone)]
 pub struct World {
     pub venue: Venue,
     pub approval: Approval,
