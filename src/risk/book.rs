@@ -1,0 +1,117 @@
+//! Estimating what a market order would pay by walking the visible book.
+//! One helper serves `price_band` (slippage), `min_notional`,
+//! `max_order_notional`, `balance_available` and the reservation, so they all
+//! agree on the same number.
+
+use rust_decimal::Decimal;
+
+use crate::domain::Side;
+use crate::market::Level;
+
+/// What taking `qty` from the book would cost, level by level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FillEstimate {
+    pub qty: Decimal,
+    /// Sum of price × quantity over the levels taken.
+    pub notional: Decimal,
+    /// The last (worst) price level touched.
+    pub worst_price: Decimal,
+    /// How many levels were touched.
+    pub levels: usize,
+}
+
+impl FillEstimate {
+    /// Volume-weighted average price of the fill.
+    pub fn avg_price(&self) -> Option<Decimal> {
+        self.notional.checked_div(self.qty)
+    }
+}
+
+/// Why the book cannot price a market order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum WalkError {
+    #[error("quantity {0} is not positive")]
+    BadQuantity(Decimal),
+    #[error("the {side} side of the book is empty")]
+    Empty { side: &'static str },
+    #[error(
+        "the {side} side of the book holds only {available} within {levels} levels, the order needs {wanted}"
+    )]
+    Insufficient { side: &'static str, available: Decimal, wanted: Decimal, levels: usize },
+    #[error("the book walk overflows the decimal range")]
+    Overflow,
+}
+
+/// Estimates a market order of `qty` on `side`: a buy takes the asks, a sell hits the bids.
+pub fn estimate_market_fill(
+    side: Side,
+    qty: Decimal,
+    bids: &[Level],
+    asks: &[Level],
+) -> Result<FillEstimate, WalkError> {
+    match side {
+        Side::Buy => walk(asks, qty, "ask"),
+        Side::Sell => walk(bids, qty, "bid"),
+    }
+}
+
+/// Takes `qty` from `levels` (best first). Levels with a non-positive price or
+/// quantity are ignored: a malformed level must not make the estimate cheaper.
+fn walk(levels: &[Level], qty: Decimal, side: &'static str) -> Result<FillEstimate, WalkError> {
+    if qty <= Decimal::ZERO {
+        return Err(WalkError::BadQuantity(qty));
+    }
+    let mut left = qty;
+    let mut notional = Decimal::ZERO;
+    let mut seen = 0;
+    for level in levels.iter().filter(|l| l.price > Decimal::ZERO && l.qty > Decimal::ZERO) {
+        seen += 1;
+        let take = left.min(level.qty);
+        let cost = take.checked_mul(level.price).ok_or(WalkError::Overflow)?;
+        notional = notional.checked_add(cost).ok_or(WalkError::Overflow)?;
+        left -= take;
+        if left.is_zero() {
+            return Ok(FillEstimate { qty, notional, worst_price: level.price, levels: seen });
+        }
+    }
+    if seen == 0 {
+        return Err(WalkError::Empty { side });
+    }
+    Err(WalkError::Insufficient { side, available: qty - left, wanted: qty, levels: seen })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn lv(price: i64, qty: i64) -> Level {
+        Level { price: Decimal::new(price, 0), qty: Decimal::new(qty, 0) }
+    }
+
+    #[test]
+    fn buy_walks_the_asks_and_sums_each_level() {
+        let asks = [lv(100, 1), lv(101, 2), lv(105, 10)];
+        let est = estimate_market_fill(Side::Buy, Decimal::new(2, 0), &[], &asks).unwrap();
+        assert_eq!(est.notional, Decimal::new(201, 0));
+        assert_eq!(est.worst_price, Decimal::new(101, 0));
+        assert_eq!(est.levels, 2);
+        assert_eq!(est.avg_price(), Some(Decimal::new(1005, 1)));
+    }
+
+    #[test]
+    fn sell_walks_the_bids_and_reports_a_shortfall() {
+        let bids = [lv(99, 1), lv(0, 5), lv(98, 1)];
+        let err = estimate_market_fill(Side::Sell, Decimal::new(3, 0), &bids, &[]).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("holds only 2 within 2 levels, the order needs 3"), "{msg}");
+        assert!(matches!(
+            estimate_market_fill(Side::Sell, Decimal::ONE, &[], &[]),
+            Err(WalkError::Empty { .. })
+        ));
+        assert!(matches!(
+            estimate_market_fill(Side::Buy, Decimal::ZERO, &[], &[]),
+            Err(WalkError::BadQuantity(_))
+        ));
+    }
+}

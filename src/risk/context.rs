@@ -1,0 +1,147 @@
+//! Per-evaluation facts shared by the checks: the order's price and notional
+//! (walking the book once for market orders), its assets, and small number
+//! helpers. Computed once per gate call so checks stay cheap and agree.
+
+use rust_decimal::Decimal;
+
+use super::book::{FillEstimate, estimate_market_fill};
+use super::check::{CheckId, CheckResult};
+use super::limits::Limits;
+use super::snapshot::RiskSnapshot;
+use crate::domain::{OrderIntent, OrderType, Side, TimestampMs};
+
+/// How the order is valued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Pricing {
+    /// A limit order: quantity × limit price.
+    Limit { price: Decimal, notional: Decimal },
+    /// A market order the book can fill: the walk's total and average price.
+    Market(FillEstimate),
+    /// The order cannot be valued; the sentence says why.
+    Unpriced(String),
+}
+
+impl Pricing {
+    /// Values `intent` against the snapshot's book.
+    pub(crate) fn of(intent: &OrderIntent, snap: &RiskSnapshot<'_>) -> Self {
+        if intent.qty <= Decimal::ZERO {
+            return Self::Unpriced(format!("the quantity {} is not positive", intent.qty));
+        }
+        match intent.order_type {
+            OrderType::Limit => match intent.price {
+                None => Self::Unpriced("the limit order has no price".to_owned()),
+                Some(price) if price <= Decimal::ZERO => {
+                    Self::Unpriced(format!("the limit price {price} is not positive"))
+                }
+                Some(price) => match intent.qty.checked_mul(price) {
+                    Some(notional) => Self::Limit { price, notional },
+                    None => Self::Unpriced(format!("{} × {price} overflows", intent.qty)),
+                },
+            },
+            OrderType::Market => match estimate_market_fill(intent.side, intent.qty, snap.bids, snap.asks) {
+                Ok(est) => Self::Market(est),
+                Err(e) => Self::Unpriced(format!("the market order cannot be priced: {e}")),
+            },
+        }
+    }
+
+    /// Quote notional of the order.
+    pub(crate) fn notional(&self) -> Result<Decimal, &str> {
+        match self {
+            Self::Limit { notional, .. } => Ok(*notional),
+            Self::Market(est) => Ok(est.notional),
+            Self::Unpriced(why) => Err(why),
+        }
+    }
+
+    /// Price per unit: the limit price, or the market walk's average.
+    pub(crate) fn unit_price(&self) -> Result<Decimal, &str> {
+        match self {
+            Self::Limit { price, .. } => Ok(*price),
+            Self::Market(est) => est.avg_price().ok_or("the book walk has no average price"),
+            Self::Unpriced(why) => Err(why),
+        }
+    }
+}
+
+/// Everything one gate evaluation reads.
+pub(crate) struct Ctx<'s, 'a> {
+    pub intent: &'s OrderIntent,
+    pub snap: &'s RiskSnapshot<'a>,
+    pub limits: &'s Limits,
+    pub now_ms: TimestampMs,
+    pub pricing: Pricing,
+}
+
+impl<'s, 'a> Ctx<'s, 'a> {
+    pub(crate) fn new(
+        intent: &'s OrderIntent,
+        snap: &'s RiskSnapshot<'a>,
+        limits: &'s Limits,
+        now_ms: TimestampMs,
+    ) -> Self {
+        Self { intent, snap, limits, now_ms, pricing: Pricing::of(intent, snap) }
+    }
+
+    /// The base asset (BTC in BTCUSDT), known only from exchange info.
+    pub(crate) fn base_asset(&self) -> Option<&'a str> {
+        self.snap.instrument.map(|i| i.base_asset.as_str())
+    }
+
+    /// The quote asset (USDT in BTCUSDT), known only from exchange info.
+    pub(crate) fn quote_asset(&self) -> Option<&'a str> {
+        self.snap.instrument.map(|i| i.quote_asset.as_str())
+    }
+
+    /// Free base asset, zero when unknown.
+    pub(crate) fn base_free(&self) -> Decimal {
+        self.base_asset().map(|a| self.snap.balance(a).free).unwrap_or_default()
+    }
+
+    /// True for a sell of no more than the free base held: in spot, the only
+    /// kind of order that shrinks a position (what `reducing` lets through).
+    pub(crate) fn reduces_position(&self) -> bool {
+        self.intent.side == Side::Sell
+            && self.intent.qty > Decimal::ZERO
+            && self.intent.qty <= self.base_free()
+    }
+
+    /// A failure for checks that need the order's value when it has none.
+    pub(crate) fn unpriced(&self, id: CheckId, why: &str) -> CheckResult {
+        CheckResult::fail(id, format!("cannot value the order: {why}"))
+    }
+
+    /// A failure for checks that need exchange info the snapshot lacks.
+    pub(crate) fn no_instrument(&self, id: CheckId) -> CheckResult {
+        CheckResult::fail(
+            id,
+            format!("no exchange info for {}, so its filters and assets are unknown", self.intent.symbol),
+        )
+    }
+
+    /// `BTC` (base) or `base` for details when exchange info is missing.
+    pub(crate) fn base_name(&self) -> &'a str {
+        self.base_asset().unwrap_or("base")
+    }
+
+    /// `USDT` (quote) or `quote` for details when exchange info is missing.
+    pub(crate) fn quote_name(&self) -> &'a str {
+        self.quote_asset().unwrap_or("quote")
+    }
+}
+
+/// `part / whole × 100`, `None` when `whole` is zero or the result overflows.
+pub(crate) fn percent_of(part: Decimal, whole: Decimal) -> Option<Decimal> {
+    part.checked_div(whole)?.checked_mul(Decimal::ONE_HUNDRED)
+}
+
+/// A percentage for a sentence: two decimals (`9.20`).
+pub(crate) fn pct(value: Decimal) -> String {
+    format!("{:.2}", value.round_dp(2))
+}
+
+/// A computed amount for a sentence: at most 8 decimals, no trailing zeros
+/// (`100.100` → `100.1`).
+pub(crate) fn amt(value: Decimal) -> Decimal {
+    value.round_dp(8).normalize()
+}

@@ -1,0 +1,118 @@
+//! Checks on the symbol and its market data: may it be traded, is the data
+//! fresh, and is the price sane relative to the book.
+
+use rust_decimal::Decimal;
+
+use super::check::{CheckId, CheckResult};
+use super::context::{Ctx, Pricing, amt, pct, percent_of};
+use crate::domain::SymbolStatus;
+use crate::market::FeedState;
+
+/// `symbol_allowed`: in the configured allowlist, listed by the exchange, and
+/// its exchange status is TRADING.
+pub(crate) fn symbol_allowed(ctx: &Ctx) -> CheckResult {
+    const ID: CheckId = CheckId::SymbolAllowed;
+    let symbol = &ctx.intent.symbol;
+    if !ctx.limits.symbol_allowlist.contains(symbol) {
+        let list: Vec<&str> = ctx.limits.symbol_allowlist.iter().map(|s| s.as_str()).collect();
+        return CheckResult::fail(
+            ID,
+            format!(
+                "{symbol} is not in the allowlist ({}): add it to symbol_allowlist to trade it",
+                list.join(", ")
+            ),
+        );
+    }
+    let Some(instrument) = ctx.snap.instrument else {
+        return CheckResult::fail(
+            ID,
+            format!("{symbol} is not listed in the exchange info: not a known spot symbol"),
+        );
+    };
+    if &instrument.symbol != symbol {
+        return CheckResult::fail(
+            ID,
+            format!(
+                "exchange info is for {}, not {symbol}: refusing to check against the wrong filters",
+                instrument.symbol
+            ),
+        );
+    }
+    if instrument.status != SymbolStatus::Trading {
+        let status = match instrument.status {
+            SymbolStatus::Halt => "HALT",
+            SymbolStatus::Break => "BREAK",
+            SymbolStatus::Trading | SymbolStatus::Other => "not TRADING",
+        };
+        return CheckResult::fail(
+            ID,
+            format!("the exchange status of {symbol} is {status}: it cannot be traded now"),
+        );
+    }
+    CheckResult::pass(ID, format!("{symbol} is allowlisted and TRADING"))
+}
+
+/// `market_data_fresh`: the feed is connected and in sync, and the book's last
+/// update is at most `stale_after_ms` old (exactly that old passes).
+pub(crate) fn market_data_fresh(ctx: &Ctx) -> CheckResult {
+    const ID: CheckId = CheckId::MarketDataFresh;
+    let symbol = &ctx.intent.symbol;
+    let feed = ctx.snap.feed;
+    if feed.state != FeedState::Connected {
+        return CheckResult::fail(
+            ID,
+            format!("the feed for {symbol} is {}, not connected: wait for it to resync", feed.state.as_str()),
+        );
+    }
+    let Some(last) = feed.last_update_ms else {
+        return CheckResult::fail(ID, format!("no market data received yet for {symbol}"));
+    };
+    let age = ctx.now_ms.saturating_sub(last).max(0);
+    let limit = ctx.limits.stale_after_ms;
+    if age.unsigned_abs() > limit {
+        CheckResult::fail(
+            ID,
+            format!("the last book update for {symbol} is {age} ms old, stale after {limit} ms"),
+        )
+    } else {
+        CheckResult::pass(ID, format!("book for {symbol} updated {age} ms ago (stale after {limit} ms)"))
+    }
+}
+
+/// `price_band`: a limit price within ±`price_band_pct` of mid; a market
+/// order's average fill (walking the book) within `max_slippage_pct` of mid.
+/// Both bounds are inclusive.
+pub(crate) fn price_band(ctx: &Ctx) -> CheckResult {
+    const ID: CheckId = CheckId::PriceBand;
+    let Some(mid) = ctx.snap.mid().filter(|m| *m > Decimal::ZERO) else {
+        return CheckResult::fail(
+            ID,
+            format!("no mid price: the book for {} lacks bids or asks", ctx.intent.symbol),
+        );
+    };
+    let (price, band, what) = match &ctx.pricing {
+        Pricing::Unpriced(why) => return ctx.unpriced(ID, why),
+        Pricing::Limit { price, .. } => (*price, ctx.limits.price_band_pct, "band ±"),
+        Pricing::Market(est) => match est.avg_price() {
+            Some(avg) => (avg, ctx.limits.max_slippage_pct, "max slippage "),
+            None => return ctx.unpriced(ID, "the book walk has no average price"),
+        },
+    };
+    let Some(deviation) = price.checked_sub(mid).and_then(|d| percent_of(d, mid)) else {
+        return CheckResult::fail(ID, format!("the deviation of {price} from mid {mid} overflows"));
+    };
+    let direction = if deviation.is_sign_negative() { "below" } else { "above" };
+    let subject = match &ctx.pricing {
+        Pricing::Market(est) => format!(
+            "market {} of {} walks {} levels to {}: average {}",
+            ctx.intent.side,
+            ctx.intent.qty,
+            est.levels,
+            est.worst_price,
+            amt(price)
+        ),
+        _ => format!("price {price}"),
+    };
+    let detail = format!("{subject} is {}% {direction} mid {mid}, {what}{}%", pct(deviation.abs()), band);
+    if deviation.abs() > band { CheckResult::fail(ID, detail) } else { CheckResult::pass(ID, detail) }
+}
