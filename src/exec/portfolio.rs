@@ -48,6 +48,32 @@ impl Portfolio {
         Self { balances, ..Self::default() }
     }
 
+    /// Rebuilds a portfolio after a restart from stored balances and positions
+    /// and the holds of the orders still open. `locked` is re-derived from
+    /// those holds (total is the stored truth), so a crash between an order's
+    /// write and its balance write cannot strand or double-count funds.
+    pub fn restore(
+        balances: BTreeMap<String, Balance>,
+        positions: BTreeMap<Symbol, Position>,
+        holds: impl IntoIterator<Item = (OrderId, String, Decimal)>,
+        loss_streak: (u32, Option<TimestampMs>),
+    ) -> Self {
+        let mut balances: BTreeMap<String, Balance> = balances
+            .into_iter()
+            .map(|(a, b)| (a, Balance { free: b.total(), locked: Decimal::ZERO }))
+            .collect();
+        let mut by_order = BTreeMap::new();
+        for (id, asset, amount) in holds {
+            let balance = balances.entry(asset.clone()).or_default();
+            let amount = amount.min(balance.free).max(Decimal::ZERO);
+            balance.free -= amount;
+            balance.locked += amount;
+            by_order.insert(id, Hold { asset, amount });
+        }
+        let (losing_streak, last_loss_ms) = loss_streak;
+        Self { balances, holds: by_order, positions, losing_streak, last_loss_ms }
+    }
+
     /// The balance of `asset` (zero if never held).
     pub fn balance(&self, asset: &str) -> Balance {
         self.balances.get(asset).cloned().unwrap_or_default()
@@ -238,6 +264,20 @@ mod tests {
         p.apply_fill(&fill(2, Side::Sell, "90", "1", "0"), "BTC", "USDT");
         p.apply_fill(&fill(3, Side::Sell, "80", "1", "0"), "BTC", "USDT");
         assert_eq!(p.loss_streak(), (2, Some(9)));
+    }
+
+    #[test]
+    fn restore_rederives_locked_from_open_holds() {
+        let stored = BTreeMap::from([("USDT".to_owned(), Balance { free: d("100"), locked: d("900") })]);
+        let p = Portfolio::restore(
+            stored,
+            BTreeMap::new(),
+            [(OrderId(4), "USDT".to_owned(), d("300"))],
+            (1, None),
+        );
+        assert_eq!(p.balance("USDT"), Balance { free: d("700"), locked: d("300") });
+        assert_eq!(p.held(OrderId(4)), d("300"));
+        assert_eq!(p.loss_streak(), (1, None));
     }
 
     #[test]

@@ -62,6 +62,10 @@ impl Strategy for Grid {
         "grid"
     }
 
+    fn symbol(&self) -> &Symbol {
+        &self.config.symbol
+    }
+
     fn on_event(&mut self, event: &MarketEvent, ctx: &StrategyContext<'_>) -> Vec<OrderIntent> {
         let MarketEvent::Book(book) = event else { return Vec::new() };
         if book.symbol != self.config.symbol {

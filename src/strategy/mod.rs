@@ -33,6 +33,9 @@ pub trait Strategy: Send {
     /// The name used in the config file, the audit log and `--strategy`.
     fn name(&self) -> &'static str;
 
+    /// The symbol it trades (its context is built for this instrument).
+    fn symbol(&self) -> &crate::domain::Symbol;
+
     /// Reacts to one market event. Returning an empty Vec is the common case.
     fn on_event(&mut self, event: &MarketEvent, ctx: &StrategyContext<'_>) -> Vec<OrderIntent>;
 }

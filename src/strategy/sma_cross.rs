@@ -75,6 +75,10 @@ impl Strategy for SmaCross {
         "sma-cross"
     }
 
+    fn symbol(&self) -> &Symbol {
+        &self.config.symbol
+    }
+
     fn on_event(&mut self, event: &MarketEvent, ctx: &StrategyContext<'_>) -> Vec<OrderIntent> {
         let MarketEvent::Trade(trade) = event else { return Vec::new() };
         if trade.symbol != self.config.symbol {

@@ -1,0 +1,103 @@
+//! The engine's side of the gate: build a [`RiskSnapshot`] from what the
+//! actor owns, run the pure checks, and turn results into display lines.
+
+use rust_decimal::Decimal;
+
+use super::api::{CheckLine, CheckVerdict};
+use super::state::EngineState;
+use crate::domain::{Approval, Balance, Order, OrderIntent, Position, Symbol, Venue};
+use crate::market::FeedState;
+use crate::risk::{self, BreakerTrip, BudgetLeft, CheckResult, FeedView, LiveArming, RiskSnapshot, Verdict};
+
+impl EngineState {
+    /// Every check's verdict on `intent`, in the DESIGN.md order.
+    pub fn gate(&self, intent: &OrderIntent) -> Vec<CheckLine> {
+        self.with_risk_snapshot(Some(&intent.symbol), |snapshot| {
+            risk::evaluate(intent, snapshot, &self.config.limits, self.now())
+                .checks
+                .iter()
+                .map(line)
+                .collect()
+        })
+    }
+
+    /// What an accepted `intent` locks: (asset, amount), exactly as the
+    /// `balance_available` check assumed; `None` if it cannot be valued.
+    pub fn reservation(&self, intent: &OrderIntent) -> Option<(String, Decimal)> {
+        self.with_risk_snapshot(Some(&intent.symbol), |snapshot| {
+            risk::reservation(intent, snapshot, &self.config.limits).map(|r| (r.asset, r.amount))
+        })
+    }
+
+    /// A breaker (daily loss, drawdown) that has tripped, if any.
+    pub fn breaker_trip(&self) -> Option<BreakerTrip> {
+        self.with_risk_snapshot(None, |snapshot| risk::breaker_status(snapshot, &self.config.limits))
+    }
+
+    fn with_risk_snapshot<R>(&self, symbol: Option<&Symbol>, f: impl FnOnce(&RiskSnapshot<'_>) -> R) -> R {
+        let balances: Vec<(String, Balance)> =
+            self.portfolio.balances().iter().map(|(a, b)| (a.clone(), b.clone())).collect();
+        let positions: Vec<Position> = self.portfolio.positions().values().cloned().collect();
+        let open_orders: Vec<Order> = self.open_orders().cloned().collect();
+        let submissions: Vec<risk::Submission> = self.submissions.iter().cloned().collect();
+        let market = symbol.and_then(|s| self.markets.get(s));
+        let book = market.and_then(|m| m.book.as_ref());
+        let unrealized: Decimal = self
+            .portfolio
+            .positions()
+            .values()
+            .filter_map(|p| Some(p.unrealized_pnl(self.markets.get(&p.symbol)?.mark()?)))
+            .sum();
+        let (losing_streak, last_loss_ms) = self.portfolio.loss_streak();
+        let equity = self.equity();
+        let snapshot = RiskSnapshot {
+            venue: self.config.venue,
+            approval: self.approval,
+            trading_state: self.trading_state,
+            kill_switch: self.kill_switch,
+            live: LiveArming {
+                keystore_unlocked: self.totp.is_some(),
+                key_verified: false,
+                reconciling: false,
+            },
+            autonomy: self.autonomy.filter(|_| self.approval == Approval::Autonomous).map(|b| BudgetLeft {
+                orders: b.max_orders.saturating_sub(b.orders_used),
+                notional: (b.max_notional - b.notional_used).max(Decimal::ZERO),
+            }),
+            instrument: symbol.and_then(|s| self.instrument(s)),
+            feed: FeedView {
+                state: market.map_or(FeedState::Connecting, |m| m.state),
+                last_update_ms: market.and_then(|m| m.last_update_ms),
+            },
+            bids: book.map_or(&[], |b| &b.bids),
+            asks: book.map_or(&[], |b| &b.asks),
+            balances: &balances,
+            positions: &positions,
+            open_orders: &open_orders,
+            recent_submissions: &submissions,
+            equity,
+            peak_equity: self.peak_equity.max(equity),
+            realized_pnl_today: self.pnl_today() - unrealized,
+            unrealized_pnl: unrealized,
+            losing_streak,
+            last_loss_ms,
+            clock_skew_ms: None,
+            key_permissions: None,
+            fee_rate: (self.config.venue == Venue::Paper).then_some(self.broker.fees().taker),
+        };
+        f(&snapshot)
+    }
+}
+
+fn line(result: &CheckResult) -> CheckLine {
+    CheckLine {
+        id: result.id.as_str().to_owned(),
+        verdict: match result.verdict {
+            Verdict::Pass => CheckVerdict::Pass,
+            Verdict::Warn => CheckVerdict::Warn,
+            Verdict::Fail => CheckVerdict::Fail,
+            Verdict::Skip => CheckVerdict::Skip,
+        },
+        detail: result.detail.clone(),
+    }
+}

@@ -1,0 +1,131 @@
+//! What the engine remembers about each symbol's market: the synced book,
+//! the last trades for charts, and the feed's health for the gate.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use rust_decimal::Decimal;
+
+use super::api::MarketView;
+use crate::domain::{Symbol, TimestampMs};
+use crate::market::{BookUpdate, FeedState, FeedStatus, MarketEvent};
+
+/// Chart/sparkline history kept per symbol.
+const HISTORY: usize = 500;
+
+/// One symbol's market state.
+#[derive(Debug, Clone)]
+pub struct Market {
+    pub state: FeedState,
+    pub book: Option<BookUpdate>,
+    pub last_price: Option<Decimal>,
+    pub open_price: Option<Decimal>,
+    pub history: VecDeque<(TimestampMs, Decimal)>,
+    /// Local receipt time of the last book or trade event.
+    pub last_update_ms: Option<TimestampMs>,
+}
+
+impl Default for Market {
+    fn default() -> Self {
+        Self {
+            state: FeedState::Connecting,
+            book: None,
+            last_price: None,
+            open_price: None,
+            history: VecDeque::with_capacity(HISTORY),
+            last_update_ms: None,
+        }
+    }
+}
+
+impl Market {
+    /// Best price to mark a position at: mid, else last trade.
+    pub fn mark(&self) -> Option<Decimal> {
+        self.book.as_ref().and_then(BookUpdate::mid).or(self.last_price)
+    }
+}
+
+/// All symbols' markets plus the feed's overall health.
+#[derive(Debug, Default)]
+pub struct Markets {
+    by_symbol: BTreeMap<Symbol, Market>,
+    pub feed_state: Option<FeedState>,
+    pub feed_detail: String,
+    pub latency_ms: Option<i64>,
+}
+
+impl Markets {
+    /// Markets for `symbols`, all `connecting`.
+    pub fn new(symbols: &[Symbol]) -> Self {
+        let by_symbol = symbols.iter().map(|s| (s.clone(), Market::default())).collect();
+        Self { by_symbol, feed_state: Some(FeedState::Connecting), ..Self::default() }
+    }
+
+    /// The market of `symbol`, if it is one the engine follows.
+    pub fn get(&self, symbol: &Symbol) -> Option<&Market> {
+        self.by_symbol.get(symbol)
+    }
+
+    /// Records a market event received at `now`.
+    pub fn apply(&mut self, event: &MarketEvent, now: TimestampMs) {
+        match event {
+            MarketEvent::Trade(trade) => {
+                self.latency_ms = Some(now - trade.ts_ms);
+                if let Some(m) = self.by_symbol.get_mut(&trade.symbol) {
+                    m.last_price = Some(trade.price);
+                    m.open_price.get_or_insert(trade.price);
+                    if m.history.len() == HISTORY {
+                        m.history.pop_front();
+                    }
+                    m.history.push_back((trade.ts_ms, trade.price));
+                    m.last_update_ms = Some(now);
+                }
+            }
+            MarketEvent::Book(book) => {
+                if let Some(m) = self.by_symbol.get_mut(&book.symbol) {
+                    m.book = Some(book.clone());
+                    m.last_update_ms = Some(now);
+                }
+            }
+            MarketEvent::Status(status) => self.apply_status(status),
+        }
+    }
+
+    fn apply_status(&mut self, status: &FeedStatus) {
+        match &status.symbol {
+            Some(symbol) => {
+                if let Some(m) = self.by_symbol.get_mut(symbol) {
+                    m.state = status.state;
+                }
+            }
+            None => {
+                self.feed_state = Some(status.state);
+                self.feed_detail = status.detail.clone();
+                for m in self.by_symbol.values_mut() {
+                    m.state = status.state;
+                }
+            }
+        }
+    }
+
+    /// Mark price of `asset` quoted in `quote`, looked up via `ASSETQUOTE`.
+    pub fn mark_asset(&self, asset: &str, quote: &str) -> Option<Decimal> {
+        let symbol = Symbol::new(&format!("{asset}{quote}")).ok()?;
+        self.by_symbol.get(&symbol)?.mark()
+    }
+
+    /// The read-model rows for the snapshot.
+    pub fn views(&self) -> Vec<MarketView> {
+        self.by_symbol
+            .iter()
+            .map(|(symbol, m)| MarketView {
+                symbol: symbol.clone(),
+                state: m.state,
+                last_price: m.last_price,
+                open_price: m.open_price,
+                history: m.history.iter().copied().collect(),
+                book: m.book.clone(),
+                last_update_ms: m.last_update_ms,
+            })
+            .collect()
+    }
+}
