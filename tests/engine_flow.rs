@@ -1,0 +1,381 @@
+//! The engine end to end at the library level: a real store and audit log in a
+//! temp dir, market events pushed through the same channel a feed uses, and
+//! commands through `EngineHandle` exactly as the TUI and CLI send them.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rust_decimal::Decimal;
+use tokio::sync::mpsc;
+use vigil::clock::{Clock, ManualClock};
+use vigil::domain::{
+    Approval, Instrument, OrderIntent, OrderStatus, OrderType, Origin, Side, Symbol, SymbolStatus,
+    TradingState, Venue,
+};
+use vigil::engine::{
+    self, CheckVerdict, Command, EngineConfig, EngineHandle, EngineSetup, Snapshot, SubmitOutcome,
+};
+use vigil::exec::FeeSchedule;
+use vigil::market::{BookUpdate, FeedState, FeedStatus, Level, MarketEvent, Trade};
+use vigil::risk::Limits;
+use vigil::store::{AuditKey, AuditLog, Store};
+use vigil::strategy::{self, StrategiesConfig};
+
+const T0: i64 = 1_763_900_000_000;
+
+fn d(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+fn btc() -> Symbol {
+    Symbol::new("BTCUSDT").unwrap()
+}
+
+fn instrument() -> Instrument {
+    Instrument {
+        symbol: btc(),
+        base_asset: "BTC".into(),
+        quote_asset: "USDT".into(),
+        status: SymbolStatus::Trading,
+        tick_size: d("0.01"),
+        min_price: d("0.01"),
+        max_price: d("1000000"),
+        step_size: d("0.00001"),
+        min_qty: d("0.00001"),
+        max_qty: d("9000"),
+        min_notional: d("5"),
+    }
+}
+
+fn book(mid: &str) -> MarketEvent {
+    let mid = d(mid);
+    let level = |p: Decimal| Level { price: p, qty: d("2") };
+    MarketEvent::Book(BookUpdate {
+        symbol: btc(),
+        seq: 1,
+        bids: (1..=5).map(|i| level(mid - Decimal::from(i))).collect(),
+        asks: (1..=5).map(|i| level(mid + Decimal::from(i))).collect(),
+        ts_ms: T0,
+    })
+}
+
+struct Harness {
+    handle: EngineHandle,
+    market: mpsc::Sender<MarketEvent>,
+    task: tokio::task::JoinHandle<()>,
+    clock: ManualClock,
+}
+
+fn loose_limits() -> Limits {
+    Limits { max_orders_per_minute: 1000, max_orders_per_10s: 1000, ..Limits::default() }
+}
+
+async fn start(
+    dir: &std::path::Path,
+    limits: Limits,
+    strategies: Vec<Box<dyn strategy::Strategy>>,
+) -> Harness {
+    let dir = &dir.join("state");
+    let clock = ManualClock::new(T0);
+    let shared: Arc<dyn Clock> = Arc::new(clock.clone());
+    let store = Store::open(dir).unwrap();
+    let key = AuditKey::load_or_create_install_key(dir).unwrap();
+    let audit = AuditLog::with_backend(store.backend(), key, shared.clone()).unwrap();
+    let (tx, rx) = mpsc::channel(64);
+    let config = EngineConfig {
+        venue: Venue::Paper,
+        feed_name: "test".into(),
+        quote_asset: "USDT".into(),
+        instruments: vec![instrument()],
+        limits,
+        fees: FeeSchedule::default(),
+        initial_balances: vec![("USDT".into(), d("10000"))],
+    };
+    let setup = EngineSetup { config, clock: shared, store, audit, totp: None, strategies, market: rx };
+    let (handle, task) = engine::start(setup).unwrap();
+    let h = Harness { handle, market: tx, task, clock };
+    h.market(status(FeedState::Connected)).await;
+    h.market(book("64000")).await;
+    h.wait(|s| s.markets.iter().any(|m| m.book.is_some() && m.state == FeedState::Connected)).await;
+    h
+}
+
+fn status(state: FeedState) -> MarketEvent {
+    MarketEvent::Status(FeedStatus {
+        feed: "test".into(),
+        symbol: None,
+        state,
+        detail: String::new(),
+        ts_ms: T0,
+    })
+}
+
+impl Harness {
+    async fn market(&self, event: MarketEvent) {
+        self.market.send(event).await.unwrap();
+    }
+
+    async fn wait(&self, cond: impl Fn(&Snapshot) -> bool) -> Arc<Snapshot> {
+        let mut rx = self.handle.watch();
+        tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                let snap = rx.borrow_and_update().clone();
+                if cond(&snap) {
+                    return snap;
+                }
+                rx.changed().await.unwrap();
+            }
+        })
+        .await
+        .expect("condition not reached within 5 s")
+    }
+
+    async fn submit(&self, intent: OrderIntent) -> SubmitOutcome {
+        self.handle.request(|reply| Command::Submit { intent, reply }).await.unwrap()
+    }
+
+    async fn stop(self) {
+        self.handle.send(Command::Shutdown).unwrap();
+        self.task.await.unwrap();
+    }
+}
+
+fn buy(order_type: OrderType, qty: &str, price: Option<&str>) -> OrderIntent {
+    OrderIntent {
+        symbol: btc(),
+        side: Side::Buy,
+        order_type,
+        qty: d(qty),
+        price: price.map(d),
+        origin: Origin::Manual,
+    }
+}
+
+#[tokio::test]
+async fn confirm_mode_sends_nothing_until_a_person_confirms() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = start(dir.path(), loose_limits(), vec![]).await;
+    let SubmitOutcome::Pending { id, checks } = h.submit(buy(OrderType::Market, "0.01", None)).await else {
+        panic!("confirm mode must hold the order")
+    };
+    assert_eq!(checks.len(), 21);
+    let snap = h.wait(|s| s.pending.len() == 1).await;
+    assert!(snap.fills.is_empty() && snap.orders.is_empty());
+    assert_eq!(
+        snap.balances,
+        vec![("USDT".into(), vigil::domain::Balance { free: d("10000"), locked: d("0") })]
+    );
+
+    let sent = h.handle.request(|reply| Command::Confirm { id, reply }).await.unwrap();
+    assert!(matches!(sent, SubmitOutcome::Sent { .. }), "{sent:?}");
+    let snap = h.wait(|s| !s.fills.is_empty()).await;
+    assert_eq!(snap.fills[0].price, d("64001"));
+    assert!(snap.pending.is_empty());
+    assert_eq!(snap.orders[0].status, OrderStatus::Filled);
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn a_failing_check_refuses_and_reserves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = start(dir.path(), loose_limits(), vec![]).await;
+    // 1 BTC at 64000 is far above max_order_notional (1000) and the balance.
+    let outcome = h.submit(buy(OrderType::Limit, "1", Some("64000"))).await;
+    let SubmitOutcome::Refused { checks } = outcome else { panic!("must be refused: {outcome:?}") };
+    let failed: Vec<_> =
+        checks.iter().filter(|c| c.verdict == CheckVerdict::Fail).map(|c| c.id.as_str()).collect();
+    assert!(failed.contains(&"max_order_notional") && failed.contains(&"balance_available"), "{failed:?}");
+    let snap = h.wait(|s| s.version > 0).await;
+    assert!(snap.pending.is_empty() && snap.orders.is_empty());
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn strategy_proposals_wait_in_the_inbox_in_confirm_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let grid = strategy::build("grid", &StrategiesConfig::default()).unwrap();
+    let h = start(dir.path(), loose_limits(), vec![grid]).await;
+    h.market(book("64000")).await;
+    let snap = h.wait(|s| !s.pending.is_empty()).await;
+    assert!(snap.pending.iter().all(|p| p.order.intent.origin == Origin::Strategy("grid".into())));
+    assert!(snap.orders.is_empty() && snap.fills.is_empty(), "nothing sent without a person");
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn autonomous_mode_sends_within_budget_then_falls_back_to_confirm() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = start(dir.path(), loose_limits(), vec![]).await;
+    h.handle
+        .request(|reply| Command::EnableAutonomous {
+            max_orders: 2,
+            max_notional: d("5000"),
+            totp: None,
+            reply,
+        })
+        .await
+        .unwrap();
+    for qty in ["0.001", "0.002"] {
+        let outcome = h.submit(buy(OrderType::Market, qty, None)).await;
+        assert!(matches!(outcome, SubmitOutcome::Sent { .. }), "{outcome:?}");
+    }
+    let snap = h.wait(|s| s.approval == Some(Approval::Confirm)).await;
+    assert_eq!(snap.fills.len(), 2);
+    let third = h.submit(buy(OrderType::Market, "0.003", None)).await;
+    assert!(matches!(third, SubmitOutcome::Pending { .. }), "budget spent: back to confirm, got {third:?}");
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn kill_switch_cancels_everything_and_halts() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = start(dir.path(), loose_limits(), vec![]).await;
+    h.handle
+        .request(|reply| Command::EnableAutonomous {
+            max_orders: 10,
+            max_notional: d("5000"),
+            totp: None,
+            reply,
+        })
+        .await
+        .unwrap();
+    for price in ["63000", "62900"] {
+        let outcome = h.submit(buy(OrderType::Limit, "0.01", Some(price))).await;
+        assert!(matches!(outcome, SubmitOutcome::Sent { .. }), "{outcome:?}");
+    }
+    let pending = h.submit(OrderIntent {
+        origin: Origin::Strategy("grid".into()),
+        ..buy(OrderType::Limit, "0.01", Some("62800"))
+    });
+    assert!(matches!(pending.await, SubmitOutcome::Sent { .. }));
+    h.wait(|s| s.orders.iter().filter(|o| o.status.is_open()).count() == 3).await;
+
+    h.handle.request(|reply| Command::KillSwitch { engaged: true, reply }).await.unwrap();
+    let snap = h.wait(|s| s.kill_switch).await;
+    assert!(snap.orders.iter().all(|o| o.status == OrderStatus::Cancelled), "{:?}", snap.orders);
+    assert_eq!(snap.trading_state, Some(TradingState::Halted));
+    assert_eq!(snap.approval, Some(Approval::Confirm));
+    assert_eq!(snap.balances[0].1.locked, d("0"), "every reservation released");
+
+    let refused = h.submit(buy(OrderType::Limit, "0.01", Some("63000"))).await;
+    let SubmitOutcome::Refused { checks } = refused else { panic!("halted must refuse") };
+    assert_eq!(checks[0].id, "kill_switch");
+    assert_eq!(checks[0].verdict, CheckVerdict::Fail);
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn drawdown_breaker_halts_and_drops_autonomy() {
+    let dir = tempfile::tempdir().unwrap();
+    let limits = Limits { max_drawdown_pct: d("1"), daily_loss_limit: d("100000"), ..loose_limits() };
+    let h = start(dir.path(), limits, vec![]).await;
+    h.handle
+        .request(|reply| Command::EnableAutonomous {
+            max_orders: 10,
+            max_notional: d("5000"),
+            totp: None,
+            reply,
+        })
+        .await
+        .unwrap();
+    let outcome = h.submit(buy(OrderType::Market, "0.015", None)).await;
+    assert!(matches!(outcome, SubmitOutcome::Sent { .. }), "{outcome:?}");
+    h.market(book("50000")).await; // 0.015 BTC loses 210 USDT: > 1% of 10000
+    let snap = h.wait(|s| s.kill_switch).await;
+    assert_eq!(snap.trading_state, Some(TradingState::Halted));
+    assert_eq!(snap.approval, Some(Approval::Confirm));
+    assert!(snap.log.iter().any(|l| l.text.contains("drawdown")), "{:?}", snap.log);
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn concurrent_intents_never_overspend_or_exceed_open_orders() {
+    let dir = tempfile::tempdir().unwrap();
+    let limits = Limits { max_open_orders: 10, ..loose_limits() };
+    let h = start(dir.path(), limits, vec![]).await;
+    h.handle
+        .request(|reply| Command::EnableAutonomous {
+            max_orders: 1000,
+            max_notional: d("1000000"),
+            totp: None,
+            reply,
+        })
+        .await
+        .unwrap();
+    // 40 resting buys of ~950 USDT each, all at once: balance (10000) allows 10, open orders allow 10.
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let handle = h.handle.clone();
+        let price = format!("{}", 60000 + i);
+        let intent = buy(OrderType::Limit, "0.0158", Some(&price));
+        tasks.push(tokio::spawn(
+            async move { handle.request(|reply| Command::Submit { intent, reply }).await },
+        ));
+    }
+    let mut sent = Vec::new();
+    for t in tasks {
+        if let SubmitOutcome::Sent { id, .. } = t.await.unwrap().unwrap() {
+            sent.push(id);
+        }
+    }
+    let snap = h.wait(|s| s.version > 0).await;
+    let open: Vec<_> = snap.orders.iter().filter(|o| o.status.is_open()).collect();
+    assert_eq!(sent.len(), 10, "exactly the ten that fit in balance and max_open_orders");
+    assert_eq!(open.len(), sent.len());
+    let usdt = &snap.balances.iter().find(|(a, _)| a == "USDT").unwrap().1;
+    assert!(usdt.free >= Decimal::ZERO && usdt.total() == d("10000"), "{usdt:?}");
+    let mut ids = sent.clone();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), sent.len(), "no duplicate ids");
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn restart_restores_orders_balances_and_reservations() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = start(dir.path(), loose_limits(), vec![]).await;
+    h.handle
+        .request(|reply| Command::EnableAutonomous {
+            max_orders: 10,
+            max_notional: d("5000"),
+            totp: None,
+            reply,
+        })
+        .await
+        .unwrap();
+    assert!(matches!(h.submit(buy(OrderType::Market, "0.01", None)).await, SubmitOutcome::Sent { .. }));
+    assert!(matches!(
+        h.submit(buy(OrderType::Limit, "0.01", Some("63000"))).await,
+        SubmitOutcome::Sent { .. }
+    ));
+    let before = h.wait(|s| s.fills.len() == 1).await;
+    h.clock.advance(1_000);
+    h.stop().await;
+
+    let h = start(dir.path(), loose_limits(), vec![]).await;
+    let after = h.wait(|s| s.version > 0).await;
+    assert_eq!(after.approval, Some(Approval::Confirm), "autonomous is never restored");
+    assert_eq!(after.balances, before.balances);
+    assert_eq!(after.positions, before.positions);
+    let open: Vec<_> = after.orders.iter().filter(|o| o.status.is_open()).map(|o| o.id).collect();
+    assert_eq!(open.len(), 1);
+    // The resting order still fills after the restart.
+    h.market(MarketEvent::Trade(Trade {
+        symbol: btc(),
+        price: d("62990"),
+        qty: d("1"),
+        side: Side::Sell,
+        ts_ms: T0,
+    }))
+    .await;
+    let snap = h.wait(|s| s.fills.len() == 2).await;
+    assert_eq!(snap.balances.iter().find(|(a, _)| a == "USDT").unwrap().1.locked, d("0"));
+    h.stop().await;
+    let state = dir.path().join("state");
+    let store = Store::open(&state).unwrap();
+    let key = AuditKey::load_install_key(&state).unwrap();
+    let report = vigil::store::AuditReader::new(store.backend().as_ref()).verify(&key).unwrap();
+    assert!(report.is_ok(), "{report:?}");
+}
