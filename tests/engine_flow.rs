@@ -303,11 +303,11 @@ async fn concurrent_intents_never_overspend_or_exceed_open_orders() {
         })
         .await
         .unwrap();
-    // 40 resting buys of ~950 USDT each, all at once: balance (10000) allows 10, open orders allow 10.
+    // 40 resting buys of ~996 USDT each (inside the ±5% band), all at once: balance (10000) allows 10, open orders allow 10.
     let mut tasks = Vec::new();
     for i in 0..40 {
         let handle = h.handle.clone();
-        let price = format!("{}", 60000 + i);
+        let price = format!("{}", 63000 + i);
         let intent = buy(OrderType::Limit, "0.0158", Some(&price));
         tasks.push(tokio::spawn(
             async move { handle.request(|reply| Command::Submit { intent, reply }).await },
