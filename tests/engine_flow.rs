@@ -292,7 +292,12 @@ async fn drawdown_breaker_halts_and_drops_autonomy() {
 #[tokio::test]
 async fn concurrent_intents_never_overspend_or_exceed_open_orders() {
     let dir = tempfile::tempdir().unwrap();
-    let limits = Limits { max_open_orders: 10, ..loose_limits() };
+    let limits = Limits {
+        max_open_orders: 10,
+        max_position_notional: d("1000000"),
+        max_concentration_pct: d("100"),
+        ..loose_limits()
+    };
     let h = start(dir.path(), limits, vec![]).await;
     h.handle
         .request(|reply| Command::EnableAutonomous {
