@@ -1,15 +1,35 @@
+//! `vigil config show`: the effective configuration, defaults filled in.
+
 use std::process::ExitCode;
 
 use super::Context;
+use crate::config::Config;
 
-/// Subcommands (filled in by the issue that builds this command).
+/// Subcommands of `vigil config`.
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// Placeholder
-    Todo,
+    /// Print the effective configuration (file plus defaults) as TOML
+    Show,
 }
 
-/// Runs the command.
-pub fn run(_cmd: Command, _ctx: &Context) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("this command is not built yet")
+/// Runs `vigil config …`.
+pub fn run(cmd: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let Command::Show = cmd;
+    let config = load(ctx)?;
+    println!("# effective configuration (source: {})", source(ctx));
+    print!("{}", config.to_toml()?);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Loads the configuration named by `--config`, or the default path.
+pub fn load(ctx: &Context) -> anyhow::Result<Config> {
+    Ok(Config::load(ctx.config_path(), ctx.config_explicit())?)
+}
+
+fn source(ctx: &Context) -> String {
+    if ctx.config_path().exists() {
+        ctx.config_path().display().to_string()
+    } else {
+        format!("defaults; {} does not exist", ctx.config_path().display())
+    }
 }

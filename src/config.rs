@@ -1,0 +1,164 @@
+//! The configuration file (`~/.config/vigil/config.toml` or `--config`).
+//!
+//! Every section has conservative defaults, so no file at all is a valid
+//! configuration. Unknown keys are errors: a typo in a risk limit must not
+//! silently leave the default in force.
+
+use std::path::Path;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Symbol;
+use crate::exec::FeeSchedule;
+use crate::risk::Limits;
+use crate::strategy::StrategiesConfig;
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Pre-trade limits (`[risk]`).
+    pub risk: Limits,
+    /// The paper venue (`[paper]`).
+    pub paper: PaperConfig,
+    /// Market data (`[feed]`).
+    pub feed: FeedSection,
+    /// Built-in strategies (`[strategies.sma-cross]`, `[strategies.grid]`).
+    pub strategies: StrategiesConfig,
+    /// Autonomous-mode budget offered by default (`[autonomy]`).
+    pub autonomy: AutonomyConfig,
+}
+
+/// `[paper]`: the simulated account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PaperConfig {
+    /// The asset equity and PnL are measured in.
+    pub quote_asset: String,
+    /// What a fresh paper account holds, e.g. `{ USDT = "10000" }`.
+    pub initial_balances: std::collections::BTreeMap<String, Decimal>,
+    /// Maker and taker fee rates (fractions: "0.001" = 0.1 %).
+    pub fees: FeeSchedule,
+}
+
+impl Default for PaperConfig {
+    fn default() -> Self {
+        Self {
+            quote_asset: "USDT".to_owned(),
+            initial_balances: [("USDT".to_owned(), Decimal::new(10_000, 0))].into(),
+            fees: FeeSchedule::default(),
+        }
+    }
+}
+
+/// `[feed]`: which symbols to follow and when data counts as stale.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FeedSection {
+    /// Symbols streamed by default (`--symbols` overrides).
+    pub symbols: Vec<Symbol>,
+    /// Book levels kept per side for the screen and the paper broker.
+    pub depth: usize,
+}
+
+impl Default for FeedSection {
+    fn default() -> Self {
+        let symbols = ["BTCUSDT", "ETHUSDT"].iter().filter_map(|s| Symbol::new(s).ok()).collect();
+        Self { symbols, depth: 20 }
+    }
+}
+
+/// `[autonomy]`: the budget proposed when arming autonomous mode.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AutonomyConfig {
+    /// Orders the engine may send on its own before falling back to confirm.
+    pub max_orders: u32,
+    /// Total notional (quote asset) it may send on its own.
+    pub max_notional: Decimal,
+}
+
+impl Default for AutonomyConfig {
+    fn default() -> Self {
+        Self { max_orders: 20, max_notional: Decimal::new(2_000, 0) }
+    }
+}
+
+/// Why the configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}")]
+    Read { path: String, source: std::io::Error },
+    #[error("{path} is not valid: {message}")]
+    Parse { path: String, message: String },
+    #[error("{path}: invalid [risk] limit")]
+    Limits { path: String, source: crate::risk::LimitsError },
+}
+
+impl Config {
+    /// Loads `path`. A missing file means defaults unless `required` (the
+    /// user named it with `--config`, so its absence is a mistake).
+    pub fn load(path: &Path, required: bool) -> Result<Self, ConfigError> {
+        let shown = path.display().to_string();
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return Ok(Self::default()),
+            Err(source) => return Err(ConfigError::Read { path: shown, source }),
+        };
+        Self::parse(&text, &shown)
+    }
+
+    /// Parses configuration text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Self, ConfigError> {
+        let config: Self = toml::from_str(text)
+            .map_err(|e| ConfigError::Parse { path: origin.to_owned(), message: e.to_string() })?;
+        config.risk.validate().map_err(|source| ConfigError::Limits { path: origin.to_owned(), source })?;
+        Ok(config)
+    }
+
+    /// The effective configuration as TOML (for `vigil config show`).
+    pub fn to_toml(&self) -> Result<String, toml::ser::Error> {
+        toml::to_string_pretty(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn defaults_round_trip_through_toml() {
+        let text = Config::default().to_toml().unwrap();
+        assert_eq!(Config::parse(&text, "defaults").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn the_shipped_example_parses() {
+        let text = include_str!("../config.example.toml");
+        let config = Config::parse(text, "config.example.toml").unwrap();
+        assert_eq!(config.risk.max_open_orders, Limits::default().max_open_orders);
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        let err = Config::parse("[risk]\nmax_oder_notional = \"5\"\n", "x.toml").unwrap_err().to_string();
+        assert!(err.contains("max_oder_notional"), "{err}");
+    }
+
+    #[test]
+    fn invalid_limits_are_errors() {
+        let err = Config::parse("[risk]\nprice_band_pct = \"150\"\n", "x.toml").unwrap_err();
+        let cause = std::error::Error::source(&err).map(ToString::to_string).unwrap_or_default();
+        assert!(err.to_string().contains("x.toml") && cause.contains("price_band_pct"), "{err}: {cause}");
+    }
+
+    #[test]
+    fn missing_file_is_defaults_unless_named() {
+        let path = Path::new("/nonexistent/vigil/config.toml");
+        assert_eq!(Config::load(path, false).unwrap(), Config::default());
+        assert!(Config::load(path, true).unwrap_err().to_string().contains("cannot read"));
+    }
+}
