@@ -35,9 +35,7 @@ pub(crate) fn seal_with_nonce(
     plaintext: &[u8],
 ) -> Result<Vec<u8>, Error> {
     let cipher = Aes256Gcm::new(&Key::<Aes256Gcm>::from(*key));
-    cipher
-        .encrypt(&Nonce::from(*nonce), Payload { msg: plaintext, aad })
-        .map_err(|_| Error::TooLarge)
+    cipher.encrypt(&Nonce::from(*nonce), Payload { msg: plaintext, aad }).map_err(|_| Error::TooLarge)
 }
 
 /// Encrypts with a fresh random nonce; returns `(nonce, ciphertext ‖ tag)`.

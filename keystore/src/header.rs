@@ -61,9 +61,10 @@ impl Header {
             return Ok(None);
         };
         let mut dek = SecretBox::new(Box::new([0u8; KEY_LEN]));
-        let bytes: &[u8; KEY_LEN] = plain.as_slice().try_into().map_err(|_| Error::HeaderCorrupted {
-            detail: "wrapped data key has the wrong length",
-        })?;
+        let bytes: &[u8; KEY_LEN] = plain
+            .as_slice()
+            .try_into()
+            .map_err(|_| Error::HeaderCorrupted { detail: "wrapped data key has the wrong length" })?;
         secrecy::ExposeSecretMut::expose_secret_mut(&mut dek).copy_from_slice(bytes);
         Ok(Some(dek))
     }
@@ -107,9 +108,8 @@ impl Header {
         if Sha256::digest(body).as_slice() != sum {
             return Err(corrupted("checksum mismatch"));
         }
-        let u32_at = |i: usize| {
-            bytes[i..i + 4].try_into().map(u32::from_be_bytes).map_err(|_| corrupted("truncated"))
-        };
+        let u32_at =
+            |i: usize| bytes[i..i + 4].try_into().map(u32::from_be_bytes).map_err(|_| corrupted("truncated"));
         let params = KdfParams { m_kib: u32_at(9)?, t: u32_at(13)?, p: u32_at(17)? };
         params.validate()?;
         let field = |range: std::ops::Range<usize>| &bytes[range];

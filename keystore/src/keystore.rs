@@ -98,7 +98,12 @@ impl Keystore {
     /// replayed code and unknown or used recovery code all return
     /// [`Error::InvalidCredentials`] and count as a failure; while the delay runs, attempts
     /// return [`Error::TooSoon`] without running the KDF. Success resets the counter.
-    pub fn unlock(&self, passphrase: &SecretString, factor: SecondFactor, now_unix: u64) -> Result<Vault, Error> {
+    pub fn unlock(
+        &self,
+        passphrase: &SecretString,
+        factor: SecondFactor,
+        now_unix: u64,
+    ) -> Result<Vault, Error> {
         let lockout = self.lockout()?;
         if let Some(wait) = lockout.retry_after(now_unix) {
             return Err(Error::TooSoon { wait });

@@ -51,11 +51,7 @@ impl KdfParams {
         let ok = (MIN_M_KIB..=MAX_M_KIB).contains(&self.m_kib)
             && (MIN_T..=MAX_T).contains(&self.t)
             && (MIN_P..=MAX_P).contains(&self.p);
-        if ok {
-            Ok(())
-        } else {
-            Err(Error::KdfParamsOutOfRange { m_kib: self.m_kib, t: self.t, p: self.p })
-        }
+        if ok { Ok(()) } else { Err(Error::KdfParamsOutOfRange { m_kib: self.m_kib, t: self.t, p: self.p }) }
     }
 
     /// Derives the 256-bit key-encryption key from the passphrase. Validates first, so no
@@ -135,10 +131,7 @@ mod tests {
     fn rfc9106_argon2id_vector() {
         let mut tag = [0u8; 32];
         argon2id(&[0x01; 32], &[0x02; 16], Some(&[0x03; 8]), &[0x04; 12], (32, 3, 4), &mut tag).unwrap();
-        assert_eq!(
-            hex::encode(tag),
-            "0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659"
-        );
+        assert_eq!(hex::encode(tag), "0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659");
     }
 
     /// Self-computed with libargon2 (reference §5.3, labelled derived): the OWASP floor

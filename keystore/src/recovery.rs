@@ -109,8 +109,10 @@ impl RecoveryHashes {
         if usize::from(count) > CODE_COUNT || rest.len() != usize::from(count) * HASH_LEN {
             return Err(corrupted());
         }
-        let hashes =
-            rest.chunks_exact(HASH_LEN).map(|c| c.try_into().map_err(|_| corrupted())).collect::<Result<_, _>>()?;
+        let hashes = rest
+            .chunks_exact(HASH_LEN)
+            .map(|c| c.try_into().map_err(|_| corrupted()))
+            .collect::<Result<_, _>>()?;
         Ok(RecoveryHashes { hashes })
     }
 }

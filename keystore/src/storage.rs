@@ -1,7 +1,8 @@
 //! The storage seam: a small key-value trait and its sled implementation.
 //!
-//! Everything above this file sees only [`Store`], so the backend can change without touching the keystore logic. The sled backend also
-//! owns the "every file 0600" guarantee, since it is the one creating files.
+//! Everything above this file sees only [`Store`], so the backend can change without
+//! touching the keystore logic. The sled backend also owns the "every file 0600" guarantee,
+//! since it is the one creating files.
 
 use std::path::{Path, PathBuf};
 

@@ -147,8 +147,9 @@ impl Vault {
     }
 
     fn recovery_hashes(&self) -> Result<RecoveryHashes, Error> {
-        let plain =
-            self.get_raw(RECOVERY_KEY, "recovery")?.ok_or(Error::RecordCorrupted { name: "recovery".into() })?;
+        let plain = self
+            .get_raw(RECOVERY_KEY, "recovery")?
+            .ok_or(Error::RecordCorrupted { name: "recovery".into() })?;
         RecoveryHashes::decode(&plain)
     }
 
