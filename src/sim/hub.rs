@@ -87,7 +87,9 @@ impl Hub {
         let specs: Vec<SymbolSpec> = market.specs().cloned().collect();
         let names: Vec<Arc<str>> = specs
             .iter()
-            .flat_map(|s| KINDS.iter().map(move |k| Arc::from(format!("{}{k}", s.instrument.symbol.stream_name()))))
+            .flat_map(|s| {
+                KINDS.iter().map(move |k| Arc::from(format!("{}{k}", s.instrument.symbol.stream_name())))
+            })
             .collect();
         let n = specs.len();
         let state = Exchange {
@@ -159,7 +161,11 @@ impl Hub {
     }
 
     /// 24h statistics, the price before the window, and the current top of book.
-    pub(crate) fn ticker(&self, idx: usize, now_ms: TimestampMs) -> (Option<Stats>, Option<Decimal>, Option<(Level, Level)>) {
+    pub(crate) fn ticker(
+        &self,
+        idx: usize,
+        now_ms: TimestampMs,
+    ) -> (Option<Stats>, Option<Decimal>, Option<(Level, Level)>) {
         let mut ex = self.lock();
         let top = ex.market.top_of_book(idx).map(|(_, bid, ask)| (bid, ask));
         let (stats, prev) = ex.tickers.get_mut(idx).map(|t| t.window(now_ms)).unwrap_or((None, None));

@@ -227,7 +227,9 @@ impl SymbolBook {
         if price <= 0 {
             return;
         }
-        let lots = (self.base_lots * rng.random_range(1..=40) / 10 + rng.random_range(0..=self.base_lots / 4)).max(1);
+        let lots = (self.base_lots * rng.random_range(1..=40) / 10
+            + rng.random_range(0..=self.base_lots / 4))
+        .max(1);
         self.ladder.set(side, price, self.ladder.qty(side, price) + lots);
         touched.push((side, price));
     }
@@ -245,7 +247,12 @@ impl SymbolBook {
     }
 
     /// A taker consumes every `side` level on the wrong side of the fair value.
-    fn sweep_through_fair(&mut self, side: BookSide, trades: &mut Vec<SimTrade>, touched: &mut Vec<(BookSide, i64)>) {
+    fn sweep_through_fair(
+        &mut self,
+        side: BookSide,
+        trades: &mut Vec<SimTrade>,
+        touched: &mut Vec<(BookSide, i64)>,
+    ) {
         while let Some((price, qty)) = self.ladder.best(side) {
             let crossed = match side {
                 BookSide::Ask => price <= self.fair,
@@ -259,7 +266,13 @@ impl SymbolBook {
     }
 
     /// A taker for `lots` consumes `side` from the top, level by level.
-    fn take(&mut self, side: BookSide, mut lots: i64, trades: &mut Vec<SimTrade>, touched: &mut Vec<(BookSide, i64)>) {
+    fn take(
+        &mut self,
+        side: BookSide,
+        mut lots: i64,
+        trades: &mut Vec<SimTrade>,
+        touched: &mut Vec<(BookSide, i64)>,
+    ) {
         while lots > 0 {
             let Some((price, qty)) = self.ladder.best(side) else { break };
             let fill = lots.min(qty);
@@ -296,10 +309,15 @@ impl SymbolBook {
         if touched.is_empty() {
             return events;
         }
-        touched.sort_unstable_by_key(|&(side, p)| (side == BookSide::Ask, if side == BookSide::Bid { -p } else { p }));
+        touched.sort_unstable_by_key(|&(side, p)| {
+            (side == BookSide::Ask, if side == BookSide::Bid { -p } else { p })
+        });
         touched.dedup();
         self.update_id += 1;
-        let level = |(side, p): &(BookSide, i64)| Level { price: self.price(*p), qty: self.qty(self.ladder.qty(*side, *p)) };
+        let level = |(side, p): &(BookSide, i64)| Level {
+            price: self.price(*p),
+            qty: self.qty(self.ladder.qty(*side, *p)),
+        };
         events.push(SimEvent::Depth(DepthDiff {
             symbol: self.spec.instrument.symbol.clone(),
             update_id: self.update_id,
@@ -310,7 +328,11 @@ impl SymbolBook {
     }
 
     fn levels(&self, side: BookSide, limit: usize) -> Vec<Level> {
-        self.ladder.top(side, limit).into_iter().map(|(p, q)| Level { price: self.price(p), qty: self.qty(q) }).collect()
+        self.ladder
+            .top(side, limit)
+            .into_iter()
+            .map(|(p, q)| Level { price: self.price(p), qty: self.qty(q) })
+            .collect()
     }
 
     fn price(&self, ticks: i64) -> Decimal {

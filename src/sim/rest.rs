@@ -17,8 +17,8 @@ use super::server::AppState;
 use super::spec::SymbolSpec;
 use super::ticker::DAY_MS;
 use super::wire::{
-    DepthSnapshotMsg, ErrorMsg, ExchangeInfoMsg, FilterMsg, Fixed, RateLimitMsg, ServerTimeMsg, SymbolInfoMsg,
-    Ticker24hMsg, levels,
+    DepthSnapshotMsg, ErrorMsg, ExchangeInfoMsg, FilterMsg, Fixed, RateLimitMsg, ServerTimeMsg,
+    SymbolInfoMsg, Ticker24hMsg, levels,
 };
 
 /// `limit` when `/api/v3/depth` is called without one.
@@ -50,7 +50,10 @@ impl ApiError {
     }
 
     fn illegal(param: &str, range: &str) -> Self {
-        Self::bad(-1100, format!("Illegal characters found in parameter '{param}'; legal range is '{range}'."))
+        Self::bad(
+            -1100,
+            format!("Illegal characters found in parameter '{param}'; legal range is '{range}'."),
+        )
     }
 }
 
@@ -126,9 +129,19 @@ pub(crate) async fn exchange_info(
         timezone: "UTC",
         server_time: app.hub.now_ms(),
         rate_limits: vec![
-            RateLimitMsg { rate_limit_type: "REQUEST_WEIGHT", interval: "MINUTE", interval_num: 1, limit: 6000 },
+            RateLimitMsg {
+                rate_limit_type: "REQUEST_WEIGHT",
+                interval: "MINUTE",
+                interval_num: 1,
+                limit: 6000,
+            },
             RateLimitMsg { rate_limit_type: "ORDERS", interval: "SECOND", interval_num: 10, limit: 100 },
-            RateLimitMsg { rate_limit_type: "RAW_REQUESTS", interval: "MINUTE", interval_num: 5, limit: 61000 },
+            RateLimitMsg {
+                rate_limit_type: "RAW_REQUESTS",
+                interval: "MINUTE",
+                interval_num: 5,
+                limit: 61000,
+            },
         ],
         exchange_filters: [],
         symbols: indices.into_iter().filter_map(|i| specs.get(i)).map(symbol_info).collect(),
@@ -163,7 +176,11 @@ fn symbol_info(spec: &SymbolSpec) -> SymbolInfoMsg {
                 max_price: Fixed(i.max_price),
                 tick_size: Fixed(i.tick_size),
             },
-            FilterMsg::LotSize { min_qty: Fixed(i.min_qty), max_qty: Fixed(i.max_qty), step_size: Fixed(i.step_size) },
+            FilterMsg::LotSize {
+                min_qty: Fixed(i.min_qty),
+                max_qty: Fixed(i.max_qty),
+                step_size: Fixed(i.step_size),
+            },
             FilterMsg::Notional {
                 min_notional: Fixed(i.min_notional),
                 apply_min_to_market: true,
@@ -180,11 +197,16 @@ fn symbol_info(spec: &SymbolSpec) -> SymbolInfoMsg {
 }
 
 /// `GET /api/v3/ticker/24hr`: one object for `symbol=`, an array otherwise.
-pub(crate) async fn ticker_24hr(State(app): State<AppState>, Query(params): Params) -> Result<Response, ApiError> {
+pub(crate) async fn ticker_24hr(
+    State(app): State<AppState>,
+    Query(params): Params,
+) -> Result<Response, ApiError> {
     let now = app.hub.now_ms();
     Ok(match select(&app.hub, &params)? {
         Selection::One(i) => Json(ticker(&app.hub, i, now)).into_response(),
-        Selection::Many(v) => Json(v.into_iter().map(|i| ticker(&app.hub, i, now)).collect::<Vec<_>>()).into_response(),
+        Selection::Many(v) => {
+            Json(v.into_iter().map(|i| ticker(&app.hub, i, now)).collect::<Vec<_>>()).into_response()
+        }
     })
 }
 
@@ -192,7 +214,8 @@ fn ticker(hub: &Hub, idx: usize, now: i64) -> Ticker24hMsg {
     let (stats, prev_close, top) = hub.ticker(idx, now);
     let zero = Decimal::ZERO;
     let symbol = hub.specs().get(idx).map(|s| s.instrument.symbol.to_string()).unwrap_or_default();
-    let (bid, ask) = top.map(|(b, a)| ((b.price, b.qty), (a.price, a.qty))).unwrap_or(((zero, zero), (zero, zero)));
+    let (bid, ask) =
+        top.map(|(b, a)| ((b.price, b.qty), (a.price, a.qty))).unwrap_or(((zero, zero), (zero, zero)));
     let mut msg = Ticker24hMsg {
         symbol,
         price_change: Fixed(zero),

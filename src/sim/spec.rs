@@ -83,7 +83,8 @@ impl SymbolSpec {
     /// and a start price on the tick grid far enough from zero for a random walk.
     pub fn validate(&self) -> Result<(), SimError> {
         let i = &self.instrument;
-        let bad = |why: &str| Err(SimError::InvalidSpec { symbol: i.symbol.to_string(), why: why.to_owned() });
+        let bad =
+            |why: &str| Err(SimError::InvalidSpec { symbol: i.symbol.to_string(), why: why.to_owned() });
         if i.tick_size <= Decimal::ZERO || i.step_size <= Decimal::ZERO {
             return bad("tick and step must be positive");
         }

@@ -124,7 +124,10 @@ mod tests {
         let (s, prev) = w.window(t0 + 6 * MINUTE_MS);
         let s = s.unwrap();
         assert_eq!((s.open, s.high, s.low, s.last), (100.into(), 110.into(), 90.into(), 90.into()));
-        assert_eq!((s.volume, s.quote_volume, s.count, s.first_id, s.last_id), (4.into(), 410.into(), 3, 1, 3));
+        assert_eq!(
+            (s.volume, s.quote_volume, s.count, s.first_id, s.last_id),
+            (4.into(), 410.into(), 3, 1, 3)
+        );
         assert_eq!(prev, None);
         let (s, prev) = w.window(t0 + DAY_MS + 2 * MINUTE_MS);
         assert_eq!(s.map(|s| (s.open, s.count)), Some((90.into(), 1)));

@@ -4,12 +4,13 @@
 //! `serverShutdown` event before the server closes.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use futures_util::stream::SplitSink;
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -28,6 +29,8 @@ const MAX_STREAMS: usize = 1024;
 const CLOSE_POLICY: u16 = 1008;
 /// Close code for server going away.
 const CLOSE_AWAY: u16 = 1001;
+/// How long a closing connection waits for the client's close reply.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
 /// `?streams=a/b/c` on `/stream`.
 #[derive(Debug, Deserialize)]
@@ -36,7 +39,11 @@ pub(crate) struct StreamsQuery {
 }
 
 /// `GET /ws/{stream}`: one raw stream.
-pub(crate) async fn raw_one(State(app): State<AppState>, Path(stream): Path<String>, ws: WebSocketUpgrade) -> Response {
+pub(crate) async fn raw_one(
+    State(app): State<AppState>,
+    Path(stream): Path<String>,
+    ws: WebSocketUpgrade,
+) -> Response {
     upgrade(app, ws, vec![stream], false)
 }
 
@@ -51,7 +58,8 @@ pub(crate) async fn combined(
     Query(q): Query<StreamsQuery>,
     ws: WebSocketUpgrade,
 ) -> Response {
-    let names = q.streams.unwrap_or_default().split('/').filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    let names =
+        q.streams.unwrap_or_default().split('/').filter(|s| !s.is_empty()).map(str::to_owned).collect();
     upgrade(app, ws, names, true)
 }
 
@@ -89,7 +97,11 @@ impl Subscriptions {
     }
 
     fn names(&self) -> Vec<String> {
-        (0..self.on.len()).filter(|id| self.on[*id]).filter_map(|id| self.hub.stream_name(id)).map(str::to_owned).collect()
+        (0..self.on.len())
+            .filter(|id| self.on[*id])
+            .filter_map(|id| self.hub.stream_name(id))
+            .map(str::to_owned)
+            .collect()
     }
 }
 
@@ -142,7 +154,7 @@ impl Connection {
                 Some(id) if names.len() <= MAX_STREAMS => conn.subs.set(id, true),
                 _ => {
                     let reason = format!("Invalid stream name: {name}");
-                    return conn.close(CLOSE_POLICY, &reason).await;
+                    return conn.close(CLOSE_POLICY, &reason, &mut incoming).await;
                 }
             }
         }
@@ -152,7 +164,7 @@ impl Connection {
         loop {
             tokio::select! {
                 biased;
-                _ = shutdown.changed() => return conn.server_shutdown().await,
+                _ = shutdown.changed() => return conn.server_shutdown(&mut incoming).await,
                 msg = incoming.next() => match msg {
                     Some(Ok(Message::Text(text))) => {
                         if conn.control(&text).await.is_err() { return; }
@@ -163,7 +175,7 @@ impl Connection {
                 },
                 _ = ping.tick() => {
                     if last_pong.elapsed() > period * 3 {
-                        return conn.close(CLOSE_POLICY, "Pong timeout").await;
+                        return conn.close(CLOSE_POLICY, "Pong timeout", &mut incoming).await;
                     }
                     if conn.sink.send(Message::Ping(Bytes::new())).await.is_err() { return; }
                 }
@@ -214,7 +226,9 @@ impl Connection {
     async fn control(&mut self, text: &str) -> Result<(), axum::Error> {
         let reply = match serde_json::from_str::<Control>(text) {
             Ok(c) => self.apply(c),
-            Err(err) if err.is_syntax() || err.is_eof() => json!({"code": 3, "msg": format!("Invalid JSON: {err}")}),
+            Err(err) if err.is_syntax() || err.is_eof() => {
+                json!({"code": 3, "msg": format!("Invalid JSON: {err}")})
+            }
             Err(err) => json!({"code": 2, "msg": format!("Invalid request: {err}")}),
         };
         self.sink.send(Message::Text(Utf8Bytes::from(reply.to_string()))).await
@@ -259,22 +273,34 @@ impl Connection {
         }
     }
 
-    async fn server_shutdown(mut self) {
+    async fn server_shutdown(mut self, incoming: &mut SplitStream<WebSocket>) {
         let now = self.app.hub.now_ms();
         let event = StreamPayload::Shutdown(ShutdownMsg { event: "serverShutdown", event_time: now });
         if let Some(text) = Outbound::new(usize::MAX, "!serverShutdown".into(), event).text(self.combined) {
             let _ = self.sink.send(Message::Text(text)).await;
         }
-        self.close(CLOSE_AWAY, "Server shutdown").await;
+        self.close(CLOSE_AWAY, "Server shutdown", incoming).await;
     }
 
-    async fn close(mut self, code: u16, reason: &str) {
+    /// Sends a close frame, then reads until the client's reply so the socket is not
+    /// torn down with unread data (which would reset it and lose the close frame).
+    async fn close(mut self, code: u16, reason: &str, incoming: &mut SplitStream<WebSocket>) {
         // RFC 6455 caps a close reason at 123 bytes.
         let mut end = reason.len().min(123);
         while !reason.is_char_boundary(end) {
             end -= 1;
         }
         let frame = CloseFrame { code, reason: Utf8Bytes::from(&reason[..end]) };
-        let _ = self.sink.send(Message::Close(Some(frame))).await;
+        if self.sink.send(Message::Close(Some(frame))).await.is_err() {
+            return;
+        }
+        let drain = async {
+            while let Some(Ok(msg)) = incoming.next().await {
+                if matches!(msg, Message::Close(_)) {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(CLOSE_GRACE, drain).await;
     }
 }
