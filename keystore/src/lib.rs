@@ -1,1 +1,32 @@
-pub fn placeholder() {}
+//! vigil's encrypted vault.
+//!
+//! A directory holding a sled database: a header (magic, format version, Argon2id
+//! parameters, salt, and a random 256-bit data key wrapped by the passphrase-derived key),
+//! records encrypted with AES-256-GCM under that data key, a TOTP second factor with replay
+//! protection, ten single-use recovery codes and a persistent failed-unlock counter.
+//!
+//! This crate knows nothing of trading, async runtimes, terminals or networks. See
+//! `README.md` beside this crate for the on-disk format and the threat notes.
+
+mod aead;
+mod coredump;
+mod error;
+mod header;
+mod keystore;
+mod layout;
+mod lockout;
+mod params;
+mod perms;
+mod record;
+mod recovery;
+mod storage;
+mod totp;
+mod vault;
+
+pub use coredump::disable_core_dumps;
+pub use error::Error;
+pub use keystore::{Keystore, SecondFactor};
+pub use params::{KdfParams, MAX_M_KIB, MAX_P, MAX_T, MIN_M_KIB, MIN_P, MIN_T};
+pub use recovery::RecoveryCodes;
+pub use totp::TotpEnrollment;
+pub use vault::Vault;

@@ -1,15 +1,130 @@
+//! `vigil market ...`: market data tools. `tap` prints the normalized event
+//! stream of any feed as JSON lines, for scripts, tests and eyeballing a feed.
+
+use std::io::{self, Write};
 use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context as _;
 
 use super::Context;
+use crate::domain::Symbol;
+use crate::market::{self, FeedConfig, TapLine};
 
-/// Subcommands (filled in by the issue that builds this command).
+/// Market data subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// Placeholder
-    Todo,
+    /// Print normalized market events (trade, book, status) as JSON lines
+    Tap(TapArgs),
 }
 
-/// Runs the command.
-pub fn run(_cmd: Command, _ctx: &Context) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("this command is not built yet")
+/// Which feed to tap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FeedKind {
+    /// Binance spot (wss://stream.binance.com:9443, https://api.binance.com)
+    Binance,
+    /// Binance spot testnet
+    BinanceTestnet,
+    /// The simulated exchange (give its --ws-url and --rest-url)
+    Sim,
+}
+
+/// Options of `vigil market tap`.
+#[derive(Debug, clap::Args)]
+pub struct TapArgs {
+    /// Feed to connect to
+    #[arg(long, value_enum)]
+    pub feed: FeedKind,
+    /// Comma-separated symbols, e.g. BTCUSDT,ETHUSDT
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub symbols: Vec<Symbol>,
+    /// WebSocket base URL (overrides the feed preset; ws:// only for loopback)
+    #[arg(long, value_name = "URL")]
+    pub ws_url: Option<String>,
+    /// REST base URL (overrides the feed preset; http:// only for loopback)
+    #[arg(long, value_name = "URL")]
+    pub rest_url: Option<String>,
+    /// Book levels per side in each book line
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub depth: u16,
+    /// Exit after printing this many events
+    #[arg(long)]
+    pub count: Option<u64>,
+    /// Print a final {"t":"stats",...} line
+    #[arg(long)]
+    pub stats: bool,
+}
+
+/// Runs a market subcommand.
+pub fn run(cmd: Command, _ctx: &Context) -> anyhow::Result<ExitCode> {
+    match cmd {
+        Command::Tap(args) => {
+            let config = feed_config(&args)?;
+            let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            runtime.block_on(tap(config, args.count, args.stats))
+        }
+    }
+}
+
+fn feed_config(args: &TapArgs) -> anyhow::Result<FeedConfig> {
+    let symbols = args.symbols.clone();
+    let mut config = match args.feed {
+        FeedKind::Binance => FeedConfig::binance(symbols),
+        FeedKind::BinanceTestnet => FeedConfig::binance_testnet(symbols),
+        // TODO(lead): start the embedded simulator (vigil::sim::start) when no URLs are given.
+        FeedKind::Sim => {
+            let (Some(ws), Some(rest)) = (&args.ws_url, &args.rest_url) else {
+                anyhow::bail!("--feed sim needs --ws-url and --rest-url (start one with `vigil sim serve`)");
+            };
+            FeedConfig::custom("sim", ws, rest, symbols)
+        }
+    };
+    if let Some(ws) = &args.ws_url {
+        config.ws_url = ws.trim_end_matches('/').to_owned();
+    }
+    if let Some(rest) = &args.rest_url {
+        config.rest_url = rest.trim_end_matches('/').to_owned();
+    }
+    config.depth = usize::from(args.depth);
+    Ok(config)
+}
+
+/// Prints events until `count` is reached, the feed stops, or Ctrl-C.
+async fn tap(config: FeedConfig, count: Option<u64>, stats: bool) -> anyhow::Result<ExitCode> {
+    let mut feed = market::spawn(config)?;
+    let started = Instant::now();
+    let mut events: u64 = 0;
+    while count.is_none_or(|n| events < n) {
+        let event = tokio::select! {
+            e = feed.recv() => e,
+            _ = tokio::signal::ctrl_c() => None,
+        };
+        let Some(event) = event else { break };
+        if !print_line(&TapLine::from_event(&event))? {
+            return Ok(ExitCode::SUCCESS);
+        }
+        events += 1;
+    }
+    feed.shutdown().await;
+    if stats {
+        let elapsed_s = started.elapsed().as_secs_f64();
+        let events_per_s = if elapsed_s > 0.0 { events as f64 / elapsed_s } else { 0.0 };
+        print_line(&TapLine::Stats { events, elapsed_s, events_per_s })?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes one line and flushes it. `Ok(false)` when stdout was closed (a
+/// pipe reader such as `head` went away): the caller stops quietly.
+fn print_line(line: &TapLine<'_>) -> anyhow::Result<bool> {
+    let mut out = io::stdout().lock();
+    let written = serde_json::to_writer(&mut out, line)
+        .map_err(io::Error::from)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
+    match written {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(false),
+        Err(e) => Err(e).context("cannot write to stdout"),
+    }
 }

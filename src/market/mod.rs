@@ -1,5 +1,24 @@
 //! Market data: normalized events, the local order book, and feed adapters.
+//!
+//! [`spawn`] starts a Binance-protocol feed (Binance, its testnet, or the
+//! simulator) and hands back a [`FeedHandle`] yielding [`MarketEvent`]s.
+//! The book-sync rules live in [`sync`] as a pure state machine; wire parsing
+//! in [`wire`]; the transport policy (TLS unless loopback) in [`transport`].
 
+pub mod book;
+mod config;
+mod connection;
 mod event;
+mod feed;
+pub mod rest;
+mod session;
+pub mod sync;
+mod tap;
+pub mod transport;
+pub mod wire;
 
+pub use config::{BINANCE_REST, BINANCE_TESTNET_REST, BINANCE_TESTNET_WS, BINANCE_WS, Backoff, FeedConfig};
 pub use event::{BookUpdate, FeedState, FeedStatus, Level, MarketEvent, Trade};
+pub use feed::{FeedCounters, FeedError, FeedHandle, spawn};
+pub use rest::{RestError, fetch_exchange_info, fetch_server_time};
+pub use tap::TapLine;

@@ -1,0 +1,121 @@
+//! Shared helpers for the keystore integration tests: fast (floor) KDF parameters, a
+//! keystore fixture, an "authenticator app" computing codes from the enrolled base32 secret,
+//! and raw access to the sled database for tampering.
+#![allow(clippy::unwrap_used, dead_code)]
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use secrecy::{ExposeSecret, SecretString};
+use vigil_keystore::{KdfParams, Keystore, RecoveryCodes, SecondFactor, TotpEnrollment, Vault};
+
+/// The OWASP floor: the cheapest parameters `validate` accepts, so tests stay fast.
+pub const FAST: KdfParams = KdfParams { m_kib: 19_456, t: 2, p: 1 };
+/// Creation time of every fixture keystore.
+pub const T0: u64 = 1_700_000_000;
+pub const PASS: &str = "correct horse battery staple";
+
+pub fn pass(s: &str) -> SecretString {
+    SecretString::from(s)
+}
+
+/// A created keystore in a temp dir, with what the person saw at init.
+pub struct Fixture {
+    pub tmp: tempfile::TempDir,
+    pub dir: PathBuf,
+    pub base32: String,
+    pub codes: Vec<String>,
+}
+
+impl Fixture {
+    /// Creates a keystore and closes it (the vault is dropped).
+    pub fn new() -> Self {
+        let (fx, vault) = Self::with_vault();
+        drop(vault);
+        fx
+    }
+
+    /// Creates a keystore and keeps the vault open.
+    pub fn with_vault() -> (Self, Vault) {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("data").join("keystore");
+        let enrollment = TotpEnrollment::generate();
+        let (vault, codes) = Keystore::create(&dir, &pass(PASS), FAST, &enrollment, T0).unwrap();
+        let fx = Fixture {
+            tmp,
+            dir,
+            base32: enrollment.base32().expose_secret().to_owned(),
+            codes: collect(&codes),
+        };
+        (fx, vault)
+    }
+
+    /// The code an authenticator app shows at `unix`.
+    pub fn code(&self, unix: u64) -> String {
+        app_code(&self.base32, unix)
+    }
+
+    pub fn totp(&self, unix: u64) -> SecondFactor {
+        SecondFactor::Totp(self.code(unix))
+    }
+
+    pub fn open(&self) -> Keystore {
+        Keystore::open(&self.dir).unwrap()
+    }
+
+    /// Opens and unlocks with the right passphrase and the app's code at `unix`.
+    pub fn unlock_at(&self, unix: u64) -> Result<Vault, vigil_keystore::Error> {
+        Keystore::open(&self.dir)?.unlock(&pass(PASS), self.totp(unix), unix)
+    }
+}
+
+pub fn collect(codes: &RecoveryCodes) -> Vec<String> {
+    codes.iter().map(str::to_owned).collect()
+}
+
+/// What a phone app computes from the base32 secret shown at enrolment.
+pub fn app_code(base32: &str, unix: u64) -> String {
+    let secret = totp_rs::Secret::try_from_base32(base32).unwrap();
+    let totp = totp_rs::Builder::new().with_secret(secret.as_bytes().to_vec()).build().unwrap();
+    totp.generate(unix).to_string()
+}
+
+/// Runs `f` on the raw sled database (the keystore must be closed), then restores the
+/// private permissions sled may have loosened by creating files under the test's umask.
+pub fn with_raw_db<T>(dir: &Path, f: impl FnOnce(&sled::Db) -> T) -> T {
+    let db = sled::Config::new().path(dir).flush_every_ms(None).open().unwrap();
+    let out = f(&db);
+    db.flush().unwrap();
+    drop(db);
+    chmod_private(dir);
+    out
+}
+
+/// `chmod -R go-rwx dir`.
+pub fn chmod_private(dir: &Path) {
+    for path in walk(dir) {
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        let mode = meta.permissions().mode() & 0o700;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+}
+
+/// `dir` and everything below it.
+pub fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![dir.to_owned()];
+    let mut i = 0;
+    while i < out.len() {
+        if out[i].is_dir() {
+            let children: Vec<PathBuf> =
+                std::fs::read_dir(&out[i]).unwrap().map(|e| e.unwrap().path()).collect();
+            out.extend(children);
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Mode bits of `path`.
+pub fn mode(path: &Path) -> u32 {
+    std::fs::symlink_metadata(path).unwrap().permissions().mode() & 0o777
+}

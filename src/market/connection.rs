@@ -1,0 +1,312 @@
+//! One live WebSocket connection: read frames, keep every symbol's book in
+//! sync (snapshots fetched concurrently, so pings keep being answered),
+//! watch staleness, and say why the connection ended.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::{self, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::clock::{Clock, SystemClock};
+use crate::domain::{Symbol, TimestampMs};
+use crate::market::config::FeedConfig;
+use crate::market::feed::FeedStats;
+use crate::market::rest::{RestClient, RestError};
+use crate::market::session::{Closed, Outbox};
+use crate::market::sync::{BookSync, DiffOutcome, SnapshotOutcome};
+use crate::market::wire::{DepthSnapshot, Frame, parse_frame};
+use crate::market::{BookUpdate, FeedState, MarketEvent, Trade};
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+type SnapshotResult = (usize, Result<DepthSnapshot, RestError>);
+
+/// Why a connection ended and how to reconnect.
+#[derive(Debug)]
+pub(crate) struct Ended {
+    pub reason: String,
+    /// At least one book synced: the backoff starts over.
+    pub healthy: bool,
+    /// Reconnect without a pause.
+    pub immediate: bool,
+}
+
+struct SymbolState {
+    symbol: Symbol,
+    sync: BookSync,
+    state: FeedState,
+    last_update: Instant,
+    snapshot_failures: u32,
+}
+
+enum Wake {
+    Frame(Option<Result<Message, tungstenite::Error>>),
+    Snapshot(Result<SnapshotResult, tokio::task::JoinError>),
+    Tick,
+    Aged,
+}
+
+/// State of one connection; dropped (with its snapshot tasks) when it ends.
+pub(crate) struct Connection {
+    config: Arc<FeedConfig>,
+    rest: RestClient,
+    out: Outbox,
+    symbols: Vec<SymbolState>,
+    snapshots: JoinSet<SnapshotResult>,
+    healthy: bool,
+}
+
+impl Connection {
+    pub(crate) fn new(config: Arc<FeedConfig>, rest: RestClient, out: Outbox) -> Self {
+        let now = Instant::now();
+        let symbols = config
+            .symbols
+            .iter()
+            .map(|symbol| SymbolState {
+                symbol: symbol.clone(),
+                sync: BookSync::default(),
+                state: FeedState::Resyncing,
+                last_update: now,
+                snapshot_failures: 0,
+            })
+            .collect();
+        Self { config, rest, out, symbols, snapshots: JoinSet::new(), healthy: false }
+    }
+
+    /// Runs until the connection ends; `Err` only when the consumer is gone.
+    pub(crate) async fn run(mut self, mut ws: Ws, stats: &FeedStats) -> Result<Ended, Closed> {
+        for s in &self.symbols {
+            self.out
+                .status(Some(&s.symbol), FeedState::Resyncing, "awaiting depth snapshot".to_owned())
+                .await?;
+        }
+        let tick = (self.config.stale_after / 4).clamp(Duration::from_millis(5), Duration::from_secs(1));
+        let mut ticker = tokio::time::interval(tick);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let aged = tokio::time::sleep(self.config.max_connection_age);
+        tokio::pin!(aged);
+        let mut last_frame = Instant::now();
+        loop {
+            let wake = tokio::select! {
+                m = ws.next() => Wake::Frame(m),
+                Some(r) = self.snapshots.join_next(), if !self.snapshots.is_empty() => Wake::Snapshot(r),
+                _ = ticker.tick() => Wake::Tick,
+                _ = &mut aged => Wake::Aged,
+            };
+            let ended = match wake {
+                Wake::Frame(None) => Some(self.ended("connection closed by the server")),
+                Wake::Frame(Some(Err(e))) => Some(self.ended(&format!("read error: {e}"))),
+                Wake::Frame(Some(Ok(msg))) => {
+                    last_frame = Instant::now();
+                    self.on_message(msg, &mut ws, stats).await?
+                }
+                Wake::Snapshot(Ok((idx, res))) => {
+                    self.on_snapshot(idx, res, stats).await?;
+                    None
+                }
+                Wake::Snapshot(Err(e)) => Some(self.ended(&format!("snapshot task failed: {e}"))),
+                Wake::Tick if last_frame.elapsed() > self.config.idle_timeout => {
+                    let ms = self.config.idle_timeout.as_millis();
+                    Some(self.ended(&format!("no frame (not even a ping) for {ms} ms")))
+                }
+                Wake::Tick => {
+                    self.check_stale().await?;
+                    None
+                }
+                Wake::Aged => Some(Ended {
+                    reason: "planned reconnect before the 24 h connection limit".to_owned(),
+                    healthy: true,
+                    immediate: true,
+                }),
+            };
+            if let Some(ended) = ended {
+                return Ok(ended);
+            }
+        }
+    }
+
+    fn ended(&self, reason: &str) -> Ended {
+        Ended { reason: reason.to_owned(), healthy: self.healthy, immediate: false }
+    }
+
+    async fn on_message(
+        &mut self,
+        msg: Message,
+        ws: &mut Ws,
+        stats: &FeedStats,
+    ) -> Result<Option<Ended>, Closed> {
+        match msg {
+            Message::Text(text) => {
+                FeedStats::bump(&stats.frames);
+                match parse_frame(text.as_str()) {
+                    Ok(frame) => return self.on_frame(frame, stats).await,
+                    Err(e) => {
+                        FeedStats::bump(&stats.malformed);
+                        tracing::warn!(feed = %self.config.name, error = %e, "skipped frame");
+                    }
+                }
+            }
+            Message::Binary(_) => FeedStats::bump(&stats.binary),
+            // tungstenite queued the pong when it read the ping; push it out now.
+            Message::Ping(_) => {
+                if let Err(e) = ws.flush().await {
+                    return Ok(Some(self.ended(&format!("could not answer ping: {e}"))));
+                }
+            }
+            Message::Pong(_) | Message::Frame(_) => {}
+            Message::Close(frame) => {
+                let why = frame.map(|f| format!(" ({} {})", u16::from(f.code), f.reason)).unwrap_or_default();
+                return Ok(Some(self.ended(&format!("server closed the connection{why}"))));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn on_frame(&mut self, frame: Frame<'_>, stats: &FeedStats) -> Result<Option<Ended>, Closed> {
+        let known = |name: &str| self.symbols.iter().position(|s| s.symbol.as_str() == name);
+        match frame {
+            Frame::Trade(t) => {
+                let Some(idx) = known(&t.symbol) else { return self.unknown(stats) };
+                self.touch(idx).await?;
+                let symbol = self.symbols[idx].symbol.clone();
+                let trade = Trade { symbol, price: t.price, qty: t.qty, side: t.side, ts_ms: t.trade_time };
+                self.out.event(MarketEvent::Trade(trade)).await?;
+            }
+            Frame::BookTicker(b) => {
+                let Some(idx) = known(&b.symbol) else { return self.unknown(stats) };
+                self.touch(idx).await?;
+            }
+            Frame::Depth { symbol, diff } => {
+                let Some(idx) = known(&symbol) else { return self.unknown(stats) };
+                let ts = diff.event_time;
+                match self.symbols[idx].sync.on_diff(diff) {
+                    DiffOutcome::Buffered { request_snapshot: true } => {
+                        self.request_snapshot(idx, Duration::ZERO)
+                    }
+                    DiffOutcome::Buffered { request_snapshot: false } | DiffOutcome::Ignored => {}
+                    DiffOutcome::Applied => {
+                        self.touch(idx).await?;
+                        self.publish(idx, ts).await?;
+                    }
+                    DiffOutcome::Gap { expected, got } => {
+                        FeedStats::bump(&stats.resyncs);
+                        self.set_state(
+                            idx,
+                            FeedState::Resyncing,
+                            format!("gap: expected U={expected}, got {got}"),
+                        )
+                        .await?;
+                        self.request_snapshot(idx, Duration::ZERO);
+                    }
+                }
+            }
+            Frame::ServerShutdown => {
+                return Ok(Some(Ended {
+                    reason: "serverShutdown received".to_owned(),
+                    healthy: self.healthy,
+                    immediate: true,
+                }));
+            }
+            Frame::Unknown => return self.unknown(stats),
+        }
+        Ok(None)
+    }
+
+    fn unknown(&self, stats: &FeedStats) -> Result<Option<Ended>, Closed> {
+        FeedStats::bump(&stats.unknown);
+        Ok(None)
+    }
+
+    async fn on_snapshot(
+        &mut self,
+        idx: usize,
+        res: Result<DepthSnapshot, RestError>,
+        stats: &FeedStats,
+    ) -> Result<(), Closed> {
+        let snap = match res {
+            Ok(snap) => snap,
+            Err(e) => {
+                let s = &mut self.symbols[idx];
+                s.snapshot_failures = s.snapshot_failures.saturating_add(1);
+                let delay = self.config.backoff.delay(s.snapshot_failures);
+                let detail = format!("depth snapshot failed: {e}; retrying in {} ms", delay.as_millis());
+                self.set_state(idx, FeedState::Resyncing, detail).await?;
+                self.request_snapshot(idx, delay);
+                return Ok(());
+            }
+        };
+        match self.symbols[idx].sync.on_snapshot(&snap) {
+            SnapshotOutcome::Synced { applied } => {
+                self.healthy = true;
+                self.symbols[idx].snapshot_failures = 0;
+                self.symbols[idx].last_update = Instant::now();
+                let id = self.symbols[idx].sync.book().map_or(0, |b| b.update_id());
+                let detail = format!("book synced at update id {id} ({applied} buffered diffs applied)");
+                self.set_state(idx, FeedState::Connected, detail).await?;
+                self.publish(idx, SystemClock.now_ms()).await?;
+            }
+            SnapshotOutcome::TooOld { last_update_id, first_buffered } => {
+                let detail = format!(
+                    "snapshot lastUpdateId={last_update_id} older than first buffered U={first_buffered}; refetching"
+                );
+                self.set_state(idx, FeedState::Resyncing, detail).await?;
+                self.request_snapshot(idx, self.config.backoff.initial);
+            }
+            SnapshotOutcome::Gap { expected, got } => {
+                FeedStats::bump(&stats.resyncs);
+                self.set_state(idx, FeedState::Resyncing, format!("gap: expected U={expected}, got {got}"))
+                    .await?;
+                self.request_snapshot(idx, Duration::ZERO);
+            }
+        }
+        Ok(())
+    }
+
+    fn request_snapshot(&mut self, idx: usize, delay: Duration) {
+        let rest = self.rest.clone();
+        let symbol = self.symbols[idx].symbol.clone();
+        let limit = self.config.snapshot_limit;
+        self.snapshots.spawn(async move {
+            tokio::time::sleep(delay).await;
+            (idx, rest.depth(&symbol, limit).await)
+        });
+    }
+
+    async fn publish(&self, idx: usize, ts_ms: TimestampMs) -> Result<(), Closed> {
+        let s = &self.symbols[idx];
+        let Some(book) = s.sync.book() else { return Ok(()) };
+        let (bids, asks) = book.top(self.config.depth);
+        let update = BookUpdate { symbol: s.symbol.clone(), seq: book.update_id(), bids, asks, ts_ms };
+        self.out.event(MarketEvent::Book(update)).await
+    }
+
+    /// Records fresh data for a symbol; a stale, synced book becomes connected again.
+    async fn touch(&mut self, idx: usize) -> Result<(), Closed> {
+        let s = &mut self.symbols[idx];
+        s.last_update = Instant::now();
+        if s.state == FeedState::Stale && s.sync.book().is_some() {
+            self.set_state(idx, FeedState::Connected, "updates resumed".to_owned()).await?;
+        }
+        Ok(())
+    }
+
+    async fn check_stale(&mut self) -> Result<(), Closed> {
+        for idx in 0..self.symbols.len() {
+            let s = &self.symbols[idx];
+            if s.state == FeedState::Connected && s.last_update.elapsed() > self.config.stale_after {
+                let detail = format!("no update for {} ms", s.last_update.elapsed().as_millis());
+                self.set_state(idx, FeedState::Stale, detail).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn set_state(&mut self, idx: usize, state: FeedState, detail: String) -> Result<(), Closed> {
+        self.symbols[idx].state = state;
+        self.out.status(Some(&self.symbols[idx].symbol), state, detail).await
+    }
+}

@@ -1,0 +1,138 @@
+//! The one entry point the engine and the CLI share: [`spawn`] a feed task,
+//! read [`MarketEvent`]s from its handle, drop the handle to stop it.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use crate::market::MarketEvent;
+use crate::market::config::FeedConfig;
+use crate::market::rest::{RestClient, RestError};
+use crate::market::session::Runner;
+use crate::market::transport::{TransportError, UrlKind, check_url};
+
+/// Why a feed could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedError {
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    #[error(transparent)]
+    Rest(#[from] RestError),
+    #[error("a feed needs at least one symbol")]
+    NoSymbols,
+    #[error("invalid feed setting: {0}")]
+    Config(String),
+}
+
+/// Counters the feed keeps while running; read with [`FeedHandle::counters`].
+#[derive(Debug, Default)]
+pub(crate) struct FeedStats {
+    pub frames: AtomicU64,
+    pub malformed: AtomicU64,
+    pub unknown: AtomicU64,
+    pub binary: AtomicU64,
+    pub reconnects: AtomicU64,
+    pub resyncs: AtomicU64,
+}
+
+impl FeedStats {
+    pub(crate) fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// A copy of the feed's counters at one moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FeedCounters {
+    /// Text frames received.
+    pub frames: u64,
+    /// Frames skipped because they were not valid JSON or had impossible values.
+    pub malformed: u64,
+    /// Valid JSON this client does not consume (other streams, other symbols, control replies).
+    pub unknown: u64,
+    /// Binary frames (Binance sends none on this endpoint), skipped.
+    pub binary: u64,
+    /// Connections re-established after the first.
+    pub reconnects: u64,
+    /// Book resyncs caused by sequence gaps.
+    pub resyncs: u64,
+}
+
+/// A running feed. Dropping it stops the task.
+pub struct FeedHandle {
+    events: mpsc::Receiver<MarketEvent>,
+    stats: Arc<FeedStats>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl FeedHandle {
+    /// The next event, or `None` once the feed has stopped.
+    pub async fn recv(&mut self) -> Option<MarketEvent> {
+        self.events.recv().await
+    }
+
+    /// The event channel itself, for `select!` loops.
+    pub fn events(&mut self) -> &mut mpsc::Receiver<MarketEvent> {
+        &mut self.events
+    }
+
+    /// Current counters.
+    pub fn counters(&self) -> FeedCounters {
+        let s = &self.stats;
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        FeedCounters {
+            frames: get(&s.frames),
+            malformed: get(&s.malformed),
+            unknown: get(&s.unknown),
+            binary: get(&s.binary),
+            reconnects: get(&s.reconnects),
+            resyncs: get(&s.resyncs),
+        }
+    }
+
+    /// Asks the task to stop and waits until it has.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for FeedHandle {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// Checks `config` (transport policy on both URLs, symbols, depth) and starts
+/// the feed on the current tokio runtime.
+///
+/// # Panics
+/// Outside a tokio runtime, like [`tokio::spawn`].
+pub fn spawn(config: FeedConfig) -> Result<FeedHandle, FeedError> {
+    check_url(&config.ws_url, UrlKind::WebSocket)?;
+    let rest = RestClient::new(&config.rest_url)?;
+    if config.symbols.is_empty() {
+        return Err(FeedError::NoSymbols);
+    }
+    if config.depth == 0 || !(1..=5000).contains(&config.snapshot_limit) {
+        return Err(FeedError::Config(format!(
+            "depth must be >= 1 and snapshot limit 1..=5000 (got {} and {})",
+            config.depth, config.snapshot_limit
+        )));
+    }
+    let (tx, events) = mpsc::channel(config.channel_capacity.max(1));
+    let (stop_tx, stop_rx) = oneshot::channel();
+    let stats = Arc::new(FeedStats::default());
+    let runner = Runner::new(config, rest, tx, Arc::clone(&stats));
+    let task = tokio::spawn(runner.run(stop_rx));
+    Ok(FeedHandle { events, stats, stop: Some(stop_tx), task: Some(task) })
+}

@@ -1,0 +1,186 @@
+//! Binance public REST calls the market side needs: the depth snapshot for
+//! book sync, `exchangeInfo` for the gate's instrument filters, and the
+//! server time for clock-skew checks. Every URL passes the transport policy.
+
+use std::time::Duration;
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use crate::domain::{Instrument, Symbol, SymbolStatus, TimestampMs};
+use crate::market::transport::{TransportError, UrlKind, check_url};
+use crate::market::wire::{DepthSnapshot, WireError};
+
+/// Why a REST call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RestError {
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    #[error("request to {url} failed: {source}")]
+    Http { url: String, source: reqwest::Error },
+    /// Non-2xx answer; Binance errors carry `{"code":..,"msg":..}` in `body`.
+    #[error("{url} answered HTTP {status}: {body}")]
+    Status { url: String, status: u16, body: String },
+    #[error("unexpected answer from {url}: {source}")]
+    Parse { url: String, source: WireError },
+    #[error("exchangeInfo has no usable entry for {symbol}: {reason}")]
+    Instrument { symbol: String, reason: String },
+}
+
+/// A REST client bound to one base URL (checked once, at construction).
+#[derive(Debug, Clone)]
+pub struct RestClient {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl RestClient {
+    /// Checks `base` against the transport policy and builds a client that
+    /// never follows redirects (a redirect could leave the policy's reach).
+    pub fn new(base: &str) -> Result<Self, RestError> {
+        check_url(base, UrlKind::Http)?;
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|source| RestError::Http { url: base.to_owned(), source })?;
+        Ok(Self { base: base.trim_end_matches('/').to_owned(), http })
+    }
+
+    /// `GET /api/v3/depth?symbol=&limit=`.
+    pub async fn depth(&self, symbol: &Symbol, limit: u32) -> Result<DepthSnapshot, RestError> {
+        let (url, body) = self
+            .get("/api/v3/depth", &[("symbol", symbol.as_str().to_owned()), ("limit", limit.to_string())])
+            .await?;
+        DepthSnapshot::parse(&body).map_err(|source| RestError::Parse { url, source })
+    }
+
+    /// `GET /api/v3/exchangeInfo?symbols=[...]`, in the order asked.
+    pub async fn exchange_info(&self, symbols: &[Symbol]) -> Result<Vec<Instrument>, RestError> {
+        let names: Vec<&str> = symbols.iter().map(Symbol::as_str).collect();
+        let list = serde_json::to_string(&names)
+            .map_err(|e| RestError::Parse { url: self.base.clone(), source: e.into() })?;
+        let (_, body) = self.get("/api/v3/exchangeInfo", &[("symbols", list)]).await?;
+        parse_exchange_info(&body, symbols)
+    }
+
+    /// `GET /api/v3/time`: the exchange clock, in ms.
+    pub async fn server_time(&self) -> Result<TimestampMs, RestError> {
+        #[derive(Deserialize)]
+        struct Time {
+            #[serde(rename = "serverTime")]
+            server_time: TimestampMs,
+        }
+        let (url, body) = self.get("/api/v3/time", &[]).await?;
+        let t: Time = serde_json::from_str(&body).map_err(|e| RestError::Parse { url, source: e.into() })?;
+        Ok(t.server_time)
+    }
+
+    async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<(String, String), RestError> {
+        let url = format!("{}{path}", self.base);
+        let http_err = |source| RestError::Http { url: url.clone(), source };
+        let resp = self.http.get(&url).query(query).send().await.map_err(http_err)?;
+        let status = resp.status();
+        let body = resp.text().await.map_err(http_err)?;
+        if !status.is_success() {
+            let body: String = body.chars().take(300).collect();
+            return Err(RestError::Status { url, status: status.as_u16(), body });
+        }
+        Ok((url, body))
+    }
+}
+
+/// Fetches the instruments (with their filters) for `symbols`.
+pub async fn fetch_exchange_info(rest_url: &str, symbols: &[Symbol]) -> Result<Vec<Instrument>, RestError> {
+    RestClient::new(rest_url)?.exchange_info(symbols).await
+}
+
+/// Fetches the exchange's clock (`serverTime`, ms since the epoch).
+pub async fn fetch_server_time(rest_url: &str) -> Result<TimestampMs, RestError> {
+    RestClient::new(rest_url)?.server_time().await
+}
+
+#[derive(Deserialize)]
+struct ExchangeInfo {
+    symbols: Vec<SymbolInfo>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SymbolInfo {
+    symbol: String,
+    status: SymbolStatus,
+    base_asset: String,
+    quote_asset: String,
+    filters: Vec<Filter>,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "filterType", rename_all = "SCREAMING_SNAKE_CASE")]
+enum Filter {
+    #[serde(rename = "PRICE_FILTER", rename_all = "camelCase")]
+    Price { min_price: Decimal, max_price: Decimal, tick_size: Decimal },
+    #[serde(rename_all = "camelCase")]
+    LotSize { min_qty: Decimal, max_qty: Decimal, step_size: Decimal },
+    #[serde(rename_all = "camelCase")]
+    Notional { min_notional: Decimal },
+    #[serde(rename_all = "camelCase")]
+    MinNotional { min_notional: Decimal },
+    #[serde(other)]
+    Other,
+}
+
+/// Parses an `exchangeInfo` body into instruments for `wanted`, in that order.
+///
+/// `PRICE_FILTER` and `LOT_SIZE` are required (a symbol without them is not
+/// one this client can trade safely). When both `NOTIONAL` and the legacy
+/// `MIN_NOTIONAL` are present, the larger minimum is kept: the order must pass both.
+pub fn parse_exchange_info(body: &str, wanted: &[Symbol]) -> Result<Vec<Instrument>, RestError> {
+    let info: ExchangeInfo = serde_json::from_str(body)
+        .map_err(|e| RestError::Parse { url: "/api/v3/exchangeInfo".to_owned(), source: e.into() })?;
+    wanted
+        .iter()
+        .map(|sym| {
+            let entry = info.symbols.iter().find(|s| s.symbol == sym.as_str()).ok_or_else(|| {
+                RestError::Instrument { symbol: sym.to_string(), reason: "symbol not listed".to_owned() }
+            })?;
+            instrument(sym, entry)
+        })
+        .collect()
+}
+
+fn instrument(sym: &Symbol, info: &SymbolInfo) -> Result<Instrument, RestError> {
+    let missing =
+        |f: &str| RestError::Instrument { symbol: sym.to_string(), reason: format!("no {f} filter") };
+    let mut price = None;
+    let mut lot = None;
+    let mut min_notional = Decimal::ZERO;
+    for f in &info.filters {
+        match *f {
+            Filter::Price { min_price, max_price, tick_size } => {
+                price = Some((min_price, max_price, tick_size))
+            }
+            Filter::LotSize { min_qty, max_qty, step_size } => lot = Some((min_qty, max_qty, step_size)),
+            Filter::Notional { min_notional: n } | Filter::MinNotional { min_notional: n } => {
+                min_notional = min_notional.max(n)
+            }
+            Filter::Other => {}
+        }
+    }
+    let (min_price, max_price, tick_size) = price.ok_or_else(|| missing("PRICE_FILTER"))?;
+    let (min_qty, max_qty, step_size) = lot.ok_or_else(|| missing("LOT_SIZE"))?;
+    Ok(Instrument {
+        symbol: sym.clone(),
+        base_asset: info.base_asset.clone(),
+        quote_asset: info.quote_asset.clone(),
+        status: info.status,
+        tick_size,
+        min_price,
+        max_price,
+        step_size,
+        min_qty,
+        max_qty,
+        min_notional,
+    })
+}

@@ -1,0 +1,315 @@
+//! The running exchange: the market behind one lock, the diff-depth batches, and a
+//! broadcast of stream messages. Stepping, batching and snapshots all happen under
+//! the same lock, so a REST snapshot's `lastUpdateId` always sits inside the
+//! `[U;u]` range of some diff the stream has sent or will send.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use rust_decimal::Decimal;
+use tokio::sync::{broadcast, watch};
+use tokio::time::{Instant, MissedTickBehavior};
+
+use crate::clock::Clock;
+use crate::domain::{Symbol, TimestampMs};
+use crate::market::Level;
+
+use super::market::{DepthDiff, DepthSnapshot, SimEvent, SimMarket, SimTrade};
+use super::spec::SymbolSpec;
+use super::ticker::{Stats, TickerWindow};
+use super::wire::{self, BookTickerMsg, DepthUpdateMsg, Fixed, Outbound, StreamPayload, TradeMsg};
+
+/// Messages a slow connection may fall behind before it starts losing some.
+const BROADCAST_CAPACITY: usize = 1 << 16;
+/// Most steps taken under one lock, so REST never waits long.
+const MAX_STEPS_PER_LOCK: u64 = 512;
+
+/// Stream kinds per symbol, in stream-id order.
+const KINDS: [&str; 4] = ["@trade", "@bookTicker", "@depth@100ms", "@depth"];
+const TRADE: usize = 0;
+const BOOK_TICKER: usize = 1;
+const DEPTH_FAST: usize = 2;
+const DEPTH_SLOW: usize = 3;
+
+/// Level changes accumulated between two diff-depth messages.
+#[derive(Debug, Default)]
+struct DepthBatch {
+    first: Option<u64>,
+    last: u64,
+    bids: BTreeMap<Decimal, Decimal>,
+    asks: BTreeMap<Decimal, Decimal>,
+}
+
+impl DepthBatch {
+    fn add(&mut self, diff: &DepthDiff) {
+        self.first.get_or_insert(diff.update_id);
+        self.last = diff.update_id;
+        self.bids.extend(diff.bids.iter().map(|l| (l.price, l.qty)));
+        self.asks.extend(diff.asks.iter().map(|l| (l.price, l.qty)));
+    }
+
+    /// Takes the batch: `(U, u, bids best first, asks best first)`.
+    fn take(&mut self) -> Option<(u64, u64, Vec<Level>, Vec<Level>)> {
+        let first = self.first.take()?;
+        let level = |(price, qty): (Decimal, Decimal)| Level { price, qty };
+        let bids = std::mem::take(&mut self.bids).into_iter().rev().map(level).collect();
+        let asks = std::mem::take(&mut self.asks).into_iter().map(level).collect();
+        Some((first, self.last, bids, asks))
+    }
+}
+
+/// Everything that changes as the market steps.
+#[derive(Debug)]
+struct Exchange {
+    market: SimMarket,
+    /// Per symbol: `[@depth@100ms batch, @depth batch]`.
+    batches: Vec<[DepthBatch; 2]>,
+    last_top: Vec<Option<(Level, Level)>>,
+    tickers: Vec<TickerWindow>,
+}
+
+/// The exchange shared by the drivers and every connection.
+pub(crate) struct Hub {
+    state: Mutex<Exchange>,
+    tx: broadcast::Sender<Arc<Outbound>>,
+    clock: Arc<dyn Clock>,
+    specs: Vec<SymbolSpec>,
+    /// Stream names by stream id (`symbol index * 4 + kind`).
+    names: Vec<Arc<str>>,
+    /// Open subscriptions per stream id: nothing is serialized for streams nobody reads.
+    interest: Vec<AtomicUsize>,
+}
+
+impl Hub {
+    pub(crate) fn new(market: SimMarket, clock: Arc<dyn Clock>) -> Arc<Self> {
+        let specs: Vec<SymbolSpec> = market.specs().cloned().collect();
+        let names: Vec<Arc<str>> = specs
+            .iter()
+            .flat_map(|s| {
+                KINDS.iter().map(move |k| Arc::from(format!("{}{k}", s.instrument.symbol.stream_name())))
+            })
+            .collect();
+        let n = specs.len();
+        let state = Exchange {
+            market,
+            batches: (0..n).map(|_| Default::default()).collect(),
+            last_top: vec![None; n],
+            tickers: (0..n).map(|_| TickerWindow::default()).collect(),
+        };
+        let (tx, _) = broadcast::channel(BROADCAST_CAPACITY);
+        let interest = names.iter().map(|_| AtomicUsize::new(0)).collect();
+        Arc::new(Self { state: Mutex::new(state), tx, clock, specs, names, interest })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Exchange> {
+        // A panic while holding the lock cannot leave the book half-updated in a way
+        // later readers could misread worse than a crash would, so keep serving.
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Wall-clock now, for event times and `/api/v3/time`.
+    pub(crate) fn now_ms(&self) -> TimestampMs {
+        self.clock.now_ms()
+    }
+
+    /// The listed symbols.
+    pub(crate) fn specs(&self) -> &[SymbolSpec] {
+        &self.specs
+    }
+
+    /// Listing index of a symbol.
+    pub(crate) fn index_of(&self, symbol: &Symbol) -> Option<usize> {
+        self.specs.iter().position(|s| &s.instrument.symbol == symbol)
+    }
+
+    /// Stream id of a stream name such as `btcusdt@depth@100ms`.
+    pub(crate) fn stream_id(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| &**n == name)
+    }
+
+    /// Name of a stream id.
+    pub(crate) fn stream_name(&self, id: usize) -> Option<&str> {
+        self.names.get(id).map(|n| &**n)
+    }
+
+    /// Number of stream ids.
+    pub(crate) fn stream_count(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Records (`+1`) or drops (`-1`) one subscriber of a stream.
+    pub(crate) fn set_interest(&self, id: usize, subscribed: bool) {
+        if let Some(counter) = self.interest.get(id) {
+            if subscribed {
+                counter.fetch_add(1, Ordering::Relaxed);
+            } else {
+                counter.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// A receiver of every stream message from now on.
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Arc<Outbound>> {
+        self.tx.subscribe()
+    }
+
+    /// A consistent depth snapshot of up to `limit` levels per side.
+    pub(crate) fn snapshot(&self, idx: usize, limit: usize) -> Option<DepthSnapshot> {
+        self.lock().market.snapshot(idx, limit)
+    }
+
+    /// 24h statistics, the price before the window, and the current top of book.
+    pub(crate) fn ticker(
+        &self,
+        idx: usize,
+        now_ms: TimestampMs,
+    ) -> (Option<Stats>, Option<Decimal>, Option<(Level, Level)>) {
+        let mut ex = self.lock();
+        let top = ex.market.top_of_book(idx).map(|(_, bid, ask)| (bid, ask));
+        let (stats, prev) = ex.tickers.get_mut(idx).map(|t| t.window(now_ms)).unwrap_or((None, None));
+        (stats, prev, top)
+    }
+
+    fn wanted(&self, idx: usize, kind: usize) -> Option<usize> {
+        let id = idx * KINDS.len() + kind;
+        (self.interest.get(id)?.load(Ordering::Relaxed) > 0).then_some(id)
+    }
+
+    fn publish(&self, id: usize, payload: StreamPayload) {
+        if let Some(name) = self.names.get(id) {
+            // An error only means nobody is connected right now.
+            let _ = self.tx.send(Arc::new(Outbound::new(id, name.clone(), payload)));
+        }
+    }
+
+    /// Takes `steps` market steps and publishes trades and book tickers at once;
+    /// depth changes go into the batches.
+    pub(crate) fn advance(&self, steps: u64) {
+        let now = self.now_ms();
+        let mut ex = self.lock();
+        for _ in 0..steps {
+            for event in ex.market.step() {
+                match event {
+                    SimEvent::Trade(trade) => self.on_trade(&mut ex, now, trade),
+                    SimEvent::Depth(diff) => self.on_depth(&mut ex, diff),
+                }
+            }
+        }
+    }
+
+    fn on_trade(&self, ex: &mut Exchange, now: TimestampMs, trade: SimTrade) {
+        let Some(idx) = self.index_of(&trade.symbol) else { return };
+        if let Some(t) = ex.tickers.get_mut(idx) {
+            t.record(now, &trade);
+        }
+        if let Some(id) = self.wanted(idx, TRADE) {
+            self.publish(
+                id,
+                StreamPayload::Trade(TradeMsg {
+                    event: "trade",
+                    event_time: now,
+                    symbol: trade.symbol.to_string(),
+                    trade_id: trade.id,
+                    price: Fixed(trade.price),
+                    qty: Fixed(trade.qty),
+                    trade_time: now,
+                    buyer_is_maker: trade.buyer_is_maker,
+                    ignore: true,
+                }),
+            );
+        }
+    }
+
+    fn on_depth(&self, ex: &mut Exchange, diff: DepthDiff) {
+        let Some(idx) = self.index_of(&diff.symbol) else { return };
+        if let Some(batches) = ex.batches.get_mut(idx) {
+            batches.iter_mut().for_each(|b| b.add(&diff));
+        }
+        let Some(id) = self.wanted(idx, BOOK_TICKER) else { return };
+        let Some((update_id, bid, ask)) = ex.market.top_of_book(idx) else { return };
+        if ex.last_top.get(idx) == Some(&Some((bid, ask))) {
+            return;
+        }
+        ex.last_top[idx] = Some((bid, ask));
+        self.publish(
+            id,
+            StreamPayload::BookTicker(BookTickerMsg {
+                update_id,
+                symbol: diff.symbol.to_string(),
+                bid_price: Fixed(bid.price),
+                bid_qty: Fixed(bid.qty),
+                ask_price: Fixed(ask.price),
+                ask_qty: Fixed(ask.qty),
+            }),
+        );
+    }
+
+    /// Sends the pending diff of every symbol for the 100 ms (`fast`) or 1 s stream.
+    pub(crate) fn flush_depth(&self, fast: bool) {
+        let (slot, kind) = if fast { (0, DEPTH_FAST) } else { (1, DEPTH_SLOW) };
+        let now = self.now_ms();
+        let mut ex = self.lock();
+        for idx in 0..self.specs.len() {
+            let Some((first, last, bids, asks)) = ex.batches.get_mut(idx).and_then(|b| b[slot].take()) else {
+                continue;
+            };
+            let Some(id) = self.wanted(idx, kind) else { continue };
+            self.publish(
+                id,
+                StreamPayload::Depth(DepthUpdateMsg {
+                    event: "depthUpdate",
+                    event_time: now,
+                    symbol: self.specs[idx].instrument.symbol.to_string(),
+                    first_update_id: first,
+                    final_update_id: last,
+                    bids: wire::levels(&bids),
+                    asks: wire::levels(&asks),
+                }),
+            );
+        }
+    }
+}
+
+/// Steps the market at `rate` steps per second until shutdown. Above ~1000/s steps
+/// run in batches per timer tick; when the host cannot keep up it steps flat out.
+pub(crate) async fn run_steps(hub: Arc<Hub>, rate: u32, mut shutdown: watch::Receiver<bool>) {
+    let start = Instant::now();
+    let rate = f64::from(rate);
+    let mut done: u64 = 0;
+    while !stopping(&shutdown) {
+        // f64 only paces the loop; it never touches a price.
+        let due = (start.elapsed().as_secs_f64() * rate) as u64;
+        if due > done {
+            let n = (due - done).min(MAX_STEPS_PER_LOCK);
+            hub.advance(n);
+            done += n;
+            tokio::task::yield_now().await;
+            continue;
+        }
+        let next = start + Duration::from_secs_f64((done + 1) as f64 / rate);
+        tokio::select! {
+            _ = tokio::time::sleep_until(next) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+}
+
+/// Flushes one diff-depth cadence (`@depth@100ms` or `@depth`) until shutdown.
+pub(crate) async fn run_depth_flush(hub: Arc<Hub>, fast: bool, mut shutdown: watch::Receiver<bool>) {
+    let period = if fast { Duration::from_millis(100) } else { Duration::from_secs(1) };
+    let mut tick = tokio::time::interval(period);
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    while !stopping(&shutdown) {
+        tokio::select! {
+            _ = tick.tick() => hub.flush_depth(fast),
+            _ = shutdown.changed() => {}
+        }
+    }
+}
+
+/// True once shutdown was requested or its sender (the `SimHandle`) is gone.
+pub(crate) fn stopping(shutdown: &watch::Receiver<bool>) -> bool {
+    *shutdown.borrow() || shutdown.has_changed().is_err()
+}

@@ -1,0 +1,158 @@
+//! Serving the simulated exchange on 127.0.0.1: configuration, the axum router,
+//! the background drivers, and the handle that stops it all.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::clock::SystemClock;
+use crate::domain::Symbol;
+
+use super::hub::{self, Hub};
+use super::market::SimMarket;
+use super::spec::SymbolSpec;
+use super::{SimError, rest, ws};
+
+/// How long `shutdown` waits for the server to finish before giving up on it.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// What to simulate and where.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Same seed, same sequence of market events.
+    pub seed: u64,
+    /// Market steps per second; it sets only the pace, never the sequence.
+    pub rate_per_sec: u32,
+    /// Listed symbols (see [`SymbolSpec::preset`]).
+    pub symbols: Vec<SymbolSpec>,
+    /// TCP port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+    /// WebSocket ping period (Binance: 20 s); a client silent for three periods is dropped.
+    pub ping_interval: Duration,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            seed: 42,
+            rate_per_sec: 50,
+            symbols: SymbolSpec::defaults(),
+            port: 0,
+            ping_interval: Duration::from_secs(20),
+        }
+    }
+}
+
+/// Shared by every request handler.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub hub: Arc<Hub>,
+    pub ping_interval: Duration,
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// A running simulator. Dropping it stops the server (connections get a
+/// `serverShutdown` event and a close frame); [`SimHandle::shutdown`] also waits.
+pub struct SimHandle {
+    addr: SocketAddr,
+    symbols: Vec<Symbol>,
+    stop: watch::Sender<bool>,
+    server: Option<JoinHandle<()>>,
+    drivers: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for SimHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimHandle").field("addr", &self.addr).field("symbols", &self.symbols).finish()
+    }
+}
+
+/// Starts the simulator on the current tokio runtime.
+pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
+    if config.rate_per_sec == 0 {
+        return Err(SimError::ZeroRate);
+    }
+    let market = SimMarket::new(config.seed, config.symbols)?;
+    let symbols = market.specs().map(|s| s.instrument.symbol.clone()).collect();
+    let hub = Hub::new(market, Arc::new(SystemClock));
+    let port = config.port;
+    let bind = |source| SimError::Bind { port, source };
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await.map_err(bind)?;
+    let addr = listener.local_addr().map_err(bind)?;
+    let (stop, stopped) = watch::channel(false);
+    let state = AppState { hub: hub.clone(), ping_interval: config.ping_interval, shutdown: stopped.clone() };
+    let app = Router::new()
+        .route("/api/v3/time", get(rest::time))
+        .route("/api/v3/depth", get(rest::depth))
+        .route("/api/v3/exchangeInfo", get(rest::exchange_info))
+        .route("/api/v3/ticker/24hr", get(rest::ticker_24hr))
+        .route("/ws", get(ws::raw_bare))
+        .route("/ws/{stream}", get(ws::raw_one))
+        .route("/stream", get(ws::combined))
+        .with_state(state);
+    let mut until_stopped = stopped.clone();
+    let server = tokio::spawn(async move {
+        let signal = async move {
+            // Err means the handle is gone, which is a stop request too.
+            let _ = until_stopped.wait_for(|stop| *stop).await;
+        };
+        if let Err(err) = axum::serve(listener, app).with_graceful_shutdown(signal).await {
+            tracing::error!(%err, "sim: server failed");
+        }
+    });
+    let drivers = vec![
+        tokio::spawn(hub::run_steps(hub.clone(), config.rate_per_sec, stopped.clone())),
+        tokio::spawn(hub::run_depth_flush(hub.clone(), true, stopped.clone())),
+        tokio::spawn(hub::run_depth_flush(hub, false, stopped)),
+    ];
+    tracing::info!(%addr, seed = config.seed, rate = config.rate_per_sec, "sim: listening");
+    Ok(SimHandle { addr, symbols, stop, server: Some(server), drivers })
+}
+
+impl SimHandle {
+    /// Base WebSocket URL (`ws://127.0.0.1:P`); append `/ws/<stream>` or `/stream?streams=`.
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}", self.addr)
+    }
+
+    /// Base REST URL (`http://127.0.0.1:P`); append `/api/v3/...`.
+    pub fn rest_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The bound address (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The listed symbols.
+    pub fn symbols(&self) -> &[Symbol] {
+        &self.symbols
+    }
+
+    /// Stops the market, closes every connection and waits (up to 5 s) for the server.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        for task in self.drivers.drain(..) {
+            let _ = task.await;
+        }
+        if let Some(server) = self.server.take()
+            && tokio::time::timeout(SHUTDOWN_GRACE, server).await.is_err()
+        {
+            tracing::warn!("sim: server did not stop within the grace period");
+        }
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        self.drivers.iter().for_each(JoinHandle::abort);
+    }
+}
