@@ -98,6 +98,13 @@ impl Vault {
     }
 
     /// Writes the initial TOTP and recovery records of a new keystore (not flushed).
+    /// Verifies a fresh authenticator code while unlocked, with the same ±1
+    /// step window and replay refusal as unlock (the step is recorded). Used to
+    /// re-confirm the person before arming autonomous trading.
+    pub fn verify_totp(&self, code: &str, now_unix: u64) -> Result<bool, Error> {
+        self.accept_factor(&SecondFactor::Totp(code.to_owned()), now_unix)
+    }
+
     pub(crate) fn enrol(
         &self,
         enrollment: &TotpEnrollment,

@@ -6,6 +6,10 @@
 
 mod context;
 mod prompt;
+mod session;
+mod signals;
+mod trading;
+mod unlock;
 
 pub mod audit;
 pub mod config;

@@ -1,15 +1,284 @@
+//! `vigil order place|list|cancel`: one-shot orders through the very same
+//! engine and gate as the workstation. `place` prints every check, then asks
+//! `Confirm? [y/N]` on stdin; only `y` sends.
+//!
+//! Exit codes of `place`: 0 placed, 1 refused by a failing check (or an
+//! error), 2 declined by the person.
+
+use std::io::{self, BufRead, IsTerminal, Write};
 use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use rust_decimal::Decimal;
 
 use super::Context;
+use super::prompt::UnlockArgs;
+use super::session::{FeedArgs, Session, SessionOptions};
+use super::trading::{VaultSession, load_config, runtime};
+use crate::domain::{OrderId, OrderIntent, OrderType, Origin, Side, Symbol, Venue};
+use crate::engine::{CheckLine, CheckVerdict, Command as EngineCommand, EngineHandle, SubmitOutcome};
+use crate::store::Store;
 
-/// Subcommands (filled in by the issue that builds this command).
+/// Exit code when a check refused the order.
+const REFUSED: u8 = 1;
+/// Exit code when the person declined.
+const DECLINED: u8 = 2;
+
+/// Subcommands of `vigil order`.
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// Placeholder
-    Todo,
+    /// Place one order: every check is shown, then `Confirm? [y/N]` is asked on stdin
+    Place(PlaceArgs),
+    /// List orders from the state store (newest first)
+    List {
+        /// Show only open orders
+        #[arg(long)]
+        open: bool,
+    },
+    /// Cancel an open (or pending) order by id
+    Cancel {
+        id: u64,
+        #[command(flatten)]
+        feed: FeedArgs,
+        #[command(flatten)]
+        unlock: UnlockArgs,
+    },
 }
 
-/// Runs the command.
-pub fn run(_cmd: Command, _ctx: &Context) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("this command is not built yet")
+/// Options of `vigil order place`.
+#[derive(Debug, clap::Args)]
+pub struct PlaceArgs {
+    #[arg(long, value_enum, default_value = "paper")]
+    pub venue: Venue,
+    #[arg(long)]
+    pub symbol: Symbol,
+    #[arg(long, value_enum)]
+    pub side: SideArg,
+    #[arg(long = "type", value_enum)]
+    pub order_type: TypeArg,
+    #[arg(long)]
+    pub qty: Decimal,
+    /// Limit price (required for --type limit)
+    #[arg(long)]
+    pub price: Option<Decimal>,
+    #[command(flatten)]
+    pub feed: FeedArgs,
+    #[command(flatten)]
+    pub unlock: UnlockArgs,
+}
+
+/// `--side`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum SideArg {
+    Buy,
+    Sell,
+}
+
+/// `--type`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum TypeArg {
+    Limit,
+    Market,
+}
+
+/// Runs `vigil order …`.
+pub fn run(cmd: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
+    match cmd {
+        Command::Place(args) => place(args, ctx),
+        Command::List { open } => list(ctx, open),
+        Command::Cancel { id, feed, unlock } => cancel(ctx, OrderId(id), &feed, &unlock),
+    }
+}
+
+fn place(args: PlaceArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let (side, order_type) = (
+        match args.side {
+            SideArg::Buy => Side::Buy,
+            SideArg::Sell => Side::Sell,
+        },
+        match args.order_type {
+            TypeArg::Limit => OrderType::Limit,
+            TypeArg::Market => OrderType::Market,
+        },
+    );
+    if order_type == OrderType::Limit && args.price.is_none() {
+        bail!("a limit order needs --price");
+    }
+    let intent = OrderIntent {
+        symbol: args.symbol.clone(),
+        side,
+        order_type,
+        qty: args.qty,
+        price: args.price.filter(|_| order_type == OrderType::Limit),
+        origin: Origin::Manual,
+    };
+    let config = load_config(ctx)?;
+    let vault = VaultSession::unlock_if_present(ctx, &args.unlock)?;
+    runtime()?.block_on(async {
+        let mut feed = args.feed.clone();
+        if feed.symbols.is_empty() {
+            feed.symbols = vec![args.symbol.clone()];
+        }
+        let options = SessionOptions {
+            venue: args.venue,
+            feed: &feed,
+            strategies: &[],
+            vault_audit_key: vault.audit_key(),
+            totp: vault.totp_check(),
+        };
+        let session = Session::start(ctx, &config, options).await?;
+        let code = place_in(&session.handle, intent).await;
+        session.shutdown().await;
+        code
+    })
+}
+
+async fn place_in(handle: &EngineHandle, intent: OrderIntent) -> anyhow::Result<ExitCode> {
+    wait_for_market(handle, &intent.symbol).await?;
+    let outcome = handle.request(|reply| EngineCommand::Submit { intent: intent.clone(), reply }).await?;
+    let (id, checks) = match outcome {
+        SubmitOutcome::Refused { checks } => {
+            print_checks(&checks);
+            println!("refused: a check failed; nothing was sent");
+            return Ok(ExitCode::from(REFUSED));
+        }
+        SubmitOutcome::Sent { id, checks } => {
+            print_checks(&checks);
+            return report_sent(handle, id).await;
+        }
+        SubmitOutcome::Pending { id, checks } => (id, checks),
+    };
+    print_checks(&checks);
+    if !ask_confirm()? {
+        handle.request(|reply| EngineCommand::Reject { id, reply }).await?;
+        println!("declined: nothing was sent");
+        return Ok(ExitCode::from(DECLINED));
+    }
+    match handle.request(|reply| EngineCommand::Confirm { id, reply }).await? {
+        SubmitOutcome::Sent { id, .. } => report_sent(handle, id).await,
+        SubmitOutcome::Refused { checks } | SubmitOutcome::Pending { checks, .. } => {
+            print_checks(&checks);
+            println!("refused at confirmation: the market or balances moved; nothing was sent");
+            Ok(ExitCode::from(REFUSED))
+        }
+    }
+}
+
+/// Waits until the symbol's book is synced, so the gate sees real data.
+async fn wait_for_market(handle: &EngineHandle, symbol: &Symbol) -> anyhow::Result<()> {
+    let mut rx = handle.watch();
+    let ready = tokio::time::timeout(Duration::from_secs(15), async {
+        loop {
+            let synced =
+                rx.borrow_and_update().markets.iter().any(|m| &m.symbol == symbol && m.book.is_some());
+            if synced || rx.changed().await.is_err() {
+                return synced;
+            }
+        }
+    })
+    .await;
+    match ready {
+        Ok(true) => Ok(()),
+        _ => bail!("no order book for {symbol} within 15 s: is the feed reachable?"),
+    }
+}
+
+async fn report_sent(handle: &EngineHandle, id: OrderId) -> anyhow::Result<ExitCode> {
+    // Give the paper broker's immediate fills a moment to be published.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let snapshot = handle.snapshot();
+    match snapshot.orders.iter().find(|o| o.id == id) {
+        Some(order) => {
+            let avg = order.avg_fill_price().map(|p| format!(" avg {p}")).unwrap_or_default();
+            println!(
+                "placed order #{id}: {} (filled {} of {}{avg})",
+                order.status, order.filled_qty, order.intent.qty
+            );
+        }
+        None => println!("placed order #{id}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One line per check: verdict, id, sentence.
+pub fn print_checks(checks: &[CheckLine]) {
+    let mut out = io::stdout().lock();
+    for check in checks {
+        let verdict = match check.verdict {
+            CheckVerdict::Pass => "PASS",
+            CheckVerdict::Warn => "WARN",
+            CheckVerdict::Fail => "FAIL",
+            CheckVerdict::Skip => "skip",
+        };
+        // A closed stdout is the reader's choice; the order flow goes on.
+        let _ = writeln!(out, "  {verdict}  {:<22} {}", check.id, check.detail);
+    }
+}
+
+fn ask_confirm() -> anyhow::Result<bool> {
+    let mut out = io::stdout().lock();
+    write!(out, "Confirm? [y/N] ")?;
+    out.flush()?;
+    let mut line = String::new();
+    io::stdin().lock().read_line(&mut line).context("cannot read the confirmation from stdin")?;
+    if !io::stdin().is_terminal() {
+        writeln!(out)?; // the answer was not echoed by a terminal
+    }
+    Ok(line.trim().eq_ignore_ascii_case("y") || line.trim().eq_ignore_ascii_case("yes"))
+}
+
+fn list(ctx: &Context, open_only: bool) -> anyhow::Result<ExitCode> {
+    let dir = ctx.state_dir();
+    if !dir.exists() {
+        println!("no orders yet ({} does not exist)", dir.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let store =
+        Store::open(&dir).with_context(|| format!("cannot open {} (is vigil running?)", dir.display()))?;
+    let mut orders = store.orders()?;
+    orders.retain(|o| {
+        !open_only || o.status.is_open() || o.status == crate::domain::OrderStatus::PendingConfirmation
+    });
+    orders.sort_by_key(|o| std::cmp::Reverse(o.id));
+    println!(
+        "{:>6}  {:<10} {:<4} {:<6} {:>14} {:>14} {:>14}  {:<9} ORIGIN",
+        "ID", "SYMBOL", "SIDE", "TYPE", "QTY", "PRICE", "FILLED", "STATUS"
+    );
+    for o in orders {
+        let price = o.intent.price.map(|p| p.to_string()).unwrap_or_else(|| "market".into());
+        println!(
+            "{:>6}  {:<10} {:<4} {:<6} {:>14} {:>14} {:>14}  {:<9} {}",
+            o.id.0,
+            o.intent.symbol,
+            o.intent.side,
+            o.intent.order_type,
+            o.intent.qty,
+            price,
+            o.filled_qty,
+            o.status,
+            o.intent.origin
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cancel(ctx: &Context, id: OrderId, feed: &FeedArgs, unlock: &UnlockArgs) -> anyhow::Result<ExitCode> {
+    let config = load_config(ctx)?;
+    let vault = VaultSession::unlock_if_present(ctx, unlock)?;
+    runtime()?.block_on(async {
+        let options = SessionOptions {
+            venue: Venue::Paper,
+            feed,
+            strategies: &[],
+            vault_audit_key: vault.audit_key(),
+            totp: vault.totp_check(),
+        };
+        let session = Session::start(ctx, &config, options).await?;
+        let result = session.handle.request(|reply| EngineCommand::Cancel { id, reply }).await;
+        session.shutdown().await;
+        result?;
+        println!("cancelled order #{id}");
+        Ok(ExitCode::SUCCESS)
+    })
 }

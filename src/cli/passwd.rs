@@ -1,12 +1,33 @@
+//! `vigil passwd`: change the passphrase. Only the wrapped data key changes;
+//! every record stays as it is.
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::Context;
+use super::prompt::{UnlockArgs, check_passphrase_strength, prompt_new_passphrase, read_secret_file};
+use super::unlock::unlock;
 
-/// Options (filled in by the issue that builds this command).
+/// Options of `vigil passwd`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[command(flatten)]
+    pub unlock: UnlockArgs,
 
-/// Runs the command.
-pub fn run(_args: Args, _ctx: &Context) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("this command is not built yet")
+    /// Read the NEW passphrase from this file (mode 0600) instead of prompting twice
+    #[arg(long, value_name = "FILE")]
+    pub new_passphrase_file: Option<PathBuf>,
+}
+
+/// Runs `vigil passwd`.
+pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let vault = unlock(ctx, &args.unlock)?;
+    let new = match &args.new_passphrase_file {
+        Some(path) => read_secret_file(path)?,
+        None => prompt_new_passphrase()?,
+    };
+    check_passphrase_strength(&new)?;
+    vault.change_passphrase(&new)?;
+    println!("passphrase changed; the old one no longer opens the keystore");
+    Ok(ExitCode::SUCCESS)
 }

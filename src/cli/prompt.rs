@@ -1,3 +1,127 @@
 //! Reading secrets at the CLI edge: from the terminal without echo, or from a
 //! file that only its owner can read. Never from argv or the environment,
-//! which other local users can read via /proc.
+//! which other local users can read through /proc.
+
+use std::fs;
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroizing;
+
+/// `--passphrase-file` and `--totp`: how a command that needs the vault gets
+/// its two factors without a person at the keyboard.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct UnlockArgs {
+    /// Read the passphrase from this file (must be mode 0600; first line is used)
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+
+    /// The current 6-digit code from your authenticator (prompted for if omitted)
+    #[arg(long, value_name = "CODE")]
+    pub totp: Option<String>,
+}
+
+impl UnlockArgs {
+    /// The passphrase: from the file if given, else prompted without echo.
+    pub fn passphrase(&self, prompt: &str) -> anyhow::Result<SecretString> {
+        match &self.passphrase_file {
+            Some(path) => read_secret_file(path),
+            None => prompt_secret(prompt),
+        }
+    }
+
+    /// The TOTP code (or a recovery code): from `--totp` if given, else prompted.
+    pub fn totp_code(&self) -> anyhow::Result<String> {
+        match &self.totp {
+            Some(code) => Ok(code.trim().to_owned()),
+            None => prompt_line("Authenticator code: "),
+        }
+    }
+}
+
+/// Reads a secret from a file that must not be readable by anyone but its owner.
+pub fn read_secret_file(path: &Path) -> anyhow::Result<SecretString> {
+    let meta = fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        bail!(
+            "{} is accessible by group or others (mode {mode:04o}); run `chmod 600 {}` first",
+            path.display(),
+            path.display()
+        );
+    }
+    let raw =
+        Zeroizing::new(fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?);
+    let line = raw.lines().next().unwrap_or_default();
+    if line.is_empty() {
+        bail!("{} is empty: the passphrase must be on its first line", path.display());
+    }
+    Ok(SecretString::from(line.to_owned()))
+}
+
+/// Prompts on the terminal without echo.
+pub fn prompt_secret(prompt: &str) -> anyhow::Result<SecretString> {
+    if !io::stdin().is_terminal() {
+        bail!("no terminal to prompt on: use --passphrase-file FILE (mode 0600)");
+    }
+    let value = rpassword::prompt_password(prompt).context("cannot read from the terminal")?;
+    Ok(SecretString::from(value))
+}
+
+/// Prompts for a new passphrase twice and insists they match and are not trivial.
+pub fn prompt_new_passphrase() -> anyhow::Result<SecretString> {
+    let first = prompt_secret("New passphrase: ")?;
+    check_passphrase_strength(&first)?;
+    let second = prompt_secret("Repeat passphrase: ")?;
+    if first.expose_secret() != second.expose_secret() {
+        bail!("the passphrases do not match; nothing was changed");
+    }
+    Ok(first)
+}
+
+/// Refuses passphrases too short to survive an offline guess.
+pub fn check_passphrase_strength(passphrase: &SecretString) -> anyhow::Result<()> {
+    const MIN_CHARS: usize = 12;
+    if passphrase.expose_secret().chars().count() < MIN_CHARS {
+        bail!("the passphrase must be at least {MIN_CHARS} characters (a few random words work well)");
+    }
+    Ok(())
+}
+
+/// Reads one visible line (a TOTP code is short-lived and not secret once used).
+pub fn prompt_line(prompt: &str) -> anyhow::Result<String> {
+    let mut stderr = io::stderr().lock();
+    write!(stderr, "{prompt}")?;
+    stderr.flush()?;
+    let mut line = String::new();
+    io::stdin().lock().read_line(&mut line).context("cannot read from standard input")?;
+    Ok(line.trim().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn secret_file_must_be_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pass");
+        fs::write(&path, "correct horse battery\nignored\n").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        let err = read_secret_file(&path).unwrap_err().to_string();
+        assert!(err.contains("mode 0644") && err.contains("chmod 600"), "{err}");
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(read_secret_file(&path).unwrap().expose_secret(), "correct horse battery");
+    }
+
+    #[test]
+    fn short_passphrases_are_refused() {
+        assert!(check_passphrase_strength(&SecretString::from("short")).is_err());
+        assert!(check_passphrase_strength(&SecretString::from("four random words here")).is_ok());
+    }
+}

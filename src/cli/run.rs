@@ -1,12 +1,145 @@
+//! `vigil run --headless`: trade unattended. With `--mode autonomous` the
+//! engine arms autonomous mode at start with the budget given here (or the
+//! config's `[autonomy]`), and falls back to confirm mode — where nobody is
+//! there to confirm, so nothing more is sent — when the budget is spent or a
+//! breaker trips. Stops on SIGINT/SIGTERM/SIGHUP or after `--duration`.
+
 use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::bail;
+use rust_decimal::Decimal;
 
 use super::Context;
+use super::prompt::UnlockArgs;
+use super::session::{FeedArgs, Session, SessionOptions};
+use super::trading::{VaultSession, load_config, runtime};
+use crate::domain::{Approval, Venue};
+use crate::engine::{Command, EngineHandle};
 
-/// Options (filled in by the issue that builds this command).
+/// Options of `vigil run`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Run without a terminal UI (required: `vigil tui` is the interactive way)
+    #[arg(long, required = true)]
+    pub headless: bool,
+    /// confirm (strategies only propose) or autonomous (send within the budget)
+    #[arg(long, value_enum, default_value = "confirm")]
+    pub mode: Approval,
+    #[arg(long, value_enum, default_value = "paper")]
+    pub venue: Venue,
+    /// Strategy to run (repeatable): sma-cross, grid
+    #[arg(long = "strategy", required = true)]
+    pub strategies: Vec<String>,
+    /// Autonomous budget: orders [default: config autonomy.max_orders]
+    #[arg(long)]
+    pub max_orders: Option<u32>,
+    /// Autonomous budget: notional in the quote asset [default: config autonomy.max_notional]
+    #[arg(long)]
+    pub max_notional: Option<Decimal>,
+    /// Stop after this many seconds
+    #[arg(long, value_name = "SECS")]
+    pub duration: Option<u64>,
+    #[command(flatten)]
+    pub feed: FeedArgs,
+    #[command(flatten)]
+    pub unlock: UnlockArgs,
+}
 
-/// Runs the command.
-pub fn run(_args: Args, _ctx: &Context) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("this command is not built yet")
+/// Runs `vigil run`.
+pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let config = load_config(ctx)?;
+    let vault = VaultSession::unlock_if_present(ctx, &args.unlock)?;
+    let audit_key = vault.audit_key();
+    // The code that just unlocked the vault is the fresh proof for arming autonomy
+    // at start; later re-arming goes through the vault's replay-protected check.
+    let unlock_code = args.unlock.totp.clone();
+    let mut check = vault.totp_check();
+    let first_code_used = std::sync::atomic::AtomicBool::new(false);
+    let totp: Option<crate::engine::TotpCheck> = check.take().map(|mut inner| {
+        Box::new(move |code: &str| {
+            let fresh = unlock_code.as_deref() == Some(code)
+                && !first_code_used.swap(true, std::sync::atomic::Ordering::SeqCst);
+            fresh || inner(code)
+        }) as crate::engine::TotpCheck
+    });
+    let max_orders = args.max_orders.unwrap_or(config.autonomy.max_orders);
+    let max_notional = args.max_notional.unwrap_or(config.autonomy.max_notional);
+
+    runtime()?.block_on(async {
+        let options = SessionOptions {
+            venue: args.venue,
+            feed: &args.feed,
+            strategies: &args.strategies,
+            vault_audit_key: audit_key,
+            totp,
+        };
+        let session = Session::start(ctx, &config, options).await?;
+        if args.mode == Approval::Autonomous {
+            let totp = args.unlock.totp.clone();
+            let armed = session
+                .handle
+                .request(|reply| Command::EnableAutonomous { max_orders, max_notional, totp, reply })
+                .await;
+            if let Err(err) = armed {
+                session.shutdown().await;
+                bail!("cannot arm autonomous mode: {err}");
+            }
+        }
+        println!(
+            "vigil running headless: {} venue, {} mode, strategies {}; stop with Ctrl-C",
+            args.venue,
+            args.mode,
+            args.strategies.join(",")
+        );
+        follow(&session.handle, args.duration.map(Duration::from_secs)).await;
+        let snapshot = session.handle.snapshot();
+        session.shutdown().await;
+        println!(
+            "stopped: equity {} {}, PnL today {}, {} fills, {} open orders",
+            snapshot.equity.round_dp(2),
+            snapshot.quote_asset,
+            snapshot.pnl_today.round_dp(2),
+            snapshot.fills.len(),
+            snapshot.orders.iter().filter(|o| o.status.is_open()).count()
+        );
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Prints the engine's event tail as it grows, until a stop signal or the duration.
+async fn follow(handle: &EngineHandle, duration: Option<Duration>) {
+    let mut rx = handle.watch();
+    let mut last_seen = 0;
+    let deadline = async {
+        match duration {
+            Some(d) => tokio::time::sleep(d).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(deadline);
+    let stop = super::signals::stop_signal();
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            _ = &mut deadline => break,
+            _ = &mut stop => break,
+            changed = rx.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                let snapshot = rx.borrow_and_update().clone();
+                for line in snapshot.log.iter().filter(|l| l.ts_ms > last_seen) {
+                    println!("{} {:<9} {}", fmt_time(line.ts_ms), line.kind, line.text);
+                }
+                last_seen = snapshot.log.last().map_or(last_seen, |l| l.ts_ms.max(last_seen));
+            }
+        }
+    }
+}
+
+fn fmt_time(ts_ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ts_ms)
+        .map(|t| t.format("%H:%M:%S%.3f").to_string())
+        .unwrap_or_default()
 }

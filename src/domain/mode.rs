@@ -32,7 +32,7 @@ pub enum TradingState {
 
 impl fmt::Display for Venue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             Venue::Paper => "paper",
             Venue::Live => "live",
         })
@@ -41,7 +41,7 @@ impl fmt::Display for Venue {
 
 impl fmt::Display for Approval {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             Approval::Confirm => "confirm",
             Approval::Autonomous => "autonomous",
         })
@@ -50,7 +50,7 @@ impl fmt::Display for Approval {
 
 impl fmt::Display for TradingState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             TradingState::Active => "active",
             TradingState::Reducing => "reducing",
             TradingState::Halted => "halted",

@@ -25,7 +25,7 @@ impl Side {
 
 impl fmt::Display for Side {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             Side::Buy => "buy",
             Side::Sell => "sell",
         })
@@ -42,7 +42,7 @@ pub enum OrderType {
 
 impl fmt::Display for OrderType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             OrderType::Limit => "limit",
             OrderType::Market => "market",
         })
@@ -62,8 +62,8 @@ pub enum Origin {
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Origin::Manual => f.write_str("manual"),
-            Origin::Strategy(name) => write!(f, "strategy:{name}"),
+            Origin::Manual => f.pad("manual"),
+            Origin::Strategy(name) => f.pad(&format!("strategy:{name}")),
         }
     }
 }
@@ -119,7 +119,7 @@ impl OrderStatus {
 
 impl fmt::Display for OrderStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             Self::PendingConfirmation => "pending",
             Self::Accepted => "accepted",
             Self::Submitted => "submitted",

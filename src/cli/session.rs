@@ -1,0 +1,220 @@
+//! A trading session as the CLI starts it: market data (the embedded
+//! simulator or an exchange), the durable store and audit log, and the engine.
+//! `demo`, `tui`, `run` and `order` all go through here, so there is one way
+//! of wiring the pieces together and no command has a side door.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::Context;
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::domain::{Symbol, Venue};
+use crate::engine::{self, EngineConfig, EngineHandle, EngineSetup, TotpCheck};
+use crate::market::{self, FeedConfig, FeedHandle};
+use crate::sim::{self, SimConfig, SimHandle, SymbolSpec};
+use crate::store::{AuditKey, AuditLog, AuditReader, KeyKind, Store};
+use crate::strategy;
+
+/// Which market data source to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FeedChoice {
+    /// The embedded simulated exchange (or one given by --ws-url/--rest-url)
+    Sim,
+    /// Binance spot
+    Binance,
+    /// Binance spot testnet
+    BinanceTestnet,
+}
+
+/// Market data options shared by the commands that trade.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FeedArgs {
+    /// Market data source
+    #[arg(long, value_enum, default_value = "sim")]
+    pub feed: FeedChoice,
+    /// Symbols to stream, comma separated [default: the config's feed.symbols]
+    #[arg(long, value_delimiter = ',')]
+    pub symbols: Vec<Symbol>,
+    /// WebSocket base URL (overrides the feed preset; ws:// only for loopback)
+    #[arg(long, value_name = "URL", requires = "rest_url")]
+    pub ws_url: Option<String>,
+    /// REST base URL (overrides the feed preset; http:// only for loopback)
+    #[arg(long, value_name = "URL", requires = "ws_url")]
+    pub rest_url: Option<String>,
+    /// Seed of the embedded simulator
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+/// What a session needs beyond the feed.
+pub struct SessionOptions<'a> {
+    pub venue: Venue,
+    pub feed: &'a FeedArgs,
+    pub strategies: &'a [String],
+    /// The unlocked vault's audit key, when a keystore is in use.
+    pub vault_audit_key: Option<AuditKey>,
+    /// Verifies TOTP codes for arming autonomous mode, when a keystore is unlocked.
+    pub totp: Option<TotpCheck>,
+}
+
+/// A running session. Call [`Session::shutdown`] to stop it cleanly.
+pub struct Session {
+    pub handle: EngineHandle,
+    engine: JoinHandle<()>,
+    forwarder: JoinHandle<()>,
+    sim: Option<SimHandle>,
+}
+
+impl Session {
+    /// Starts market data and the engine on the current runtime.
+    pub async fn start(ctx: &Context, config: &Config, options: SessionOptions<'_>) -> anyhow::Result<Self> {
+        if options.venue == Venue::Live {
+            bail!("the live venue is not available in this build: use --venue paper");
+        }
+        let symbols = if options.feed.symbols.is_empty() {
+            config.feed.symbols.clone()
+        } else {
+            options.feed.symbols.clone()
+        };
+        if symbols.is_empty() {
+            bail!("no symbols to trade: pass --symbols or set [feed] symbols in the config");
+        }
+        let (feed_name, sim, ws_url, rest_url) = endpoints(options.feed, &symbols).await?;
+        let instruments = market::fetch_exchange_info(&rest_url, &symbols)
+            .await
+            .with_context(|| format!("cannot read exchange info from {rest_url}"))?;
+
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let state_dir = ctx.state_dir();
+        let store =
+            Store::open(&state_dir).with_context(|| format!("cannot open {}", state_dir.display()))?;
+        let key = audit_key(&store, ctx, options.vault_audit_key)?;
+        let audit = AuditLog::with_backend(store.backend(), key, clock.clone())?;
+
+        let mut strategies = Vec::new();
+        for name in options.strategies {
+            let built = strategy::build(name, &config.strategies).with_context(|| {
+                format!("unknown strategy {name:?}; built in: {}", strategy::NAMES.join(", "))
+            })?;
+            strategies.push(built);
+        }
+
+        let mut feed_config = FeedConfig::custom(&feed_name, &ws_url, &rest_url, symbols);
+        feed_config.depth = config.feed.depth;
+        feed_config.stale_after = Duration::from_millis(config.risk.stale_after_ms.max(1_000));
+        let feed = market::spawn(feed_config)?;
+        let (tx, rx) = mpsc::channel(4096);
+        let forwarder = tokio::spawn(forward(feed, tx));
+
+        let engine_config = EngineConfig {
+            venue: options.venue,
+            feed_name,
+            quote_asset: config.paper.quote_asset.clone(),
+            instruments,
+            limits: config.risk.clone(),
+            fees: config.paper.fees,
+            initial_balances: config.paper.initial_balances.iter().map(|(a, v)| (a.clone(), *v)).collect(),
+        };
+        let setup = EngineSetup {
+            config: engine_config,
+            clock,
+            store,
+            audit,
+            totp: options.totp,
+            strategies,
+            market: rx,
+        };
+        let (handle, engine) = engine::start(setup)?;
+        Ok(Self { handle, engine, forwarder, sim })
+    }
+
+    /// Stops the engine (every order state is already durable), then the feed and simulator.
+    pub async fn shutdown(self) {
+        // The engine may already have stopped; either way it is stopped after this.
+        let _ = self.handle.send(engine::Command::Shutdown);
+        let _ = self.engine.await;
+        self.forwarder.abort();
+        if let Some(sim) = self.sim {
+            sim.shutdown().await;
+        }
+    }
+}
+
+/// Resolves the feed's name and URLs, starting the embedded simulator when asked.
+async fn endpoints(
+    feed: &FeedArgs,
+    symbols: &[Symbol],
+) -> anyhow::Result<(String, Option<SimHandle>, String, String)> {
+    if let (Some(ws), Some(rest)) = (&feed.ws_url, &feed.rest_url) {
+        let name = feed_name(feed.feed);
+        return Ok((name.to_owned(), None, ws.clone(), rest.clone()));
+    }
+    match feed.feed {
+        FeedChoice::Sim => {
+            let mut specs = Vec::new();
+            for symbol in symbols {
+                let spec = SymbolSpec::preset(symbol).with_context(|| {
+                    format!(
+                        "the simulator does not list {symbol}; it has {}",
+                        SymbolSpec::preset_names().join(", ")
+                    )
+                })?;
+                specs.push(spec);
+            }
+            let config = SimConfig { seed: feed.seed, symbols: specs, ..SimConfig::default() };
+            let sim = sim::start(config).await.context("cannot start the embedded simulator")?;
+            let (ws, rest) = (sim.ws_url(), sim.rest_url());
+            Ok(("sim".to_owned(), Some(sim), ws, rest))
+        }
+        FeedChoice::Binance => {
+            Ok(("binance".to_owned(), None, market::BINANCE_WS.to_owned(), market::BINANCE_REST.to_owned()))
+        }
+        FeedChoice::BinanceTestnet => Ok((
+            "binance-testnet".to_owned(),
+            None,
+            market::BINANCE_TESTNET_WS.to_owned(),
+            market::BINANCE_TESTNET_REST.to_owned(),
+        )),
+    }
+}
+
+fn feed_name(choice: FeedChoice) -> &'static str {
+    match choice {
+        FeedChoice::Sim => "sim",
+        FeedChoice::Binance => "binance",
+        FeedChoice::BinanceTestnet => "binance-testnet",
+    }
+}
+
+/// The key that signs this state dir's audit log: whatever kind the log was
+/// started with; a new log uses the vault key when a keystore is unlocked.
+fn audit_key(store: &Store, ctx: &Context, vault: Option<AuditKey>) -> anyhow::Result<AuditKey> {
+    let backend = store.backend();
+    let recorded = AuditReader::new(backend.as_ref()).meta()?.map(|m| m.key_kind);
+    match (recorded, vault) {
+        (Some(KeyKind::Vault), Some(key)) | (None, Some(key)) => Ok(key),
+        (Some(KeyKind::Vault), None) => {
+            bail!(
+                "this audit log is signed by the vault key: unlock the keystore to trade from this data dir"
+            )
+        }
+        (Some(KeyKind::Install), _) | (None, None) => {
+            Ok(AuditKey::load_or_create_install_key(&ctx.state_dir())?)
+        }
+    }
+}
+
+/// Moves feed events to the engine; ends when either side goes away.
+async fn forward(mut feed: FeedHandle, tx: mpsc::Sender<market::MarketEvent>) {
+    while let Some(event) = feed.recv().await {
+        if tx.send(event).await.is_err() {
+            break;
+        }
+    }
+    feed.shutdown().await;
+}

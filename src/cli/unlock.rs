@@ -1,0 +1,42 @@
+//! Opening and unlocking the vault from the command line.
+
+use anyhow::{Context as _, bail};
+use secrecy::SecretString;
+use vigil_keystore::{Keystore, SecondFactor, Vault};
+
+use super::Context;
+use super::prompt::UnlockArgs;
+
+/// Seconds since the Unix epoch, for TOTP windows and the lockout delay.
+pub fn now_unix() -> u64 {
+    u64::try_from(chrono::Utc::now().timestamp()).unwrap_or_default()
+}
+
+/// Opens the keystore under the data dir, refusing early if a lockout delay is running.
+pub fn open(ctx: &Context) -> anyhow::Result<Keystore> {
+    let dir = ctx.keystore_dir();
+    let keystore = Keystore::open(&dir)?;
+    if let Some(wait) = keystore.retry_after(now_unix())? {
+        bail!("too many failed unlock attempts: wait {} s before trying again", wait.as_secs().max(1));
+    }
+    Ok(keystore)
+}
+
+/// Unlocks with the passphrase and the second factor: a TOTP code, or a
+/// recovery code (`xxxxx-xxxxx`) standing in for it once.
+pub fn unlock(ctx: &Context, args: &UnlockArgs) -> anyhow::Result<Vault> {
+    let keystore = open(ctx)?;
+    let passphrase = args.passphrase("Passphrase: ")?;
+    let code = args.totp_code()?;
+    unlock_with(&keystore, &passphrase, code)
+}
+
+/// One unlock attempt with already-collected factors.
+pub fn unlock_with(keystore: &Keystore, passphrase: &SecretString, code: String) -> anyhow::Result<Vault> {
+    let factor = if code.contains('-') {
+        SecondFactor::Recovery(SecretString::from(code))
+    } else {
+        SecondFactor::Totp(code)
+    };
+    keystore.unlock(passphrase, factor, now_unix()).context("unlock failed")
+}
