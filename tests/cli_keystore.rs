@@ -1,0 +1,300 @@
+//! The keystore commands as a user meets them: `vigil` run as a subprocess,
+//! scripted through stdin and 0600 files, in a fresh data dir.
+#![allow(clippy::unwrap_used)]
+
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use base64::Engine as _;
+use totp_rs::{Algorithm, Builder, Secret};
+
+const PASSPHRASE: &str = "correct horse battery staple";
+const API_KEY: &str = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A";
+const API_SECRET: &str = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
+
+fn vigil() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_vigil"))
+}
+
+fn private_file(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    fs::write(&path, format!("{text}\n")).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+    path
+}
+
+/// An initialised keystore plus a source of never-before-used second factors.
+struct Vault {
+    root: tempfile::TempDir,
+    data: PathBuf,
+    pass: PathBuf,
+    secret: Vec<u8>,
+    last_step: u64,
+    recovery: Vec<String>,
+    /// Everything any command printed, for the leak scan.
+    transcript: String,
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}
+
+fn code(secret: &[u8], step: u64) -> String {
+    let totp = Builder::new()
+        .with_algorithm(Algorithm::SHA1)
+        .with_digits(6)
+        .with_step_duration(30)
+        .with_skew(0)
+        .with_secret(secret.to_vec())
+        .build_noncompliant();
+    totp.generate(step * 30).to_string()
+}
+
+impl Vault {
+    fn init() -> Self {
+        let root = tempfile::tempdir().unwrap();
+        let data = root.path().join("data");
+        let pass = private_file(root.path(), "pass", PASSPHRASE);
+        let mut child = vigil()
+            .arg("--data-dir")
+            .arg(&data)
+            .args(["init", "--kdf-memory", "19456", "--kdf-passes", "2", "--passphrase-file"])
+            .arg(&pass)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut transcript = String::new();
+        let mut base32 = None;
+        while base32.is_none() {
+            let mut line = String::new();
+            assert!(stdout.read_line(&mut line).unwrap() > 0, "init ended early: {transcript}");
+            transcript.push_str(&line);
+            base32 = line.strip_prefix("or type the key: ").map(|s| s.trim().to_owned());
+        }
+        let secret = Secret::try_from_base32(base32.unwrap()).unwrap().as_bytes().to_vec();
+        let step = now() / 30;
+        writeln!(child.stdin.take().unwrap(), "{}", code(&secret, step)).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let mut rest = String::new();
+        stdout.read_to_string_into(&mut rest);
+        transcript.push_str(&rest);
+        transcript.push_str(&String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "init failed: {transcript}");
+        let recovery: Vec<String> = rest
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.len() == 11 && l.as_bytes()[5] == b'-')
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(recovery.len(), 10, "ten recovery codes: {rest}");
+        // Enrolment used `step`: the next code must be for a later one.
+        Self { root, data, pass, secret, last_step: step, recovery, transcript }
+    }
+
+    /// A TOTP code for a step not used yet and still inside the ±1 window,
+    /// else a recovery code.
+    fn second_factor(&mut self) -> String {
+        let now_step = now() / 30;
+        let step = (self.last_step + 1).max(now_step - 1);
+        if step <= now_step + 1 {
+            self.last_step = step;
+            code(&self.secret, step)
+        } else {
+            self.recovery.pop().unwrap()
+        }
+    }
+
+    fn run(&mut self, args: &[&str]) -> Output {
+        let factor = self.second_factor();
+        self.run_with(args, &factor)
+    }
+
+    fn run_with(&mut self, args: &[&str], factor: &str) -> Output {
+        let out = vigil()
+            .arg("--data-dir")
+            .arg(&self.data)
+            .args(args)
+            .arg("--passphrase-file")
+            .arg(&self.pass)
+            .args(["--totp", factor])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        self.transcript.push_str(&String::from_utf8_lossy(&out.stdout));
+        self.transcript.push_str(&String::from_utf8_lossy(&out.stderr));
+        out
+    }
+}
+
+trait ReadRest {
+    fn read_to_string_into(&mut self, buf: &mut String);
+}
+
+impl<R: BufRead> ReadRest for R {
+    fn read_to_string_into(&mut self, buf: &mut String) {
+        std::io::Read::read_to_string(self, buf).unwrap();
+    }
+}
+
+fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+#[test]
+fn keys_round_trip_without_ever_showing_a_key() {
+    let mut v = Vault::init();
+    let key_file = private_file(v.root.path(), "key", API_KEY);
+    let secret_file = private_file(v.root.path(), "secret", API_SECRET);
+    let out = v.run(&[
+        "keys",
+        "add",
+        "main",
+        "--exchange",
+        "binance",
+        "--api-key-file",
+        key_file.to_str().unwrap(),
+        "--api-secret-file",
+        secret_file.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    let factor = v.second_factor();
+    let out = v.run_with(&["keys", "list"], &factor);
+    let listing = text(&out);
+    assert!(out.status.success() && listing.contains("main") && listing.contains("binance"), "{listing}");
+    assert!(listing.contains("never"), "not verified yet: {listing}");
+    let replay = v.run_with(&["keys", "list"], &factor);
+    assert!(!replay.status.success(), "a used code must not unlock again: {}", text(&replay));
+    assert!(text(&replay).contains("wrong passphrase or second-factor code"), "{}", text(&replay));
+
+    let out = v.run(&["keys", "remove", "main"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = v.run(&["keys", "remove", "main"]);
+    assert!(!out.status.success() && text(&out).contains("no key named"), "{}", text(&out));
+
+    // The secret must appear nowhere: not in any file under the data dir, not in any output.
+    fs::remove_file(&key_file).unwrap();
+    fs::remove_file(&secret_file).unwrap();
+    let needles = [
+        API_SECRET.as_bytes().to_vec(),
+        hex::encode(API_SECRET).into_bytes(),
+        base64::engine::general_purpose::STANDARD.encode(API_SECRET).into_bytes(),
+        API_KEY.as_bytes().to_vec(),
+    ];
+    for needle in &needles {
+        assert!(
+            !v.transcript.as_bytes().windows(needle.len()).any(|w| w == needle.as_slice()),
+            "leaked in output"
+        );
+    }
+    let mut files = vec![v.data.clone()];
+    let mut scanned = 0;
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        let bytes = fs::read(&path).unwrap();
+        scanned += 1;
+        for needle in &needles {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_slice()),
+                "leaked into {}",
+                path.display()
+            );
+        }
+    }
+    assert!(scanned > 0);
+}
+
+#[test]
+fn wrong_passphrase_and_wrong_code_fail_alike_and_leave_the_keystore_intact() {
+    let mut v = Vault::init();
+    let good_pass = v.pass.clone();
+    v.pass = private_file(v.root.path(), "wrong", "not the passphrase at all");
+    let factor = v.second_factor();
+    let wrong_pass = v.run_with(&["keys", "list"], &factor);
+    v.pass = good_pass;
+    let wrong_code = v.run_with(&["keys", "list"], "000000");
+    assert!(!wrong_pass.status.success() && !wrong_code.status.success());
+    let (a, b) = (text(&wrong_pass), text(&wrong_code));
+    assert_eq!(a.lines().last(), b.lines().last(), "same message for either factor");
+    assert!(!a.contains("panicked"));
+    // Nothing was damaged: the right factors still open it (after the lockout delay, if any).
+    let mut ok = v.run(&["keys", "list"]);
+    for _ in 0..5 {
+        if ok.status.success() || !text(&ok).contains("wait") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        let recovery = v.recovery.pop().unwrap();
+        ok = v.run_with(&["keys", "list"], &recovery);
+    }
+    assert!(ok.status.success(), "{}", text(&ok));
+}
+
+#[test]
+fn passwd_changes_the_passphrase() {
+    let mut v = Vault::init();
+    let new_pass = private_file(v.root.path(), "new", "a brand new passphrase here");
+    let out = v.run(&["passwd", "--new-passphrase-file", new_pass.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    let old = v.run(&["keys", "list"]);
+    assert!(!old.status.success(), "old passphrase must stop working");
+    v.pass = new_pass;
+    let recovery = v.recovery.pop().unwrap();
+    let new = v.run_with(&["keys", "list"], &recovery);
+    assert!(new.status.success(), "{}", text(&new));
+}
+
+#[test]
+fn a_group_readable_passphrase_file_is_refused() {
+    let mut v = Vault::init();
+    fs::set_permissions(&v.pass, fs::Permissions::from_mode(0o640)).unwrap();
+    let out = v.run(&["keys", "list"]);
+    let msg = text(&out);
+    assert!(!out.status.success() && msg.contains("chmod 600"), "{msg}");
+}
+
+#[test]
+fn init_refuses_to_overwrite_and_commands_need_a_keystore() {
+    let mut v = Vault::init();
+    let again = vigil()
+        .arg("--data-dir")
+        .arg(&v.data)
+        .args(["init", "--passphrase-file"])
+        .arg(&v.pass)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!again.status.success() && text(&again).contains("refusing to overwrite"), "{}", text(&again));
+    v.data = v.root.path().join("elsewhere");
+    let missing = v.run(&["keys", "list"]);
+    assert!(!missing.status.success() && text(&missing).contains("vigil init"), "{}", text(&missing));
+}
+
+#[test]
+fn keystore_files_are_private() {
+    let v = Vault::init();
+    let dir = v.data.join("keystore");
+    assert_eq!(fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+    let mut stack = vec![dir];
+    while let Some(path) = stack.pop() {
+        for entry in fs::read_dir(&path).unwrap() {
+            let p = entry.unwrap().path();
+            let mode = fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+            if p.is_dir() {
+                assert_eq!(mode, 0o700, "{}", p.display());
+                stack.push(p);
+            } else {
+                assert_eq!(mode, 0o600, "{}", p.display());
+            }
+        }
+    }
+}
