@@ -13,7 +13,12 @@ const T0: u64 = 1_700_000_000;
 
 fn app_code(base32: &str, unix: u64) -> String {
     let secret = totp_rs::Secret::try_from_base32(base32).unwrap();
-    totp_rs::Builder::new().with_secret(secret.as_bytes().to_vec()).build().unwrap().generate(unix).to_string()
+    totp_rs::Builder::new()
+        .with_secret(secret.as_bytes().to_vec())
+        .build()
+        .unwrap()
+        .generate(unix)
+        .to_string()
 }
 
 fn benches(c: &mut Criterion) {
@@ -48,7 +53,9 @@ fn benches(c: &mut Criterion) {
     vault.put("bench/record", &value).unwrap();
     let mut group = c.benchmark_group("record");
     group.bench_function("get_64B", |b| b.iter(|| black_box(vault.get("bench/record").unwrap())));
-    group.bench_function("put_64B_flushed", |b| b.iter(|| vault.put("bench/record", black_box(&value)).unwrap()));
+    group.bench_function("put_64B_flushed", |b| {
+        b.iter(|| vault.put("bench/record", black_box(&value)).unwrap())
+    });
     group.finish();
 }
 
