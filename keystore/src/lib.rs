@@ -30,3 +30,17 @@ pub use params::{KdfParams, MAX_M_KIB, MAX_P, MAX_T, MIN_M_KIB, MIN_P, MIN_T};
 pub use recovery::RecoveryCodes;
 pub use totp::TotpEnrollment;
 pub use vault::Vault;
+
+#[cfg(test)]
+mod tests {
+    /// The CLI and engine may hold these across threads (e.g. tokio tasks).
+    #[test]
+    fn public_handles_are_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<crate::Keystore>();
+        assert_send_sync::<crate::Vault>();
+        assert_send_sync::<crate::TotpEnrollment>();
+        assert_send_sync::<crate::RecoveryCodes>();
+        assert_send_sync::<crate::Error>();
+    }
+}

@@ -4,7 +4,7 @@
 //! validated against a floor (OWASP) *and* a cap before any KDF work runs: a hostile header
 //! must not be able to make unlock take hours or allocate many GiB.
 
-use argon2::{Algorithm, Argon2, AssociatedData, ParamsBuilder, Version};
+use argon2::{Algorithm, Argon2, AssociatedData, Block, ParamsBuilder, Version};
 use zeroize::Zeroizing;
 
 use crate::error::Error;
@@ -70,7 +70,8 @@ impl KdfParams {
 
 /// Raw Argon2id (version 0x13) as RFC 9106 defines it, with optional secret and associated
 /// data. The keystore uses neither; they exist so the RFC's own test vector runs through
-/// this exact function.
+/// this exact function. The working memory is ours, so it is wiped afterwards (argon2 0.6
+/// frees its own without wiping) and an allocation failure is an error, not an abort.
 pub(crate) fn argon2id(
     password: &[u8],
     salt: &[u8],
@@ -90,7 +91,11 @@ pub(crate) fn argon2id(
             .map_err(Error::Kdf)?,
         None => Argon2::new(Algorithm::Argon2id, Version::V0x13, params),
     };
-    ctx.hash_password_into(password, salt, out).map_err(Error::Kdf)
+    let mut blocks: Zeroizing<Vec<Block>> = Zeroizing::new(Vec::new());
+    let count = ctx.params().block_count();
+    blocks.try_reserve_exact(count).map_err(|_| Error::Kdf(argon2::Error::OutOfMemory))?;
+    blocks.resize(count, Block::new());
+    ctx.hash_password_into_with_memory(password, salt, out, blocks.as_mut_slice()).map_err(Error::Kdf)
 }
 
 #[cfg(test)]
