@@ -76,6 +76,19 @@ async fn start(
     limits: Limits,
     strategies: Vec<Box<dyn strategy::Strategy>>,
 ) -> Harness {
+    let h = start_quiet(dir, limits, strategies).await;
+    h.market(status(FeedState::Connected)).await;
+    h.market(book("64000")).await;
+    h.wait(|s| s.markets.iter().any(|m| m.book.is_some() && m.state == FeedState::Connected)).await;
+    h
+}
+
+/// Starts the engine without sending any market data.
+async fn start_quiet(
+    dir: &std::path::Path,
+    limits: Limits,
+    strategies: Vec<Box<dyn strategy::Strategy>>,
+) -> Harness {
     let dir = &dir.join("state");
     let clock = ManualClock::new(T0);
     let shared: Arc<dyn Clock> = Arc::new(clock.clone());
@@ -94,11 +107,7 @@ async fn start(
     };
     let setup = EngineSetup { config, clock: shared, store, audit, totp: None, strategies, market: rx };
     let (handle, task) = engine::start(setup).unwrap();
-    let h = Harness { handle, market: tx, task, clock };
-    h.market(status(FeedState::Connected)).await;
-    h.market(book("64000")).await;
-    h.wait(|s| s.markets.iter().any(|m| m.book.is_some() && m.state == FeedState::Connected)).await;
-    h
+    Harness { handle, market: tx, task, clock }
 }
 
 fn status(state: FeedState) -> MarketEvent {
@@ -383,4 +392,30 @@ async fn restart_restores_orders_balances_and_reservations() {
     let key = AuditKey::load_install_key(&state).unwrap();
     let report = vigil::store::AuditReader::new(store.backend().as_ref()).verify(&key).unwrap();
     assert!(report.is_ok(), "{report:?}");
+}
+
+#[tokio::test]
+async fn a_restart_before_books_sync_does_not_trip_the_breaker() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = start(dir.path(), loose_limits(), vec![]).await;
+    h.handle
+        .request(|reply| Command::EnableAutonomous {
+            max_orders: 10,
+            max_notional: d("5000"),
+            totp: None,
+            reply,
+        })
+        .await
+        .unwrap();
+    assert!(matches!(h.submit(buy(OrderType::Market, "0.015", None)).await, SubmitOutcome::Sent { .. }));
+    h.wait(|s| s.fills.len() == 1).await;
+    h.stop().await;
+
+    // Holding ~960 USDT of BTC and no book yet: unmarked, equity would read ~10% low.
+    let h = start_quiet(dir.path(), Limits { max_drawdown_pct: d("5"), ..loose_limits() }, vec![]).await;
+    tokio::time::sleep(Duration::from_millis(700)).await; // several housekeeping ticks
+    let snap = h.handle.snapshot();
+    assert!(!snap.kill_switch, "breaker tripped on unmarked holdings: {:?}", snap.log);
+    assert_eq!(snap.trading_state, Some(TradingState::Active));
+    h.stop().await;
 }

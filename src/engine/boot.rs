@@ -122,10 +122,16 @@ pub fn start(setup: EngineSetup) -> Result<(EngineHandle, JoinHandle<()>), Engin
     for order in &open {
         state.broker.restore(order, &quote);
     }
-    let equity = state.equity();
+    // Until books sync, holdings cannot be marked: keep the stored day start and
+    // peak; `tick` sets them from a fully marked equity.
+    let equity = state.marked_equity();
     let today = state.now().div_euclid(86_400_000);
-    state.day_start = day_start.filter(|(day, _)| *day == today).unwrap_or((today, equity));
-    state.peak_equity = state.peak_equity.max(equity);
+    state.day_start = match (day_start, equity) {
+        (Some((day, start)), _) if day == today => (day, start),
+        (_, Some(equity)) => (today, equity),
+        (_, None) => (today - 1, Decimal::ZERO),
+    };
+    state.peak_equity = state.peak_equity.max(equity.unwrap_or_default());
     if fresh {
         state.persist_balances();
     }

@@ -77,7 +77,7 @@ impl EngineState {
     /// Periodic housekeeping: equity peak, day roll-over, breakers.
     pub fn tick(&mut self) {
         let now = self.now();
-        let equity = self.equity();
+        let Some(equity) = self.marked_equity() else { return };
         if equity > self.peak_equity {
             self.peak_equity = equity;
         }

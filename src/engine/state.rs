@@ -85,6 +85,17 @@ impl EngineState {
         self.portfolio.equity(quote, |asset| self.markets.mark_asset(asset, quote))
     }
 
+    /// Equity only when every held asset has a mark price. Right after a
+    /// (re)start the books are not synced yet; equity would read low and trip
+    /// the drawdown breaker on nothing.
+    pub fn marked_equity(&self) -> Option<Decimal> {
+        let quote = &self.config.quote_asset;
+        let unmarked = self.portfolio.balances().iter().any(|(asset, b)| {
+            asset != quote && !b.total().is_zero() && self.markets.mark_asset(asset, quote).is_none()
+        });
+        (!unmarked).then(|| self.equity())
+    }
+
     /// Profit or loss since the start of the UTC day (realized and unrealized).
     pub fn pnl_today(&self) -> Decimal {
         self.equity() - self.day_start.1

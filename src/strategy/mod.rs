@@ -63,7 +63,7 @@ pub fn build(name: &str, config: &StrategiesConfig) -> Option<Box<dyn Strategy>>
 
 /// Rounds `value` down to a multiple of `step` (a zero step leaves it as is).
 pub(crate) fn floor_to(value: Decimal, step: Decimal) -> Decimal {
-    if step.is_zero() { value } else { (value / step).floor() * step }
+    if step.is_zero() { value.normalize() } else { ((value / step).floor() * step).normalize() }
 }
 
 #[cfg(test)]
