@@ -24,8 +24,8 @@ fn the_default_limits_serialize_to_toml_and_parse_back() {
 
 #[test]
 fn missing_keys_take_the_defaults_and_numbers_or_strings_both_parse() {
-    let limits: Limits = toml::from_str("max_order_notional = \"250.5\"\nmax_open_orders = 3\nprice_band_pct = 2\n")
-        .unwrap();
+    let limits: Limits =
+        toml::from_str("max_order_notional = \"250.5\"\nmax_open_orders = 3\nprice_band_pct = 2\n").unwrap();
     assert_eq!(limits.max_order_notional, d("250.5"));
     assert_eq!(limits.max_open_orders, 3);
     assert_eq!(limits.price_band_pct, d("2"));
@@ -72,7 +72,10 @@ fn validate_refuses_nonsense_with_a_clear_message() {
         invalid(|l| l.symbol_allowlist.clear()),
         "invalid risk limit symbol_allowlist = []: list at least one symbol, such as \"BTCUSDT\""
     );
-    assert_eq!(invalid(|l| l.max_open_orders = 0), "invalid risk limit max_open_orders = 0: must be at least 1");
+    assert_eq!(
+        invalid(|l| l.max_open_orders = 0),
+        "invalid risk limit max_open_orders = 0: must be at least 1"
+    );
     assert_eq!(
         invalid(|l| l.taker_fee_rate = d("0.1")),
         "invalid risk limit taker_fee_rate = 0.1: must be at least 0 and below 0.1 (0.001 means 0.1%)"
