@@ -2,6 +2,8 @@
 //! (walking the book once for market orders), its assets, and small number
 //! helpers. Computed once per gate call so checks stay cheap and agree.
 
+use std::cell::OnceCell;
+
 use rust_decimal::Decimal;
 
 use super::book::{FillEstimate, estimate_market_fill};
@@ -71,6 +73,8 @@ pub(crate) struct Ctx<'s, 'a> {
     pub limits: &'s Limits,
     pub now_ms: TimestampMs,
     pub pricing: Pricing,
+    /// `(held, in open buys, total)` for a buy, computed once for `max_position` and `concentration`.
+    resulting: OnceCell<Option<(Decimal, Decimal, Decimal)>>,
 }
 
 impl<'s, 'a> Ctx<'s, 'a> {
@@ -80,7 +84,7 @@ impl<'s, 'a> Ctx<'s, 'a> {
         limits: &'s Limits,
         now_ms: TimestampMs,
     ) -> Self {
-        Self { intent, snap, limits, now_ms, pricing: Pricing::of(intent, snap) }
+        Self { intent, snap, limits, now_ms, pricing: Pricing::of(intent, snap), resulting: OnceCell::new() }
     }
 
     /// The base asset (BTC in BTCUSDT), known only from exchange info.
@@ -104,6 +108,25 @@ impl<'s, 'a> Ctx<'s, 'a> {
         self.intent.side == Side::Sell
             && self.intent.qty > Decimal::ZERO
             && self.intent.qty <= self.base_free()
+    }
+
+    /// Quantity the symbol's position reaches if this buy and every open buy on
+    /// the symbol fill: `(held, in open buys, total)`; `None` on overflow.
+    pub(crate) fn resulting_qty(&self) -> Option<(Decimal, Decimal, Decimal)> {
+        *self.resulting.get_or_init(|| {
+            let symbol = &self.intent.symbol;
+            let held = self.snap.position(symbol).map(|p| p.qty).unwrap_or_default().max(Decimal::ZERO);
+            let mut open = Decimal::ZERO;
+            for o in self.snap.open_orders.iter().filter(|o| o.status.is_open() && o.intent.side == Side::Buy)
+            {
+                if &o.intent.symbol == symbol {
+                    let remaining = o.intent.qty.checked_sub(o.filled_qty)?.max(Decimal::ZERO);
+                    open = open.checked_add(remaining)?;
+                }
+            }
+            let total = held.checked_add(open)?.checked_add(self.intent.qty)?;
+            Some((held, open, total))
+        })
     }
 
     /// A failure for checks that need the order's value when it has none.
@@ -133,15 +156,4 @@ impl<'s, 'a> Ctx<'s, 'a> {
 /// `part / whole × 100`, `None` when `whole` is zero or the result overflows.
 pub(crate) fn percent_of(part: Decimal, whole: Decimal) -> Option<Decimal> {
     part.checked_div(whole)?.checked_mul(Decimal::ONE_HUNDRED)
-}
-
-/// A percentage for a sentence: two decimals (`9.20`).
-pub(crate) fn pct(value: Decimal) -> String {
-    format!("{:.2}", value.round_dp(2))
-}
-
-/// A computed amount for a sentence: at most 8 decimals, no trailing zeros
-/// (`100.100` → `100.1`).
-pub(crate) fn amt(value: Decimal) -> Decimal {
-    value.round_dp(8).normalize()
 }

@@ -4,8 +4,9 @@
 use rust_decimal::Decimal;
 
 use super::check::{CheckId, CheckResult};
-use super::context::{Ctx, amt, pct, percent_of};
+use super::context::{Ctx, percent_of};
 use super::reservation::buy_cost;
+use super::text::{Num, amt, pct};
 use crate::domain::Side;
 
 /// `max_order_notional`: one order's notional (book walk for market orders);
@@ -17,8 +18,8 @@ pub(crate) fn max_order_notional(ctx: &Ctx) -> CheckResult {
         Err(why) => return ctx.unpriced(ID, why),
     };
     let (max, quote) = (ctx.limits.max_order_notional, ctx.quote_name());
-    let notional_text = amt(notional);
-    if notional > max {
+    let (notional_text, over, max) = (amt(notional), notional > max, Num(max));
+    if over {
         CheckResult::fail(
             ID,
             format!("order notional {notional_text} {quote} exceeds the maximum {max} {quote}"),
@@ -42,11 +43,13 @@ pub(crate) fn balance_available(ctx: &Ctx) -> CheckResult {
     match ctx.intent.side {
         Side::Sell => {
             let (qty, have) = (ctx.intent.qty, ctx.snap.balance(base));
+            let (short, qty) = (qty > have.free, Num(qty));
             let detail = format!(
                 "sell needs {qty} {base}, {} {base} free ({} locked by open orders)",
-                have.free, have.locked
+                Num(have.free),
+                Num(have.locked)
             );
-            if qty > have.free {
+            if short {
                 CheckResult::fail(ID, format!("{detail}: spot cannot sell more than is held"))
             } else {
                 CheckResult::pass(ID, detail)
@@ -62,33 +65,17 @@ pub(crate) fn balance_available(ctx: &Ctx) -> CheckResult {
                 return CheckResult::fail(ID, format!("the cost of {notional} {quote} plus fees overflows"));
             };
             let have = ctx.snap.balance(quote);
-            let fee_pct = fee.checked_mul(Decimal::ONE_HUNDRED).map(pct).unwrap_or_default();
+            let fee_pct = pct(fee.checked_mul(Decimal::ONE_HUNDRED).unwrap_or_default());
             let detail = format!(
                 "buy needs {} {quote} ({} + {fee_pct}% fee), {} {quote} free ({} locked by open orders)",
                 amt(need),
                 amt(notional),
-                have.free,
-                have.locked
+                Num(have.free),
+                Num(have.locked)
             );
             if need > have.free { CheckResult::fail(ID, detail) } else { CheckResult::pass(ID, detail) }
         }
     }
-}
-
-/// Quantity the symbol's position reaches if this buy and every open buy on the
-/// symbol fill: (held, in open buys, total).
-fn resulting_qty(ctx: &Ctx) -> Option<(Decimal, Decimal, Decimal)> {
-    let symbol = &ctx.intent.symbol;
-    let held = ctx.snap.position(symbol).map(|p| p.qty).unwrap_or_default().max(Decimal::ZERO);
-    let mut open = Decimal::ZERO;
-    for o in ctx.snap.open_orders.iter().filter(|o| o.status.is_open()) {
-        if &o.intent.symbol == symbol && o.intent.side == Side::Buy {
-            let remaining = o.intent.qty.checked_sub(o.filled_qty)?.max(Decimal::ZERO);
-            open = open.checked_add(remaining)?;
-        }
-    }
-    let total = held.checked_add(open)?.checked_add(ctx.intent.qty)?;
-    Some((held, open, total))
 }
 
 /// `max_position`: the symbol's position notional if this buy and the open buys
@@ -105,18 +92,20 @@ pub(crate) fn max_position(ctx: &Ctx) -> CheckResult {
         Err(why) => return ctx.unpriced(ID, why),
     };
     let Some(((held, open, total), value)) =
-        resulting_qty(ctx).and_then(|q| q.2.checked_mul(price).map(|v| (q, v)))
+        ctx.resulting_qty().and_then(|q| q.2.checked_mul(price).map(|v| (q, v)))
     else {
         return CheckResult::fail(ID, format!("the resulting {symbol} position overflows"));
     };
     let (max, quote) = (ctx.limits.max_position_notional, ctx.quote_name());
+    let over = value > max;
+    let (total, held, open, max) = (Num(total), Num(held), Num(open), Num(max));
     let detail = format!(
         "resulting {symbol} position {total} ({held} held + {open} in open buys + {} this order) worth {} {quote} at {}, max {max} {quote}",
-        ctx.intent.qty,
+        Num(ctx.intent.qty),
         amt(value),
         amt(price)
     );
-    if value > max { CheckResult::fail(ID, detail) } else { CheckResult::pass(ID, detail) }
+    if over { CheckResult::fail(ID, detail) } else { CheckResult::pass(ID, detail) }
 }
 
 /// `concentration`: the base asset's weight in equity after this buy (and the
@@ -144,7 +133,7 @@ pub(crate) fn concentration(ctx: &Ctx) -> CheckResult {
     let weight = balance
         .free
         .checked_add(balance.locked)
-        .zip(resulting_qty(ctx))
+        .zip(ctx.resulting_qty())
         .and_then(|(held, (_, open, _))| {
             held.max(Decimal::ZERO).checked_add(open)?.checked_add(ctx.intent.qty)
         })
@@ -155,10 +144,12 @@ pub(crate) fn concentration(ctx: &Ctx) -> CheckResult {
     };
     let max = ctx.limits.max_concentration_pct;
     let detail = format!(
-        "{base} would be {}% of equity ({} of {equity} {}), max {max}%",
+        "{base} would be {}% of equity ({} of {} {}), max {}%",
         pct(weight),
         amt(value),
-        ctx.quote_name()
+        Num(equity),
+        ctx.quote_name(),
+        Num(max)
     );
     if weight > max { CheckResult::fail(ID, detail) } else { CheckResult::pass(ID, detail) }
 }

@@ -6,7 +6,8 @@
 use rust_decimal::Decimal;
 
 use super::check::{CheckId, CheckResult};
-use super::context::{Ctx, amt};
+use super::context::Ctx;
+use super::text::{Num, amt};
 use crate::domain::OrderType;
 
 /// One filter family's bounds for a value (price or quantity).
@@ -72,7 +73,13 @@ pub(crate) fn price_tick(ctx: &Ctx) -> CheckResult {
         Some(why) => CheckResult::fail(ID, why),
         None => CheckResult::pass(
             ID,
-            format!("price {price} fits tick size {} within [{}, {}]", i.tick_size, i.min_price, i.max_price),
+            format!(
+                "price {} fits tick size {} within [{}, {}]",
+                Num(price),
+                Num(i.tick_size),
+                Num(i.min_price),
+                Num(i.max_price)
+            ),
         ),
     }
 }
@@ -94,7 +101,13 @@ pub(crate) fn quantity_step(ctx: &Ctx) -> CheckResult {
         Some(why) => CheckResult::fail(ID, why),
         None => CheckResult::pass(
             ID,
-            format!("quantity {qty} fits step size {} within [{}, {}]", i.step_size, i.min_qty, i.max_qty),
+            format!(
+                "quantity {} fits step size {} within [{}, {}]",
+                Num(qty),
+                Num(i.step_size),
+                Num(i.min_qty),
+                Num(i.max_qty)
+            ),
         ),
     }
 }
@@ -115,8 +128,9 @@ pub(crate) fn min_notional(ctx: &Ctx) -> CheckResult {
         Ok(n) => n,
         Err(why) => return ctx.unpriced(ID, why),
     };
-    let (quote, shown) = (ctx.quote_name(), amt(notional));
-    if notional < min {
+    let (quote, shown, below) = (ctx.quote_name(), amt(notional), notional < min);
+    let min = Num(min);
+    if below {
         CheckResult::fail(ID, format!("notional {shown} {quote} is below the exchange minimum {min} {quote}"))
     } else {
         CheckResult::pass(ID, format!("notional {shown} {quote} meets the exchange minimum {min} {quote}"))

@@ -3,6 +3,7 @@
 
 use super::check::{CheckId, CheckResult};
 use super::context::Ctx;
+use super::text::Num;
 use crate::domain::{Order, OrderType, TimestampMs};
 
 /// The rolling windows `order_rate` counts over.
@@ -36,10 +37,10 @@ fn compared_price(
 fn same_as_open(ctx: &Ctx, o: &Order) -> bool {
     let (a, b) = (ctx.intent, &o.intent);
     o.status.is_open()
-        && a.symbol == b.symbol
         && a.side == b.side
         && a.qty == b.qty
         && compared_price(a.order_type, a.price) == compared_price(b.order_type, b.price)
+        && a.symbol == b.symbol
 }
 
 /// `duplicate_order`: no open order, and no order sent less than
@@ -50,19 +51,20 @@ pub(crate) fn duplicate_order(ctx: &Ctx) -> CheckResult {
     let i = ctx.intent;
     let price = compared_price(i.order_type, i.price);
     let what = match price {
-        Some(p) => format!("{} {} {} @ {p}", i.side, i.qty, i.symbol),
-        None => format!("market {} {} {}", i.side, i.qty, i.symbol),
+        Some(p) => format!("{} {} {} @ {}", i.side, Num(i.qty), i.symbol, Num(p)),
+        None => format!("market {} {} {}", i.side, Num(i.qty), i.symbol),
     };
     if let Some(o) = ctx.snap.open_orders.iter().find(|o| same_as_open(ctx, o)) {
         return CheckResult::fail(ID, format!("an identical {what} is already open as order {}", o.id));
     }
     let window = ctx.limits.dedupe_window_ms;
+    // Cheapest test first: most submissions are older than the window.
     let recent = ctx.snap.recent_submissions.iter().find(|s| {
-        s.symbol == i.symbol
+        age(ctx.now_ms, s.ts_ms) < window
             && s.side == i.side
             && s.qty == i.qty
             && s.price == price
-            && age(ctx.now_ms, s.ts_ms) < window
+            && s.symbol == i.symbol
     });
     match recent {
         Some(s) => CheckResult::fail(

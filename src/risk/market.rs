@@ -4,7 +4,8 @@
 use rust_decimal::Decimal;
 
 use super::check::{CheckId, CheckResult};
-use super::context::{Ctx, Pricing, amt, pct, percent_of};
+use super::context::{Ctx, Pricing, percent_of};
+use super::text::{Num, amt, pct};
 use crate::domain::SymbolStatus;
 use crate::market::FeedState;
 
@@ -102,17 +103,19 @@ pub(crate) fn price_band(ctx: &Ctx) -> CheckResult {
         return CheckResult::fail(ID, format!("the deviation of {price} from mid {mid} overflows"));
     };
     let direction = if deviation.is_sign_negative() { "below" } else { "above" };
+    let over = deviation.abs() > band;
+    let (mid, band) = (Num(mid), Num(band));
     let subject = match &ctx.pricing {
         Pricing::Market(est) => format!(
             "market {} of {} walks {} levels to {}: average {}",
             ctx.intent.side,
-            ctx.intent.qty,
+            Num(ctx.intent.qty),
             est.levels,
-            est.worst_price,
+            Num(est.worst_price),
             amt(price)
         ),
-        _ => format!("price {price}"),
+        _ => format!("price {}", Num(price)),
     };
     let detail = format!("{subject} is {}% {direction} mid {mid}, {what}{}%", pct(deviation.abs()), band);
-    if deviation.abs() > band { CheckResult::fail(ID, detail) } else { CheckResult::pass(ID, detail) }
+    if over { CheckResult::fail(ID, detail) } else { CheckResult::pass(ID, detail) }
 }

@@ -21,6 +21,7 @@ mod pnl;
 mod reservation;
 mod snapshot;
 mod state;
+mod text;
 
 pub use book::{FillEstimate, WalkError, estimate_market_fill};
 pub use breaker::{BreakerTrip, breaker_status};

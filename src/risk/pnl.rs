@@ -6,9 +6,10 @@
 use rust_decimal::Decimal;
 
 use super::check::{CheckId, CheckResult};
-use super::context::{Ctx, amt, pct, percent_of};
+use super::context::{Ctx, percent_of};
 use super::limits::Limits;
 use super::snapshot::RiskSnapshot;
+use super::text::{Num, amt, pct};
 
 /// Warn once a loss measure has used this share of its limit (80%).
 const WARN_SHARE: Decimal = Decimal::from_parts(8, 0, 0, false, 1);
@@ -47,8 +48,11 @@ pub(crate) fn daily_loss(snap: &RiskSnapshot<'_>, limits: &Limits) -> Measure {
     };
     let loss = if pnl.is_sign_negative() { -pnl } else { Decimal::ZERO };
     let detail = format!(
-        "today's PnL {} (realized {realized}, unrealized {unrealized}) against a daily loss limit of {limit}",
-        amt(pnl)
+        "today's PnL {} (realized {}, unrealized {}) against a daily loss limit of {}",
+        amt(pnl),
+        Num(realized),
+        Num(unrealized),
+        Num(limit)
     );
     Measure { level: level(loss, limit), detail }
 }
@@ -62,7 +66,8 @@ pub(crate) fn drawdown(snap: &RiskSnapshot<'_>, limits: &Limits) -> Measure {
     let Some(dd) = peak.checked_sub(equity).and_then(|d| percent_of(d.max(Decimal::ZERO), peak)) else {
         return Measure { level: Level::Breached, detail: "the drawdown overflows".to_owned() };
     };
-    let detail = format!("equity {equity} is {}% below peak {peak}, breaker at {max}%", pct(dd));
+    let detail =
+        format!("equity {} is {}% below peak {}, breaker at {}%", Num(equity), pct(dd), Num(peak), Num(max));
     Measure { level: level(dd, max), detail }
 }
 

@@ -2,7 +2,8 @@
 //! armed, and (autonomous mode) is there budget left.
 
 use super::check::{CheckId, CheckResult};
-use super::context::{Ctx, amt};
+use super::context::Ctx;
+use super::text::{Num, amt};
 use crate::domain::{Approval, Side, TradingState, Venue};
 
 /// `kill_switch`: the operator's kill switch and the trading state. `halted`
@@ -22,7 +23,7 @@ pub(crate) fn kill_switch(ctx: &Ctx) -> CheckResult {
             "trading is halted (by the operator or a breaker): new orders are refused, cancels still go through",
         ),
         TradingState::Reducing => {
-            let (qty, held, base) = (ctx.intent.qty, ctx.base_free(), ctx.base_name());
+            let (qty, held, base) = (Num(ctx.intent.qty), Num(ctx.base_free()), ctx.base_name());
             if ctx.reduces_position() {
                 CheckResult::pass(
                     ID,
