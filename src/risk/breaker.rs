@@ -6,6 +6,7 @@ use super::check::CheckId;
 use super::limits::Limits;
 use super::pnl::{Level, daily_loss, drawdown};
 use super::snapshot::RiskSnapshot;
+use super::text::detail;
 use crate::domain::TradingState;
 
 /// A tripped breaker: which check, the state to switch to, and why.
@@ -29,5 +30,5 @@ pub fn breaker_status(snapshot: &RiskSnapshot<'_>, limits: &Limits) -> Option<Br
     ]
     .into_iter()
     .find(|(_, m)| m.level == Level::Breached)
-    .map(|(cause, m)| BreakerTrip { cause, target, detail: format!("{} tripped: {}", cause, m.detail) })
+    .map(|(cause, m)| BreakerTrip { cause, target, detail: detail!("{} tripped: {}", cause, m.detail) })
 }

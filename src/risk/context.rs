@@ -10,6 +10,7 @@ use super::book::{FillEstimate, estimate_market_fill};
 use super::check::{CheckId, CheckResult};
 use super::limits::Limits;
 use super::snapshot::RiskSnapshot;
+use super::text::detail;
 use crate::domain::{OrderIntent, OrderType, Side, TimestampMs};
 
 /// How the order is valued.
@@ -27,22 +28,22 @@ impl Pricing {
     /// Values `intent` against the snapshot's book.
     pub(crate) fn of(intent: &OrderIntent, snap: &RiskSnapshot<'_>) -> Self {
         if intent.qty <= Decimal::ZERO {
-            return Self::Unpriced(format!("the quantity {} is not positive", intent.qty));
+            return Self::Unpriced(detail!("the quantity {} is not positive", intent.qty));
         }
         match intent.order_type {
             OrderType::Limit => match intent.price {
                 None => Self::Unpriced("the limit order has no price".to_owned()),
                 Some(price) if price <= Decimal::ZERO => {
-                    Self::Unpriced(format!("the limit price {price} is not positive"))
+                    Self::Unpriced(detail!("the limit price {price} is not positive"))
                 }
                 Some(price) => match intent.qty.checked_mul(price) {
                     Some(notional) => Self::Limit { price, notional },
-                    None => Self::Unpriced(format!("{} × {price} overflows", intent.qty)),
+                    None => Self::Unpriced(detail!("{} × {price} overflows", intent.qty)),
                 },
             },
             OrderType::Market => match estimate_market_fill(intent.side, intent.qty, snap.bids, snap.asks) {
                 Ok(est) => Self::Market(est),
-                Err(e) => Self::Unpriced(format!("the market order cannot be priced: {e}")),
+                Err(e) => Self::Unpriced(detail!("the market order cannot be priced: {e}")),
             },
         }
     }
@@ -131,14 +132,14 @@ impl<'s, 'a> Ctx<'s, 'a> {
 
     /// A failure for checks that need the order's value when it has none.
     pub(crate) fn unpriced(&self, id: CheckId, why: &str) -> CheckResult {
-        CheckResult::fail(id, format!("cannot value the order: {why}"))
+        CheckResult::fail(id, detail!("cannot value the order: {why}"))
     }
 
     /// A failure for checks that need exchange info the snapshot lacks.
     pub(crate) fn no_instrument(&self, id: CheckId) -> CheckResult {
         CheckResult::fail(
             id,
-            format!("no exchange info for {}, so its filters and assets are unknown", self.intent.symbol),
+            detail!("no exchange info for {}, so its filters and assets are unknown", self.intent.symbol),
         )
     }
 

@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 use super::check::{CheckId, CheckResult};
 use super::context::{Ctx, percent_of};
 use super::reservation::buy_cost;
+use super::text::detail;
 use super::text::{Num, amt, pct};
 use crate::domain::Side;
 
@@ -22,12 +23,12 @@ pub(crate) fn max_order_notional(ctx: &Ctx) -> CheckResult {
     if over {
         CheckResult::fail(
             ID,
-            format!("order notional {notional_text} {quote} exceeds the maximum {max} {quote}"),
+            detail!("order notional {notional_text} {quote} exceeds the maximum {max} {quote}"),
         )
     } else {
         CheckResult::pass(
             ID,
-            format!("order notional {notional_text} {quote} is within the maximum {max} {quote}"),
+            detail!("order notional {notional_text} {quote} is within the maximum {max} {quote}"),
         )
     }
 }
@@ -44,13 +45,13 @@ pub(crate) fn balance_available(ctx: &Ctx) -> CheckResult {
         Side::Sell => {
             let (qty, have) = (ctx.intent.qty, ctx.snap.balance(base));
             let (short, qty) = (qty > have.free, Num(qty));
-            let detail = format!(
+            let detail = detail!(
                 "sell needs {qty} {base}, {} {base} free ({} locked by open orders)",
                 Num(have.free),
                 Num(have.locked)
             );
             if short {
-                CheckResult::fail(ID, format!("{detail}: spot cannot sell more than is held"))
+                CheckResult::fail(ID, detail!("{detail}: spot cannot sell more than is held"))
             } else {
                 CheckResult::pass(ID, detail)
             }
@@ -62,11 +63,11 @@ pub(crate) fn balance_available(ctx: &Ctx) -> CheckResult {
             };
             let fee = ctx.limits.fee_rate(ctx.snap.fee_rate);
             let Some(need) = buy_cost(notional, fee) else {
-                return CheckResult::fail(ID, format!("the cost of {notional} {quote} plus fees overflows"));
+                return CheckResult::fail(ID, detail!("the cost of {notional} {quote} plus fees overflows"));
             };
             let have = ctx.snap.balance(quote);
             let fee_pct = pct(fee.checked_mul(Decimal::ONE_HUNDRED).unwrap_or_default());
-            let detail = format!(
+            let detail = detail!(
                 "buy needs {} {quote} ({} + {fee_pct}% fee), {} {quote} free ({} locked by open orders)",
                 amt(need),
                 amt(notional),
@@ -85,7 +86,7 @@ pub(crate) fn max_position(ctx: &Ctx) -> CheckResult {
     const ID: CheckId = CheckId::MaxPosition;
     let symbol = &ctx.intent.symbol;
     if ctx.intent.side == Side::Sell {
-        return CheckResult::pass(ID, format!("a sell shrinks the {symbol} position"));
+        return CheckResult::pass(ID, detail!("a sell shrinks the {symbol} position"));
     }
     let price = match ctx.pricing.unit_price() {
         Ok(p) => p,
@@ -94,12 +95,12 @@ pub(crate) fn max_position(ctx: &Ctx) -> CheckResult {
     let Some(((held, open, total), value)) =
         ctx.resulting_qty().and_then(|q| q.2.checked_mul(price).map(|v| (q, v)))
     else {
-        return CheckResult::fail(ID, format!("the resulting {symbol} position overflows"));
+        return CheckResult::fail(ID, detail!("the resulting {symbol} position overflows"));
     };
     let (max, quote) = (ctx.limits.max_position_notional, ctx.quote_name());
     let over = value > max;
     let (total, held, open, max) = (Num(total), Num(held), Num(open), Num(max));
-    let detail = format!(
+    let detail = detail!(
         "resulting {symbol} position {total} ({held} held + {open} in open buys + {} this order) worth {} {quote} at {}, max {max} {quote}",
         Num(ctx.intent.qty),
         amt(value),
@@ -115,7 +116,7 @@ pub(crate) fn concentration(ctx: &Ctx) -> CheckResult {
     const ID: CheckId = CheckId::Concentration;
     let base = ctx.base_name();
     if ctx.intent.side == Side::Sell {
-        return CheckResult::pass(ID, format!("a sell lowers the weight of {base} in equity"));
+        return CheckResult::pass(ID, detail!("a sell lowers the weight of {base} in equity"));
     }
     let Some(base_asset) = ctx.base_asset() else { return ctx.no_instrument(ID) };
     let price = match ctx.pricing.unit_price() {
@@ -126,7 +127,7 @@ pub(crate) fn concentration(ctx: &Ctx) -> CheckResult {
     if equity <= Decimal::ZERO {
         return CheckResult::fail(
             ID,
-            format!("equity is {equity}: there is nothing to weigh {base} against"),
+            detail!("equity is {equity}: there is nothing to weigh {base} against"),
         );
     }
     let balance = ctx.snap.balance(base_asset);
@@ -140,10 +141,10 @@ pub(crate) fn concentration(ctx: &Ctx) -> CheckResult {
         .and_then(|qty| qty.checked_mul(price))
         .and_then(|value| percent_of(value, equity).map(|w| (value, w)));
     let Some((value, weight)) = weight else {
-        return CheckResult::fail(ID, format!("the resulting weight of {base} overflows"));
+        return CheckResult::fail(ID, detail!("the resulting weight of {base} overflows"));
     };
     let max = ctx.limits.max_concentration_pct;
-    let detail = format!(
+    let detail = detail!(
         "{base} would be {}% of equity ({} of {} {}), max {}%",
         pct(weight),
         amt(value),

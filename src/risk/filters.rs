@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 
 use super::check::{CheckId, CheckResult};
 use super::context::Ctx;
+use super::text::detail;
 use super::text::{Num, amt};
 use crate::domain::OrderType;
 
@@ -24,25 +25,25 @@ struct Bounds {
 fn violation(b: &Bounds, value: Decimal, symbol: &str) -> Option<String> {
     let Bounds { name, what, step_name, min, max, step } = *b;
     if min.is_sign_negative() || max.is_sign_negative() || step.is_sign_negative() {
-        return Some(format!(
+        return Some(detail!(
             "{name} for {symbol} is malformed (min {min}, max {max}, {step_name} {step}): refusing to guess"
         ));
     }
     if value <= Decimal::ZERO {
-        return Some(format!("{what} {value} must be positive"));
+        return Some(detail!("{what} {value} must be positive"));
     }
     if !min.is_zero() && value < min {
-        return Some(format!("{what} {value} is below the minimum {min} for {symbol} ({name})"));
+        return Some(detail!("{what} {value} is below the minimum {min} for {symbol} ({name})"));
     }
     if !max.is_zero() && value > max {
-        return Some(format!("{what} {value} is above the maximum {max} for {symbol} ({name})"));
+        return Some(detail!("{what} {value} is above the maximum {max} for {symbol} ({name})"));
     }
     if !step.is_zero() {
         let rem = value.checked_rem(step).unwrap_or(Decimal::ONE);
         if !rem.is_zero() {
             let below = value - rem;
             let above = below.checked_add(step).map(|a| a.to_string()).unwrap_or_else(|| "none".to_owned());
-            return Some(format!(
+            return Some(detail!(
                 "{what} {value} is not a multiple of the {step_name} {step} for {symbol}: nearest valid are {below} and {above}"
             ));
         }
@@ -73,7 +74,7 @@ pub(crate) fn price_tick(ctx: &Ctx) -> CheckResult {
         Some(why) => CheckResult::fail(ID, why),
         None => CheckResult::pass(
             ID,
-            format!(
+            detail!(
                 "price {} fits tick size {} within [{}, {}]",
                 Num(price),
                 Num(i.tick_size),
@@ -101,7 +102,7 @@ pub(crate) fn quantity_step(ctx: &Ctx) -> CheckResult {
         Some(why) => CheckResult::fail(ID, why),
         None => CheckResult::pass(
             ID,
-            format!(
+            detail!(
                 "quantity {} fits step size {} within [{}, {}]",
                 Num(qty),
                 Num(i.step_size),
@@ -119,10 +120,10 @@ pub(crate) fn min_notional(ctx: &Ctx) -> CheckResult {
     let Some(i) = ctx.snap.instrument else { return ctx.no_instrument(ID) };
     let min = i.min_notional;
     if min.is_sign_negative() {
-        return CheckResult::fail(ID, format!("NOTIONAL for {} is malformed (minimum {min})", i.symbol));
+        return CheckResult::fail(ID, detail!("NOTIONAL for {} is malformed (minimum {min})", i.symbol));
     }
     if min.is_zero() {
-        return CheckResult::pass(ID, format!("{} has no minimum notional", i.symbol));
+        return CheckResult::pass(ID, detail!("{} has no minimum notional", i.symbol));
     }
     let notional = match ctx.pricing.notional() {
         Ok(n) => n,
@@ -131,8 +132,8 @@ pub(crate) fn min_notional(ctx: &Ctx) -> CheckResult {
     let (quote, shown, below) = (ctx.quote_name(), amt(notional), notional < min);
     let min = Num(min);
     if below {
-        CheckResult::fail(ID, format!("notional {shown} {quote} is below the exchange minimum {min} {quote}"))
+        CheckResult::fail(ID, detail!("notional {shown} {quote} is below the exchange minimum {min} {quote}"))
     } else {
-        CheckResult::pass(ID, format!("notional {shown} {quote} meets the exchange minimum {min} {quote}"))
+        CheckResult::pass(ID, detail!("notional {shown} {quote} meets the exchange minimum {min} {quote}"))
     }
 }

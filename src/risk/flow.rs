@@ -4,6 +4,7 @@
 use super::check::{CheckId, CheckResult};
 use super::context::Ctx;
 use super::text::Num;
+use super::text::detail;
 use crate::domain::{Order, OrderType, TimestampMs};
 
 /// The rolling windows `order_rate` counts over.
@@ -17,9 +18,9 @@ pub(crate) fn max_open_orders(ctx: &Ctx) -> CheckResult {
     let open = ctx.snap.open_orders.iter().filter(|o| o.status.is_open()).count();
     let max = ctx.limits.max_open_orders as usize;
     if open >= max {
-        CheckResult::fail(ID, format!("{open} orders are open, max {max}: cancel one before placing another"))
+        CheckResult::fail(ID, detail!("{open} orders are open, max {max}: cancel one before placing another"))
     } else {
-        CheckResult::pass(ID, format!("{open} orders are open, max {max}: this would be number {}", open + 1))
+        CheckResult::pass(ID, detail!("{open} orders are open, max {max}: this would be number {}", open + 1))
     }
 }
 
@@ -51,11 +52,11 @@ pub(crate) fn duplicate_order(ctx: &Ctx) -> CheckResult {
     let i = ctx.intent;
     let price = compared_price(i.order_type, i.price);
     let what = match price {
-        Some(p) => format!("{} {} {} @ {}", i.side, Num(i.qty), i.symbol, Num(p)),
-        None => format!("market {} {} {}", i.side, Num(i.qty), i.symbol),
+        Some(p) => detail!("{} {} {} @ {}", i.side, Num(i.qty), i.symbol, Num(p)),
+        None => detail!("market {} {} {}", i.side, Num(i.qty), i.symbol),
     };
     if let Some(o) = ctx.snap.open_orders.iter().find(|o| same_as_open(ctx, o)) {
-        return CheckResult::fail(ID, format!("an identical {what} is already open as order {}", o.id));
+        return CheckResult::fail(ID, detail!("an identical {what} is already open as order {}", o.id));
     }
     let window = ctx.limits.dedupe_window_ms;
     // Cheapest test first: most submissions are older than the window.
@@ -69,12 +70,12 @@ pub(crate) fn duplicate_order(ctx: &Ctx) -> CheckResult {
     match recent {
         Some(s) => CheckResult::fail(
             ID,
-            format!(
+            detail!(
                 "an identical {what} was sent {} ms ago, within the {window} ms dedupe window",
                 age(ctx.now_ms, s.ts_ms)
             ),
         ),
-        None => CheckResult::pass(ID, format!("no identical {what} open or sent in the last {window} ms")),
+        None => CheckResult::pass(ID, detail!("no identical {what} open or sent in the last {window} ms")),
     }
 }
 
@@ -104,17 +105,17 @@ pub(crate) fn order_rate(ctx: &Ctx) -> CheckResult {
     if minute >= per_min {
         return CheckResult::fail(
             ID,
-            format!("{minute} orders sent in the last 60 s, max {per_min}: next slot in {oldest_minute} ms"),
+            detail!("{minute} orders sent in the last 60 s, max {per_min}: next slot in {oldest_minute} ms"),
         );
     }
     if ten >= per_10s {
         return CheckResult::fail(
             ID,
-            format!("{ten} orders sent in the last 10 s, max {per_10s}: next slot in {oldest_ten} ms"),
+            detail!("{ten} orders sent in the last 10 s, max {per_10s}: next slot in {oldest_ten} ms"),
         );
     }
     CheckResult::pass(
         ID,
-        format!("{minute} orders in the last 60 s (max {per_min}), {ten} in the last 10 s (max {per_10s})"),
+        detail!("{minute} orders in the last 60 s (max {per_min}), {ten} in the last 10 s (max {per_10s})"),
     )
 }

@@ -4,6 +4,7 @@
 
 use super::check::{CheckId, CheckResult};
 use super::context::Ctx;
+use super::text::detail;
 use crate::domain::Venue;
 
 /// `clock_skew`: live only; |local − exchange time| at most `max_clock_skew_ms`
@@ -19,9 +20,9 @@ pub(crate) fn clock_skew(ctx: &Ctx) -> CheckResult {
     };
     let direction = if skew < 0 { "behind" } else { "ahead of" };
     let detail =
-        format!("the local clock is {} ms {direction} the exchange, max {max} ms", skew.unsigned_abs());
+        detail!("the local clock is {} ms {direction} the exchange, max {max} ms", skew.unsigned_abs());
     if skew.unsigned_abs() > max {
-        CheckResult::fail(ID, format!("{detail}: fix the system clock (NTP)"))
+        CheckResult::fail(ID, detail!("{detail}: fix the system clock (NTP)"))
     } else {
         CheckResult::pass(ID, detail)
     }

@@ -5,6 +5,7 @@ use rust_decimal::Decimal;
 
 use super::check::{CheckId, CheckResult};
 use super::context::{Ctx, Pricing, percent_of};
+use super::text::detail;
 use super::text::{Num, amt, pct};
 use crate::domain::SymbolStatus;
 use crate::market::FeedState;
@@ -18,7 +19,7 @@ pub(crate) fn symbol_allowed(ctx: &Ctx) -> CheckResult {
         let list: Vec<&str> = ctx.limits.symbol_allowlist.iter().map(|s| s.as_str()).collect();
         return CheckResult::fail(
             ID,
-            format!(
+            detail!(
                 "{symbol} is not in the allowlist ({}): add it to symbol_allowlist to trade it",
                 list.join(", ")
             ),
@@ -27,13 +28,13 @@ pub(crate) fn symbol_allowed(ctx: &Ctx) -> CheckResult {
     let Some(instrument) = ctx.snap.instrument else {
         return CheckResult::fail(
             ID,
-            format!("{symbol} is not listed in the exchange info: not a known spot symbol"),
+            detail!("{symbol} is not listed in the exchange info: not a known spot symbol"),
         );
     };
     if &instrument.symbol != symbol {
         return CheckResult::fail(
             ID,
-            format!(
+            detail!(
                 "exchange info is for {}, not {symbol}: refusing to check against the wrong filters",
                 instrument.symbol
             ),
@@ -47,10 +48,10 @@ pub(crate) fn symbol_allowed(ctx: &Ctx) -> CheckResult {
         };
         return CheckResult::fail(
             ID,
-            format!("the exchange status of {symbol} is {status}: it cannot be traded now"),
+            detail!("the exchange status of {symbol} is {status}: it cannot be traded now"),
         );
     }
-    CheckResult::pass(ID, format!("{symbol} is allowlisted and TRADING"))
+    CheckResult::pass(ID, detail!("{symbol} is allowlisted and TRADING"))
 }
 
 /// `market_data_fresh`: the feed is connected and in sync, and the book's last
@@ -62,21 +63,21 @@ pub(crate) fn market_data_fresh(ctx: &Ctx) -> CheckResult {
     if feed.state != FeedState::Connected {
         return CheckResult::fail(
             ID,
-            format!("the feed for {symbol} is {}, not connected: wait for it to resync", feed.state.as_str()),
+            detail!("the feed for {symbol} is {}, not connected: wait for it to resync", feed.state.as_str()),
         );
     }
     let Some(last) = feed.last_update_ms else {
-        return CheckResult::fail(ID, format!("no market data received yet for {symbol}"));
+        return CheckResult::fail(ID, detail!("no market data received yet for {symbol}"));
     };
     let age = ctx.now_ms.saturating_sub(last).max(0);
     let limit = ctx.limits.stale_after_ms;
     if age.unsigned_abs() > limit {
         CheckResult::fail(
             ID,
-            format!("the last book update for {symbol} is {age} ms old, stale after {limit} ms"),
+            detail!("the last book update for {symbol} is {age} ms old, stale after {limit} ms"),
         )
     } else {
-        CheckResult::pass(ID, format!("book for {symbol} updated {age} ms ago (stale after {limit} ms)"))
+        CheckResult::pass(ID, detail!("book for {symbol} updated {age} ms ago (stale after {limit} ms)"))
     }
 }
 
@@ -88,7 +89,7 @@ pub(crate) fn price_band(ctx: &Ctx) -> CheckResult {
     let Some(mid) = ctx.snap.mid().filter(|m| *m > Decimal::ZERO) else {
         return CheckResult::fail(
             ID,
-            format!("no mid price: the book for {} lacks bids or asks", ctx.intent.symbol),
+            detail!("no mid price: the book for {} lacks bids or asks", ctx.intent.symbol),
         );
     };
     let (price, band, what) = match &ctx.pricing {
@@ -100,13 +101,13 @@ pub(crate) fn price_band(ctx: &Ctx) -> CheckResult {
         },
     };
     let Some(deviation) = price.checked_sub(mid).and_then(|d| percent_of(d, mid)) else {
-        return CheckResult::fail(ID, format!("the deviation of {price} from mid {mid} overflows"));
+        return CheckResult::fail(ID, detail!("the deviation of {price} from mid {mid} overflows"));
     };
     let direction = if deviation.is_sign_negative() { "below" } else { "above" };
     let over = deviation.abs() > band;
     let (mid, band) = (Num(mid), Num(band));
     let subject = match &ctx.pricing {
-        Pricing::Market(est) => format!(
+        Pricing::Market(est) => detail!(
             "market {} of {} walks {} levels to {}: average {}",
             ctx.intent.side,
             Num(ctx.intent.qty),
@@ -114,8 +115,8 @@ pub(crate) fn price_band(ctx: &Ctx) -> CheckResult {
             Num(est.worst_price),
             amt(price)
         ),
-        _ => format!("price {}", Num(price)),
+        _ => detail!("price {}", Num(price)),
     };
-    let detail = format!("{subject} is {}% {direction} mid {mid}, {what}{}%", pct(deviation.abs()), band);
+    let detail = detail!("{subject} is {}% {direction} mid {mid}, {what}{}%", pct(deviation.abs()), band);
     if over { CheckResult::fail(ID, detail) } else { CheckResult::pass(ID, detail) }
 }

@@ -9,6 +9,7 @@ use super::check::{CheckId, CheckResult};
 use super::context::{Ctx, percent_of};
 use super::limits::Limits;
 use super::snapshot::RiskSnapshot;
+use super::text::detail;
 use super::text::{Num, amt, pct};
 
 /// Warn once a loss measure has used this share of its limit (80%).
@@ -47,7 +48,7 @@ pub(crate) fn daily_loss(snap: &RiskSnapshot<'_>, limits: &Limits) -> Measure {
         return Measure { level: Level::Breached, detail: "today's PnL overflows".to_owned() };
     };
     let loss = if pnl.is_sign_negative() { -pnl } else { Decimal::ZERO };
-    let detail = format!(
+    let detail = detail!(
         "today's PnL {} (realized {}, unrealized {}) against a daily loss limit of {}",
         amt(pnl),
         Num(realized),
@@ -61,13 +62,13 @@ pub(crate) fn daily_loss(snap: &RiskSnapshot<'_>, limits: &Limits) -> Measure {
 pub(crate) fn drawdown(snap: &RiskSnapshot<'_>, limits: &Limits) -> Measure {
     let (equity, peak, max) = (snap.equity, snap.peak_equity, limits.max_drawdown_pct);
     if peak <= Decimal::ZERO {
-        return Measure { level: Level::Clear, detail: format!("no peak equity recorded yet (peak {peak})") };
+        return Measure { level: Level::Clear, detail: detail!("no peak equity recorded yet (peak {peak})") };
     }
     let Some(dd) = peak.checked_sub(equity).and_then(|d| percent_of(d.max(Decimal::ZERO), peak)) else {
         return Measure { level: Level::Breached, detail: "the drawdown overflows".to_owned() };
     };
     let detail =
-        format!("equity {} is {}% below peak {}, breaker at {}%", Num(equity), pct(dd), Num(peak), Num(max));
+        detail!("equity {} is {}% below peak {}, breaker at {}%", Num(equity), pct(dd), Num(peak), Num(max));
     Measure { level: level(dd, max), detail }
 }
 
@@ -75,12 +76,12 @@ pub(crate) fn drawdown(snap: &RiskSnapshot<'_>, limits: &Limits) -> Measure {
 fn judge(ctx: &Ctx, id: CheckId, m: Measure) -> CheckResult {
     match m.level {
         Level::Clear => CheckResult::pass(id, m.detail),
-        Level::Near => CheckResult::warn(id, format!("{}: over 80% of the limit used", m.detail)),
+        Level::Near => CheckResult::warn(id, detail!("{}: over 80% of the limit used", m.detail)),
         Level::Breached if ctx.reduces_position() => {
-            CheckResult::warn(id, format!("{}: limit reached, but this sell reduces exposure", m.detail))
+            CheckResult::warn(id, detail!("{}: limit reached, but this sell reduces exposure", m.detail))
         }
         Level::Breached => {
-            CheckResult::fail(id, format!("{}: limit reached, only sells of what is held pass", m.detail))
+            CheckResult::fail(id, detail!("{}: limit reached, only sells of what is held pass", m.detail))
         }
     }
 }
@@ -103,7 +104,7 @@ pub(crate) fn loss_streak_cooldown(ctx: &Ctx) -> CheckResult {
     const ID: CheckId = CheckId::LossStreakCooldown;
     let (streak, n, cooldown) = (ctx.snap.losing_streak, ctx.limits.loss_streak, ctx.limits.loss_cooldown_ms);
     if streak < n {
-        return CheckResult::pass(ID, format!("{streak} losing trades in a row, cooldown after {n}"));
+        return CheckResult::pass(ID, detail!("{streak} losing trades in a row, cooldown after {n}"));
     }
     let left = match ctx.snap.last_loss_ms {
         None => Some(cooldown),
@@ -115,14 +116,14 @@ pub(crate) fn loss_streak_cooldown(ctx: &Ctx) -> CheckResult {
     let Some(left) = left else {
         return CheckResult::pass(
             ID,
-            format!("{streak} losing trades in a row (limit {n}), but the {cooldown} ms cooldown is over"),
+            detail!("{streak} losing trades in a row (limit {n}), but the {cooldown} ms cooldown is over"),
         );
     };
     let detail =
-        format!("{streak} losing trades in a row (limit {n}): cooling down, {left} ms of {cooldown} ms left");
+        detail!("{streak} losing trades in a row (limit {n}): cooling down, {left} ms of {cooldown} ms left");
     if ctx.reduces_position() {
-        CheckResult::warn(ID, format!("{detail}; this sell reduces exposure"))
+        CheckResult::warn(ID, detail!("{detail}; this sell reduces exposure"))
     } else {
-        CheckResult::fail(ID, format!("{detail}; only sells of what is held pass"))
+        CheckResult::fail(ID, detail!("{detail}; only sells of what is held pass"))
     }
 }

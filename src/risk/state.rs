@@ -3,6 +3,7 @@
 
 use super::check::{CheckId, CheckResult};
 use super::context::Ctx;
+use super::text::detail;
 use super::text::{Num, amt};
 use crate::domain::{Approval, Side, TradingState, Venue};
 
@@ -27,19 +28,19 @@ pub(crate) fn kill_switch(ctx: &Ctx) -> CheckResult {
             if ctx.reduces_position() {
                 CheckResult::pass(
                     ID,
-                    format!("trading is reducing: this sell of {qty} {base} reduces the {held} {base} held"),
+                    detail!("trading is reducing: this sell of {qty} {base} reduces the {held} {base} held"),
                 )
             } else if ctx.intent.side == Side::Buy {
                 CheckResult::fail(
                     ID,
-                    format!(
+                    detail!(
                         "trading is reducing: only sells of what is held pass, this buy of {qty} {base} adds exposure"
                     ),
                 )
             } else {
                 CheckResult::fail(
                     ID,
-                    format!(
+                    detail!(
                         "trading is reducing: this sell of {qty} {base} exceeds the {held} {base} free to sell"
                     ),
                 )
@@ -69,7 +70,7 @@ pub(crate) fn venue_armed(ctx: &Ctx) -> CheckResult {
     if missing.is_empty() {
         CheckResult::pass(ID, "live venue armed: keystore unlocked, key verified, reconciled")
     } else {
-        CheckResult::fail(ID, format!("live venue not armed: {}", missing.join("; ")))
+        CheckResult::fail(ID, detail!("live venue not armed: {}", missing.join("; ")))
     }
 }
 
@@ -87,7 +88,7 @@ pub(crate) fn autonomy_budget(ctx: &Ctx) -> CheckResult {
     if left.orders == 0 {
         return CheckResult::fail(
             ID,
-            format!(
+            detail!(
                 "the autonomy budget has 0 orders left (and {} notional): re-arm to continue",
                 left.notional
             ),
@@ -101,7 +102,7 @@ pub(crate) fn autonomy_budget(ctx: &Ctx) -> CheckResult {
     if notional > left.notional {
         CheckResult::fail(
             ID,
-            format!(
+            detail!(
                 "order notional {} {quote} exceeds the {} {quote} left in the autonomy budget",
                 amt(notional),
                 left.notional
@@ -110,7 +111,7 @@ pub(crate) fn autonomy_budget(ctx: &Ctx) -> CheckResult {
     } else {
         CheckResult::pass(
             ID,
-            format!(
+            detail!(
                 "autonomy budget after this order: {} orders and {} {quote} left",
                 left.orders - 1,
                 amt(left.notional - notional)

@@ -42,35 +42,49 @@ fn digits_u64(mut n: u64, buf: &mut [u8], mut end: usize) -> usize {
 impl fmt::Display for Num {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         const TEN_POW_19: u128 = 10_000_000_000_000_000_000;
+        const LEN: usize = 40;
         let (mantissa, scale) = (self.0.mantissa(), self.0.scale() as usize);
         let magnitude = mantissa.unsigned_abs();
-        // 96-bit mantissa: at most 29 digits, plus room for leading zeros up to scale 28.
-        let mut buf = [b'0'; 64];
-        let end = buf.len();
-        let mut start = if magnitude > u128::from(u64::MAX) {
-            let low = digits_u64((magnitude % TEN_POW_19) as u64, &mut buf, end);
-            // Pad the low half to 19 digits, then the high half.
-            let padded = end - 19;
-            buf[padded..low].fill(b'0');
-            digits_u64((magnitude / TEN_POW_19) as u64, &mut buf, padded)
+        // Up to 29 digits (96-bit mantissa), or scale + 1 with leading zeros (scale ≤ 28).
+        let mut digits = [b'0'; LEN];
+        let start = if magnitude > u128::from(u64::MAX) {
+            let low = digits_u64((magnitude % TEN_POW_19) as u64, &mut digits, LEN);
+            // The buffer is pre-filled with '0', which pads the low half to 19 digits.
+            digits_u64((magnitude / TEN_POW_19) as u64, &mut digits, low.min(LEN - 19))
         } else {
-            digits_u64(magnitude as u64, &mut buf, end)
+            digits_u64(magnitude as u64, &mut digits, LEN)
         };
         // At least one digit before the point.
-        start = start.min(end - scale - 1);
+        let start = start.min(LEN - scale - 1);
+        let (int, frac) = digits[start..].split_at(LEN - scale - start);
+        let mut out = [0u8; LEN + 2];
+        let mut n = 0;
         if self.0.is_sign_negative() {
-            f.write_str("-")?;
+            out[0] = b'-';
+            n = 1;
         }
-        let text = &buf[start..end];
-        let (int, frac) = text.split_at(text.len() - scale);
-        f.write_str(std::str::from_utf8(int).map_err(|_| fmt::Error)?)?;
+        out[n..n + int.len()].copy_from_slice(int);
+        n += int.len();
         if scale > 0 {
-            f.write_str(".")?;
-            f.write_str(std::str::from_utf8(frac).map_err(|_| fmt::Error)?)?;
+            out[n] = b'.';
+            out[n + 1..n + 1 + frac.len()].copy_from_slice(frac);
+            n += 1 + frac.len();
         }
-        Ok(())
+        f.write_str(std::str::from_utf8(&out[..n]).map_err(|_| fmt::Error)?)
     }
 }
+
+/// `format!` into a string sized for a typical detail sentence, so building a
+/// detail does not reallocate as it grows.
+macro_rules! detail {
+    ($($arg:tt)*) => {{
+        let mut text = String::with_capacity(160);
+        // Writing into a String cannot fail.
+        let _ = std::fmt::Write::write_fmt(&mut text, format_args!($($arg)*));
+        text
+    }};
+}
+pub(crate) use detail;
 
 #[cfg(test)]
 mod tests {
