@@ -32,6 +32,7 @@ fn section(app: &App, mode: Mode, title: &'static str, width: usize) -> Vec<Line
 }
 
 pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
+    let area = super::centered(area, 140, 22);
     frame.render_widget(Clear, area);
     let block = pane(&app.theme, " Keys (any key closes) ", true);
     let inner = block.inner(area);

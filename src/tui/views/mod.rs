@@ -43,7 +43,8 @@ impl App {
             self.draw_compact(frame, body);
         }
         footer::draw(self, frame, foot);
-        if let Some(ticket) = &self.ticket {
+        // The review modal repeats the ticket's content, so the ticket is hidden under it.
+        if let (Some(ticket), None) = (&self.ticket, &self.modal) {
             ticket::draw(self, ticket, frame, body);
         }
         if let Some(modal) = &self.modal {
@@ -59,12 +60,14 @@ impl App {
             Layout::vertical([Constraint::Percentage(48), Constraint::Percentage(26), Constraint::Fill(1)])
                 .areas(area);
         let [watch, chart, book] =
-            Layout::horizontal([Constraint::Length(40), Constraint::Fill(1), Constraint::Length(40)])
+            Layout::horizontal([Constraint::Length(50), Constraint::Fill(1), Constraint::Length(40)])
                 .areas(top);
         watchlist::draw(self, frame, watch);
         chart::draw(self, frame, chart);
         book::draw(self, frame, book);
-        let [pos, ord, fil] = Layout::horizontal([Constraint::Ratio(1, 3); 3]).areas(mid);
+        let [pos, ord, fil] =
+            Layout::horizontal([Constraint::Percentage(30), Constraint::Percentage(40), Constraint::Fill(1)])
+                .areas(mid);
         positions::draw(self, frame, pos);
         orders::draw(self, frame, ord);
         fills::draw(self, frame, fil);

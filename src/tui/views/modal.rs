@@ -75,15 +75,19 @@ pub(super) fn draw(app: &App, modal: &Modal, frame: &mut Frame, body: Rect) {
     let keys = |action| app.keymap.key_for(Mode::Modal, action).map(|k| k.to_string()).unwrap_or_default();
     let yes_word = match modal {
         Modal::ConfirmOrder { .. } => "send",
+        Modal::CancelAll { .. } => "cancel them all",
+        Modal::KillSwitch { engage: true } => "engage",
+        Modal::KillSwitch { engage: false } => "release",
         Modal::Autonomous(f) if f.enable => "arm",
-        _ => "yes",
+        Modal::Autonomous(_) => "disarm",
+        Modal::Quit { .. } => "quit",
     };
     lines.push(Line::raw(""));
     lines.push(Line::from(vec![
         Span::styled(keys(Action::Yes), t.style(Role::Key)),
         Span::styled(format!(" {yes_word}   "), t.style(Role::Muted)),
         Span::styled(keys(Action::No), t.style(Role::Key)),
-        Span::styled(" cancel", t.style(Role::Muted)),
+        Span::styled(" go back", t.style(Role::Muted)),
     ]));
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }

@@ -36,14 +36,14 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let header = Row::new(["#", "Time", "Symbol", "Side", "Qty", "Price", "Filled", "Status"])
         .style(t.style(Role::Muted));
     let widths = [
-        Constraint::Length(5),
-        Constraint::Length(8),
-        Constraint::Length(9),
         Constraint::Length(4),
         Constraint::Length(8),
-        Constraint::Length(10),
         Constraint::Length(8),
+        Constraint::Length(4),
+        Constraint::Length(7),
         Constraint::Length(9),
+        Constraint::Length(6),
+        Constraint::Fill(1),
     ];
     let title = format!(" Orders ({open} open) ");
     frame.render_widget(Table::new(rows, widths).header(header).block(app.pane(title, focused)), area);

@@ -28,11 +28,11 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     });
     let header = Row::new(["Symbol", "Qty", "Avg cost", "uPnL", "rPnL"]).style(t.style(Role::Muted));
     let widths = [
+        Constraint::Length(8),
+        Constraint::Length(8),
         Constraint::Length(9),
-        Constraint::Length(10),
-        Constraint::Length(10),
-        Constraint::Length(9),
-        Constraint::Length(9),
+        Constraint::Length(8),
+        Constraint::Fill(1),
     ];
     frame.render_widget(Table::new(rows, widths).header(header).block(app.pane(" Positions ", false)), area);
 }

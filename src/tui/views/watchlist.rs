@@ -16,7 +16,7 @@ const SPARK_WIDTH: usize = 24;
 pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     let focused = app.focus == Pane::Watchlist;
-    let spark_width = (area.width as usize).saturating_sub(36).clamp(4, SPARK_WIDTH);
+    let spark_width = (area.width as usize).saturating_sub(35).clamp(4, SPARK_WIDTH);
     let rows = app.snap.markets.iter().map(|m| {
         let selected = Some(&m.symbol) == app.selected_symbol.as_ref();
         let (pct_text, pct) = change_pct(m.open_price, m.last_price);
