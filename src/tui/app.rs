@@ -117,6 +117,11 @@ impl App {
         &self.snap
     }
 
+    /// The status-line notice being shown, if any.
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_ref().map(|n| n.text.as_str())
+    }
+
     /// Picks up the engine's latest snapshot.
     pub fn refresh_snapshot(&mut self) {
         self.snap = self.handle.snapshot();

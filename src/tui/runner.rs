@@ -64,9 +64,18 @@ pub async fn run_loop<B: Backend>(
             return Ok(app);
         }
         let redraw_at = last_draw.filter(|_| dirty).map(|t| t + FRAME_INTERVAL);
+        // Priority: stop; engine events and command answers (rare) before keys, so a key is
+        // read against the latest verdicts; keys (human rate) before snapshots, so a busy
+        // feed can never starve the keyboard (snapshots coalesce in the watch channel).
         tokio::select! {
             biased;
             () = &mut stop => app.quit_now(),
+            event = events.recv(), if events_open => match event {
+                Ok(event) => { app.on_engine_event(event); dirty = true; }
+                Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => events_open = false,
+            },
+            Some(msg) = app.next_reply(), if app.awaiting_replies() => { app.on_msg(msg); dirty = true; }
             event = input.next() => match event {
                 Some(Ok(TermEvent::Key(key))) => { app.on_key(key); dirty = true; }
                 Some(Ok(TermEvent::Resize(..))) => dirty = true,
@@ -85,12 +94,6 @@ pub async fn run_loop<B: Backend>(
                 }
                 dirty = true;
             }
-            event = events.recv(), if events_open => match event {
-                Ok(event) => { app.on_engine_event(event); dirty = true; }
-                Err(RecvError::Lagged(_)) => {}
-                Err(RecvError::Closed) => events_open = false,
-            },
-            Some(msg) = app.next_reply(), if app.awaiting_replies() => { app.on_msg(msg); dirty = true; }
             () = sleep_until(redraw_at.unwrap_or(now)), if redraw_at.is_some() => {}
             () = sleep(TICK), if app.needs_tick() => dirty |= app.expire_notice(std::time::Instant::now()),
         }
