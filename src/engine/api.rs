@@ -105,6 +105,9 @@ pub struct Snapshot {
     pub equity: Decimal,
     pub pnl_today: Decimal,
     pub log: Vec<LogLine>,
+    /// Risk limits in force as (name, value) display pairs, shown before arming autonomous mode.
+    #[serde(default)]
+    pub limits: Vec<(String, String)>,
 }
 
 /// Answer to [`Command::Submit`].

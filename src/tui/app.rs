@@ -1,0 +1,220 @@
+//! The workstation's state: the latest engine snapshot plus everything that is only the
+//! screen's business (focus, selections, ticket, modal, notices). Changed only by `update`
+//! (see `update.rs`); drawn read-only by `views`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use tokio::sync::oneshot;
+
+use super::config::{AutonomyDefaults, TuiOptions};
+use super::error::TuiError;
+use super::keymap::Keymap;
+use super::modal::Modal;
+use super::theme::Theme;
+use super::ticket::Ticket;
+use crate::domain::{Order, OrderId, Symbol};
+use crate::engine::{
+    Command, CommandError, EngineHandle, Event, PendingOrder, Reply, Snapshot, SubmitOutcome,
+};
+
+/// How long a notice stays in the status line.
+pub const NOTICE_TTL: Duration = Duration::from_secs(8);
+
+/// The panes that hold a selection. In the compact layout each one also names a tab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Watchlist,
+    Orders,
+    Inbox,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 3] = [Pane::Watchlist, Pane::Orders, Pane::Inbox];
+}
+
+/// A one-line message for the status bar.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub text: String,
+    pub warning: bool,
+    pub at: Instant,
+}
+
+/// Answers from the engine to commands this screen sent, delivered back into the loop.
+#[derive(Debug)]
+pub enum AppMsg {
+    /// The answer to the ticket's Submit: a pending order is confirmed at once (the person
+    /// already said `y` in the review modal).
+    Submitted(Result<SubmitOutcome, CommandError>),
+    /// The answer to a Confirm (ticket follow-up or inbox approval).
+    Confirmed(Result<SubmitOutcome, CommandError>),
+    /// Any other command's result, already in words.
+    Notice { text: String, warning: bool },
+}
+
+/// Everything the screen knows.
+pub struct App {
+    pub(crate) handle: EngineHandle,
+    pub(crate) snap: Arc<Snapshot>,
+    pub(crate) keymap: Keymap,
+    pub(crate) theme: Theme,
+    pub(crate) autonomy: AutonomyDefaults,
+    pub(crate) keystore_unlocked: bool,
+    pub(crate) focus: Pane,
+    pub(crate) selected_symbol: Option<Symbol>,
+    pub(crate) selected_order: Option<OrderId>,
+    pub(crate) selected_pending: Option<OrderId>,
+    pub(crate) ticket: Option<Ticket>,
+    pub(crate) modal: Option<Modal>,
+    pub(crate) help: bool,
+    pub(crate) notice: Option<Notice>,
+    pub(crate) next_request: u64,
+    pub(crate) quit: bool,
+    replies: FuturesUnordered<BoxFuture<'static, AppMsg>>,
+}
+
+impl App {
+    /// A screen over `handle`, with theme and key bindings resolved from `options`.
+    pub fn new(handle: EngineHandle, options: &TuiOptions) -> Result<Self, TuiError> {
+        let theme_name = if options.theme.is_empty() { "dark" } else { &options.theme };
+        let theme = Theme::load(theme_name, options.themes_dir.as_deref(), options.no_color)?;
+        let keymap = Keymap::load(&options.keymap_overrides)?;
+        let snap = handle.snapshot();
+        let mut app = Self {
+            handle,
+            snap,
+            keymap,
+            theme,
+            autonomy: options.autonomy,
+            keystore_unlocked: options.keystore_unlocked,
+            focus: Pane::Watchlist,
+            selected_symbol: None,
+            selected_order: None,
+            selected_pending: None,
+            ticket: None,
+            modal: None,
+            help: false,
+            notice: None,
+            next_request: 0,
+            quit: false,
+            replies: FuturesUnordered::new(),
+        };
+        app.reselect();
+        Ok(app)
+    }
+
+    /// True once the person has asked to quit (Shutdown has been sent).
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+
+    /// The snapshot being shown.
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snap
+    }
+
+    /// The status-line notice being shown, if any.
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_ref().map(|n| n.text.as_str())
+    }
+
+    /// Picks up the engine's latest snapshot.
+    pub fn refresh_snapshot(&mut self) {
+        self.snap = self.handle.snapshot();
+        self.reselect();
+    }
+
+    /// Keeps selections on things that still exist (by identity, not by row number).
+    fn reselect(&mut self) {
+        let snap = self.snap.clone();
+        if !snap.markets.iter().any(|m| Some(&m.symbol) == self.selected_symbol.as_ref()) {
+            self.selected_symbol = snap.markets.first().map(|m| m.symbol.clone());
+        }
+        if !self.open_orders().any(|o| Some(o.id) == self.selected_order) {
+            let first = self.open_orders().next().map(|o| o.id);
+            self.selected_order = first;
+        }
+        if !snap.pending.iter().any(|p| Some(p.order.id) == self.selected_pending) {
+            self.selected_pending = snap.pending.first().map(|p| p.order.id);
+        }
+    }
+
+    /// Orders that can still trade (what `c` and `C` act on).
+    pub(crate) fn open_orders(&self) -> impl Iterator<Item = &Order> {
+        self.snap.orders.iter().filter(|o| o.status.is_open())
+    }
+
+    /// The selected pending item, if any.
+    pub(crate) fn pending_selected(&self) -> Option<&PendingOrder> {
+        self.snap.pending.iter().find(|p| Some(p.order.id) == self.selected_pending)
+    }
+
+    /// Handles an engine event (preview verdicts, notices).
+    pub fn on_engine_event(&mut self, event: Event) {
+        match event {
+            Event::Preview { request, checks } => {
+                if let Some(ticket) = self.ticket.as_mut().filter(|t| t.request == Some(request)) {
+                    ticket.checks = Some(checks);
+                }
+            }
+            Event::Notice { text, warning } => self.notify(text, warning),
+        }
+    }
+
+    /// Shows `text` in the status line.
+    pub(crate) fn notify(&mut self, text: impl Into<String>, warning: bool) {
+        self.notice = Some(Notice { text: text.into(), warning, at: Instant::now() });
+    }
+
+    /// Drops an expired notice. Returns true if the screen changed.
+    pub fn expire_notice(&mut self, now: Instant) -> bool {
+        let expired = self.notice.as_ref().is_some_and(|n| now.duration_since(n.at) >= NOTICE_TTL);
+        if expired {
+            self.notice = None;
+        }
+        expired
+    }
+
+    /// True while something on screen changes with time alone (a notice waiting to expire).
+    pub fn needs_tick(&self) -> bool {
+        self.notice.is_some()
+    }
+
+    /// Sends a command whose answer comes back later as an [`AppMsg`].
+    pub(crate) fn request<T: Send + 'static>(
+        &mut self,
+        build: impl FnOnce(Reply<T>) -> Command,
+        then: impl FnOnce(Result<T, CommandError>) -> AppMsg + Send + 'static,
+    ) {
+        let (tx, rx) = oneshot::channel();
+        if self.handle.send(build(Some(tx))).is_err() {
+            self.notify("the engine has stopped; nothing was sent", true);
+            return;
+        }
+        self.replies.push(async move { then(rx.await.unwrap_or(Err(CommandError::EngineStopped))) }.boxed());
+    }
+
+    /// Waits for the next answer to a command this screen sent; `None` when none is awaited.
+    pub async fn next_reply(&mut self) -> Option<AppMsg> {
+        if self.replies.is_empty() {
+            return None;
+        }
+        self.replies.next().await
+    }
+
+    /// True while answers are outstanding.
+    pub fn awaiting_replies(&self) -> bool {
+        !self.replies.is_empty()
+    }
+
+    /// Sends `Shutdown` and marks the app to stop.
+    pub(crate) fn quit_now(&mut self) {
+        // If the engine is already gone there is nothing left to stop.
+        let _ = self.handle.send(Command::Shutdown);
+        self.quit = true;
+    }
+}

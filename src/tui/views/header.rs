@@ -1,0 +1,90 @@
+//! The two status lines on top: venue, approval mode, trading state, feed, money.
+//! These are the facts an operator must never misread, so each is a coloured badge whose
+//! text also says it (colour is never the only signal).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{labelled, pnl_style};
+use crate::domain::{Approval, TradingState, Venue};
+use crate::market::FeedState;
+use crate::tui::app::App;
+use crate::tui::format::{fixed, signed};
+use crate::tui::theme::Role;
+
+pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let s = &app.snap;
+    let badge = |text: &str, role: Role| Span::styled(format!(" {text} "), t.style(role));
+    let gap = || Span::raw(" ");
+
+    let mut first = vec![Span::styled("vigil ", t.style(Role::Accent))];
+    first.push(match s.venue {
+        Some(Venue::Live) => badge("LIVE", Role::Live),
+        Some(Venue::Paper) => badge("PAPER", Role::Paper),
+        None => badge("NO VENUE", Role::Muted),
+    });
+    first.push(gap());
+    first.push(match s.approval {
+        Some(Approval::Autonomous) => badge("AUTONOMOUS", Role::Autonomous),
+        Some(Approval::Confirm) => badge("CONFIRM", Role::Confirm),
+        None => badge("—", Role::Muted),
+    });
+    first.push(gap());
+    if s.kill_switch {
+        first.push(badge("KILL SWITCH", Role::Halted));
+    } else {
+        first.push(match s.trading_state {
+            Some(TradingState::Active) => badge("ACTIVE", Role::Pass),
+            Some(TradingState::Reducing) => badge("REDUCING", Role::Warn),
+            Some(TradingState::Halted) => badge("HALTED", Role::Halted),
+            None => badge("—", Role::Muted),
+        });
+    }
+    first.push(gap());
+    let (feed_role, feed_state) = match s.feed_state {
+        Some(FeedState::Connected) => (Role::Pass, "connected"),
+        Some(FeedState::Stale) => (Role::Fail, "stale"),
+        Some(other) => (Role::Warn, other.as_str()),
+        None => (Role::Muted, "no feed"),
+    };
+    let feed_name = if s.feed_name.is_empty() { "feed" } else { &s.feed_name };
+    first.push(Span::styled(format!("{feed_name} "), t.style(Role::Muted)));
+    first.push(Span::styled(feed_state, t.style(feed_role)));
+    if let Some(ms) = s.feed_latency_ms {
+        first.push(Span::styled(format!(" {ms}ms"), t.style(Role::Muted)));
+    }
+    if !s.feed_detail.is_empty() && s.feed_state != Some(FeedState::Connected) {
+        first.push(Span::styled(format!(" ({})", s.feed_detail), t.style(Role::Muted)));
+    }
+
+    let quote = &s.quote_asset;
+    let mut second = Vec::new();
+    second.extend(labelled(t, "equity", format!("{} {quote}", fixed(s.equity, 2)), Role::Text));
+    second.push(Span::raw("  "));
+    second.push(Span::styled("pnl today ", t.style(Role::Muted)));
+    second.push(Span::styled(signed(s.pnl_today), pnl_style(t, s.pnl_today)));
+    if let Some(budget) = s.autonomy.filter(|_| s.approval == Some(Approval::Autonomous)) {
+        second.push(Span::raw("  "));
+        second.extend(labelled(
+            t,
+            "budget",
+            format!(
+                "{}/{} orders {}/{} {quote}",
+                budget.orders_used,
+                budget.max_orders,
+                fixed(budget.notional_used, 0),
+                fixed(budget.max_notional, 0)
+            ),
+            Role::Autonomous,
+        ));
+    }
+    let pending = s.pending.len();
+    if pending > 0 {
+        second.push(Span::raw("  "));
+        second.push(badge(&format!("{pending} awaiting you"), Role::Warn));
+    }
+    frame.render_widget(Paragraph::new(vec![Line::from(first), Line::from(second)]), area);
+}

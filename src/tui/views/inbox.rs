@@ -1,0 +1,61 @@
+//! The pending-confirmation inbox: strategy proposals and manual orders waiting for a
+//! person's `y`/`n`, with every check of the selected one.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{checks, side_style};
+use crate::engine::PendingOrder;
+use crate::tui::app::{App, Pane};
+use crate::tui::format::hms;
+use crate::tui::theme::Role;
+
+fn describe(p: &PendingOrder) -> String {
+    let i = &p.order.intent;
+    let price = i.price.map(|p| format!("@ {p}")).unwrap_or_else(|| "at market".into());
+    format!("{} {} {} {} {price}", i.order_type, i.side, i.qty, i.symbol)
+}
+
+pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let focused = app.focus == Pane::Inbox;
+    let pending = &app.snap.pending;
+    let block = app.pane(format!(" Inbox: awaiting confirmation ({}) ", pending.len()), focused);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if pending.is_empty() {
+        frame.render_widget(Paragraph::new(Span::styled("nothing awaits you", t.style(Role::Muted))), inner);
+        return;
+    }
+    let list_rows = (pending.len() as u16).min(inner.height / 3).max(1);
+    let [list, detail] = Layout::vertical([Constraint::Length(list_rows), Constraint::Fill(1)]).areas(inner);
+    let selected_at = pending.iter().position(|p| Some(p.order.id) == app.selected_pending).unwrap_or(0);
+    let skip = (selected_at + 1).saturating_sub(list_rows as usize);
+    let lines: Vec<Line> = pending
+        .iter()
+        .skip(skip)
+        .take(list_rows as usize)
+        .map(|p| {
+            let selected = Some(p.order.id) == app.selected_pending;
+            let mut line = Line::from(vec![
+                Span::raw(if selected { "▶" } else { " " }),
+                Span::styled(format!("#{} {} ", p.order.id, hms(p.order.created_ms)), t.style(Role::Muted)),
+                Span::styled(format!("{:<14} ", p.order.intent.origin.to_string()), t.style(Role::Accent)),
+                Span::styled(describe(p), side_style(t, p.order.intent.side)),
+            ]);
+            if selected {
+                line = line.style(t.style(Role::Selection));
+            }
+            line
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), list);
+    if let Some(p) = app.pending_selected() {
+        let mut lines = vec![checks::summary(t, &p.checks)];
+        let rows = detail.height.saturating_sub(1) as usize;
+        lines.extend(checks::lines(t, &p.checks, rows, detail.width as usize));
+        frame.render_widget(Paragraph::new(lines), detail);
+    }
+}

@@ -1,0 +1,150 @@
+//! Confirmation modals: order review, cancel all, kill switch, autonomous mode, quit.
+//! Each says what will happen in words and which key does it.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use super::{centered, checks, pane, side_style};
+use crate::domain::Venue;
+use crate::tui::action::{Action, Mode};
+use crate::tui::app::App;
+use crate::tui::format::fixed;
+use crate::tui::modal::{AutonomyForm, Modal};
+use crate::tui::theme::Role;
+
+pub(super) fn draw(app: &App, modal: &Modal, frame: &mut Frame, body: Rect) {
+    let t = &app.theme;
+    let (title, height) = match modal {
+        Modal::ConfirmOrder { .. } => (" Send this order? ", 30),
+        Modal::CancelAll { .. } => (" Cancel all orders? ", 8),
+        Modal::KillSwitch { engage: true } => (" Engage the kill switch? ", 9),
+        Modal::KillSwitch { engage: false } => (" Release the kill switch? ", 9),
+        Modal::Autonomous(f) if f.enable => (" Arm autonomous mode? ", 24),
+        Modal::Autonomous(_) => (" Return to confirm mode? ", 9),
+        Modal::Quit { .. } => (" Quit vigil? ", 8),
+    };
+    let area = centered(body, 72, height);
+    frame.render_widget(Clear, area);
+    let block = pane(t, Span::styled(title, t.style(Role::Warn)), true);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let text = |s: String| Line::from(Span::styled(s, t.style(Role::Text)));
+    let quote = &app.snap.quote_asset;
+    let mut lines: Vec<Line> = match modal {
+        Modal::ConfirmOrder { intent, checks: list } => {
+            let price = intent.price.map(|p| format!("@ {p}")).unwrap_or_else(|| "at market".into());
+            let venue = match app.snap.venue {
+                Some(Venue::Live) => Span::styled(" LIVE ", t.style(Role::Live)),
+                _ => Span::styled(" PAPER ", t.style(Role::Paper)),
+            };
+            let mut lines = vec![
+                Line::from(vec![
+                    venue,
+                    Span::raw(" "),
+                    Span::styled(
+                        format!(
+                            "{} {} {} {} {price}",
+                            intent.side, intent.qty, intent.symbol, intent.order_type
+                        ),
+                        side_style(t, intent.side),
+                    ),
+                ]),
+                checks::summary(t, list),
+                Line::raw(""),
+            ];
+            let rows = (inner.height as usize).saturating_sub(lines.len() + 2);
+            lines.extend(checks::lines(t, list, rows, inner.width as usize));
+            lines
+        }
+        Modal::CancelAll { open } => vec![text(format!("All {open} open order(s) will be cancelled."))],
+        Modal::KillSwitch { engage: true } => vec![
+            text("Every open order is cancelled and new orders are refused".into()),
+            text("until you release the switch. Cancels still go through.".into()),
+        ],
+        Modal::KillSwitch { engage: false } => {
+            vec![text("New orders will be accepted again (after every check).".into())]
+        }
+        Modal::Autonomous(form) => autonomy(app, form, quote),
+        Modal::Quit { open, pending } => vec![
+            text(format!("{open} open order(s), {pending} awaiting confirmation.")),
+            text("The engine makes every order safe before it stops.".into()),
+        ],
+    };
+    let keys = |action| app.keymap.key_for(Mode::Modal, action).map(|k| k.to_string()).unwrap_or_default();
+    let yes_word = match modal {
+        Modal::ConfirmOrder { .. } => "send",
+        Modal::CancelAll { .. } => "cancel them all",
+        Modal::KillSwitch { engage: true } => "engage",
+        Modal::KillSwitch { engage: false } => "release",
+        Modal::Autonomous(f) if f.enable => "arm",
+        Modal::Autonomous(_) => "disarm",
+        Modal::Quit { .. } => "quit",
+    };
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::styled(keys(Action::Yes), t.style(Role::Key)),
+        Span::styled(format!(" {yes_word}   "), t.style(Role::Muted)),
+        Span::styled(keys(Action::No), t.style(Role::Key)),
+        Span::styled(" go back", t.style(Role::Muted)),
+    ]));
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+fn autonomy<'a>(app: &'a App, form: &'a AutonomyForm, quote: &'a str) -> Vec<Line<'a>> {
+    let t = &app.theme;
+    if !form.enable {
+        let mut lines =
+            vec![Line::styled("Every order will wait for your confirmation again.", t.style(Role::Text))];
+        if let Some(b) = app.snap.autonomy {
+            lines.push(Line::styled(
+                format!(
+                    "Budget used: {}/{} orders, {}/{} {quote}",
+                    b.orders_used,
+                    b.max_orders,
+                    fixed(b.notional_used, 2),
+                    fixed(b.max_notional, 2)
+                ),
+                t.style(Role::Muted),
+            ));
+        }
+        return lines;
+    }
+    let field = |i: usize, label: &'static str, value: &str, suffix: &str| {
+        let style = if form.field == i { t.style(Role::Selection) } else { t.style(Role::Text) };
+        Line::from(vec![
+            Span::styled(format!("{label:<14}"), t.style(Role::Muted)),
+            Span::styled(format!("[{value}]"), style),
+            Span::styled(format!(" {suffix}"), t.style(Role::Muted)),
+        ])
+    };
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled(" AUTONOMOUS ", t.style(Role::Autonomous)),
+            Span::styled(" strategies' orders are sent WITHOUT asking you,", t.style(Role::Warn)),
+        ]),
+        Line::styled("until this budget is spent. Every check still runs.", t.style(Role::Text)),
+        Line::raw(""),
+        field(0, "max orders", &form.max_orders, ""),
+        field(1, "max notional", &form.max_notional, quote),
+    ];
+    if let Some(code) = &form.totp {
+        lines.push(field(2, "TOTP code", code, "from your authenticator"));
+    }
+    if let Some(err) = &form.error {
+        lines.push(Line::styled(err.clone(), t.style(Role::Fail)));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("Limits in force:", t.style(Role::Title)));
+    if app.snap.limits.is_empty() {
+        lines.push(Line::styled("(the engine reported none)", t.style(Role::Muted)));
+    }
+    for (name, value) in &app.snap.limits {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {name:<24}"), t.style(Role::Muted)),
+            Span::styled(value.clone(), t.style(Role::Text)),
+        ]));
+    }
+    lines
+}

@@ -1,0 +1,194 @@
+//! Pictures of every view at 80x24 (compact) and 160x48 (full), plus style dumps in each
+//! shipped theme and under NO_COLOR. Regenerate with `INSTA_UPDATE=always cargo test --test
+//! tui_snapshots` and review the .snap diffs.
+#![allow(clippy::unwrap_used)]
+
+#[path = "support/tui_fixture.rs"]
+mod fixture;
+#[path = "support/tui_render.rs"]
+mod render;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use vigil::engine::{CheckVerdict, Command, EngineEnds, EngineHandle, Event};
+use vigil::tui::{App, TuiOptions, UnlockFailure, UnlockScreen};
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+fn key(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+fn code(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn options(theme: &str) -> TuiOptions {
+    TuiOptions { theme: theme.into(), ..TuiOptions::default() }
+}
+
+fn app_with(options: TuiOptions) -> (App, EngineEnds) {
+    let (handle, ends) = EngineHandle::channel();
+    ends.snapshots.send(Arc::new(fixture::snapshot(12, 120, 0))).unwrap();
+    (App::new(handle, &options).unwrap(), ends)
+}
+
+fn screen(app: &App, (w, h): (u16, u16)) -> String {
+    render::text(&render::render(w, h, |f| app.draw(f)))
+}
+
+fn snap_all(name: &str, app: &App) {
+    for size in SIZES {
+        insta::assert_snapshot!(format!("{name}_{}x{}", size.0, size.1), screen(app, size));
+    }
+}
+
+/// Opens a buy ticket, types 0.01 and answers the preview with one warning.
+fn ticket_with_checks(app: &mut App, ends: &mut EngineEnds) {
+    app.on_key(key('b'));
+    for c in "0.01".chars() {
+        app.on_key(key(c));
+    }
+    let mut last = None;
+    while let Ok(cmd) = ends.commands.try_recv() {
+        if let Command::Preview { request, .. } = cmd {
+            last = Some(request);
+        }
+    }
+    let checks = fixture::checks(&[
+        ("price_band", CheckVerdict::Warn, "price 64147.00 is 0.3% above mid 63950.00, band ±5%"),
+        ("clock_skew", CheckVerdict::Skip, "paper venue"),
+    ]);
+    app.on_engine_event(Event::Preview { request: last.unwrap(), checks });
+}
+
+#[test]
+fn workstation() {
+    let (mut app, _ends) = app_with(options("dark"));
+    snap_all("workstation", &app);
+    app.on_key(key('2'));
+    insta::assert_snapshot!("workstation_portfolio_tab_80x24", screen(&app, (80, 24)));
+    app.on_key(key('3'));
+    insta::assert_snapshot!("workstation_inbox_tab_80x24", screen(&app, (80, 24)));
+}
+
+#[test]
+fn ticket_with_live_checks() {
+    let (mut app, mut ends) = app_with(options("dark"));
+    ticket_with_checks(&mut app, &mut ends);
+    snap_all("ticket", &app);
+}
+
+#[test]
+fn ticket_blocked_by_failing_check() {
+    let (mut app, mut ends) = app_with(options("dark"));
+    app.on_key(key('s'));
+    app.on_key(key('5'));
+    let Ok(Command::Preview { request, .. }) = ends.commands.try_recv() else { panic!("no preview") };
+    let checks = fixture::checks(&[(
+        "balance_available",
+        CheckVerdict::Fail,
+        "sell 5 BTC but only 0.015 BTC is free",
+    )]);
+    app.on_engine_event(Event::Preview { request, checks });
+    app.on_key(code(KeyCode::Enter));
+    insta::assert_snapshot!("ticket_blocked_80x24", screen(&app, (80, 24)));
+}
+
+#[test]
+fn confirmation_modal() {
+    let (mut app, mut ends) = app_with(options("dark"));
+    ticket_with_checks(&mut app, &mut ends);
+    app.on_key(code(KeyCode::Enter));
+    snap_all("confirm", &app);
+}
+
+#[test]
+fn kill_switch_modal() {
+    let (mut app, _ends) = app_with(options("dark"));
+    app.on_key(key('K'));
+    snap_all("kill_switch", &app);
+}
+
+#[test]
+fn autonomous_modal() {
+    let (mut app, _ends) = app_with(TuiOptions { keystore_unlocked: true, ..options("dark") });
+    app.on_key(key('A'));
+    snap_all("autonomous", &app);
+}
+
+#[test]
+fn help_overlay() {
+    let (mut app, _ends) = app_with(options("dark"));
+    app.on_key(key('?'));
+    snap_all("help", &app);
+}
+
+#[test]
+fn unlock_screen() {
+    let theme = vigil::tui::Theme::load("dark", None, false).unwrap();
+    let mut screen = UnlockScreen::new(theme);
+    let now = tokio::time::Instant::now();
+    screen.failed(
+        UnlockFailure {
+            message: "wrong passphrase or code".into(),
+            retry_after: Some(Duration::from_secs(4)),
+        },
+        now,
+    );
+    for c in "correct horse".chars() {
+        screen.on_key(key(c));
+    }
+    screen.on_key(code(KeyCode::Tab));
+    screen.on_key(key('1'));
+    screen.on_key(key('2'));
+    for size in SIZES {
+        let text = render::text(&render::render(size.0, size.1, |f| screen.draw(f)));
+        assert!(!text.contains("correct horse"), "the passphrase must never be drawn");
+        insta::assert_snapshot!(format!("unlock_{}x{}", size.0, size.1), text);
+    }
+}
+
+#[test]
+fn unlock_screen_busy() {
+    let theme = vigil::tui::Theme::load("dark", None, false).unwrap();
+    let mut screen = UnlockScreen::new(theme);
+    for c in "pw".chars() {
+        screen.on_key(key(c));
+    }
+    screen.on_key(code(KeyCode::Enter));
+    for c in "123456".chars() {
+        screen.on_key(key(c));
+    }
+    assert!(matches!(screen.on_key(code(KeyCode::Enter)), vigil::tui::UnlockInput::Submit(..)));
+    insta::assert_snapshot!("unlock_busy_80x24", render::text(&render::render(80, 24, |f| screen.draw(f))));
+}
+
+/// Colours per theme: the header badges, the tab bar and the selected watchlist row.
+#[test]
+fn theme_styles() {
+    for theme in ["dark", "light", "high-contrast", "ansi16"] {
+        let (app, _ends) = app_with(options(theme));
+        let buffer = render::render(80, 24, |f| app.draw(f));
+        insta::assert_snapshot!(format!("styles_{theme}"), render::style_dump(&buffer, &[0, 1, 2, 5]));
+    }
+    let (app, _ends) = app_with(TuiOptions { no_color: true, ..options("dark") });
+    let buffer = render::render(80, 24, |f| app.draw(f));
+    insta::assert_snapshot!("styles_no_color", render::style_dump(&buffer, &[0, 1, 2, 5]));
+}
+
+/// The kill-switch badge and modal in a 16-colour theme.
+#[test]
+fn kill_switch_engaged_styles() {
+    let (handle, ends) = EngineHandle::channel();
+    let mut snap = fixture::snapshot(12, 120, 0);
+    snap.kill_switch = true;
+    snap.trading_state = Some(vigil::domain::TradingState::Halted);
+    snap.approval = Some(vigil::domain::Approval::Autonomous);
+    ends.snapshots.send(Arc::new(snap)).unwrap();
+    let app = App::new(handle, &options("ansi16")).unwrap();
+    let buffer = render::render(80, 24, |f| app.draw(f));
+    insta::assert_snapshot!("styles_kill_switch_ansi16", render::style_dump(&buffer, &[0, 1]));
+}
