@@ -28,6 +28,8 @@ pub struct Config {
     pub strategies: StrategiesConfig,
     /// Autonomous-mode budget offered by default (`[autonomy]`).
     pub autonomy: AutonomyConfig,
+    /// The workstation: theme and key bindings (`[tui]`).
+    pub tui: crate::tui::TuiConfig,
 }
 
 /// `[paper]`: the simulated account.

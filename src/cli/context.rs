@@ -21,6 +21,12 @@ impl Context {
         Self { data_dir, config_path, config_explicit }
     }
 
+    /// The same options with the data directory moved to `<data-dir>/<name>`
+    /// (the demo keeps its state apart from any real account).
+    pub fn sub_context(&self, name: &str) -> Self {
+        Self { data_dir: self.data_dir.join(name), ..self.clone() }
+    }
+
     /// The data directory (keystore, state, audit log).
     pub fn data_dir(&self) -> &Path {
         &self.data_dir

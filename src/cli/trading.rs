@@ -35,8 +35,12 @@ impl VaultSession {
         Ok(Self { vault: Some(unlock(ctx, args)?) })
     }
 
+    /// No keystore: paper trading with the per-install audit key.
+    pub fn none() -> Self {
+        Self { vault: None }
+    }
+
     /// An already unlocked vault (the TUI's unlock screen).
-    #[allow(dead_code, reason = "used by the TUI unlock screen, wired next")]
     pub fn from_vault(vault: Vault) -> Self {
         Self { vault: Some(vault) }
     }

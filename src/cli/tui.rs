@@ -1,12 +1,97 @@
+//! `vigil tui`: the workstation. With a keystore, an unlock screen comes
+//! first (passphrase masked, TOTP code, the growing delay shown after
+//! failures); paper trading without a keystore needs none.
+
 use std::process::ExitCode;
 
+use secrecy::SecretString;
+use vigil_keystore::{Error as KeystoreError, Keystore};
+
 use super::Context;
+use super::session::{FeedArgs, Session, SessionOptions};
+use super::trading::{VaultSession, load_config, runtime};
+use super::unlock::{now_unix, unlock_with};
+use crate::config::Config;
+use crate::domain::Venue;
+use crate::tui::{AutonomyDefaults, TuiOptions, UnlockFailure};
 
-/// Options (filled in by the issue that builds this command).
+/// Options of `vigil tui`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    #[arg(long, value_enum, default_value = "paper")]
+    pub venue: Venue,
+    #[command(flatten)]
+    pub feed: FeedArgs,
+    /// Strategy proposing orders into the inbox (repeatable): sma-cross, grid
+    #[arg(long = "strategy")]
+    pub strategies: Vec<String>,
+    /// Colour theme: dark, light, high-contrast, ansi16, or a user theme
+    #[arg(long)]
+    pub theme: Option<String>,
+}
 
-/// Runs the command.
-pub fn run(_args: Args, _ctx: &Context) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("this command is not built yet")
+/// Runs `vigil tui`.
+pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let config = load_config(ctx)?;
+    let _log = super::logging::to_file(ctx.data_dir())?;
+    let keystore_dir = ctx.keystore_dir();
+    let has_keystore = Keystore::exists(&keystore_dir);
+    let options = tui_options(ctx, &config, args.theme.as_deref(), has_keystore);
+    runtime()?.block_on(async {
+        let vault = if has_keystore {
+            let keystore = Keystore::open(&keystore_dir)?;
+            let attempt =
+                move |passphrase: SecretString, code: String| attempt_unlock(&keystore, &passphrase, code);
+            match crate::tui::run_unlock(&options, attempt).await? {
+                Some(vault) => VaultSession::from_vault(vault),
+                None => return Ok(ExitCode::SUCCESS),
+            }
+        } else {
+            VaultSession::none()
+        };
+        let session_options = SessionOptions {
+            venue: args.venue,
+            feed: &args.feed,
+            strategies: &args.strategies,
+            vault_audit_key: vault.audit_key(),
+            totp: vault.totp_check(),
+        };
+        let session = Session::start(ctx, &config, session_options).await?;
+        let result = crate::tui::run(session.handle.clone(), options).await;
+        session.shutdown().await;
+        result?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn attempt_unlock(
+    keystore: &Keystore,
+    passphrase: &SecretString,
+    code: String,
+) -> Result<vigil_keystore::Vault, UnlockFailure> {
+    if let Ok(Some(wait)) = keystore.retry_after(now_unix()) {
+        return Err(UnlockFailure { message: "too many failed attempts".into(), retry_after: Some(wait) });
+    }
+    unlock_with(keystore, passphrase, code).map_err(|err| {
+        let retry_after = match err.downcast_ref::<KeystoreError>() {
+            Some(KeystoreError::TooSoon { wait }) => Some(*wait),
+            _ => keystore.retry_after(now_unix()).ok().flatten(),
+        };
+        let message = err.chain().last().map(ToString::to_string).unwrap_or_else(|| err.to_string());
+        UnlockFailure { message, retry_after }
+    })
+}
+
+/// Workstation options from the config, `--theme`, and the environment.
+pub fn tui_options(ctx: &Context, config: &Config, theme: Option<&str>, keystore: bool) -> TuiOptions {
+    let config_dir = ctx.config_path().parent();
+    let mut options = TuiOptions::from_config(&config.tui, config_dir, keystore);
+    if let Some(theme) = theme {
+        options.theme = theme.to_owned();
+    }
+    options.autonomy = AutonomyDefaults {
+        max_orders: config.autonomy.max_orders,
+        max_notional: config.autonomy.max_notional,
+    };
+    options
 }

@@ -16,7 +16,7 @@ use super::actor;
 use super::api::EngineHandle;
 use super::markets::Markets;
 use super::persist::Persistence;
-use super::state::{EngineConfig, EngineState, TotpCheck};
+use super::state::{EngineConfig, EngineState, TotpCheck, limits_view};
 use crate::clock::Clock;
 use crate::domain::{Approval, Balance, OrderIntent, OrderStatus, Symbol, TradingState};
 use crate::exec::{PaperBroker, Portfolio};
@@ -95,6 +95,7 @@ pub fn start(setup: EngineSetup) -> Result<(EngineHandle, JoinHandle<()>), Engin
         day_start: (0, Decimal::ZERO),
         log: VecDeque::new(),
         snapshot_version: 0,
+        limits_view: limits_view(&config.limits),
         config,
     };
 

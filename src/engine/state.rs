@@ -66,6 +66,28 @@ pub struct EngineState {
     pub day_start: (i64, Decimal),
     pub log: VecDeque<LogLine>,
     pub snapshot_version: u64,
+    /// The limits in force as display pairs (computed once; limits do not change at runtime).
+    pub limits_view: Vec<(String, String)>,
+}
+
+/// `name = value` pairs of the limits, for the screen ("max_order_notional", "1000").
+pub fn limits_view(limits: &Limits) -> Vec<(String, String)> {
+    let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(limits) else { return Vec::new() };
+    fields
+        .into_iter()
+        .map(|(name, value)| {
+            let shown = match value {
+                serde_json::Value::String(s) => s,
+                serde_json::Value::Array(items) => items
+                    .iter()
+                    .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+                    .collect::<Vec<_>>()
+                    .join(","),
+                other => other.to_string(),
+            };
+            (name, shown)
+        })
+        .collect()
 }
 
 impl EngineState {
@@ -169,6 +191,7 @@ impl EngineState {
             equity: self.equity(),
             pnl_today: self.pnl_today(),
             log: self.log.iter().cloned().collect(),
+            limits: self.limits_view.clone(),
         }
     }
 }
