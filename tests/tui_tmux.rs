@@ -1,0 +1,94 @@
+//! The workstation in a real terminal: tmux runs `vigil demo` at 80x24, the
+//! test types a market order, sees the live checks and the confirmation
+//! modal, confirms, sees the fill on screen, resizes to 200x50 and quits.
+//! tmux is required (CI installs it); its absence is a failure, not a skip.
+#![allow(clippy::unwrap_used)]
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn cmd(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux").args(["-L", &self.socket]).args(args).output().unwrap_or_else(|e| {
+            panic!("tmux is required for this test (install it: apt-get install tmux): {e}")
+        });
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.cmd(&["capture-pane", "-p", "-t", "vigil"])
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for key in keys {
+            self.cmd(&["send-keys", "-t", "vigil", key]);
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    /// Waits until the screen satisfies `cond`; panics with the screen if it never does.
+    fn wait_for(&self, what: &str, cond: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if cond(&screen) {
+                return screen;
+            }
+            assert!(start.elapsed() < Duration::from_secs(30), "never saw {what}; screen:\n{screen}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).output();
+    }
+}
+
+#[test]
+fn demo_order_round_trip_in_a_real_terminal() {
+    let data = tempfile::tempdir().unwrap();
+    let tmux = Tmux { socket: format!("vigil-test-{}", std::process::id()) };
+    let program = format!(
+        "TERM=xterm-256color {} --data-dir {} demo; echo EXIT=$?; sleep 60",
+        env!("CARGO_BIN_EXE_vigil"),
+        data.path().display()
+    );
+    tmux.cmd(&["new-session", "-d", "-s", "vigil", "-x", "80", "-y", "24", &program]);
+
+    tmux.wait_for("the workstation with a synced book", |s| {
+        s.contains("PAPER") && s.contains("connected") && s.contains("spread")
+    });
+    tmux.keys(&["b"]);
+    tmux.wait_for("the buy ticket", |s| s.contains("BUY BTCUSDT"));
+    tmux.keys(&["Up", "Space", "Down", "0", ".", "0", "0", "1"]);
+    let ticket = tmux
+        .wait_for("live checks for a market order", |s| s.contains("[market]") && s.contains("21 checks"));
+    assert!(ticket.contains("kill_switch") && ticket.contains("balance_available"), "{ticket}");
+
+    tmux.keys(&["Enter"]);
+    let modal = tmux.wait_for("the confirmation modal", |s| s.contains("Send this order?"));
+    assert!(modal.contains("buy 0.001 BTCUSDT market"), "{modal}");
+    assert!(!modal.contains("FAIL "), "no check should fail: {modal}");
+    tmux.keys(&["y"]);
+
+    tmux.keys(&["2"]);
+    let portfolio = tmux.wait_for("the fill on screen", |s| s.contains("filled") && s.contains("taker"));
+    assert!(portfolio.contains("BTCUSDT"), "{portfolio}");
+
+    tmux.cmd(&["resize-window", "-t", "vigil", "-x", "200", "-y", "50"]);
+    tmux.keys(&["1"]);
+    let wide =
+        tmux.wait_for("the full layout at 200x50", |s| s.contains("Events") && s.contains("Watchlist"));
+    assert!(wide.lines().any(|l| l.chars().count() > 150), "uses the width:\n{wide}");
+
+    tmux.keys(&["q"]);
+    let end = tmux.wait_for("a clean exit", |s| s.contains("EXIT="));
+    assert!(end.contains("EXIT=0"), "{end}");
+    assert!(!end.contains("panicked"), "{end}");
+}
