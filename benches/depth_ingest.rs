@@ -31,7 +31,7 @@ fn px(ticks: u64) -> String {
 }
 
 fn qty(rng: &mut Rng) -> String {
-    if rng.next() % 5 == 0 {
+    if rng.next().is_multiple_of(5) {
         "0.00000000".to_owned()
     } else {
         format!("{}.{:08}", rng.next() % 3, rng.next() % 100_000_000)
