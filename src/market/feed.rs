@@ -54,7 +54,7 @@ pub struct FeedCounters {
     pub unknown: u64,
     /// Binary frames (Binance sends none on this endpoint), skipped.
     pub binary: u64,
-    /// Connections re-established after the first.
+    /// Reconnect attempts (each failed connect or ended connection counts one).
     pub reconnects: u64,
     /// Book resyncs caused by sequence gaps.
     pub resyncs: u64,
