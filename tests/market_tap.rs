@@ -129,10 +129,21 @@ async fn clear_text_to_remote_host_is_refused_by_the_cli() {
 }
 
 #[tokio::test]
-async fn sim_feed_without_urls_is_a_clear_error() {
-    let out = run_tap(["--feed", "sim", "--symbols", "BTCUSDT"].map(String::from).to_vec()).await;
+async fn sim_feed_without_urls_starts_the_embedded_simulator() {
+    let out =
+        run_tap(["--feed", "sim", "--symbols", "BTCUSDT", "--count", "8"].map(String::from).to_vec()).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 8);
+    assert!(lines.iter().all(|l| ["trade", "book", "status"].contains(&l["t"].as_str().unwrap())), "{text}");
+    assert!(lines.iter().any(|l| l["t"] == "status" && l["state"] == "connected"), "{text}");
+    let out = run_tap(
+        ["--feed", "sim", "--symbols", "BTCUSDT", "--ws-url", "ws://127.0.0.1:1"].map(String::from).to_vec(),
+    )
+    .await;
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--ws-url"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs both --ws-url and --rest-url"));
     let out = run_tap(["--feed", "sim", "--symbols", "BTC-USDT"].map(String::from).to_vec()).await;
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid symbol"));

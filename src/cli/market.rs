@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 
 use super::Context;
-use crate::domain::Symbol;
+use super::session::{FeedArgs, endpoints};
 use crate::market::{self, FeedConfig, TapLine};
 
 /// Market data subcommands.
@@ -18,32 +18,12 @@ pub enum Command {
     Tap(TapArgs),
 }
 
-/// Which feed to tap.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum FeedKind {
-    /// Binance spot (wss://stream.binance.com:9443, https://api.binance.com)
-    Binance,
-    /// Binance spot testnet
-    BinanceTestnet,
-    /// The simulated exchange (give its --ws-url and --rest-url)
-    Sim,
-}
-
 /// Options of `vigil market tap`.
 #[derive(Debug, clap::Args)]
 pub struct TapArgs {
-    /// Feed to connect to
-    #[arg(long, value_enum)]
-    pub feed: FeedKind,
-    /// Comma-separated symbols, e.g. BTCUSDT,ETHUSDT
-    #[arg(long, value_delimiter = ',', required = true)]
-    pub symbols: Vec<Symbol>,
-    /// WebSocket base URL (overrides the feed preset; ws:// only for loopback)
-    #[arg(long, value_name = "URL")]
-    pub ws_url: Option<String>,
-    /// REST base URL (overrides the feed preset; http:// only for loopback)
-    #[arg(long, value_name = "URL")]
-    pub rest_url: Option<String>,
+    /// Feed, symbols and endpoints; `--feed sim` without URLs starts the embedded simulator
+    #[command(flatten)]
+    pub feed: FeedArgs,
     /// Book levels per side in each book line
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub depth: u16,
@@ -59,34 +39,23 @@ pub struct TapArgs {
 pub fn run(cmd: Command, _ctx: &Context) -> anyhow::Result<ExitCode> {
     match cmd {
         Command::Tap(args) => {
-            let config = feed_config(&args)?;
+            if args.feed.symbols.is_empty() {
+                anyhow::bail!("pass --symbols, e.g. --symbols BTCUSDT,ETHUSDT");
+            }
             let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-            runtime.block_on(tap(config, args.count, args.stats))
+            runtime.block_on(async {
+                let symbols = args.feed.symbols.clone();
+                let (name, sim, ws, rest) = endpoints(&args.feed, &symbols).await?;
+                let mut config = FeedConfig::custom(&name, &ws, &rest, symbols);
+                config.depth = usize::from(args.depth);
+                let result = tap(config, args.count, args.stats).await;
+                if let Some(sim) = sim {
+                    sim.shutdown().await;
+                }
+                result
+            })
         }
     }
-}
-
-fn feed_config(args: &TapArgs) -> anyhow::Result<FeedConfig> {
-    let symbols = args.symbols.clone();
-    let mut config = match args.feed {
-        FeedKind::Binance => FeedConfig::binance(symbols),
-        FeedKind::BinanceTestnet => FeedConfig::binance_testnet(symbols),
-        // TODO(lead): start the embedded simulator (vigil::sim::start) when no URLs are given.
-        FeedKind::Sim => {
-            let (Some(ws), Some(rest)) = (&args.ws_url, &args.rest_url) else {
-                anyhow::bail!("--feed sim needs --ws-url and --rest-url (start one with `vigil sim serve`)");
-            };
-            FeedConfig::custom("sim", ws, rest, symbols)
-        }
-    };
-    if let Some(ws) = &args.ws_url {
-        config.ws_url = ws.trim_end_matches('/').to_owned();
-    }
-    if let Some(rest) = &args.rest_url {
-        config.rest_url = rest.trim_end_matches('/').to_owned();
-    }
-    config.depth = usize::from(args.depth);
-    Ok(config)
 }
 
 /// Prints events until `count` is reached, the feed stops, or Ctrl-C.

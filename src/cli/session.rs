@@ -41,10 +41,10 @@ pub struct FeedArgs {
     #[arg(long, value_delimiter = ',')]
     pub symbols: Vec<Symbol>,
     /// WebSocket base URL (overrides the feed preset; ws:// only for loopback)
-    #[arg(long, value_name = "URL", requires = "rest_url")]
+    #[arg(long, value_name = "URL")]
     pub ws_url: Option<String>,
     /// REST base URL (overrides the feed preset; http:// only for loopback)
-    #[arg(long, value_name = "URL", requires = "ws_url")]
+    #[arg(long, value_name = "URL")]
     pub rest_url: Option<String>,
     /// Seed of the embedded simulator
     #[arg(long, default_value_t = 42)]
@@ -146,13 +146,35 @@ impl Session {
 }
 
 /// Resolves the feed's name and URLs, starting the embedded simulator when asked.
-async fn endpoints(
+pub async fn endpoints(
     feed: &FeedArgs,
     symbols: &[Symbol],
 ) -> anyhow::Result<(String, Option<SimHandle>, String, String)> {
-    if let (Some(ws), Some(rest)) = (&feed.ws_url, &feed.rest_url) {
-        let name = feed_name(feed.feed);
-        return Ok((name.to_owned(), None, ws.clone(), rest.clone()));
+    let name = feed_name(feed.feed).to_owned();
+    match (feed.feed, &feed.ws_url, &feed.rest_url) {
+        (_, Some(ws), Some(rest)) => return Ok((name, None, ws.clone(), rest.clone())),
+        (FeedChoice::Sim, Some(_), None) | (FeedChoice::Sim, None, Some(_)) => {
+            bail!(
+                "--feed sim with a URL needs both --ws-url and --rest-url (or neither, for the embedded simulator)"
+            )
+        }
+        (_, Some(ws), None) => {
+            let rest = if feed.feed == FeedChoice::Binance {
+                market::BINANCE_REST
+            } else {
+                market::BINANCE_TESTNET_REST
+            };
+            return Ok((name, None, ws.clone(), rest.to_owned()));
+        }
+        (_, None, Some(rest)) => {
+            let ws = if feed.feed == FeedChoice::Binance {
+                market::BINANCE_WS
+            } else {
+                market::BINANCE_TESTNET_WS
+            };
+            return Ok((name, None, ws.to_owned(), rest.clone()));
+        }
+        (_, None, None) => {}
     }
     match feed.feed {
         FeedChoice::Sim => {

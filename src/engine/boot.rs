@@ -50,7 +50,20 @@ pub struct EngineSetup {
 
 /// Loads state and spawns the engine actor on the current tokio runtime.
 pub fn start(setup: EngineSetup) -> Result<(EngineHandle, JoinHandle<()>), EngineError> {
-    let EngineSetup { config, clock, store, audit, totp, strategies, market } = setup;
+    let EngineSetup { mut config, clock, store, audit, totp, strategies, market } = setup;
+    for i in &mut config.instruments {
+        for value in [
+            &mut i.tick_size,
+            &mut i.min_price,
+            &mut i.max_price,
+            &mut i.step_size,
+            &mut i.min_qty,
+            &mut i.max_qty,
+            &mut i.min_notional,
+        ] {
+            *value = value.normalize();
+        }
+    }
     config.limits.validate().map_err(|e| EngineError::Limits(e.to_string()))?;
     let saved = store.load_all()?;
     let fresh = saved.balances.is_empty() && saved.orders.is_empty();

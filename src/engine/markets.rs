@@ -7,10 +7,21 @@ use rust_decimal::Decimal;
 
 use super::api::MarketView;
 use crate::domain::{Symbol, TimestampMs};
-use crate::market::{BookUpdate, FeedState, FeedStatus, MarketEvent};
+use crate::market::{BookUpdate, FeedState, FeedStatus, Level, MarketEvent};
 
 /// Chart/sparkline history kept per symbol.
 const HISTORY: usize = 500;
+
+/// The book with exchange padding dropped ("64000.10000000" → "64000.1"), so
+/// prices read cleanly on screen, in check sentences and in the audit log.
+fn normalized(book: &BookUpdate) -> BookUpdate {
+    let level = |l: &Level| Level { price: l.price.normalize(), qty: l.qty.normalize() };
+    BookUpdate {
+        bids: book.bids.iter().map(level).collect(),
+        asks: book.asks.iter().map(level).collect(),
+        ..book.clone()
+    }
+}
 
 /// One symbol's market state.
 #[derive(Debug, Clone)]
@@ -71,18 +82,19 @@ impl Markets {
             MarketEvent::Trade(trade) => {
                 self.latency_ms = Some(now - trade.ts_ms);
                 if let Some(m) = self.by_symbol.get_mut(&trade.symbol) {
-                    m.last_price = Some(trade.price);
-                    m.open_price.get_or_insert(trade.price);
+                    let price = trade.price.normalize();
+                    m.last_price = Some(price);
+                    m.open_price.get_or_insert(price);
                     if m.history.len() == HISTORY {
                         m.history.pop_front();
                     }
-                    m.history.push_back((trade.ts_ms, trade.price));
+                    m.history.push_back((trade.ts_ms, price));
                     m.last_update_ms = Some(now);
                 }
             }
             MarketEvent::Book(book) => {
                 if let Some(m) = self.by_symbol.get_mut(&book.symbol) {
-                    m.book = Some(book.clone());
+                    m.book = Some(normalized(book));
                     m.last_update_ms = Some(now);
                 }
             }
