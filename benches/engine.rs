@@ -47,6 +47,7 @@ fn bench_engine(c: &mut Criterion) {
         max_drawdown_pct: d("100"),
         max_position_notional: d("1000000000"),
         max_concentration_pct: d("100"),
+        stale_after_ms: 24 * 3_600_000, // the bench's book is static on purpose
         ..Limits::default()
     };
     let (handle, market) = rt.block_on(async {

@@ -163,16 +163,14 @@ fn tui_config_defaults_and_shipped_sample_parse() {
 
     let sample = r#"
         theme = "ansi16"
-        [autonomy]
-        max_orders = 3
-        max_notional = "250"
         [[keys.normal]]
         keys = ["x"]
         action = "cancel_order"
     "#;
     let config: TuiConfig = toml::from_str(sample).unwrap();
     assert_eq!(config.theme, "ansi16");
-    assert_eq!(config.autonomy.max_orders, 3);
+    // The autonomy budget lives in the top-level [autonomy] section, not under [tui].
+    assert!(toml::from_str::<TuiConfig>("[autonomy]\nmax_orders = 3\n").is_err());
     Keymap::load(&config.keys).unwrap();
 
     let err = toml::from_str::<TuiConfig>("them = \"dark\"\n").unwrap_err().to_string();
@@ -180,4 +178,18 @@ fn tui_config_defaults_and_shipped_sample_parse() {
     // The shipped defaults round-trip through the config shape.
     let text = toml::to_string(&TuiConfig::default()).unwrap();
     assert_eq!(toml::from_str::<TuiConfig>(&text).unwrap(), TuiConfig::default());
+}
+
+/// The README's key table must list every binding the keymap ships with.
+#[test]
+fn readme_documents_every_default_binding() {
+    let readme = include_str!("../README.md");
+    let keymap = include_str!("../src/tui/keymap-default.toml");
+    let missing: Vec<&str> = keymap
+        .lines()
+        .filter_map(|l| l.strip_prefix("desc = \""))
+        .map(|d| d.trim_end_matches('"'))
+        .filter(|desc| !readme.contains(desc))
+        .collect();
+    assert!(missing.is_empty(), "README.md lacks bindings: {missing:?}");
 }

@@ -16,13 +16,11 @@ pub struct TuiConfig {
     pub theme: String,
     /// Key binding overrides per mode; see `src/tui/keymap-default.toml` for the format.
     pub keys: KeyOverrides,
-    /// The budget proposed when arming autonomous mode (the operator can edit it in the modal).
-    pub autonomy: AutonomyDefaults,
 }
 
 impl Default for TuiConfig {
     fn default() -> Self {
-        Self { theme: "dark".into(), keys: KeyOverrides::default(), autonomy: AutonomyDefaults::default() }
+        Self { theme: "dark".into(), keys: KeyOverrides::default() }
     }
 }
 
@@ -62,7 +60,7 @@ impl TuiOptions {
             theme: config.theme.clone(),
             themes_dir: config_dir.map(|d| d.join("themes")),
             keymap_overrides: config.keys.clone(),
-            autonomy: config.autonomy,
+            autonomy: AutonomyDefaults::default(),
             no_color: no_color_requested(std::env::var_os("NO_COLOR").as_deref()),
             keystore_unlocked,
         }
