@@ -27,6 +27,12 @@ fn private_file(dir: &Path, name: &str, text: &str) -> PathBuf {
 }
 
 /// An initialised keystore plus a source of never-before-used second factors.
+/// The second factor a command is given.
+enum Factor {
+    Totp(String),
+    Recovery(String),
+}
+
 struct Vault {
     root: tempfile::TempDir,
     data: PathBuf,
@@ -42,7 +48,7 @@ fn now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
 }
 
-fn code(secret: &[u8], step: u64) -> String {
+fn code_for(secret: &[u8], step: u64) -> String {
     let totp = Builder::new()
         .with_algorithm(Algorithm::SHA1)
         .with_digits(6)
@@ -79,7 +85,7 @@ impl Vault {
         }
         let secret = Secret::try_from_base32(base32.unwrap()).unwrap().as_bytes().to_vec();
         let step = now() / 30;
-        writeln!(child.stdin.take().unwrap(), "{}", code(&secret, step)).unwrap();
+        writeln!(child.stdin.take().unwrap(), "{}", code_for(&secret, step)).unwrap();
         let out = child.wait_with_output().unwrap();
         let mut rest = String::new();
         stdout.read_to_string_into(&mut rest);
@@ -99,15 +105,19 @@ impl Vault {
 
     /// A TOTP code for a step not used yet and still inside the ±1 window,
     /// else a recovery code.
-    fn second_factor(&mut self) -> String {
+    fn second_factor(&mut self) -> Factor {
         let now_step = now() / 30;
         let step = (self.last_step + 1).max(now_step - 1);
         if step <= now_step + 1 {
             self.last_step = step;
-            code(&self.secret, step)
+            Factor::Totp(code_for(&self.secret, step))
         } else {
-            self.recovery.pop().unwrap()
+            self.recovery()
         }
+    }
+
+    fn recovery(&mut self) -> Factor {
+        Factor::Recovery(self.recovery.pop().unwrap())
     }
 
     fn run(&mut self, args: &[&str]) -> Output {
@@ -115,17 +125,18 @@ impl Vault {
         self.run_with(args, &factor)
     }
 
-    fn run_with(&mut self, args: &[&str], factor: &str) -> Output {
-        let out = vigil()
-            .arg("--data-dir")
-            .arg(&self.data)
-            .args(args)
-            .arg("--passphrase-file")
-            .arg(&self.pass)
-            .args(["--totp", factor])
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
+    /// Runs with the passphrase file and the factor as a script would give
+    /// them: a TOTP code on the command line, a recovery code in a 0600 file.
+    fn run_with(&mut self, args: &[&str], factor: &Factor) -> Output {
+        let mut cmd = vigil();
+        cmd.arg("--data-dir").arg(&self.data).args(args).arg("--passphrase-file").arg(&self.pass);
+        match factor {
+            Factor::Totp(code) => cmd.args(["--totp", code]),
+            Factor::Recovery(code) => {
+                cmd.arg("--recovery-code-file").arg(private_file(self.root.path(), "recovery", code))
+            }
+        };
+        let out = cmd.stdin(Stdio::null()).output().unwrap();
         self.transcript.push_str(&String::from_utf8_lossy(&out.stdout));
         self.transcript.push_str(&String::from_utf8_lossy(&out.stderr));
         out
@@ -221,7 +232,7 @@ fn wrong_passphrase_and_wrong_code_fail_alike_and_leave_the_keystore_intact() {
     let factor = v.second_factor();
     let wrong_pass = v.run_with(&["keys", "list"], &factor);
     v.pass = good_pass;
-    let wrong_code = v.run_with(&["keys", "list"], "000000");
+    let wrong_code = v.run_with(&["keys", "list"], &Factor::Totp("000000".into()));
     assert!(!wrong_pass.status.success() && !wrong_code.status.success());
     let (a, b) = (text(&wrong_pass), text(&wrong_code));
     assert_eq!(a.lines().last(), b.lines().last(), "same message for either factor");
@@ -233,7 +244,7 @@ fn wrong_passphrase_and_wrong_code_fail_alike_and_leave_the_keystore_intact() {
             break;
         }
         std::thread::sleep(std::time::Duration::from_secs(1));
-        let recovery = v.recovery.pop().unwrap();
+        let recovery = v.recovery();
         ok = v.run_with(&["keys", "list"], &recovery);
     }
     assert!(ok.status.success(), "{}", text(&ok));
@@ -248,7 +259,7 @@ fn passwd_changes_the_passphrase() {
     let old = v.run(&["keys", "list"]);
     assert!(!old.status.success(), "old passphrase must stop working");
     v.pass = new_pass;
-    let recovery = v.recovery.pop().unwrap();
+    let recovery = v.recovery();
     let new = v.run_with(&["keys", "list"], &recovery);
     assert!(new.status.success(), "{}", text(&new));
 }
@@ -297,4 +308,79 @@ fn keystore_files_are_private() {
             }
         }
     }
+}
+
+#[test]
+fn a_recovery_code_is_never_taken_from_the_command_line() {
+    let mut v = Vault::init();
+    let Factor::Recovery(code) = v.recovery() else { unreachable!() };
+    let out = v.run_with(&["keys", "list"], &Factor::Totp(code.clone()));
+    let msg = text(&out);
+    assert!(!out.status.success() && msg.contains("--recovery-code-file"), "{msg}");
+    // Refused before any unlock attempt: the code is still good, and no delay started.
+    let out = v.run_with(&["keys", "list"], &Factor::Recovery(code));
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn totp_reset_enrols_a_new_authenticator_with_a_recovery_code() {
+    let mut v = Vault::init();
+    let Factor::Recovery(code) = v.recovery() else { unreachable!() };
+    let mut child = vigil()
+        .arg("--data-dir")
+        .arg(&v.data)
+        .args(["totp", "reset", "--passphrase-file"])
+        .arg(&v.pass)
+        .arg("--recovery-code-file")
+        .arg(private_file(v.root.path(), "recovery", &code))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut base32 = None;
+    while base32.is_none() {
+        let mut line = String::new();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "totp reset ended early: {}", v.transcript);
+        v.transcript.push_str(&line);
+        base32 = line.strip_prefix("or type the key: ").map(|s| s.trim().to_owned());
+    }
+    let old_secret = std::mem::replace(
+        &mut v.secret,
+        Secret::try_from_base32(base32.unwrap()).unwrap().as_bytes().to_vec(),
+    );
+    v.last_step = now() / 30;
+    writeln!(child.stdin.take().unwrap(), "{}", code_for(&v.secret, v.last_step)).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let mut rest = String::new();
+    stdout.read_to_string_into(&mut rest);
+    v.transcript.push_str(&rest);
+    v.transcript.push_str(&String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "totp reset failed: {}", v.transcript);
+    assert!(rest.contains("9 recovery codes left"), "{rest}");
+
+    let old = v.run_with(&["keys", "list"], &Factor::Totp(code_for(&old_secret, now() / 30 + 1)));
+    // A step the old authenticator never used, inside the window: only the reset refuses it.
+    assert!(!old.status.success(), "the old authenticator must stop working");
+    let new = v.run(&["keys", "list"]);
+    assert!(new.status.success(), "{}", text(&new));
+}
+
+#[test]
+fn audit_verify_unlocks_the_vault_for_a_vault_signed_log() {
+    let mut v = Vault::init();
+    // A short confirm-mode session writes a log signed with the vault's key.
+    let out = v.run(&["run", "--headless", "--strategy", "grid", "--duration", "1"]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    let locked =
+        vigil().arg("--data-dir").arg(&v.data).args(["audit", "verify"]).stdin(Stdio::null()).output();
+    let locked = locked.unwrap();
+    let msg = text(&locked);
+    assert!(!locked.status.success() && msg.contains("vault key"), "{msg}");
+
+    let out = v.run(&["audit", "verify"]);
+    let msg = text(&out);
+    assert!(out.status.success() && msg.contains("audit log OK"), "{msg}");
 }

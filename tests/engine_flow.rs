@@ -14,7 +14,8 @@ use vigil::domain::{
     TradingState, Venue,
 };
 use vigil::engine::{
-    self, CheckVerdict, Command, EngineConfig, EngineHandle, EngineSetup, Snapshot, SubmitOutcome,
+    self, CheckVerdict, Command, CommandError, EngineConfig, EngineHandle, EngineSetup, Snapshot,
+    SubmitOutcome,
 };
 use vigil::exec::FeeSchedule;
 use vigil::market::{BookUpdate, FeedState, FeedStatus, Level, MarketEvent, Trade};
@@ -78,7 +79,10 @@ async fn start(
 ) -> Harness {
     let h = start_quiet(dir, limits, strategies).await;
     h.market(status(FeedState::Connected)).await;
+    // As a real feed does: the symbol turns connected once its book has synced.
     h.market(book("64000")).await;
+    h.market(MarketEvent::Status(FeedStatus { symbol: Some(btc()), ..feed_status(FeedState::Connected) }))
+        .await;
     h.wait(|s| s.markets.iter().any(|m| m.book.is_some() && m.state == FeedState::Connected)).await;
     h
 }
@@ -110,14 +114,12 @@ async fn start_quiet(
     Harness { handle, market: tx, task, clock }
 }
 
+fn feed_status(state: FeedState) -> FeedStatus {
+    FeedStatus { feed: "test".into(), symbol: None, state, detail: String::new(), ts_ms: T0 }
+}
+
 fn status(state: FeedState) -> MarketEvent {
-    MarketEvent::Status(FeedStatus {
-        feed: "test".into(),
-        symbol: None,
-        state,
-        detail: String::new(),
-        ts_ms: T0,
-    })
+    MarketEvent::Status(feed_status(state))
 }
 
 impl Harness {
@@ -417,5 +419,53 @@ async fn a_restart_before_books_sync_does_not_trip_the_breaker() {
     let snap = h.handle.snapshot();
     assert!(!snap.kill_switch, "breaker tripped on unmarked holdings: {:?}", snap.log);
     assert_eq!(snap.trading_state, Some(TradingState::Active));
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn an_engaged_kill_switch_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = start(dir.path(), loose_limits(), vec![]).await;
+    h.handle.request(|reply| Command::KillSwitch { engaged: true, reply }).await.unwrap();
+    h.wait(|s| s.kill_switch).await;
+    h.stop().await;
+
+    let h = start(dir.path(), loose_limits(), vec![]).await;
+    let snap = h.wait(|s| s.version > 0).await;
+    assert!(snap.kill_switch, "a restart must not release the kill switch");
+    assert_eq!(snap.trading_state, Some(TradingState::Halted));
+    let SubmitOutcome::Refused { checks } = h.submit(buy(OrderType::Limit, "0.01", Some("63000"))).await
+    else {
+        panic!("halted after restart must refuse");
+    };
+    assert_eq!(checks[0].id, "kill_switch");
+
+    // Releasing it is durable too.
+    h.handle.request(|reply| Command::KillSwitch { engaged: false, reply }).await.unwrap();
+    h.wait(|s| !s.kill_switch).await;
+    h.stop().await;
+    let h = start(dir.path(), loose_limits(), vec![]).await;
+    let snap = h.wait(|s| s.version > 0).await;
+    assert!(!snap.kill_switch);
+    assert_eq!(snap.trading_state, Some(TradingState::Active));
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn pending_confirmations_expire_at_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = start(dir.path(), loose_limits(), vec![]).await;
+    let outcome = h.submit(buy(OrderType::Limit, "0.01", Some("63000"))).await;
+    let SubmitOutcome::Pending { id, .. } = outcome else { panic!("confirm mode must hold: {outcome:?}") };
+    h.stop().await;
+
+    let h = start(dir.path(), loose_limits(), vec![]).await;
+    let snap = h.wait(|s| s.version > 0).await;
+    let order = snap.orders.iter().find(|o| o.id == id).expect("the order is still listed");
+    assert_eq!(order.status, OrderStatus::Rejected);
+    assert!(order.reason.as_deref().is_some_and(|r| r.contains("expired at restart")), "{order:?}");
+    assert_eq!(snap.balances.iter().find(|(a, _)| a == "USDT").unwrap().1.locked, d("0"));
+    let confirmed = h.handle.request(|reply| Command::Confirm { id, reply }).await;
+    assert_eq!(confirmed, Err(CommandError::NoSuchPending(id)), "an expired order cannot be confirmed");
     h.stop().await;
 }

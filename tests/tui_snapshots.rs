@@ -142,11 +142,13 @@ fn unlock_screen() {
         screen.on_key(key(c));
     }
     screen.on_key(code(KeyCode::Tab));
-    screen.on_key(key('1'));
-    screen.on_key(key('2'));
+    for c in "7h3kq-x9".chars() {
+        screen.on_key(key(c));
+    }
     for size in SIZES {
         let text = render::text(&render::render(size.0, size.1, |f| screen.draw(f)));
         assert!(!text.contains("correct horse"), "the passphrase must never be drawn");
+        assert!(!text.contains("7h3kq"), "a recovery code must never be drawn");
         insta::assert_snapshot!(format!("unlock_{}x{}", size.0, size.1), text);
     }
 }
@@ -164,6 +166,22 @@ fn unlock_screen_busy() {
     }
     assert!(matches!(screen.on_key(code(KeyCode::Enter)), vigil::tui::UnlockInput::Submit(..)));
     insta::assert_snapshot!("unlock_busy_80x24", render::text(&render::render(80, 24, |f| screen.draw(f))));
+}
+
+#[test]
+fn unlock_screen_takes_a_recovery_code_whole() {
+    use secrecy::ExposeSecret;
+    let theme = vigil::tui::Theme::load("dark", None, false).unwrap();
+    let mut screen = UnlockScreen::new(theme);
+    screen.on_key(key('p'));
+    screen.on_key(code(KeyCode::Enter));
+    for c in "7h3kq-x9m2p".chars() {
+        screen.on_key(key(c));
+    }
+    let vigil::tui::UnlockInput::Submit(_, typed) = screen.on_key(code(KeyCode::Enter)) else {
+        panic!("enter with both fields filled submits");
+    };
+    assert_eq!(typed.expose_secret(), "7h3kq-x9m2p");
 }
 
 /// Colours per theme: the header badges, the tab bar and the selected watchlist row.

@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use chrono::{DateTime, SecondsFormat};
 
 use super::Context;
+use super::prompt::UnlockArgs;
 use crate::domain::TimestampMs;
 use crate::store::{AuditEntry, AuditKey, AuditReader, DB_DIR_NAME, KeyKind, SledBackend};
 
@@ -18,8 +19,12 @@ const BODY_WIDTH: usize = 160;
 /// `vigil audit` subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// Check every entry's HMAC link and the head; exit 1 naming the first bad entry
-    Verify,
+    /// Check every entry's HMAC link and the head; exit 1 naming the first bad entry.
+    /// A log signed by the vault key needs the keystore unlocked.
+    Verify {
+        #[command(flatten)]
+        unlock: UnlockArgs,
+    },
     /// Print entries (oldest first): time, seq, kind, actor, body
     Show(ShowArgs),
 }
@@ -48,32 +53,34 @@ pub fn run(cmd: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("opening the state in {} (is vigil running?)", state_dir.display()))?;
     let reader = AuditReader::new(&backend);
     match cmd {
-        Command::Verify => verify(&reader, ctx),
+        Command::Verify { unlock } => verify(&reader, ctx, &unlock),
         Command::Show(args) => show(&reader, &args),
     }
 }
 
-/// The key that signs the log. Only the install key is wired here; the lead
-/// extends this with the vault branch (unlock, then `Vault::audit_key()`).
-fn audit_key(ctx: &Context, kind: KeyKind) -> anyhow::Result<AuditKey> {
+/// The key that signs the log: the per-install key file, or the key derived
+/// from the vault's data key (which takes an unlock: passphrase and code).
+fn audit_key(ctx: &Context, kind: KeyKind, unlock: &UnlockArgs) -> anyhow::Result<AuditKey> {
     match kind {
         KeyKind::Install => {
             AuditKey::load_install_key(&ctx.state_dir()).context("loading the install audit key")
         }
         KeyKind::Vault => {
-            anyhow::bail!("this audit log is signed by the vault key; verifying it needs the keystore unlock")
+            let vault = super::unlock::unlock(ctx, unlock)
+                .context("this audit log is signed by the vault key: verifying it needs the keystore")?;
+            Ok(AuditKey::from_vault(vault.audit_key()))
         }
     }
 }
 
-fn verify(reader: &AuditReader<'_>, ctx: &Context) -> anyhow::Result<ExitCode> {
+fn verify(reader: &AuditReader<'_>, ctx: &Context, unlock: &UnlockArgs) -> anyhow::Result<ExitCode> {
     let kind = reader.meta()?.map(|meta| meta.key_kind);
     let mut out = std::io::stdout().lock();
     if kind.is_none() && reader.entries()?.next().is_none() {
         writeln!(out, "audit log OK: 0 entries (empty)")?;
         return Ok(ExitCode::SUCCESS);
     }
-    let key = audit_key(ctx, kind.unwrap_or(KeyKind::Install))?;
+    let key = audit_key(ctx, kind.unwrap_or(KeyKind::Install), unlock)?;
     let report = reader.verify(&key)?;
     match report.problem {
         None => {

@@ -2,18 +2,66 @@
 //! and a stray line would corrupt it. `RUST_LOG` style filters come from the
 //! `VIGIL_LOG` variable (default `info`).
 
+use std::fs::{DirBuilder, OpenOptions, Permissions};
+use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _, PermissionsExt as _};
 use std::path::Path;
+
+use anyhow::Context as _;
 
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 
 /// Sends tracing output to `<dir>/vigil.log` until the guard is dropped.
+/// The log names symbols, orders and endpoints (never a secret), which is
+/// still nobody else's business: the directory is created 0700 and the file
+/// 0600, whatever the umask.
 pub fn to_file(dir: &Path) -> anyhow::Result<WorkerGuard> {
-    std::fs::create_dir_all(dir)?;
-    let appender = tracing_appender::rolling::never(dir, "vigil.log");
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("creating the log directory {}", dir.display()))?;
+    let path = dir.join("vigil.log");
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    // A log left by an older build may predate the 0600 rule.
+    file.set_permissions(Permissions::from_mode(0o600))
+        .with_context(|| format!("restricting {} to its owner", path.display()))?;
+    let (writer, guard) = tracing_appender::non_blocking(file);
     let filter = EnvFilter::try_from_env("VIGIL_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     // A second initialisation (tests calling twice) keeps the first subscriber.
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false).with_writer(writer).try_init();
     Ok(guard)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::os::unix::fs::PermissionsExt as _;
+
+    use super::*;
+
+    #[test]
+    fn the_log_is_private_whatever_the_umask() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("a/b");
+        // An old world-readable log is tightened, not trusted.
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("vigil.log"), "old\n").unwrap();
+        std::fs::set_permissions(dir.join("vigil.log"), Permissions::from_mode(0o644)).unwrap();
+        let fresh = root.path().join("c/d");
+        for d in [&dir, &fresh] {
+            let guard = to_file(d).unwrap();
+            drop(guard);
+            let mode = std::fs::metadata(d.join("vigil.log")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{}", d.display());
+        }
+        let mode = std::fs::metadata(&fresh).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+    }
 }

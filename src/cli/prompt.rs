@@ -9,19 +9,25 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 use secrecy::{ExposeSecret, SecretString};
+use vigil_keystore::SecondFactor;
 use zeroize::Zeroizing;
 
-/// `--passphrase-file` and `--totp`: how a command that needs the vault gets
-/// its two factors without a person at the keyboard.
+/// `--passphrase-file`, `--totp` and `--recovery-code-file`: how a command
+/// that needs the vault gets its two factors without a person at the keyboard.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct UnlockArgs {
     /// Read the passphrase from this file (must be mode 0600; first line is used)
     #[arg(long, value_name = "FILE")]
     pub passphrase_file: Option<PathBuf>,
 
-    /// The current 6-digit code from your authenticator (prompted for if omitted)
-    #[arg(long, value_name = "CODE")]
+    /// The current 6-digit code from your authenticator (prompted for without echo if omitted)
+    #[arg(long, value_name = "CODE", conflicts_with = "recovery_code_file")]
     pub totp: Option<String>,
+
+    /// Stand in for the authenticator with a recovery code read from this
+    /// file (mode 0600); each recovery code works once
+    #[arg(long, value_name = "FILE")]
+    pub recovery_code_file: Option<PathBuf>,
 }
 
 impl UnlockArgs {
@@ -33,12 +39,35 @@ impl UnlockArgs {
         }
     }
 
-    /// The TOTP code (or a recovery code): from `--totp` if given, else prompted.
-    pub fn totp_code(&self) -> anyhow::Result<String> {
-        match &self.totp {
-            Some(code) => Ok(code.trim().to_owned()),
-            None => prompt_line("Authenticator code: "),
+    /// The second factor: a recovery code from its file, the `--totp` code,
+    /// or whichever of the two is typed at a no-echo prompt.
+    pub fn second_factor(&self) -> anyhow::Result<SecondFactor> {
+        if let Some(path) = &self.recovery_code_file {
+            return Ok(SecondFactor::Recovery(read_secret_file(path)?));
         }
+        match &self.totp {
+            Some(code) => {
+                let code = code.trim();
+                if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+                    bail!(
+                        "--totp takes the 6-digit authenticator code; give a recovery code with \
+                         --recovery-code-file FILE (mode 0600) or at the prompt, never on the command line"
+                    );
+                }
+                Ok(SecondFactor::Totp(code.to_owned()))
+            }
+            None => Ok(typed_factor(prompt_secret("Authenticator code (or a recovery code): ")?)),
+        }
+    }
+}
+
+/// Reads what a person typed as the second factor: a recovery code has the
+/// `xxxxx-xxxxx` shape, anything else is taken as an authenticator code.
+pub fn typed_factor(typed: SecretString) -> SecondFactor {
+    if typed.expose_secret().contains('-') {
+        SecondFactor::Recovery(typed)
+    } else {
+        SecondFactor::Totp(typed.expose_secret().trim().to_owned())
     }
 }
 
@@ -57,7 +86,7 @@ pub fn read_secret_file(path: &Path) -> anyhow::Result<SecretString> {
         Zeroizing::new(fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?);
     let line = raw.lines().next().unwrap_or_default();
     if line.is_empty() {
-        bail!("{} is empty: the passphrase must be on its first line", path.display());
+        bail!("{} is empty: the secret must be on its first line", path.display());
     }
     Ok(SecretString::from(line.to_owned()))
 }
@@ -65,7 +94,7 @@ pub fn read_secret_file(path: &Path) -> anyhow::Result<SecretString> {
 /// Prompts on the terminal without echo.
 pub fn prompt_secret(prompt: &str) -> anyhow::Result<SecretString> {
     if !io::stdin().is_terminal() {
-        bail!("no terminal to prompt on: use --passphrase-file FILE (mode 0600)");
+        bail!("no terminal to prompt on: give the secret in a file (mode 0600); see --help");
     }
     let value = rpassword::prompt_password(prompt).context("cannot read from the terminal")?;
     Ok(SecretString::from(value))

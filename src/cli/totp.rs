@@ -4,11 +4,12 @@
 use std::process::ExitCode;
 
 use anyhow::bail;
-use vigil_keystore::TotpEnrollment;
+use secrecy::ExposeSecret;
+use vigil_keystore::{SecondFactor, TotpEnrollment};
 
 use super::Context;
 use super::init::show_enrollment;
-use super::prompt::{UnlockArgs, prompt_line};
+use super::prompt::{UnlockArgs, prompt_line, prompt_secret, read_secret_file};
 use super::unlock::{now_unix, open, unlock_with};
 
 /// Subcommands of `vigil totp`.
@@ -26,14 +27,17 @@ pub fn run(cmd: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
     let Command::Reset { unlock: args } = cmd;
     let keystore = open(ctx)?;
     let passphrase = args.passphrase("Passphrase: ")?;
-    let code = match &args.totp {
-        Some(code) => code.trim().to_owned(),
-        None => prompt_line("Recovery code: ")?,
+    if args.totp.is_some() {
+        bail!("`vigil totp reset` proves who you are with a recovery code, not an authenticator code");
+    }
+    let code = match &args.recovery_code_file {
+        Some(path) => read_secret_file(path)?,
+        None => prompt_secret("Recovery code: ")?,
     };
-    if !code.contains('-') {
+    if !code.expose_secret().contains('-') {
         bail!("`vigil totp reset` needs a recovery code (xxxxx-xxxxx), not an authenticator code");
     }
-    let vault = unlock_with(&keystore, &passphrase, code)?;
+    let vault = unlock_with(&keystore, &passphrase, SecondFactor::Recovery(code))?;
     let enrollment = TotpEnrollment::generate();
     show_enrollment(&enrollment)?;
     let confirm = prompt_line("Enter the 6-digit code your authenticator shows now: ")?;

@@ -8,6 +8,7 @@ use secrecy::SecretString;
 use vigil_keystore::{Error as KeystoreError, Keystore};
 
 use super::Context;
+use super::prompt::typed_factor;
 use super::session::{FeedArgs, Session, SessionOptions};
 use super::trading::{VaultSession, load_config, runtime};
 use super::unlock::{now_unix, unlock_with};
@@ -40,8 +41,9 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async {
         let vault = if has_keystore {
             let keystore = Keystore::open(&keystore_dir)?;
-            let attempt =
-                move |passphrase: SecretString, code: String| attempt_unlock(&keystore, &passphrase, code);
+            let attempt = move |passphrase: SecretString, code: SecretString| {
+                attempt_unlock(&keystore, &passphrase, code)
+            };
             match crate::tui::run_unlock(&options, attempt).await? {
                 Some(vault) => VaultSession::from_vault(vault),
                 None => return Ok(ExitCode::SUCCESS),
@@ -67,12 +69,12 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
 fn attempt_unlock(
     keystore: &Keystore,
     passphrase: &SecretString,
-    code: String,
+    code: SecretString,
 ) -> Result<vigil_keystore::Vault, UnlockFailure> {
     if let Ok(Some(wait)) = keystore.retry_after(now_unix()) {
         return Err(UnlockFailure { message: "too many failed attempts".into(), retry_after: Some(wait) });
     }
-    unlock_with(keystore, passphrase, code).map_err(|err| {
+    unlock_with(keystore, passphrase, typed_factor(code)).map_err(|err| {
         let retry_after = match err.downcast_ref::<KeystoreError>() {
             Some(KeystoreError::TooSoon { wait }) => Some(*wait),
             _ => keystore.retry_after(now_unix()).ok().flatten(),

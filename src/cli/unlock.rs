@@ -27,16 +27,15 @@ pub fn open(ctx: &Context) -> anyhow::Result<Keystore> {
 pub fn unlock(ctx: &Context, args: &UnlockArgs) -> anyhow::Result<Vault> {
     let keystore = open(ctx)?;
     let passphrase = args.passphrase("Passphrase: ")?;
-    let code = args.totp_code()?;
-    unlock_with(&keystore, &passphrase, code)
+    let factor = args.second_factor()?;
+    unlock_with(&keystore, &passphrase, factor)
 }
 
 /// One unlock attempt with already-collected factors.
-pub fn unlock_with(keystore: &Keystore, passphrase: &SecretString, code: String) -> anyhow::Result<Vault> {
-    let factor = if code.contains('-') {
-        SecondFactor::Recovery(SecretString::from(code))
-    } else {
-        SecondFactor::Totp(code)
-    };
+pub fn unlock_with(
+    keystore: &Keystore,
+    passphrase: &SecretString,
+    factor: SecondFactor,
+) -> anyhow::Result<Vault> {
     keystore.unlock(passphrase, factor, now_unix()).context("unlock failed")
 }

@@ -87,6 +87,11 @@ pub fn start(setup: EngineSetup) -> Result<(EngineHandle, JoinHandle<()>), Engin
         .and_then(|v| Some((u32::try_from(v.get("count")?.as_u64()?).ok()?, v.get("last_loss_ms")?.as_i64())))
         .unwrap_or((0, None));
 
+    let halted = saved.values.get("trading_state").and_then(|v| {
+        let kill = v.get("kill_switch")?.as_bool()?;
+        let trading: TradingState = serde_json::from_value(v.get("trading_state")?.clone()).ok()?;
+        Some((kill, trading))
+    });
     let mut state = EngineState {
         broker: PaperBroker::new(config.fees),
         markets: Markets::new(&symbols),
@@ -100,8 +105,8 @@ pub fn start(setup: EngineSetup) -> Result<(EngineHandle, JoinHandle<()>), Engin
         fills: saved.fills.iter().rev().take(200).map(|f| f.fill.clone()).collect::<VecDeque<_>>(),
         next_id: saved.next_order_id.0,
         approval: Approval::Confirm,
-        trading_state: TradingState::Active,
-        kill_switch: false,
+        trading_state: halted.as_ref().map_or(TradingState::Active, |h| h.1),
+        kill_switch: halted.as_ref().is_some_and(|h| h.0),
         autonomy: None,
         submissions: VecDeque::new(),
         peak_equity: saved.equity_peak.unwrap_or_default(),
@@ -150,7 +155,18 @@ pub fn start(setup: EngineSetup) -> Result<(EngineHandle, JoinHandle<()>), Engin
         state.persist_balances();
     }
     state.persist_meta();
-    let pending = state.orders.values().filter(|o| o.status == OrderStatus::PendingConfirmation).count();
+    // A pending order's check verdicts were for a market that has moved on; a
+    // person must never confirm without seeing them, so pending orders expire.
+    let pending: Vec<_> = state
+        .orders
+        .values()
+        .filter(|o| o.status == OrderStatus::PendingConfirmation)
+        .map(|o| o.id)
+        .collect();
+    for id in &pending {
+        state.expire_pending(*id);
+    }
+    let pending = pending.len();
     let body = json!({
         "text": "engine started",
         "venue": state.config.venue,

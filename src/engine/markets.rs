@@ -80,7 +80,7 @@ impl Markets {
     pub fn apply(&mut self, event: &MarketEvent, now: TimestampMs) {
         match event {
             MarketEvent::Trade(trade) => {
-                self.latency_ms = Some(now - trade.ts_ms);
+                self.latency_ms = Some(now.saturating_sub(trade.ts_ms));
                 if let Some(m) = self.by_symbol.get_mut(&trade.symbol) {
                     let price = trade.price.normalize();
                     m.last_price = Some(price);
@@ -112,8 +112,13 @@ impl Markets {
             None => {
                 self.feed_state = Some(status.state);
                 self.feed_detail = status.detail.clone();
-                for m in self.by_symbol.values_mut() {
-                    m.state = status.state;
+                // A connection-level "connected" says nothing about any book: each
+                // symbol turns connected only when its own book has synced. Every
+                // other connection state downgrades all symbols.
+                if status.state != FeedState::Connected {
+                    for m in self.by_symbol.values_mut() {
+                        m.state = status.state;
+                    }
                 }
             }
         }

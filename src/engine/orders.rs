@@ -95,6 +95,16 @@ impl EngineState {
         Ok(())
     }
 
+    /// Closes a pending order left over from a previous run.
+    pub fn expire_pending(&mut self, id: OrderId) {
+        self.audit(
+            AuditKind::Rejected,
+            Actor::Engine,
+            json!({ "order": id, "reason": "expired at restart" }),
+        );
+        self.close(id, OrderStatus::Rejected, Some("expired at restart: propose it again".to_owned()));
+    }
+
     /// Cancels an open order (cancels always go through, even when halted).
     pub fn cancel(&mut self, id: OrderId, actor: Actor) -> Result<(), CommandError> {
         match self.orders.get(&id) {
@@ -137,6 +147,7 @@ impl EngineState {
             self.trading_state = TradingState::Active;
             self.note("kill", format!("kill switch released by {actor}"));
         }
+        self.persist_trading_state();
         self.audit(AuditKind::KillSwitch, actor, json!({ "engaged": engaged, "why": why }));
     }
 
@@ -155,11 +166,6 @@ impl EngineState {
             return SubmitOutcome::Refused { checks };
         }
         let now = self.now();
-        let notional = self.notional_estimate(&intent);
-        if let Some(budget) = self.autonomy.as_mut().filter(|_| self.approval == Approval::Autonomous) {
-            budget.orders_used += 1;
-            budget.notional_used += notional;
-        }
         self.submissions.push_back(Submission {
             symbol: intent.symbol.clone(),
             side: intent.side,
@@ -183,6 +189,16 @@ impl EngineState {
             json!({ "order": id, "client_id": order.client_id, "venue": venue }),
         );
         self.route(&order);
+        // Charge what the order really costs: a market order's filled quote
+        // (the book walk), a limit order's price × quantity.
+        let notional = match self.orders.get(&id) {
+            Some(o) if o.intent.order_type == OrderType::Market => o.filled_quote,
+            _ => self.notional_estimate(&order.intent),
+        };
+        if let Some(budget) = self.autonomy.as_mut().filter(|_| self.approval == Approval::Autonomous) {
+            budget.orders_used += 1;
+            budget.notional_used += notional;
+        }
         let spent =
             self.autonomy.is_some_and(|b| b.orders_used >= b.max_orders || b.notional_used >= b.max_notional);
         if spent && self.approval == Approval::Autonomous {

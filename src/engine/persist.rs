@@ -102,6 +102,15 @@ impl EngineState {
         }
     }
 
+    /// Stores the kill switch and trading state, so a restart never silently
+    /// releases a halt the operator (or a breaker) engaged.
+    pub fn persist_trading_state(&mut self) {
+        let value = json!({ "kill_switch": self.kill_switch, "trading_state": self.trading_state });
+        if let Err(err) = self.persist.store.put_value("trading_state", &value) {
+            self.storage_failed("trading state", &err.to_string());
+        }
+    }
+
     /// Storage refused a write: halt everything and say so loudly. Does not
     /// write anything itself (that would fail the same way).
     fn storage_failed(&mut self, what: &str, err: &str) {
@@ -110,6 +119,9 @@ impl EngineState {
         self.trading_state = TradingState::Halted;
         self.approval = Approval::Confirm;
         self.autonomy = None;
+        // Nothing may fill that cannot be recorded: forget resting paper orders
+        // in memory (their stored state still says open; a restart reconciles).
+        self.broker = crate::exec::PaperBroker::new(self.broker.fees());
         self.note("storage", format!("STORAGE FAILURE writing {what}: {err}; trading halted"));
     }
 }

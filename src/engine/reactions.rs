@@ -9,7 +9,7 @@ use serde_json::json;
 use super::api::SubmitOutcome;
 use super::state::EngineState;
 use crate::domain::{Approval, OrderStatus, Origin, Side, TradingState};
-use crate::market::MarketEvent;
+use crate::market::{FeedState, MarketEvent};
 use crate::risk::BreakerTrip;
 use crate::store::{Actor, AuditKind};
 use crate::strategy::StrategyContext;
@@ -46,6 +46,11 @@ impl EngineState {
             let name = strategy.name();
             if muted.get(name).is_some_and(|until| *until > now) || self.trading_state == TradingState::Halted
             {
+                continue;
+            }
+            // A strategy never sees a book that is not in sync: its proposals
+            // would only be refused by the feed checks and mute it.
+            if self.markets.get(strategy.symbol()).is_none_or(|m| m.state != FeedState::Connected) {
                 continue;
             }
             let Some(instrument) = self.instrument(strategy.symbol()).cloned() else { continue };
@@ -109,6 +114,7 @@ impl EngineState {
             TradingState::Halted => self.set_kill_switch(true, Actor::Engine, &trip.detail),
             state => {
                 self.trading_state = state;
+                self.persist_trading_state();
                 self.note("breaker", format!("{}; only position-reducing orders allowed", trip.detail));
             }
         }

@@ -140,9 +140,10 @@ impl PaperBroker {
                 continue;
             }
             let qty = rest.remaining.min(available);
+            let Some(fill) = maker_fill(*id, rest, qty, self.fees.maker, trade.ts_ms) else { continue };
             available -= qty;
             rest.remaining -= qty;
-            fills.push((*id, maker_fill(*id, rest, qty, self.fees.maker, trade.ts_ms)));
+            fills.push((*id, fill));
         }
         self.resting.retain(|_, r| r.remaining > Decimal::ZERO);
         fills
@@ -156,14 +157,24 @@ impl PaperBroker {
             if rest.symbol != book.symbol {
                 continue;
             }
-            let crossing: Decimal = match rest.side {
-                Side::Buy => book.asks.iter().filter(|l| l.price < rest.price).map(|l| l.qty).sum(),
-                Side::Sell => book.bids.iter().filter(|l| l.price > rest.price).map(|l| l.qty).sum(),
+            let (levels, limit) = match rest.side {
+                Side::Buy => (&book.asks, rest.price),
+                Side::Sell => (&book.bids, -rest.price),
+            };
+            let past_limit = levels.iter().filter(|l| match rest.side {
+                Side::Buy => l.price < limit,
+                Side::Sell => -l.price < limit,
+            });
+            // Quantities come from the exchange: an absurd book must not panic the engine.
+            let Some(crossing) = past_limit.map(|l| l.qty).try_fold(Decimal::ZERO, Decimal::checked_add)
+            else {
+                continue;
             };
             let qty = rest.remaining.min(crossing);
             if qty > Decimal::ZERO {
+                let Some(fill) = maker_fill(*id, rest, qty, self.fees.maker, book.ts_ms) else { continue };
                 rest.remaining -= qty;
-                fills.push((*id, maker_fill(*id, rest, qty, self.fees.maker, book.ts_ms)));
+                fills.push((*id, fill));
             }
         }
         self.resting.retain(|_, r| r.remaining > Decimal::ZERO);
@@ -193,6 +204,7 @@ impl PaperBroker {
                 break;
             }
             let qty = remaining.min(level.qty);
+            let Some(fee) = fee_of(level.price, qty, self.fees.taker) else { break };
             remaining -= qty;
             fills.push(Fill {
                 order_id: order.id,
@@ -200,7 +212,7 @@ impl PaperBroker {
                 side,
                 price: level.price,
                 qty,
-                fee: level.price * qty * self.fees.taker,
+                fee,
                 fee_asset: quote_asset.to_owned(),
                 liquidity: Liquidity::Taker,
                 ts_ms: now,
@@ -210,18 +222,23 @@ impl PaperBroker {
     }
 }
 
-fn maker_fill(id: OrderId, rest: &Resting, qty: Decimal, rate: Decimal, ts_ms: TimestampMs) -> Fill {
-    Fill {
+/// price × qty × rate, or `None` if exchange-supplied numbers overflow.
+fn fee_of(price: Decimal, qty: Decimal, rate: Decimal) -> Option<Decimal> {
+    price.checked_mul(qty)?.checked_mul(rate)
+}
+
+fn maker_fill(id: OrderId, rest: &Resting, qty: Decimal, rate: Decimal, ts_ms: TimestampMs) -> Option<Fill> {
+    Some(Fill {
         order_id: id,
         symbol: rest.symbol.clone(),
         side: rest.side,
         price: rest.price,
         qty,
-        fee: rest.price * qty * rate,
+        fee: fee_of(rest.price, qty, rate)?,
         fee_asset: rest.quote_asset.clone(),
         liquidity: Liquidity::Maker,
         ts_ms,
-    }
+    })
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! The unlock screen: passphrase (never drawn, only counted as dots) and TOTP code. The
+//! The unlock screen: passphrase and second factor (a TOTP code or a recovery code; both
+//! only ever drawn as dots, since a recovery code is as secret as the passphrase). The
 //! attempt runs on a blocking thread (Argon2 takes a while) behind a spinner; failures show
 //! the keystore's message and its growing delay. The keystore itself is a callback, so this
 //! module knows nothing about it.
@@ -23,6 +24,9 @@ use super::error::TuiError;
 use super::terminal::{TerminalGuard, stop_signal};
 use super::theme::Theme;
 
+/// Longest second factor accepted: a recovery code with a few stray spaces.
+const MAX_CODE_CHARS: usize = 16;
+
 /// Why an unlock attempt failed, as the keystore says it, and how long to wait before the next.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnlockFailure {
@@ -32,8 +36,8 @@ pub struct UnlockFailure {
 
 /// What a key press on the unlock screen asks for.
 pub enum UnlockInput {
-    /// Try these credentials.
-    Submit(SecretString, String),
+    /// Try these credentials: the passphrase and the typed second factor.
+    Submit(SecretString, SecretString),
     /// Leave without unlocking.
     Quit,
     /// Nothing to do beyond redrawing.
@@ -44,7 +48,7 @@ pub enum UnlockInput {
 pub struct UnlockScreen {
     pub(crate) theme: Theme,
     passphrase: Zeroizing<String>,
-    pub(crate) totp: String,
+    code: Zeroizing<String>,
     pub(crate) on_totp: bool,
     pub(crate) busy: bool,
     pub(crate) spinner: usize,
@@ -60,7 +64,7 @@ impl UnlockScreen {
         Self {
             theme,
             passphrase: Zeroizing::new(String::new()),
-            totp: String::new(),
+            code: Zeroizing::new(String::new()),
             on_totp: false,
             busy: false,
             spinner: 0,
@@ -76,6 +80,11 @@ impl UnlockScreen {
         self.passphrase.chars().count()
     }
 
+    /// How many characters of the second factor were typed (all the screen shows of it).
+    pub fn code_len(&self) -> usize {
+        self.code.chars().count()
+    }
+
     /// Handles a key; returns what the loop should do.
     pub fn on_key(&mut self, key: KeyEvent) -> UnlockInput {
         if key.kind == KeyEventKind::Release {
@@ -89,7 +98,7 @@ impl UnlockScreen {
             KeyCode::Tab | KeyCode::BackTab | KeyCode::Up | KeyCode::Down => self.on_totp = !self.on_totp,
             KeyCode::Backspace => {
                 if self.on_totp {
-                    self.totp.pop();
+                    self.code.pop();
                 } else {
                     self.passphrase.pop();
                 }
@@ -98,8 +107,10 @@ impl UnlockScreen {
             KeyCode::Enter => return self.submit(),
             KeyCode::Char(c) if !ctrl => {
                 if self.on_totp {
-                    if c.is_ascii_digit() && self.totp.len() < 8 {
-                        self.totp.push(c);
+                    // Six digits, or a recovery code: xxxxx-xxxxx (spaces forgiven).
+                    if (c.is_ascii_alphanumeric() || c == '-' || c == ' ') && self.code.len() < MAX_CODE_CHARS
+                    {
+                        self.code.push(c);
                     }
                 } else {
                     self.passphrase.push(c);
@@ -116,16 +127,16 @@ impl UnlockScreen {
         } else if self.passphrase.is_empty() {
             self.error = Some("enter your passphrase".into());
             self.on_totp = false;
-        } else if self.totp.is_empty() {
-            self.error = Some("enter the code from your authenticator".into());
+        } else if self.code.trim().is_empty() {
+            self.error = Some("enter the code from your authenticator (or a recovery code)".into());
         } else {
             self.busy = true;
             self.error = None;
             // Moved, not copied: the typed buffer becomes the secret.
             let passphrase = SecretString::from(std::mem::take(&mut *self.passphrase));
-            let totp = std::mem::take(&mut self.totp);
+            let code = SecretString::from(std::mem::take(&mut *self.code));
             self.on_totp = false;
-            return UnlockInput::Submit(passphrase, totp);
+            return UnlockInput::Submit(passphrase, code);
         }
         UnlockInput::Redraw
     }
@@ -169,7 +180,7 @@ impl UnlockScreen {
 pub async fn run_unlock<T, F>(options: &TuiOptions, attempt: F) -> Result<Option<T>, TuiError>
 where
     T: Send + 'static,
-    F: FnMut(SecretString, String) -> Result<T, UnlockFailure> + Send + 'static,
+    F: FnMut(SecretString, SecretString) -> Result<T, UnlockFailure> + Send + 'static,
 {
     let theme_name = if options.theme.is_empty() { "dark" } else { &options.theme };
     let screen = UnlockScreen::new(Theme::load(theme_name, options.themes_dir.as_deref(), options.no_color)?);
@@ -191,7 +202,7 @@ pub async fn unlock_loop<B, T, F>(
 where
     B: Backend,
     T: Send + 'static,
-    F: FnMut(SecretString, String) -> Result<T, UnlockFailure> + Send + 'static,
+    F: FnMut(SecretString, SecretString) -> Result<T, UnlockFailure> + Send + 'static,
 {
     let mut attempt = Some(attempt);
     let mut job: Option<tokio::task::JoinHandle<(F, Result<T, UnlockFailure>)>> = None;
@@ -204,10 +215,10 @@ where
             event = input.next() => match event {
                 Some(Ok(TermEvent::Key(key))) => match screen.on_key(key) {
                     UnlockInput::Quit => return Ok(None),
-                    UnlockInput::Submit(passphrase, totp) => {
+                    UnlockInput::Submit(passphrase, code) => {
                         if let Some(mut f) = attempt.take() {
                             job = Some(tokio::task::spawn_blocking(move || {
-                                let result = f(passphrase, totp);
+                                let result = f(passphrase, code);
                                 (f, result)
                             }));
                         }

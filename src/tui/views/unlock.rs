@@ -27,11 +27,12 @@ pub(crate) fn draw(screen: &UnlockScreen, frame: &mut Frame) {
             Span::styled(format!("[{value}{cursor}]"), style),
         ])
     };
-    let dots = "•".repeat(screen.passphrase_len().min(inner.width.saturating_sub(16) as usize));
+    let room = inner.width.saturating_sub(16) as usize;
+    let dots = |len: usize| "•".repeat(len.min(room));
     let mut lines = vec![
         Line::raw(""),
-        field("passphrase", dots, !screen.on_totp),
-        field("TOTP code", screen.totp.clone(), screen.on_totp),
+        field("passphrase", dots(screen.passphrase_len()), !screen.on_totp),
+        field("code", dots(screen.code_len()), screen.on_totp),
         Line::raw(""),
     ];
     if screen.busy {
