@@ -370,9 +370,18 @@ fn totp_reset_enrols_a_new_authenticator_with_a_recovery_code() {
 #[test]
 fn audit_verify_unlocks_the_vault_for_a_vault_signed_log() {
     let mut v = Vault::init();
-    // A short confirm-mode session writes a log signed with the vault's key.
+    let wrong = v.run_with(&["keys", "list"], &Factor::Totp("000000".into()));
+    assert!(!wrong.status.success());
+    // A short confirm-mode session writes a log signed with the vault's key,
+    // starting with the unlock and the failure before it.
     let out = v.run(&["run", "--headless", "--strategy", "grid", "--duration", "1"]);
     assert!(out.status.success(), "{}", text(&out));
+    let shown = vigil().arg("--data-dir").arg(&v.data).args(["audit", "show", "--json"]).output().unwrap();
+    let first = String::from_utf8_lossy(&shown.stdout).lines().next().unwrap_or_default().to_owned();
+    assert!(
+        first.contains("unlock_attempt") && first.contains("\"failed_attempts_before\":1"),
+        "first entry: {first}"
+    );
 
     let locked =
         vigil().arg("--data-dir").arg(&v.data).args(["audit", "verify"]).stdin(Stdio::null()).output();

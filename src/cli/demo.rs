@@ -43,6 +43,7 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             feed: &feed,
             strategies: &args.strategies,
             vault_audit_key: None,
+            unlock: None,
             totp: None,
         };
         let session = Session::start(&demo, &config, session_options).await?;

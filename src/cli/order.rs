@@ -125,6 +125,7 @@ fn place(args: PlaceArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             feed: &feed,
             strategies: &[],
             vault_audit_key: vault.audit_key(),
+            unlock: vault.unlock_record(),
             totp: vault.totp_check(),
         };
         let session = Session::start(ctx, &config, options).await?;
@@ -272,6 +273,7 @@ fn cancel(ctx: &Context, id: OrderId, feed: &FeedArgs, unlock: &UnlockArgs) -> a
             feed,
             strategies: &[],
             vault_audit_key: vault.audit_key(),
+            unlock: vault.unlock_record(),
             totp: vault.totp_check(),
         };
         let session = Session::start(ctx, &config, options).await?;

@@ -51,6 +51,7 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     let config = load_config(ctx)?;
     let vault = VaultSession::unlock_if_present(ctx, &args.unlock)?;
     let audit_key = vault.audit_key();
+    let unlock_record = vault.unlock_record();
     // The code that just unlocked the vault is the fresh proof for arming autonomy
     // at start; later re-arming goes through the vault's replay-protected check.
     let unlock_code = args.unlock.totp.clone();
@@ -72,6 +73,7 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             feed: &args.feed,
             strategies: &args.strategies,
             vault_audit_key: audit_key,
+            unlock: unlock_record,
             totp,
         };
         let session = Session::start(ctx, &config, options).await?;

@@ -7,17 +7,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
+use serde_json::json;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::Context;
+use super::trading::UnlockRecord;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::domain::{Symbol, Venue};
 use crate::engine::{self, EngineConfig, EngineHandle, EngineSetup, TotpCheck};
 use crate::market::{self, FeedConfig, FeedHandle};
 use crate::sim::{self, SimConfig, SimHandle, SymbolSpec};
-use crate::store::{AuditKey, AuditLog, AuditReader, KeyKind, Store};
+use crate::store::{Actor, AuditKey, AuditKind, AuditLog, AuditReader, KeyKind, Store};
 use crate::strategy;
 
 /// Which market data source to use.
@@ -58,6 +60,8 @@ pub struct SessionOptions<'a> {
     pub strategies: &'a [String],
     /// The unlocked vault's audit key, when a keystore is in use.
     pub vault_audit_key: Option<AuditKey>,
+    /// The unlock that opened the vault, recorded in the audit log at start.
+    pub unlock: Option<UnlockRecord>,
     /// Verifies TOTP codes for arming autonomous mode, when a keystore is unlocked.
     pub totp: Option<TotpCheck>,
 }
@@ -94,7 +98,17 @@ impl Session {
         let store =
             Store::open(&state_dir).with_context(|| format!("cannot open {}", state_dir.display()))?;
         let key = audit_key(&store, ctx, options.vault_audit_key)?;
-        let audit = AuditLog::with_backend(store.backend(), key, clock.clone())?;
+        let mut audit = AuditLog::with_backend(store.backend(), key, clock.clone())?;
+        if let Some(unlock) = options.unlock {
+            // Failures leave no trace in this log when they happen (the state is
+            // not open yet); the keystore counts them and the success reports them.
+            let body = json!({
+                "ok": true,
+                "failed_attempts_before": unlock.failed_before,
+                "text": format!("keystore unlocked after {} failed attempt(s)", unlock.failed_before),
+            });
+            audit.append(AuditKind::UnlockAttempt, Actor::Person, body)?;
+        }
 
         let mut strategies = Vec::new();
         for name in options.strategies {

@@ -6,10 +6,17 @@ use vigil_keystore::{Keystore, Vault};
 
 use super::Context;
 use super::prompt::UnlockArgs;
-use super::unlock::{now_unix, unlock};
+use super::unlock::{now_unix, unlock_counting};
 use crate::config::Config;
 use crate::engine::TotpCheck;
 use crate::store::AuditKey;
+
+/// A successful unlock, as the trading session's audit log records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnlockRecord {
+    /// Failed attempts (wrong passphrase or code) since the previous success.
+    pub failed_before: u32,
+}
 
 /// Loads the configuration named by the global options.
 pub fn load_config(ctx: &Context) -> anyhow::Result<Config> {
@@ -24,25 +31,34 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 /// The vault, if this data dir has a keystore (then it must be unlocked).
 pub struct VaultSession {
     vault: Option<Vault>,
+    /// Failed unlock attempts since the previous success, for the audit log.
+    failed_before: u32,
 }
 
 impl VaultSession {
     /// Unlocks the keystore when one exists; paper trading without one needs nothing.
     pub fn unlock_if_present(ctx: &Context, args: &UnlockArgs) -> anyhow::Result<Self> {
         if !Keystore::exists(&ctx.keystore_dir()) {
-            return Ok(Self { vault: None });
+            return Ok(Self::none());
         }
-        Ok(Self { vault: Some(unlock(ctx, args)?) })
+        let (vault, failed_before) = unlock_counting(ctx, args)?;
+        Ok(Self { vault: Some(vault), failed_before })
     }
 
     /// No keystore: paper trading with the per-install audit key.
     pub fn none() -> Self {
-        Self { vault: None }
+        Self { vault: None, failed_before: 0 }
     }
 
-    /// An already unlocked vault (the TUI's unlock screen).
-    pub fn from_vault(vault: Vault) -> Self {
-        Self { vault: Some(vault) }
+    /// A vault the TUI's unlock screen opened after `failed_before` failures.
+    pub fn from_vault(vault: Vault, failed_before: u32) -> Self {
+        Self { vault: Some(vault), failed_before }
+    }
+
+    /// The successful unlock, for the session's audit log: how many failed
+    /// attempts came before it. `None` without a keystore.
+    pub fn unlock_record(&self) -> Option<UnlockRecord> {
+        self.vault.as_ref().map(|_| UnlockRecord { failed_before: self.failed_before })
     }
 
     /// The audit log key derived from the vault's data key.

@@ -45,7 +45,7 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
                 attempt_unlock(&keystore, &passphrase, code)
             };
             match crate::tui::run_unlock(&options, attempt).await? {
-                Some(vault) => VaultSession::from_vault(vault),
+                Some((vault, failed_before)) => VaultSession::from_vault(vault, failed_before),
                 None => return Ok(ExitCode::SUCCESS),
             }
         } else {
@@ -56,6 +56,7 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             feed: &args.feed,
             strategies: &args.strategies,
             vault_audit_key: vault.audit_key(),
+            unlock: vault.unlock_record(),
             totp: vault.totp_check(),
         };
         let session = Session::start(ctx, &config, session_options).await?;
@@ -70,11 +71,13 @@ fn attempt_unlock(
     keystore: &Keystore,
     passphrase: &SecretString,
     code: SecretString,
-) -> Result<vigil_keystore::Vault, UnlockFailure> {
+) -> Result<(vigil_keystore::Vault, u32), UnlockFailure> {
     if let Ok(Some(wait)) = keystore.retry_after(now_unix()) {
         return Err(UnlockFailure { message: "too many failed attempts".into(), retry_after: Some(wait) });
     }
-    unlock_with(keystore, passphrase, typed_factor(code)).map_err(|err| {
+    let failed_before = keystore.failed_attempts().unwrap_or_default();
+    let unlocked = unlock_with(keystore, passphrase, typed_factor(code)).map(|vault| (vault, failed_before));
+    unlocked.map_err(|err| {
         let retry_after = match err.downcast_ref::<KeystoreError>() {
             Some(KeystoreError::TooSoon { wait }) => Some(*wait),
             _ => keystore.retry_after(now_unix()).ok().flatten(),

@@ -25,10 +25,18 @@ pub fn open(ctx: &Context) -> anyhow::Result<Keystore> {
 /// Unlocks with the passphrase and the second factor: a TOTP code, or a
 /// recovery code (`xxxxx-xxxxx`) standing in for it once.
 pub fn unlock(ctx: &Context, args: &UnlockArgs) -> anyhow::Result<Vault> {
+    Ok(unlock_counting(ctx, args)?.0)
+}
+
+/// [`unlock`], also reporting how many failed attempts preceded this success
+/// (the keystore's persistent counter, which the success resets), so a
+/// trading session can put them in its audit log.
+pub fn unlock_counting(ctx: &Context, args: &UnlockArgs) -> anyhow::Result<(Vault, u32)> {
     let keystore = open(ctx)?;
+    let failed_before = keystore.failed_attempts()?;
     let passphrase = args.passphrase("Passphrase: ")?;
     let factor = args.second_factor()?;
-    unlock_with(&keystore, &passphrase, factor)
+    Ok((unlock_with(&keystore, &passphrase, factor)?, failed_before))
 }
 
 /// One unlock attempt with already-collected factors.
