@@ -1,6 +1,9 @@
 //! The actor loop: one task owns [`EngineState`]; commands and market events
 //! are handled one at a time, and snapshots are published after changes
-//! (immediately after a command, at most 20 times a second for market data).
+//! (immediately after a command; for market data at once when the last
+//! publish is older than [`PUBLISH_EVERY`], else when that much time has
+//! passed: a leading-edge throttle, so a quiet market's tick is seen without
+//! waiting for a timer, and a busy one is published at most 20 times a second).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -8,7 +11,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use tokio::sync::mpsc;
-use tokio::time::{MissedTickBehavior, interval};
+use tokio::time::{Instant, MissedTickBehavior, interval, sleep_until};
 
 use super::api::{Command, CommandError, EngineEnds, Event, Reply};
 use super::state::EngineState;
@@ -23,8 +26,7 @@ const TICK_EVERY: Duration = Duration::from_millis(250);
 
 /// Runs the engine until [`Command::Shutdown`] or until every handle is dropped.
 pub async fn run(mut state: EngineState, mut ends: EngineEnds, mut market: mpsc::Receiver<MarketEvent>) {
-    let mut publish = interval(PUBLISH_EVERY);
-    publish.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut last_publish = Instant::now();
     let mut tick = interval(TICK_EVERY);
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut muted = BTreeMap::new();
@@ -37,13 +39,20 @@ pub async fn run(mut state: EngineState, mut ends: EngineEnds, mut market: mpsc:
                 Some(command) => {
                     handle(&mut state, &ends, command);
                     publish_now(&mut state, &ends);
+                    last_publish = Instant::now();
                     dirty = false;
                 }
             },
             event = market.recv(), if market_open => match event {
                 Some(event) => {
                     state.on_market(&event, &mut muted);
-                    dirty = true;
+                    if last_publish.elapsed() >= PUBLISH_EVERY {
+                        publish_now(&mut state, &ends);
+                        last_publish = Instant::now();
+                        dirty = false;
+                    } else {
+                        dirty = true;
+                    }
                 }
                 None => {
                     market_open = false;
@@ -51,8 +60,9 @@ pub async fn run(mut state: EngineState, mut ends: EngineEnds, mut market: mpsc:
                     dirty = true;
                 }
             },
-            _ = publish.tick(), if dirty => {
+            () = sleep_until(last_publish + PUBLISH_EVERY), if dirty => {
                 publish_now(&mut state, &ends);
+                last_publish = Instant::now();
                 dirty = false;
             }
             _ = tick.tick() => {
