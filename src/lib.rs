@@ -16,3 +16,4 @@ pub mod sim;
 pub mod store;
 pub mod strategy;
 pub mod tui;
+pub mod venue;

@@ -189,15 +189,21 @@ fn keys_round_trip_without_ever_showing_a_key() {
     let out = v.run(&["keys", "remove", "main"]);
     assert!(!out.status.success() && text(&out).contains("no key named"), "{}", text(&out));
 
-    // The secret must appear nowhere: not in any file under the data dir, not in any output.
     fs::remove_file(&key_file).unwrap();
     fs::remove_file(&secret_file).unwrap();
-    let needles = [
-        API_SECRET.as_bytes().to_vec(),
-        hex::encode(API_SECRET).into_bytes(),
-        base64::engine::general_purpose::STANDARD.encode(API_SECRET).into_bytes(),
-        API_KEY.as_bytes().to_vec(),
-    ];
+    assert_nothing_leaked(&v, &[(API_KEY, API_SECRET)]);
+}
+
+/// No key and no secret (nor its hex or base64) appears in any output, nor in
+/// any file under the data dir. Call it once the 0600 input files are gone.
+fn assert_nothing_leaked(v: &Vault, pairs: &[(&str, &str)]) {
+    let mut needles = Vec::new();
+    for (key, secret) in pairs {
+        needles.push(secret.as_bytes().to_vec());
+        needles.push(hex::encode(secret).into_bytes());
+        needles.push(base64::engine::general_purpose::STANDARD.encode(secret).into_bytes());
+        needles.push(key.as_bytes().to_vec());
+    }
     for needle in &needles {
         assert!(
             !v.transcript.as_bytes().windows(needle.len()).any(|w| w == needle.as_slice()),
@@ -392,4 +398,116 @@ fn audit_verify_unlocks_the_vault_for_a_vault_signed_log() {
     let out = v.run(&["audit", "verify"]);
     let msg = text(&out);
     assert!(out.status.success() && msg.contains("audit log OK"), "{msg}");
+}
+
+/// The simulator in this process, on its own runtime: the commands under test
+/// are subprocesses that reach it over loopback. Drop the handle before the runtime.
+fn start_sim() -> (tokio::runtime::Runtime, vigil::sim::SimHandle) {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let config = vigil::sim::SimConfig { rate_per_sec: 1, ..Default::default() };
+    let sim = rt.block_on(vigil::sim::start(config)).unwrap();
+    (rt, sim)
+}
+
+/// `keys add NAME --exchange binance` from 0600 files, which are deleted again.
+fn add_key(v: &mut Vault, name: &str, key: &str, secret: &str) {
+    let key_file = private_file(v.root.path(), "key", key);
+    let secret_file = private_file(v.root.path(), "secret", secret);
+    let out = v.run(&[
+        "keys",
+        "add",
+        name,
+        "--exchange",
+        "binance",
+        "--api-key-file",
+        key_file.to_str().unwrap(),
+        "--api-secret-file",
+        secret_file.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    fs::remove_file(key_file).unwrap();
+    fs::remove_file(secret_file).unwrap();
+}
+
+#[test]
+fn keys_verify_accepts_a_trade_only_key_and_refuses_one_that_can_withdraw() {
+    use vigil::sim::account::{TRADE_ONLY_API_KEY, TRADE_ONLY_SECRET, WITHDRAW_API_KEY, WITHDRAW_SECRET};
+    let (_rt, sim) = start_sim();
+    let rest = sim.rest_url();
+    let mut v = Vault::init();
+    add_key(&mut v, "good", TRADE_ONLY_API_KEY, TRADE_ONLY_SECRET);
+    add_key(&mut v, "risky", WITHDRAW_API_KEY, WITHDRAW_SECRET);
+
+    let out = v.run(&["keys", "verify", "good", "--rest-url", &rest]);
+    let msg = text(&out);
+    assert!(out.status.success(), "{msg}");
+    assert!(msg.contains("verified: \"good\" is trade-only"), "{msg}");
+    let flag = |name: &str| msg.lines().find(|l| l.trim_start().starts_with(name)).map(str::split_whitespace);
+    assert_eq!(flag("enableWithdrawals").unwrap().last(), Some("no"), "{msg}");
+    assert_eq!(flag("enableSpotAndMarginTrading").unwrap().last(), Some("yes"), "{msg}");
+    assert!(msg.contains("warning: the key is not restricted to trusted IPs"), "{msg}");
+
+    let out = v.run(&["keys", "verify", "risky", "--rest-url", &rest]);
+    let msg = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{msg}");
+    assert!(msg.contains("key \"risky\" refused: it can withdraw funds (enableWithdrawals)"), "{msg}");
+    assert!(!msg.contains("panicked"), "{msg}");
+
+    let out = v.run(&["keys", "list"]);
+    let listing = text(&out);
+    assert!(out.status.success(), "{listing}");
+    let row = |name: &str| listing.lines().find(|l| l.starts_with(name)).unwrap_or_default().to_owned();
+    assert!(row("good ").ends_with("Z") && row("good ").contains("trade-only, 20"), "{listing}");
+    assert!(row("risky ").contains("REFUSED: it can withdraw funds"), "{listing}");
+
+    assert!(!v.transcript.contains("signature"), "no signed URL in any output: {}", v.transcript);
+    assert_nothing_leaked(
+        &v,
+        &[(TRADE_ONLY_API_KEY, TRADE_ONLY_SECRET), (WITHDRAW_API_KEY, WITHDRAW_SECRET)],
+    );
+}
+
+#[test]
+fn keys_verify_reports_binance_errors_in_one_line_and_changes_nothing() {
+    use vigil::sim::account::TRADE_ONLY_API_KEY;
+    const WRONG_SECRET: &str = "ThisIsNotTheSecretOfThatKey0000000000000000000000000000000000000";
+    const UNKNOWN_KEY: &str = "NoSuchKeyOnTheExchange000000000000000000000000000000000000000000";
+    let (_rt, sim) = start_sim();
+    let rest = sim.rest_url();
+    let mut v = Vault::init();
+    add_key(&mut v, "wrong", TRADE_ONLY_API_KEY, WRONG_SECRET);
+    add_key(&mut v, "unknown", UNKNOWN_KEY, WRONG_SECRET);
+
+    let out = v.run(&["keys", "verify", "wrong", "--rest-url", &rest]);
+    let msg = text(&out);
+    assert!(!out.status.success(), "{msg}");
+    assert_eq!(msg.lines().count(), 1, "one line: {msg}");
+    assert!(msg.contains("Binance error -1022: Signature for this request is not valid."), "{msg}");
+    assert!(msg.contains("secret does not match"), "{msg}");
+
+    let out = v.run(&["keys", "verify", "unknown", "--rest-url", &rest]);
+    let msg = text(&out);
+    assert!(!out.status.success(), "{msg}");
+    assert!(
+        msg.contains("Binance error -2015: Invalid API-key, IP, or permissions for action. (HTTP 401)"),
+        "{msg}"
+    );
+
+    let out = v.run(&["keys", "verify", "wrong", "--rest-url", "http://127.0.0.1:1"]);
+    let msg = text(&out);
+    assert!(!out.status.success(), "{msg}");
+    assert_eq!(msg.lines().count(), 1, "one line: {msg}");
+    assert!(msg.contains("cannot read the exchange's clock") && msg.contains("onnection refused"), "{msg}");
+
+    let out = v.run(&["keys", "verify", "wrong", "--rest-url", "http://api.binance.com"]);
+    let msg = text(&out);
+    assert!(!out.status.success() && msg.contains("refusing clear-text"), "{msg}");
+
+    let out = v.run(&["keys", "list"]);
+    let listing = text(&out);
+    assert!(out.status.success(), "{listing}");
+    assert_eq!(listing.matches("never").count(), 2, "a failed check records nothing: {listing}");
+
+    assert!(!v.transcript.contains("signature="), "no signed URL in any output: {}", v.transcript);
+    assert_nothing_leaked(&v, &[(TRADE_ONLY_API_KEY, WRONG_SECRET), (UNKNOWN_KEY, WRONG_SECRET)]);
 }

@@ -319,3 +319,63 @@ async fn rest_exchange_info_time_ticker_and_errors() {
     assert_eq!(small["bids"].as_array().unwrap().len(), 5);
     h.shutdown().await;
 }
+
+/// HMAC-SHA256 hex, computed here rather than with vigil's signer so the two
+/// sides of the test do not share an implementation.
+fn hmac_hex(secret: &str, payload: &str) -> String {
+    use hmac::{KeyInit, Mac};
+    let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(payload.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+#[tokio::test]
+async fn signed_api_restrictions_check_key_signature_and_timestamp_like_binance() {
+    use vigil::sim::account::{TRADE_ONLY_API_KEY, TRADE_ONLY_SECRET, WITHDRAW_API_KEY, WITHDRAW_SECRET};
+    let h = sim(10).await;
+    let url = format!("{}/sapi/v1/account/apiRestrictions", h.rest_url());
+    let http = reqwest::Client::new();
+    let call = |key: Option<&'static str>, query: String| {
+        let mut req = http.get(format!("{url}?{query}"));
+        if let Some(key) = key {
+            req = req.header("X-MBX-APIKEY", key);
+        }
+        async move {
+            let resp = req.send().await.unwrap();
+            let status = resp.status().as_u16();
+            (status, resp.json::<Value>().await.unwrap())
+        }
+    };
+    let signed = |secret: &str, ts: i64| {
+        let payload = format!("recvWindow=5000&timestamp={ts}");
+        format!("{payload}&signature={}", hmac_hex(secret, &payload))
+    };
+    let now = chrono::Utc::now().timestamp_millis();
+
+    let (status, body) = call(Some(TRADE_ONLY_API_KEY), signed(TRADE_ONLY_SECRET, now)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        (&body["enableSpotAndMarginTrading"], &body["enableWithdrawals"], &body["ipRestrict"]),
+        (&json!(true), &json!(false), &json!(false))
+    );
+    let query = signed(WITHDRAW_SECRET, now);
+    let (head, hex) = query.rsplit_once('=').unwrap();
+    let upper_hex = format!("{head}={}", hex.to_uppercase());
+    let (status, body) = call(Some(WITHDRAW_API_KEY), upper_hex).await;
+    assert_eq!((status, &body["enableWithdrawals"]), (200, &json!(true)), "hex in either case: {body}");
+
+    let invalid_key = json!({"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."});
+    assert_eq!(call(None, signed(TRADE_ONLY_SECRET, now)).await, (401, invalid_key.clone()));
+    assert_eq!(call(Some("unknownKey"), signed(TRADE_ONLY_SECRET, now)).await, (401, invalid_key));
+    let bad_sig = json!({"code": -1022, "msg": "Signature for this request is not valid."});
+    assert_eq!(call(Some(TRADE_ONLY_API_KEY), signed(WITHDRAW_SECRET, now)).await, (400, bad_sig.clone()));
+    let tampered = signed(TRADE_ONLY_SECRET, now).replace("recvWindow=5000", "recvWindow=60000");
+    assert_eq!(call(Some(TRADE_ONLY_API_KEY), tampered).await, (400, bad_sig));
+    let (status, body) = call(Some(TRADE_ONLY_API_KEY), signed(TRADE_ONLY_SECRET, now - 10_000)).await;
+    assert_eq!((status, &body["code"]), (400, &json!(-1021)), "stale: {body}");
+    let (status, body) = call(Some(TRADE_ONLY_API_KEY), signed(TRADE_ONLY_SECRET, now + 5_000)).await;
+    assert_eq!((status, &body["code"]), (400, &json!(-1021)), "from the future: {body}");
+    let (status, body) = call(Some(TRADE_ONLY_API_KEY), format!("recvWindow=5000&timestamp={now}")).await;
+    assert_eq!((status, &body["code"]), (400, &json!(-1102)), "unsigned: {body}");
+    h.shutdown().await;
+}

@@ -1,8 +1,11 @@
-//! `vigil keys add|list|remove`: exchange API keys, held only in the vault.
+//! `vigil keys add|list|verify|remove`: exchange API keys, held only in the vault.
 //!
 //! Each key is three records: `apikey/NAME/meta` (exchange, when added,
 //! verification), `apikey/NAME/key` and `apikey/NAME/secret`. Listing reads
 //! only the meta record; no command ever prints a key, not even partly.
+//! `verify` (in [`verify`]) asks the exchange what the key may do.
+
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -47,6 +50,19 @@ pub enum Command {
         #[command(flatten)]
         unlock: UnlockArgs,
     },
+    /// Ask the exchange what a key may do; refuse it if it can withdraw or transfer funds
+    ///
+    /// Reads the key's API restrictions (a signed request) and records the
+    /// verdict. Exits 1 if the key is refused or cannot trade spot.
+    Verify {
+        /// The stored key's name (`vigil keys list` shows them)
+        name: String,
+        /// Exchange REST base URL [default: the key's exchange, e.g. https://api.binance.com]
+        #[arg(long, value_name = "URL")]
+        rest_url: Option<String>,
+        #[command(flatten)]
+        unlock: UnlockArgs,
+    },
     /// Delete a stored key
     Remove {
         name: String,
@@ -60,8 +76,36 @@ pub enum Command {
 pub struct KeyMeta {
     pub exchange: Exchange,
     pub added_at: String,
-    /// When `keys verify` last confirmed the key is trade-only, if ever.
+    /// When `keys verify` last confirmed the key is trade-only; cleared when a
+    /// later check finds it is not.
     pub verified_at: Option<String>,
+    /// The outcome of the last `keys verify`, whatever it was. Absent in records
+    /// written before verification existed, hence the default.
+    #[serde(default)]
+    pub permissions: Option<KeyCheck>,
+}
+
+/// One `keys verify` outcome, kept so `keys list` (and later the live venue)
+/// can tell a refused key from one never checked.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KeyCheck {
+    /// RFC 3339, when the exchange was asked.
+    pub checked_at: String,
+    pub verdict: KeyVerdict,
+    /// Why, in words: what the key can do that vigil refuses, or what it lacks.
+    pub detail: String,
+}
+
+/// vigil's judgement of a key's permissions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyVerdict {
+    /// Can trade spot, cannot move funds: usable.
+    TradeOnly,
+    /// Cannot move funds, but cannot trade spot either.
+    CannotTrade,
+    /// Can withdraw or transfer funds (or would not say): refused.
+    Refused,
 }
 
 /// Runs `vigil keys …`.
@@ -75,7 +119,7 @@ pub fn run(cmd: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
             }
             let key = read_credential(api_key_file, "API key: ")?;
             let secret = read_credential(api_secret_file, "API secret: ")?;
-            let meta = KeyMeta { exchange, added_at: chrono::Utc::now().to_rfc3339(), verified_at: None };
+            let meta = KeyMeta { exchange, added_at: now_rfc3339(), verified_at: None, permissions: None };
             vault.put(&key_record(&name), key.expose_secret().as_bytes())?;
             vault.put(&secret_record(&name), secret.expose_secret().as_bytes())?;
             vault.put(&meta_record(&name), &serde_json::to_vec(&meta)?)?;
@@ -89,14 +133,18 @@ pub fn run(cmd: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
             } else {
                 println!("{:<16} {:<16} {:<26} VERIFIED", "NAME", "EXCHANGE", "ADDED");
                 for (name, meta) in keys {
-                    let verified = meta.verified_at.as_deref().unwrap_or("never");
                     println!(
-                        "{name:<16} {:<16} {:<26} {verified}",
+                        "{name:<16} {:<16} {:<26} {}",
                         exchange_name(meta.exchange),
-                        meta.added_at
+                        meta.added_at,
+                        verification(&meta)
                     );
                 }
             }
+        }
+        Command::Verify { name, rest_url, unlock: args } => {
+            check_name(&name)?;
+            return verify::run(&name, rest_url, &args, ctx);
         }
         Command::Remove { name, unlock: args } => {
             let vault = unlock(ctx, &args)?;
@@ -118,13 +166,37 @@ pub fn list(vault: &Vault) -> anyhow::Result<Vec<(String, KeyMeta)>> {
         let Some(name) = record.strip_prefix("apikey/").and_then(|r| r.strip_suffix("/meta")) else {
             continue;
         };
-        let Some(raw) = vault.get(&record)? else { continue };
-        let meta: KeyMeta = serde_json::from_slice(raw.expose_secret())
-            .with_context(|| format!("key {name:?} has an unreadable meta record"))?;
+        let Some(meta) = read_meta(vault, name)? else { continue };
         out.push((name.to_owned(), meta));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
+}
+
+/// Now, RFC 3339 in UTC to the second: the times a person reads in `keys list`.
+fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// One key's meta record, if the key exists.
+fn read_meta(vault: &Vault, name: &str) -> anyhow::Result<Option<KeyMeta>> {
+    let Some(raw) = vault.get(&meta_record(name))? else { return Ok(None) };
+    let meta = serde_json::from_slice(raw.expose_secret())
+        .with_context(|| format!("key {name:?} has an unreadable meta record"))?;
+    Ok(Some(meta))
+}
+
+/// The `VERIFIED` column: when it was verified trade-only, or why not.
+fn verification(meta: &KeyMeta) -> String {
+    match (&meta.permissions, &meta.verified_at) {
+        (Some(check), _) => match check.verdict {
+            KeyVerdict::TradeOnly => format!("trade-only, {}", check.checked_at),
+            KeyVerdict::CannotTrade => format!("cannot trade ({}), {}", check.detail, check.checked_at),
+            KeyVerdict::Refused => format!("REFUSED: {}, {}", check.detail, check.checked_at),
+        },
+        (None, Some(at)) => at.clone(),
+        (None, None) => "never".to_owned(),
+    }
 }
 
 fn check_name(name: &str) -> anyhow::Result<()> {
@@ -165,4 +237,32 @@ fn key_record(name: &str) -> String {
 
 fn secret_record(name: &str) -> String {
     format!("apikey/{name}/secret")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_meta_record_from_before_verify_still_parses_as_never_verified() {
+        let old = r#"{"exchange":"binance","added_at":"2026-01-02T03:04:05+00:00","verified_at":null}"#;
+        let meta: KeyMeta = serde_json::from_str(old).unwrap();
+        assert!(meta.permissions.is_none());
+        assert_eq!(verification(&meta), "never");
+    }
+
+    #[test]
+    fn the_list_column_names_the_verdict() {
+        let mut meta: KeyMeta =
+            serde_json::from_str(r#"{"exchange":"binance","added_at":"a","verified_at":null}"#).unwrap();
+        meta.permissions = Some(KeyCheck {
+            checked_at: "T".into(),
+            verdict: KeyVerdict::Refused,
+            detail: "it can withdraw funds (enableWithdrawals)".into(),
+        });
+        assert_eq!(verification(&meta), "REFUSED: it can withdraw funds (enableWithdrawals), T");
+        let json = serde_json::to_string(&meta).unwrap();
+        assert!(json.contains(r#""verdict":"refused""#), "{json}");
+    }
 }

@@ -8,7 +8,13 @@
 //! - [`start`] serves it with axum: WebSocket streams (`/ws/<stream>`,
 //!   `/stream?streams=...`) and REST (`/api/v3/depth`, `exchangeInfo`, `time`,
 //!   `ticker/24hr`). The wall clock only paces steps and stamps event times.
+//!
+//! One signed endpoint, `/sapi/v1/account/apiRestrictions`, answers for two test
+//! accounts ([`account`]: a trade-only key and one that can withdraw), checking the
+//! key, the HMAC signature and the timestamp as Binance does, so `vigil keys verify`
+//! can be exercised end to end without a real account.
 
+pub mod account;
 mod book;
 mod hub;
 mod market;

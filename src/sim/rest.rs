@@ -37,15 +37,19 @@ pub(crate) struct ApiError {
 }
 
 impl ApiError {
-    fn bad(code: i32, msg: impl Into<String>) -> Self {
-        Self { status: StatusCode::BAD_REQUEST, code, msg: msg.into() }
+    pub(super) fn new(status: StatusCode, code: i32, msg: impl Into<String>) -> Self {
+        Self { status, code, msg: msg.into() }
+    }
+
+    pub(super) fn bad(code: i32, msg: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, msg)
     }
 
     fn invalid_symbol() -> Self {
         Self::bad(-1121, "Invalid symbol.")
     }
 
-    fn mandatory(param: &str) -> Self {
+    pub(super) fn mandatory(param: &str) -> Self {
         Self::bad(-1102, format!("Mandatory parameter '{param}' was not sent, was empty/null, or malformed."))
     }
 

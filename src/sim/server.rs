@@ -17,7 +17,7 @@ use crate::domain::Symbol;
 use super::hub::{self, Hub};
 use super::market::SimMarket;
 use super::spec::SymbolSpec;
-use super::{SimError, rest, ws};
+use super::{SimError, account, rest, ws};
 
 /// How long `shutdown` waits for the server to finish before giving up on it.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -92,6 +92,7 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
         .route("/api/v3/depth", get(rest::depth))
         .route("/api/v3/exchangeInfo", get(rest::exchange_info))
         .route("/api/v3/ticker/24hr", get(rest::ticker_24hr))
+        .route("/sapi/v1/account/apiRestrictions", get(account::api_restrictions))
         .route("/ws", get(ws::raw_bare))
         .route("/ws/{stream}", get(ws::raw_one))
         .route("/stream", get(ws::combined))

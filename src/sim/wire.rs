@@ -175,6 +175,25 @@ pub(crate) struct ErrorMsg {
     pub msg: String,
 }
 
+/// REST `GET /sapi/v1/account/apiRestrictions`, fields in the documented order (reference §2.9).
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ApiRestrictionsMsg {
+    pub ip_restrict: bool,
+    pub create_time: TimestampMs,
+    pub enable_reading: bool,
+    pub enable_withdrawals: bool,
+    pub enable_internal_transfer: bool,
+    pub enable_margin: bool,
+    pub enable_futures: bool,
+    pub permits_universal_transfer: bool,
+    pub enable_vanilla_options: bool,
+    pub enable_fix_api_trade: bool,
+    pub enable_fix_read_only: bool,
+    pub enable_spot_and_margin_trading: bool,
+    pub enable_portfolio_margin_trading: bool,
+}
+
 /// One `exchangeInfo` rate limit.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
