@@ -75,12 +75,14 @@ fn bench_engine(c: &mut Criterion) {
             detail: String::new(),
             ts_ms: 0,
         };
-        let _ = tx.send(MarketEvent::Status(status)).await;
+        let _ = tx.send(MarketEvent::Status(status.clone())).await;
         let levels = |sign: i64| {
             (1..=20).map(|i| Level { price: d("64000") + Decimal::from(sign * i), qty: d("5") }).collect()
         };
         let book = BookUpdate { symbol: symbol.clone(), seq: 1, bids: levels(-1), asks: levels(1), ts_ms: 0 };
         let _ = tx.send(MarketEvent::Book(book)).await;
+        // As a real feed does: the symbol turns connected once its book has synced.
+        let _ = tx.send(MarketEvent::Status(FeedStatus { symbol: Some(symbol.clone()), ..status })).await;
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         let budget = Command::EnableAutonomous {
             max_orders: u32::MAX,

@@ -138,7 +138,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 fn main() {
-    let samples: usize = std::env::var("VIGIL_TICKS").ok().and_then(|v| v.parse().ok()).unwrap_or(300);
+    let samples: usize = std::env::var("VIGIL_TICKS").ok().and_then(|v| v.parse().ok()).unwrap_or(300).max(1);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

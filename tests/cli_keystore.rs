@@ -254,6 +254,12 @@ fn wrong_passphrase_and_wrong_code_fail_alike_and_leave_the_keystore_intact() {
         ok = v.run_with(&["keys", "list"], &recovery);
     }
     assert!(ok.status.success(), "{}", text(&ok));
+    // The person is told about the failures the success just reset.
+    assert!(
+        text(&ok).contains("2 failed unlock attempt(s) since the last successful unlock"),
+        "{}",
+        text(&ok)
+    );
 }
 
 #[test]
@@ -323,9 +329,10 @@ fn a_recovery_code_is_never_taken_from_the_command_line() {
     let out = v.run_with(&["keys", "list"], &Factor::Totp(code.clone()));
     let msg = text(&out);
     assert!(!out.status.success() && msg.contains("--recovery-code-file"), "{msg}");
-    // Refused before any unlock attempt: the code is still good, and no delay started.
+    // Refused before any unlock attempt: the code is still good, and no failure was counted.
     let out = v.run_with(&["keys", "list"], &Factor::Recovery(code));
     assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&out).contains("failed unlock attempt"), "{}", text(&out));
 }
 
 #[test]

@@ -469,3 +469,72 @@ async fn pending_confirmations_expire_at_restart() {
     assert_eq!(confirmed, Err(CommandError::NoSuchPending(id)), "an expired order cannot be confirmed");
     h.stop().await;
 }
+
+#[tokio::test]
+async fn a_reduce_only_breaker_survives_a_restart_until_released() {
+    let dir = tempfile::tempdir().unwrap();
+    let limits = || Limits {
+        max_drawdown_pct: d("1"),
+        daily_loss_limit: d("100000"),
+        breaker_action: vigil::risk::BreakerAction::Reducing,
+        ..loose_limits()
+    };
+    let h = start(dir.path(), limits(), vec![]).await;
+    h.handle
+        .request(|reply| Command::EnableAutonomous {
+            max_orders: 10,
+            max_notional: d("5000"),
+            totp: None,
+            reply,
+        })
+        .await
+        .unwrap();
+    assert!(matches!(h.submit(buy(OrderType::Market, "0.015", None)).await, SubmitOutcome::Sent { .. }));
+    h.market(book("50000")).await; // a drawdown > 1 %
+    h.wait(|s| s.trading_state == Some(TradingState::Reducing)).await;
+    h.stop().await;
+
+    let h = start(dir.path(), limits(), vec![]).await;
+    let snap = h.handle.snapshot();
+    assert_eq!(snap.trading_state, Some(TradingState::Reducing), "reduce-only must survive a restart");
+    assert!(!snap.kill_switch);
+    // Releasing (what `K` offers while reduce-only) lifts it.
+    h.handle.request(|reply| Command::KillSwitch { engaged: false, reply }).await.unwrap();
+    let snap = h.wait(|s| s.trading_state == Some(TradingState::Active)).await;
+    assert!(!snap.kill_switch);
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn the_autonomy_budget_charges_what_a_market_order_really_cost() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = start(dir.path(), loose_limits(), vec![]).await;
+    h.handle
+        .request(|reply| Command::EnableAutonomous {
+            max_orders: 10,
+            max_notional: d("5000"),
+            totp: None,
+            reply,
+        })
+        .await
+        .unwrap();
+    // A thin book: 0.01 BTC at each of 64001, 64002, 64003.
+    let thin = |p: i64| Level { price: Decimal::from(p), qty: d("0.01") };
+    h.market(MarketEvent::Book(BookUpdate {
+        symbol: btc(),
+        seq: 2,
+        bids: (1..=3).map(|i| thin(64_000 - i)).collect(),
+        asks: (1..=3).map(|i| thin(64_000 + i)).collect(),
+        ts_ms: T0,
+    }))
+    .await;
+    h.wait(|s| s.markets.iter().any(|m| m.book.as_ref().is_some_and(|b| b.asks[0].qty == d("0.01")))).await;
+    // 0.015 BTC walks two levels: 640.01 + 320.01, more than best ask × qty (960.015).
+    let outcome = h.submit(buy(OrderType::Market, "0.015", None)).await;
+    assert!(matches!(outcome, SubmitOutcome::Sent { .. }), "{outcome:?}");
+    let snap = h.wait(|s| s.fills.len() == 2).await;
+    let budget = snap.autonomy.as_ref().expect("autonomy still armed");
+    assert_eq!(budget.notional_used, d("960.02"));
+    assert_eq!(budget.orders_used, 1);
+    h.stop().await;
+}

@@ -21,6 +21,9 @@ pub fn to_file(dir: &Path) -> anyhow::Result<WorkerGuard> {
         .mode(0o700)
         .create(dir)
         .with_context(|| format!("creating the log directory {}", dir.display()))?;
+    // An existing directory (made by hand, or by an older build) is tightened too.
+    std::fs::set_permissions(dir, Permissions::from_mode(0o700))
+        .with_context(|| format!("restricting {} to its owner", dir.display()))?;
     let path = dir.join("vigil.log");
     let file = OpenOptions::new()
         .create(true)
@@ -50,8 +53,9 @@ mod tests {
     fn the_log_is_private_whatever_the_umask() {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("a/b");
-        // An old world-readable log is tightened, not trusted.
+        // An old world-readable log and its directory are tightened, not trusted.
         std::fs::create_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&dir, Permissions::from_mode(0o755)).unwrap();
         std::fs::write(dir.join("vigil.log"), "old\n").unwrap();
         std::fs::set_permissions(dir.join("vigil.log"), Permissions::from_mode(0o644)).unwrap();
         let fresh = root.path().join("c/d");
@@ -61,7 +65,9 @@ mod tests {
             let mode = std::fs::metadata(d.join("vigil.log")).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600, "{}", d.display());
         }
-        let mode = std::fs::metadata(&fresh).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o700);
+        for d in [&dir, &fresh] {
+            let mode = std::fs::metadata(d).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o700, "{}", d.display());
+        }
     }
 }

@@ -61,13 +61,15 @@ impl UnlockArgs {
     }
 }
 
-/// Reads what a person typed as the second factor: a recovery code has the
-/// `xxxxx-xxxxx` shape, anything else is taken as an authenticator code.
+/// Reads what a person typed as the second factor: six digits (spaces
+/// forgiven) are an authenticator code; anything else is taken as a recovery
+/// code (`xxxxx-xxxxx`, with or without the dash), which stays a secret.
 pub fn typed_factor(typed: SecretString) -> SecondFactor {
-    if typed.expose_secret().contains('-') {
-        SecondFactor::Recovery(typed)
+    let digits: String = typed.expose_secret().chars().filter(|c| !c.is_whitespace()).collect();
+    if digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit()) {
+        SecondFactor::Totp(digits)
     } else {
-        SecondFactor::Totp(typed.expose_secret().trim().to_owned())
+        SecondFactor::Recovery(typed)
     }
 }
 
@@ -146,6 +148,19 @@ mod tests {
         assert!(err.contains("mode 0644") && err.contains("chmod 600"), "{err}");
         fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
         assert_eq!(read_secret_file(&path).unwrap().expose_secret(), "correct horse battery");
+    }
+
+    #[test]
+    fn six_digits_are_a_totp_code_and_anything_else_a_recovery_code() {
+        let kind = |typed: &str| match typed_factor(SecretString::from(typed)) {
+            SecondFactor::Totp(code) => format!("totp {code}"),
+            SecondFactor::Recovery(_) => "recovery".to_owned(),
+        };
+        assert_eq!(kind("123456"), "totp 123456");
+        assert_eq!(kind(" 123 456 "), "totp 123456");
+        assert_eq!(kind("7h3kq-x9m2p"), "recovery");
+        assert_eq!(kind("7h3kqx9m2p"), "recovery");
+        assert_eq!(kind("12345 67890"), "recovery");
     }
 
     #[test]

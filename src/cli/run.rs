@@ -40,6 +40,10 @@ pub struct Args {
     /// Stop after this many seconds
     #[arg(long, value_name = "SECS")]
     pub duration: Option<u64>,
+    /// Release a kill switch or breaker halt left by an earlier session before
+    /// starting (a halt survives restarts; this is the headless `K`; audited)
+    #[arg(long)]
+    pub release_kill_switch: bool,
     #[command(flatten)]
     pub feed: FeedArgs,
     #[command(flatten)]
@@ -77,6 +81,23 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             totp,
         };
         let session = Session::start(ctx, &config, options).await?;
+        if args.release_kill_switch {
+            let released =
+                session.handle.request(|reply| Command::KillSwitch { engaged: false, reply }).await;
+            if let Err(err) = released {
+                session.shutdown().await;
+                bail!("cannot release the kill switch: {err}");
+            }
+            println!("kill switch released");
+        }
+        let snapshot = session.handle.snapshot();
+        if args.mode == Approval::Autonomous && snapshot.kill_switch {
+            session.shutdown().await;
+            bail!(
+                "trading is halted since an earlier session (kill switch engaged): release it with \
+                 `K` in `vigil tui`, or start with --release-kill-switch"
+            );
+        }
         if args.mode == Approval::Autonomous {
             let totp = args.unlock.totp.clone();
             let armed = session

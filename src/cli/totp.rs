@@ -4,12 +4,11 @@
 use std::process::ExitCode;
 
 use anyhow::bail;
-use secrecy::ExposeSecret;
 use vigil_keystore::{SecondFactor, TotpEnrollment};
 
 use super::Context;
 use super::init::show_enrollment;
-use super::prompt::{UnlockArgs, prompt_line, prompt_secret, read_secret_file};
+use super::prompt::{UnlockArgs, prompt_line, prompt_secret, read_secret_file, typed_factor};
 use super::unlock::{now_unix, open, unlock_with};
 
 /// Subcommands of `vigil totp`.
@@ -34,9 +33,9 @@ pub fn run(cmd: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Some(path) => read_secret_file(path)?,
         None => prompt_secret("Recovery code: ")?,
     };
-    if !code.expose_secret().contains('-') {
+    let SecondFactor::Recovery(code) = typed_factor(code) else {
         bail!("`vigil totp reset` needs a recovery code (xxxxx-xxxxx), not an authenticator code");
-    }
+    };
     let vault = unlock_with(&keystore, &passphrase, SecondFactor::Recovery(code))?;
     let enrollment = TotpEnrollment::generate();
     show_enrollment(&enrollment)?;

@@ -36,7 +36,12 @@ pub fn unlock_counting(ctx: &Context, args: &UnlockArgs) -> anyhow::Result<(Vaul
     let failed_before = keystore.failed_attempts()?;
     let passphrase = args.passphrase("Passphrase: ")?;
     let factor = args.second_factor()?;
-    Ok((unlock_with(&keystore, &passphrase, factor)?, failed_before))
+    let vault = unlock_with(&keystore, &passphrase, factor)?;
+    if failed_before > 0 {
+        // The success resets the counter, so this is the one chance to say it.
+        eprintln!("warning: {failed_before} failed unlock attempt(s) since the last successful unlock");
+    }
+    Ok((vault, failed_before))
 }
 
 /// One unlock attempt with already-collected factors.

@@ -118,6 +118,13 @@ fn handle(state: &mut EngineState, ends: &EngineEnds, command: Command) {
             respond(reply, result);
         }
         Command::CancelAll { reply } => respond(reply, Ok(state.cancel_all(&Actor::Person))),
+        Command::KillSwitch { engaged: false, reply } if state.storage_failed_this_session() => {
+            let refused = Err(CommandError::Refused(
+                "storage failed in this session: restart vigil, which rebuilds its state from disk".into(),
+            ));
+            notice(ends, &refused);
+            respond(reply, refused);
+        }
         Command::KillSwitch { engaged, reply } => {
             state.set_kill_switch(engaged, Actor::Person, "operator");
             respond(reply, Ok(()));

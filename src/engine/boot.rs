@@ -87,11 +87,16 @@ pub fn start(setup: EngineSetup) -> Result<(EngineHandle, JoinHandle<()>), Engin
         .and_then(|v| Some((u32::try_from(v.get("count")?.as_u64()?).ok()?, v.get("last_loss_ms")?.as_i64())))
         .unwrap_or((0, None));
 
-    let halted = saved.values.get("trading_state").and_then(|v| {
-        let kill = v.get("kill_switch")?.as_bool()?;
-        let trading: TradingState = serde_json::from_value(v.get("trading_state")?.clone()).ok()?;
-        Some((kill, trading))
-    });
+    // A halt is never lost: a stored record that cannot be read restarts halted.
+    let (kill_switch, trading_state) = match saved.values.get("trading_state") {
+        None => (false, TradingState::Active),
+        Some(v) => (|| {
+            let kill = v.get("kill_switch")?.as_bool()?;
+            let trading: TradingState = serde_json::from_value(v.get("trading_state")?.clone()).ok()?;
+            Some((kill, trading))
+        })()
+        .unwrap_or((true, TradingState::Halted)),
+    };
     let mut state = EngineState {
         broker: PaperBroker::new(config.fees),
         markets: Markets::new(&symbols),
@@ -105,8 +110,8 @@ pub fn start(setup: EngineSetup) -> Result<(EngineHandle, JoinHandle<()>), Engin
         fills: saved.fills.iter().rev().take(200).map(|f| f.fill.clone()).collect::<VecDeque<_>>(),
         next_id: saved.next_order_id.0,
         approval: Approval::Confirm,
-        trading_state: halted.as_ref().map_or(TradingState::Active, |h| h.1),
-        kill_switch: halted.as_ref().is_some_and(|h| h.0),
+        trading_state,
+        kill_switch,
         autonomy: None,
         submissions: VecDeque::new(),
         peak_equity: saved.equity_peak.unwrap_or_default(),
@@ -172,15 +177,28 @@ pub fn start(setup: EngineSetup) -> Result<(EngineHandle, JoinHandle<()>), Engin
         "venue": state.config.venue,
         "feed": state.config.feed_name,
         "open_orders": open.len(),
-        "pending": pending,
+        "pending_expired": pending,
+        "kill_switch": state.kill_switch,
+        "trading_state": state.trading_state,
     });
     state.audit(AuditKind::Note, Actor::Engine, body);
     state.note(
         "engine",
         format!("started: {} venue, confirm mode, {} open orders", state.config.venue, open.len()),
     );
+    if state.kill_switch || state.trading_state != TradingState::Active {
+        let text = format!(
+            "trading is {} since an earlier session (kill switch {}): release it to trade again",
+            state.trading_state,
+            if state.kill_switch { "engaged" } else { "off" }
+        );
+        state.note("kill", text);
+    }
 
     let (handle, ends) = EngineHandle::channel();
+    // Published before the actor runs, so `start` returns a handle whose snapshot
+    // already tells the truth (a restored halt, open orders), never the default.
+    ends.snapshots.send_replace(Arc::new(state.snapshot()));
     let task = tokio::spawn(actor::run(state, ends, market));
     Ok((handle, task))
 }

@@ -134,13 +134,16 @@ impl EngineState {
         ids.len()
     }
 
-    /// Engages (cancel everything, halt, back to confirm) or releases the kill switch.
+    /// Engages (cancel everything, halt, back to confirm) or releases the kill
+    /// switch; releasing also lifts a breaker's halt or reduce-only state.
     pub fn set_kill_switch(&mut self, engaged: bool, actor: Actor, why: &str) {
         self.kill_switch = engaged;
         if engaged {
             self.approval = Approval::Confirm;
             self.autonomy = None;
             self.trading_state = TradingState::Halted;
+            // Durable before anything is cancelled: a crash mid-way must restart halted.
+            self.persist_trading_state();
             let n = self.cancel_all(&actor);
             self.note("kill", format!("KILL SWITCH engaged by {actor} ({why}); {n} orders cancelled"));
         } else {
@@ -181,6 +184,11 @@ impl EngineState {
         order.updated_ms = now;
         let order = order.clone();
         self.persist_order_and_portfolio(&order);
+        if self.storage_failed_this_session() {
+            // It could not be recorded, so it must not reach the broker.
+            self.close(id, OrderStatus::Rejected, Some("storage failure: not sent".to_owned()));
+            return SubmitOutcome::Refused { checks };
+        }
         self.note("sent", format!("#{id} {} sent ({actor})", describe(&order.intent)));
         let venue = self.config.venue;
         self.audit(

@@ -20,12 +20,15 @@ pub struct Persistence {
     audit: AuditLog,
     /// Fills stored so far per order: the next fill's sequence number.
     fill_counts: BTreeMap<OrderId, u64>,
+    /// A write failed in this session: memory and disk may disagree until a
+    /// restart reconciles them from disk.
+    failed: bool,
 }
 
 impl Persistence {
     /// Wraps an opened store and the audit log sharing its database.
     pub fn new(store: Store, audit: AuditLog, fill_counts: BTreeMap<OrderId, u64>) -> Self {
-        Self { store, audit, fill_counts }
+        Self { store, audit, fill_counts, failed: false }
     }
 }
 
@@ -111,17 +114,22 @@ impl EngineState {
         }
     }
 
+    /// True once a write has failed in this session. Nothing is routed or
+    /// filled after that, and the halt cannot be released: only a restart,
+    /// which rebuilds state from disk, clears it.
+    pub fn storage_failed_this_session(&self) -> bool {
+        self.persist.failed
+    }
+
     /// Storage refused a write: halt everything and say so loudly. Does not
     /// write anything itself (that would fail the same way).
     fn storage_failed(&mut self, what: &str, err: &str) {
         tracing::error!(what, err, "storage failure; trading halted");
+        self.persist.failed = true;
         self.kill_switch = true;
         self.trading_state = TradingState::Halted;
         self.approval = Approval::Confirm;
         self.autonomy = None;
-        // Nothing may fill that cannot be recorded: forget resting paper orders
-        // in memory (their stored state still says open; a restart reconciles).
-        self.broker = crate::exec::PaperBroker::new(self.broker.fees());
-        self.note("storage", format!("STORAGE FAILURE writing {what}: {err}; trading halted"));
+        self.note("storage", format!("STORAGE FAILURE writing {what}: {err}; trading halted, restart vigil"));
     }
 }

@@ -28,6 +28,8 @@ impl EngineState {
         let now = self.now();
         self.markets.apply(event, now);
         let fills = match event {
+            // Nothing may fill that cannot be recorded.
+            _ if self.storage_failed_this_session() => Vec::new(),
             MarketEvent::Trade(trade) => self.broker.on_trade(trade),
             MarketEvent::Book(book) => self.broker.on_book(book),
             MarketEvent::Status(status) => {

@@ -48,6 +48,17 @@ impl RestClient {
         Ok(Self { base: base.trim_end_matches('/').to_owned(), http })
     }
 
+    /// The base URL, without a trailing slash.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The policy-checked HTTP client (no redirects, timeouts), for callers
+    /// that add their own authentication, such as the signed account client.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// `GET /api/v3/depth?symbol=&limit=`.
     pub async fn depth(&self, symbol: &Symbol, limit: u32) -> Result<DepthSnapshot, RestError> {
         let (url, body) = self

@@ -102,13 +102,13 @@ pub(crate) async fn api_restrictions(
         return Err(ApiError::bad(-1022, "Signature for this request is not valid."));
     }
     let now = app.hub.now_ms();
-    if timestamp >= now + MAX_AHEAD_MS {
+    if timestamp >= now.saturating_add(MAX_AHEAD_MS) {
         return Err(ApiError::bad(
             -1021,
             "Timestamp for this request was 1000ms ahead of the server's time.",
         ));
     }
-    if now - timestamp > recv_window {
+    if now.checked_sub(timestamp).is_none_or(|age| age > recv_window) {
         return Err(ApiError::bad(-1021, "Timestamp for this request is outside of the recvWindow."));
     }
     Ok(Json(account.restrictions))

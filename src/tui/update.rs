@@ -7,7 +7,7 @@ use super::action::{Action, Mode};
 use super::app::{App, AppMsg, Pane};
 use super::modal::{AutonomyForm, Modal};
 use super::ticket::Ticket;
-use crate::domain::{Approval, Side};
+use crate::domain::{Approval, Side, TradingState};
 use crate::engine::{Command, SubmitOutcome};
 
 impl App {
@@ -108,7 +108,12 @@ impl App {
                 0 => self.notify("no open orders", false),
                 open => self.modal = Some(Modal::CancelAll { open }),
             },
-            Action::KillSwitch => self.modal = Some(Modal::KillSwitch { engage: !self.snap.kill_switch }),
+            Action::KillSwitch => {
+                // A breaker's reduce-only state is lifted the same way as the kill switch.
+                let halted = self.snap.kill_switch
+                    || self.snap.trading_state.is_some_and(|s| s != TradingState::Active);
+                self.modal = Some(Modal::KillSwitch { engage: !halted });
+            }
             Action::ToggleAutonomous => {
                 let enable = self.snap.approval != Some(Approval::Autonomous);
                 self.modal = Some(Modal::Autonomous(AutonomyForm {

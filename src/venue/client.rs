@@ -5,16 +5,14 @@
 //! line: errors name the endpoint without its query, reqwest errors are stripped
 //! of their URL, and the key header is marked sensitive.
 
-use std::time::Duration;
-
 use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use super::restrictions::ApiRestrictions;
 use super::sign::Signer;
-use crate::market::rest::fetch_server_time;
-use crate::market::transport::{TransportError, UrlKind, check_url};
+use crate::market::rest::{RestClient, RestError};
+use crate::market::transport::TransportError;
 
 /// How long a signed request stays valid after its timestamp (Binance's default;
 /// the docs recommend 5000 or less).
@@ -58,24 +56,21 @@ impl AccountError {
 
 /// Signed calls for one key against one REST base URL.
 pub struct SignedClient {
-    base: String,
-    http: reqwest::Client,
+    /// The public client: transport policy, timeouts, no redirects, server time.
+    rest: RestClient,
     api_key: SecretString,
     signer: Signer,
 }
 
 impl SignedClient {
-    /// Checks `base` against the transport policy (TLS unless loopback) and builds
-    /// a client that never follows redirects, like the market-data client.
+    /// Checks `base` against the transport policy (TLS unless loopback) through
+    /// the market-data client, which this one signs on top of.
     pub fn new(base: &str, api_key: SecretString, secret: SecretString) -> Result<Self, AccountError> {
-        check_url(base, UrlKind::Http)?;
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .connect_timeout(Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| AccountError::Http { endpoint: base.to_owned(), cause: causes(&e.without_url()) })?;
-        Ok(Self { base: base.trim_end_matches('/').to_owned(), http, api_key, signer: Signer::new(secret) })
+        let rest = RestClient::new(base).map_err(|e| match e {
+            RestError::Transport(policy) => AccountError::Transport(policy),
+            other => AccountError::Http { endpoint: base.to_owned(), cause: printable(&causes(&other)) },
+        })?;
+        Ok(Self { rest, api_key, signer: Signer::new(secret) })
     }
 
     /// `GET /sapi/v1/account/apiRestrictions`: what this key may do.
@@ -93,7 +88,8 @@ impl SignedClient {
         let mut key =
             HeaderValue::from_str(self.api_key.expose_secret()).map_err(|_| AccountError::KeyNotAHeader)?;
         key.set_sensitive(true);
-        let now = fetch_server_time(&self.base).await.map_err(|e| AccountError::ServerTime(causes(&e)))?;
+        let now =
+            self.rest.server_time().await.map_err(|e| AccountError::ServerTime(printable(&causes(&e))))?;
         let query =
             self.signer.signed_query(&[("recvWindow", RECV_WINDOW_MS), ("timestamp", &now.to_string())]);
         let http_err = |e: reqwest::Error| AccountError::Http {
@@ -101,7 +97,8 @@ impl SignedClient {
             cause: causes(&e.without_url()),
         };
         let resp = self
-            .http
+            .rest
+            .http()
             .get(format!("{endpoint}?{query}"))
             .header("X-MBX-APIKEY", key)
             .send()
@@ -116,7 +113,7 @@ impl SignedClient {
     }
 
     fn endpoint(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+        format!("{}{path}", self.rest.base())
     }
 }
 
