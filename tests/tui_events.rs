@@ -164,6 +164,14 @@ fn kill_switch_engage_and_release() {
     app.on_key(key('K'));
     app.on_key(key('y'));
     assert!(matches!(drain(&mut ends).as_slice(), [Command::KillSwitch { engaged: false, .. }]));
+
+    // A breaker's reduce-only state (kill switch off) is released, not engaged on top.
+    let mut snap = fixture::snapshot(5, 20, 0);
+    snap.trading_state = Some(vigil::domain::TradingState::Reducing);
+    let (mut app, mut ends) = setup_with(snap, TuiOptions::default());
+    app.on_key(key('K'));
+    app.on_key(key('y'));
+    assert!(matches!(drain(&mut ends).as_slice(), [Command::KillSwitch { engaged: false, .. }]));
 }
 
 #[test]
