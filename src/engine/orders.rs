@@ -27,6 +27,11 @@ impl EngineState {
         let actor = actor_of(&intent.origin);
         let checks = self.gate(&intent);
         self.audit(AuditKind::Intent, actor, json!({ "intent": intent, "checks": checks }));
+        if self.storage_failed_this_session() {
+            // The intent could not be recorded, and the engine has just halted:
+            // answer with the checks as they stand now (the kill switch fails).
+            return SubmitOutcome::Refused { checks: self.gate(&intent) };
+        }
         if !checks_pass(&checks) {
             self.note("refused", format!("{} refused: {}", describe(&intent), first_failure(&checks)));
             return SubmitOutcome::Refused { checks };

@@ -1,0 +1,193 @@
+//! When storage refuses a write, the engine halts and nothing more may reach
+//! the broker or fill (it could not be recorded), and the halt cannot be
+//! released until a restart rebuilds state from disk.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use rust_decimal::Decimal;
+use tokio::sync::mpsc;
+use vigil::clock::{Clock, ManualClock};
+use vigil::domain::{
+    Approval, Instrument, OrderIntent, OrderStatus, OrderType, Origin, Side, Symbol, SymbolStatus, Venue,
+};
+use vigil::engine::{self, Command, EngineConfig, EngineHandle, EngineSetup, Snapshot, SubmitOutcome};
+use vigil::exec::FeeSchedule;
+use vigil::market::{BookUpdate, FeedState, FeedStatus, Level, MarketEvent, Trade};
+use vigil::risk::Limits;
+use vigil::store::{
+    AuditKey, AuditLog, BackendError, BatchOutcome, KvBackend, KvIter, SledBackend, Store, WriteBatch,
+};
+
+const T0: i64 = 1_763_900_000_000;
+
+/// The real sled backend, with a switch that makes every write fail.
+struct Breakable {
+    inner: SledBackend,
+    broken: AtomicBool,
+}
+
+impl Breakable {
+    fn check(&self) -> Result<(), BackendError> {
+        if self.broken.load(Ordering::SeqCst) {
+            return Err(BackendError::Db("disk full (simulated)".into()));
+        }
+        Ok(())
+    }
+}
+
+impl KvBackend for Breakable {
+    fn get(&self, tree: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, BackendError> {
+        self.inner.get(tree, key)
+    }
+    fn insert(&self, tree: &'static str, key: &[u8], value: &[u8]) -> Result<(), BackendError> {
+        self.check()?;
+        self.inner.insert(tree, key, value)
+    }
+    fn remove(&self, tree: &'static str, key: &[u8]) -> Result<(), BackendError> {
+        self.check()?;
+        self.inner.remove(tree, key)
+    }
+    fn scan_prefix<'a>(&'a self, tree: &'static str, prefix: &[u8]) -> Result<KvIter<'a>, BackendError> {
+        self.inner.scan_prefix(tree, prefix)
+    }
+    fn iter<'a>(&'a self, tree: &'static str) -> Result<KvIter<'a>, BackendError> {
+        self.inner.iter(tree)
+    }
+    fn apply(&self, batch: &WriteBatch) -> Result<BatchOutcome, BackendError> {
+        self.check()?;
+        self.inner.apply(batch)
+    }
+    fn flush(&self) -> Result<(), BackendError> {
+        self.check()?;
+        self.inner.flush()
+    }
+}
+
+fn d(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+fn btc() -> Symbol {
+    Symbol::new("BTCUSDT").unwrap()
+}
+
+fn instrument() -> Instrument {
+    Instrument {
+        symbol: btc(),
+        base_asset: "BTC".into(),
+        quote_asset: "USDT".into(),
+        status: SymbolStatus::Trading,
+        tick_size: d("0.01"),
+        min_price: d("0.01"),
+        max_price: d("1000000"),
+        step_size: d("0.00001"),
+        min_qty: d("0.00001"),
+        max_qty: d("9000"),
+        min_notional: d("5"),
+    }
+}
+
+fn limit_buy(price: &str) -> OrderIntent {
+    OrderIntent {
+        symbol: btc(),
+        side: Side::Buy,
+        order_type: OrderType::Limit,
+        qty: d("0.01"),
+        price: Some(d(price)),
+        origin: Origin::Manual,
+    }
+}
+
+async fn wait(handle: &EngineHandle, cond: impl Fn(&Snapshot) -> bool) -> Arc<Snapshot> {
+    let mut rx = handle.watch();
+    tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            let snap = rx.borrow_and_update().clone();
+            if cond(&snap) {
+                return snap;
+            }
+            rx.changed().await.unwrap();
+        }
+    })
+    .await
+    .expect("condition not reached within 5 s")
+}
+
+#[tokio::test]
+async fn a_storage_failure_halts_and_nothing_more_is_sent_or_filled() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let backend =
+        Arc::new(Breakable { inner: SledBackend::open(&state).unwrap(), broken: AtomicBool::new(false) });
+    let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(T0));
+    let store = Store::with_backend(backend.clone());
+    let key = AuditKey::load_or_create_install_key(&state).unwrap();
+    let audit = AuditLog::with_backend(store.backend(), key, clock.clone()).unwrap();
+    let (market, rx) = mpsc::channel(64);
+    let config = EngineConfig {
+        venue: Venue::Paper,
+        feed_name: "test".into(),
+        quote_asset: "USDT".into(),
+        instruments: vec![instrument()],
+        limits: Limits { max_orders_per_minute: 1000, max_orders_per_10s: 1000, ..Limits::default() },
+        fees: FeeSchedule::default(),
+        initial_balances: vec![("USDT".into(), d("10000"))],
+    };
+    let setup = EngineSetup { config, clock, store, audit, totp: None, strategies: vec![], market: rx };
+    let (handle, task) = engine::start(setup).unwrap();
+    let status = |symbol| FeedStatus {
+        feed: "test".into(),
+        symbol,
+        state: FeedState::Connected,
+        detail: String::new(),
+        ts_ms: T0,
+    };
+    let level = |p: i64| Level { price: Decimal::from(p), qty: d("2") };
+    market.send(MarketEvent::Status(status(None))).await.unwrap();
+    let book = BookUpdate {
+        symbol: btc(),
+        seq: 1,
+        bids: (1..=5).map(|i| level(64_000 - i)).collect(),
+        asks: (1..=5).map(|i| level(64_000 + i)).collect(),
+        ts_ms: T0,
+    };
+    market.send(MarketEvent::Book(book)).await.unwrap();
+    market.send(MarketEvent::Status(status(Some(btc())))).await.unwrap();
+    wait(&handle, |s| s.markets.iter().any(|m| m.state == FeedState::Connected)).await;
+    let armed =
+        Command::EnableAutonomous { max_orders: 10, max_notional: d("5000"), totp: None, reply: None };
+    handle.send(armed).unwrap();
+    wait(&handle, |s| s.approval == Some(Approval::Autonomous)).await;
+
+    // A resting order, stored while storage still worked.
+    let submit = |intent| handle.request(|reply| Command::Submit { intent, reply });
+    assert!(matches!(submit(limit_buy("63000")).await.unwrap(), SubmitOutcome::Sent { .. }));
+
+    backend.broken.store(true, Ordering::SeqCst);
+    let outcome = submit(limit_buy("62900")).await.unwrap();
+    assert!(
+        matches!(outcome, SubmitOutcome::Refused { .. }),
+        "an unrecordable order is not sent: {outcome:?}"
+    );
+    let snap = wait(&handle, |s| s.kill_switch).await;
+    assert!(snap.log.iter().any(|l| l.text.contains("STORAGE FAILURE")), "{:?}", snap.log);
+    assert_eq!(snap.approval, Some(Approval::Confirm));
+
+    // The market trades through the resting order: nothing may fill while nothing can be recorded.
+    let trade = Trade { symbol: btc(), price: d("62000"), qty: d("1"), side: Side::Sell, ts_ms: T0 };
+    market.send(MarketEvent::Trade(trade)).await.unwrap();
+    let snap = wait(&handle, |s| s.markets.iter().any(|m| m.last_price == Some(d("62000")))).await;
+    assert!(snap.fills.is_empty(), "filled while storage was failing: {:?}", snap.fills);
+    assert!(snap.orders.iter().all(|o| o.status != OrderStatus::Filled));
+
+    // Releasing the halt is refused until a restart.
+    let released = handle.request(|reply| Command::KillSwitch { engaged: false, reply }).await;
+    assert!(released.is_err(), "released a storage-failure halt: {released:?}");
+    assert!(handle.snapshot().kill_switch);
+
+    handle.send(Command::Shutdown).unwrap();
+    task.await.unwrap();
+}
