@@ -6,38 +6,23 @@
 use std::sync::Arc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use rust_decimal::Decimal;
 use tokio::sync::mpsc;
 use vigil::clock::{Clock, SystemClock};
-use vigil::domain::{Instrument, OrderIntent, OrderType, Origin, Side, Symbol, SymbolStatus, Venue};
-use vigil::engine::{self, Command, EngineConfig, EngineSetup, SubmitOutcome};
-use vigil::exec::FeeSchedule;
-use vigil::market::{BookUpdate, FeedState, FeedStatus, Level, MarketEvent};
+use vigil::domain::{OrderIntent, OrderType, Origin, Side};
+use vigil::engine::{self, Command, SubmitOutcome};
 use vigil::risk::Limits;
-use vigil::store::{AuditKey, AuditLog, Store};
+use vigil::store::Store;
 
-fn d(s: &str) -> Decimal {
-    s.parse().unwrap_or_default()
-}
+#[path = "../tests/support/engine_fixture.rs"]
+mod fixture;
+
+use fixture::{btc, d};
 
 fn bench_engine(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("runtime: {e}"));
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let state = dir.path().join("state");
-    let symbol = Symbol::new("BTCUSDT").unwrap_or_else(|e| panic!("{e}"));
-    let instrument = Instrument {
-        symbol: symbol.clone(),
-        base_asset: "BTC".into(),
-        quote_asset: "USDT".into(),
-        status: SymbolStatus::Trading,
-        tick_size: d("0.01"),
-        min_price: d("0.01"),
-        max_price: d("1000000"),
-        step_size: d("0.00001"),
-        min_qty: d("0.00001"),
-        max_qty: d("9000"),
-        min_notional: d("5"),
-    };
+    let symbol = btc();
     let limits = Limits {
         max_orders_per_minute: u32::MAX,
         max_orders_per_10s: u32::MAX,
@@ -53,36 +38,13 @@ fn bench_engine(c: &mut Criterion) {
     let (handle, market) = rt.block_on(async {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let store = Store::open(&state).unwrap_or_else(|e| panic!("{e}"));
-        let key = AuditKey::load_or_create_install_key(&state).unwrap_or_else(|e| panic!("{e}"));
-        let audit =
-            AuditLog::with_backend(store.backend(), key, clock.clone()).unwrap_or_else(|e| panic!("{e}"));
         let (tx, rx) = mpsc::channel(16);
-        let config = EngineConfig {
-            venue: Venue::Paper,
-            feed_name: "bench".into(),
-            quote_asset: "USDT".into(),
-            instruments: vec![instrument],
-            limits,
-            fees: FeeSchedule::default(),
-            initial_balances: vec![("USDT".into(), d("1000000")), ("BTC".into(), d("10"))],
-        };
-        let setup = EngineSetup { config, clock, store, audit, totp: None, strategies: vec![], market: rx };
+        let balances = vec![("USDT".into(), d("1000000")), ("BTC".into(), d("10"))];
+        let setup = fixture::paper_setup(&state, store, clock, limits, balances, vec![], rx);
         let (handle, _task) = engine::start(setup).unwrap_or_else(|e| panic!("{e}"));
-        let status = FeedStatus {
-            feed: "bench".into(),
-            symbol: None,
-            state: FeedState::Connected,
-            detail: String::new(),
-            ts_ms: 0,
-        };
-        let _ = tx.send(MarketEvent::Status(status.clone())).await;
-        let levels = |sign: i64| {
-            (1..=20).map(|i| Level { price: d("64000") + Decimal::from(sign * i), qty: d("5") }).collect()
-        };
-        let book = BookUpdate { symbol: symbol.clone(), seq: 1, bids: levels(-1), asks: levels(1), ts_ms: 0 };
-        let _ = tx.send(MarketEvent::Book(book)).await;
-        // As a real feed does: the symbol turns connected once its book has synced.
-        let _ = tx.send(MarketEvent::Status(FeedStatus { symbol: Some(symbol.clone()), ..status })).await;
+        for event in fixture::sync_sequence(fixture::book(64_000, 20, "5", 0), 0) {
+            let _ = tx.send(event).await;
+        }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         let budget = Command::EnableAutonomous {
             max_orders: u32::MAX,

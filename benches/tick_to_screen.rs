@@ -18,13 +18,17 @@ use ratatui::layout::{Position, Size};
 use rust_decimal::Decimal;
 use tokio::sync::{mpsc, oneshot};
 use vigil::clock::{Clock, SystemClock};
-use vigil::domain::{Instrument, Side, Symbol, SymbolStatus, Venue};
-use vigil::engine::{self, EngineConfig, EngineSetup};
-use vigil::exec::FeeSchedule;
-use vigil::market::{BookUpdate, FeedState, FeedStatus, Level, MarketEvent, Trade};
+use vigil::domain::Side;
+use vigil::engine::{self};
+use vigil::market::{MarketEvent, Trade};
 use vigil::risk::Limits;
-use vigil::store::{AuditKey, AuditLog, Store};
+use vigil::store::Store;
 use vigil::tui::{App, TuiOptions, run_loop};
+
+#[path = "../tests/support/engine_fixture.rs"]
+mod fixture;
+
+use fixture::{btc, d};
 
 /// The price a frame must show, and when its trade was handed to the engine.
 type Awaited = Arc<Mutex<Option<(String, Instant)>>>;
@@ -92,46 +96,6 @@ impl Backend for WatchingBackend {
     }
 }
 
-fn d(s: &str) -> Decimal {
-    s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
-}
-
-fn btc() -> Symbol {
-    Symbol::new("BTCUSDT").unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn instrument() -> Instrument {
-    Instrument {
-        symbol: btc(),
-        base_asset: "BTC".into(),
-        quote_asset: "USDT".into(),
-        status: SymbolStatus::Trading,
-        tick_size: d("0.01"),
-        min_price: d("0.01"),
-        max_price: d("1000000"),
-        step_size: d("0.00001"),
-        min_qty: d("0.00001"),
-        max_qty: d("9000"),
-        min_notional: d("5"),
-    }
-}
-
-fn status(symbol: Option<Symbol>, ts_ms: i64) -> MarketEvent {
-    let state = FeedState::Connected;
-    MarketEvent::Status(FeedStatus { feed: "bench".into(), symbol, state, detail: String::new(), ts_ms })
-}
-
-fn book(ts_ms: i64) -> MarketEvent {
-    let level = |p: i64| Level { price: Decimal::from(p), qty: d("2") };
-    MarketEvent::Book(BookUpdate {
-        symbol: btc(),
-        seq: 1,
-        bids: (1..=20).map(|i| level(64_000 - i)).collect(),
-        asks: (1..=20).map(|i| level(64_000 + i)).collect(),
-        ts_ms,
-    })
-}
-
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let rank = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[rank.min(sorted.len() - 1)]
@@ -162,35 +126,17 @@ async fn measure(samples: usize) -> Vec<Duration> {
     let state = dir.path().join("state");
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let store = Store::open(&state).unwrap_or_else(|e| panic!("store: {e}"));
-    let key = AuditKey::load_or_create_install_key(&state).unwrap_or_else(|e| panic!("key: {e}"));
-    let audit = AuditLog::with_backend(store.backend(), key, clock.clone()).unwrap_or_else(|e| panic!("{e}"));
     let (market, rx) = mpsc::channel(64);
-    let config = EngineConfig {
-        venue: Venue::Paper,
-        feed_name: "bench".into(),
-        quote_asset: "USDT".into(),
-        instruments: vec![instrument()],
-        limits: Limits::default(),
-        fees: FeeSchedule::default(),
-        initial_balances: vec![("USDT".into(), d("10000"))],
-    };
-    let setup = EngineSetup {
-        config,
-        clock: clock.clone(),
-        store,
-        audit,
-        totp: None,
-        strategies: vec![],
-        market: rx,
-    };
+    let balances = vec![("USDT".into(), d("10000"))];
+    let setup = fixture::paper_setup(&state, store, clock.clone(), Limits::default(), balances, vec![], rx);
     let (handle, engine_task) = engine::start(setup).unwrap_or_else(|e| panic!("engine: {e}"));
     let send = |event| {
         let market = market.clone();
         async move { market.send(event).await.unwrap_or_else(|e| panic!("engine gone: {e}")) }
     };
-    send(status(None, clock.now_ms())).await;
-    send(book(clock.now_ms())).await;
-    send(status(Some(btc()), clock.now_ms())).await;
+    for event in fixture::sync_sequence(fixture::book(64_000, 20, "2", clock.now_ms()), clock.now_ms()) {
+        send(event).await;
+    }
 
     let awaited: Awaited = Arc::default();
     let (seen_tx, mut seen) = mpsc::unbounded_channel();

@@ -8,57 +8,23 @@ use std::time::Duration;
 
 use rust_decimal::Decimal;
 use tokio::sync::mpsc;
-use vigil::clock::{Clock, ManualClock};
-use vigil::domain::{
-    Approval, Instrument, OrderIntent, OrderStatus, OrderType, Origin, Side, Symbol, SymbolStatus,
-    TradingState, Venue,
-};
-use vigil::engine::{
-    self, CheckVerdict, Command, CommandError, EngineConfig, EngineHandle, EngineSetup, Snapshot,
-    SubmitOutcome,
-};
-use vigil::exec::FeeSchedule;
-use vigil::market::{BookUpdate, FeedState, FeedStatus, Level, MarketEvent, Trade};
+use vigil::clock::ManualClock;
+use vigil::domain::{Approval, OrderIntent, OrderStatus, OrderType, Origin, Side, TradingState};
+use vigil::engine::{self, CheckVerdict, Command, CommandError, EngineHandle, Snapshot, SubmitOutcome};
+use vigil::market::{BookUpdate, FeedState, Level, MarketEvent, Trade};
 use vigil::risk::Limits;
-use vigil::store::{AuditKey, AuditLog, Store};
+use vigil::store::{AuditKey, Store};
 use vigil::strategy::{self, StrategiesConfig};
+
+#[path = "support/engine_fixture.rs"]
+mod fixture;
+
+use fixture::{btc, d};
 
 const T0: i64 = 1_763_900_000_000;
 
-fn d(s: &str) -> Decimal {
-    s.parse().unwrap()
-}
-
-fn btc() -> Symbol {
-    Symbol::new("BTCUSDT").unwrap()
-}
-
-fn instrument() -> Instrument {
-    Instrument {
-        symbol: btc(),
-        base_asset: "BTC".into(),
-        quote_asset: "USDT".into(),
-        status: SymbolStatus::Trading,
-        tick_size: d("0.01"),
-        min_price: d("0.01"),
-        max_price: d("1000000"),
-        step_size: d("0.00001"),
-        min_qty: d("0.00001"),
-        max_qty: d("9000"),
-        min_notional: d("5"),
-    }
-}
-
-fn book(mid: &str) -> MarketEvent {
-    let mid = d(mid);
-    let level = |p: Decimal| Level { price: p, qty: d("2") };
-    MarketEvent::Book(BookUpdate {
-        symbol: btc(),
-        seq: 1,
-        bids: (1..=5).map(|i| level(mid - Decimal::from(i))).collect(),
-        asks: (1..=5).map(|i| level(mid + Decimal::from(i))).collect(),
-        ts_ms: T0,
-    })
+fn book(mid: i64) -> MarketEvent {
+    fixture::book(mid, 5, "2", T0)
 }
 
 struct Harness {
@@ -78,11 +44,9 @@ async fn start(
     strategies: Vec<Box<dyn strategy::Strategy>>,
 ) -> Harness {
     let h = start_quiet(dir, limits, strategies).await;
-    h.market(status(FeedState::Connected)).await;
-    // As a real feed does: the symbol turns connected once its book has synced.
-    h.market(book("64000")).await;
-    h.market(MarketEvent::Status(FeedStatus { symbol: Some(btc()), ..feed_status(FeedState::Connected) }))
-        .await;
+    for event in fixture::sync_sequence(book(64_000), T0) {
+        h.market(event).await;
+    }
     h.wait(|s| s.markets.iter().any(|m| m.book.is_some() && m.state == FeedState::Connected)).await;
     h
 }
@@ -95,31 +59,12 @@ async fn start_quiet(
 ) -> Harness {
     let dir = &dir.join("state");
     let clock = ManualClock::new(T0);
-    let shared: Arc<dyn Clock> = Arc::new(clock.clone());
     let store = Store::open(dir).unwrap();
-    let key = AuditKey::load_or_create_install_key(dir).unwrap();
-    let audit = AuditLog::with_backend(store.backend(), key, shared.clone()).unwrap();
     let (tx, rx) = mpsc::channel(64);
-    let config = EngineConfig {
-        venue: Venue::Paper,
-        feed_name: "test".into(),
-        quote_asset: "USDT".into(),
-        instruments: vec![instrument()],
-        limits,
-        fees: FeeSchedule::default(),
-        initial_balances: vec![("USDT".into(), d("10000"))],
-    };
-    let setup = EngineSetup { config, clock: shared, store, audit, totp: None, strategies, market: rx };
+    let balances = vec![("USDT".into(), d("10000"))];
+    let setup = fixture::paper_setup(dir, store, Arc::new(clock.clone()), limits, balances, strategies, rx);
     let (handle, task) = engine::start(setup).unwrap();
     Harness { handle, market: tx, task, clock }
-}
-
-fn feed_status(state: FeedState) -> FeedStatus {
-    FeedStatus { feed: "test".into(), symbol: None, state, detail: String::new(), ts_ms: T0 }
-}
-
-fn status(state: FeedState) -> MarketEvent {
-    MarketEvent::Status(feed_status(state))
 }
 
 impl Harness {
@@ -207,7 +152,7 @@ async fn strategy_proposals_wait_in_the_inbox_in_confirm_mode() {
     let dir = tempfile::tempdir().unwrap();
     let grid = strategy::build("grid", &StrategiesConfig::default()).unwrap();
     let h = start(dir.path(), loose_limits(), vec![grid]).await;
-    h.market(book("64000")).await;
+    h.market(book(64_000)).await;
     let snap = h.wait(|s| !s.pending.is_empty()).await;
     assert!(snap.pending.iter().all(|p| p.order.intent.origin == Origin::Strategy("grid".into())));
     assert!(snap.orders.is_empty() && snap.fills.is_empty(), "nothing sent without a person");
@@ -292,7 +237,7 @@ async fn drawdown_breaker_halts_and_drops_autonomy() {
         .unwrap();
     let outcome = h.submit(buy(OrderType::Market, "0.015", None)).await;
     assert!(matches!(outcome, SubmitOutcome::Sent { .. }), "{outcome:?}");
-    h.market(book("50000")).await; // 0.015 BTC loses 210 USDT: > 1% of 10000
+    h.market(book(50_000)).await; // 0.015 BTC loses 210 USDT: > 1% of 10000
     let snap = h.wait(|s| s.kill_switch).await;
     assert_eq!(snap.trading_state, Some(TradingState::Halted));
     assert_eq!(snap.approval, Some(Approval::Confirm));
@@ -490,7 +435,7 @@ async fn a_reduce_only_breaker_survives_a_restart_until_released() {
         .await
         .unwrap();
     assert!(matches!(h.submit(buy(OrderType::Market, "0.015", None)).await, SubmitOutcome::Sent { .. }));
-    h.market(book("50000")).await; // a drawdown > 1 %
+    h.market(book(50_000)).await; // a drawdown > 1 %
     h.wait(|s| s.trading_state == Some(TradingState::Reducing)).await;
     h.stop().await;
 

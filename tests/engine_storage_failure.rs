@@ -7,19 +7,18 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use rust_decimal::Decimal;
 use tokio::sync::mpsc;
 use vigil::clock::{Clock, ManualClock};
-use vigil::domain::{
-    Approval, Instrument, OrderIntent, OrderStatus, OrderType, Origin, Side, Symbol, SymbolStatus, Venue,
-};
-use vigil::engine::{self, Command, EngineConfig, EngineHandle, EngineSetup, Snapshot, SubmitOutcome};
-use vigil::exec::FeeSchedule;
-use vigil::market::{BookUpdate, FeedState, FeedStatus, Level, MarketEvent, Trade};
+use vigil::domain::{Approval, OrderIntent, OrderStatus, OrderType, Origin, Side};
+use vigil::engine::{self, Command, EngineHandle, Snapshot, SubmitOutcome};
+use vigil::market::{FeedState, MarketEvent, Trade};
 use vigil::risk::Limits;
-use vigil::store::{
-    AuditKey, AuditLog, BackendError, BatchOutcome, KvBackend, KvIter, SledBackend, Store, WriteBatch,
-};
+use vigil::store::{BackendError, BatchOutcome, KvBackend, KvIter, SledBackend, Store, WriteBatch};
+
+#[path = "support/engine_fixture.rs"]
+mod fixture;
+
+use fixture::{btc, d};
 
 const T0: i64 = 1_763_900_000_000;
 
@@ -66,30 +65,6 @@ impl KvBackend for Breakable {
     }
 }
 
-fn d(s: &str) -> Decimal {
-    s.parse().unwrap()
-}
-
-fn btc() -> Symbol {
-    Symbol::new("BTCUSDT").unwrap()
-}
-
-fn instrument() -> Instrument {
-    Instrument {
-        symbol: btc(),
-        base_asset: "BTC".into(),
-        quote_asset: "USDT".into(),
-        status: SymbolStatus::Trading,
-        tick_size: d("0.01"),
-        min_price: d("0.01"),
-        max_price: d("1000000"),
-        step_size: d("0.00001"),
-        min_qty: d("0.00001"),
-        max_qty: d("9000"),
-        min_notional: d("5"),
-    }
-}
-
 fn limit_buy(price: &str) -> OrderIntent {
     OrderIntent {
         symbol: btc(),
@@ -124,38 +99,14 @@ async fn a_storage_failure_halts_and_nothing_more_is_sent_or_filled() {
         Arc::new(Breakable { inner: SledBackend::open(&state).unwrap(), broken: AtomicBool::new(false) });
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(T0));
     let store = Store::with_backend(backend.clone());
-    let key = AuditKey::load_or_create_install_key(&state).unwrap();
-    let audit = AuditLog::with_backend(store.backend(), key, clock.clone()).unwrap();
     let (market, rx) = mpsc::channel(64);
-    let config = EngineConfig {
-        venue: Venue::Paper,
-        feed_name: "test".into(),
-        quote_asset: "USDT".into(),
-        instruments: vec![instrument()],
-        limits: Limits { max_orders_per_minute: 1000, max_orders_per_10s: 1000, ..Limits::default() },
-        fees: FeeSchedule::default(),
-        initial_balances: vec![("USDT".into(), d("10000"))],
-    };
-    let setup = EngineSetup { config, clock, store, audit, totp: None, strategies: vec![], market: rx };
+    let limits = Limits { max_orders_per_minute: 1000, max_orders_per_10s: 1000, ..Limits::default() };
+    let balances = vec![("USDT".into(), d("10000"))];
+    let setup = fixture::paper_setup(&state, store, clock, limits, balances, vec![], rx);
     let (handle, task) = engine::start(setup).unwrap();
-    let status = |symbol| FeedStatus {
-        feed: "test".into(),
-        symbol,
-        state: FeedState::Connected,
-        detail: String::new(),
-        ts_ms: T0,
-    };
-    let level = |p: i64| Level { price: Decimal::from(p), qty: d("2") };
-    market.send(MarketEvent::Status(status(None))).await.unwrap();
-    let book = BookUpdate {
-        symbol: btc(),
-        seq: 1,
-        bids: (1..=5).map(|i| level(64_000 - i)).collect(),
-        asks: (1..=5).map(|i| level(64_000 + i)).collect(),
-        ts_ms: T0,
-    };
-    market.send(MarketEvent::Book(book)).await.unwrap();
-    market.send(MarketEvent::Status(status(Some(btc())))).await.unwrap();
+    for event in fixture::sync_sequence(fixture::book(64_000, 5, "2", T0), T0) {
+        market.send(event).await.unwrap();
+    }
     wait(&handle, |s| s.markets.iter().any(|m| m.state == FeedState::Connected)).await;
     let armed =
         Command::EnableAutonomous { max_orders: 10, max_notional: d("5000"), totp: None, reply: None };
