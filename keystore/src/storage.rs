@@ -5,6 +5,7 @@
 //! since it is the one creating files.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use crate::error::Error;
 use crate::perms;
@@ -43,7 +44,7 @@ impl SledStore {
     /// whatever the process umask is; until then the 0700 parent keeps other users out.
     pub(crate) fn open(dir: &Path, create: bool) -> Result<Self, Error> {
         let config = sled::Config::new().path(dir).create_new(create).flush_every_ms(None);
-        let db = config.open().map_err(|e| match e {
+        let db = open_waiting_for_lock(&config).map_err(|e| match e {
             sled::Error::Io(io) if is_lock_error(&io) => Error::InUse { dir: dir.to_owned() },
             other => storage(other),
         })?;
@@ -55,6 +56,24 @@ impl SledStore {
 /// sled reports a held lock as an `Other` I/O error whose message mentions the lock.
 fn is_lock_error(io: &std::io::Error) -> bool {
     io.to_string().contains("could not acquire lock")
+}
+
+/// How long a held lock is waited for. sled releases its file lock when the last
+/// reference inside it drops, which can trail the owner's drop by a few
+/// milliseconds (its background threads); a lock held longer than this belongs to
+/// another live process, and the caller says so.
+const LOCK_WAIT: Duration = Duration::from_millis(500);
+
+fn open_waiting_for_lock(config: &sled::Config) -> sled::Result<sled::Db> {
+    let deadline = Instant::now() + LOCK_WAIT;
+    loop {
+        match config.open() {
+            Err(sled::Error::Io(io)) if is_lock_error(&io) && Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            other => return other,
+        }
+    }
 }
 
 impl Store for SledStore {

@@ -6,6 +6,7 @@
 //! relies on the background flusher for anything acknowledged.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
@@ -26,6 +27,26 @@ fn db_err(err: sled::Error) -> BackendError {
     BackendError::Db(err.to_string())
 }
 
+/// How long a held lock is waited for. sled releases its file lock when the last
+/// reference inside it drops, which can trail the owner's drop by a few
+/// milliseconds (its flusher thread); a lock held longer than this belongs to
+/// another live process, and the error says so.
+const LOCK_WAIT: Duration = Duration::from_millis(500);
+
+fn open_waiting_for_lock(config: &sled::Config) -> sled::Result<sled::Db> {
+    let deadline = Instant::now() + LOCK_WAIT;
+    loop {
+        match config.open() {
+            Err(sled::Error::Io(io))
+                if io.to_string().contains("could not acquire lock") && Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            other => return other,
+        }
+    }
+}
+
 impl SledBackend {
     /// Opens (creating if needed) the database in `<state_dir>/db`. The state
     /// directory is created 0700 (an existing group/world-accessible one is
@@ -34,7 +55,7 @@ impl SledBackend {
         fsperm::ensure_private_dir(state_dir)?;
         let path = state_dir.join(DB_DIR_NAME);
         fsperm::ensure_private_dir(&path)?;
-        let db = sled::Config::new().path(&path).open().map_err(db_err)?;
+        let db = open_waiting_for_lock(&sled::Config::new().path(&path)).map_err(db_err)?;
         fsperm::tighten_tree(&path)?;
         Ok(Self { db, path })
     }

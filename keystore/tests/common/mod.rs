@@ -83,7 +83,20 @@ pub fn app_code(base32: &str, unix: u64) -> String {
 /// Runs `f` on the raw sled database (the keystore must be closed), then restores the
 /// private permissions sled may have loosened by creating files under the test's umask.
 pub fn with_raw_db<T>(dir: &Path, f: impl FnOnce(&sled::Db) -> T) -> T {
-    let db = sled::Config::new().path(dir).flush_every_ms(None).open().unwrap();
+    // sled lets go of its file lock a moment after the keystore's handle drops.
+    let config = sled::Config::new().path(dir).flush_every_ms(None);
+    let mut attempts = 0;
+    let db = loop {
+        match config.open() {
+            Err(sled::Error::Io(io))
+                if io.to_string().contains("could not acquire lock") && attempts < 50 =>
+            {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => break other.unwrap(),
+        }
+    };
     let out = f(&db);
     db.flush().unwrap();
     drop(db);
