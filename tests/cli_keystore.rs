@@ -160,20 +160,7 @@ fn text(out: &Output) -> String {
 #[test]
 fn keys_round_trip_without_ever_showing_a_key() {
     let mut v = Vault::init();
-    let key_file = private_file(v.root.path(), "key", API_KEY);
-    let secret_file = private_file(v.root.path(), "secret", API_SECRET);
-    let out = v.run(&[
-        "keys",
-        "add",
-        "main",
-        "--exchange",
-        "binance",
-        "--api-key-file",
-        key_file.to_str().unwrap(),
-        "--api-secret-file",
-        secret_file.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", text(&out));
+    add_key(&mut v, "main", API_KEY, API_SECRET);
 
     let factor = v.second_factor();
     let out = v.run_with(&["keys", "list"], &factor);
@@ -189,8 +176,6 @@ fn keys_round_trip_without_ever_showing_a_key() {
     let out = v.run(&["keys", "remove", "main"]);
     assert!(!out.status.success() && text(&out).contains("no key named"), "{}", text(&out));
 
-    fs::remove_file(&key_file).unwrap();
-    fs::remove_file(&secret_file).unwrap();
     assert_nothing_leaked(&v, &[(API_KEY, API_SECRET)]);
 }
 

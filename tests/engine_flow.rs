@@ -73,18 +73,14 @@ impl Harness {
     }
 
     async fn wait(&self, cond: impl Fn(&Snapshot) -> bool) -> Arc<Snapshot> {
-        let mut rx = self.handle.watch();
-        tokio::time::timeout(Duration::from_secs(5), async {
-            loop {
-                let snap = rx.borrow_and_update().clone();
-                if cond(&snap) {
-                    return snap;
-                }
-                rx.changed().await.unwrap();
-            }
-        })
-        .await
-        .expect("condition not reached within 5 s")
+        fixture::wait_for(&self.handle, cond).await
+    }
+
+    /// Arms autonomous mode with this budget (no keystore, so no code).
+    async fn arm(&self, max_orders: u32, max_notional: &str) {
+        let max_notional = d(max_notional);
+        let arm = |reply| Command::EnableAutonomous { max_orders, max_notional, totp: None, reply };
+        self.handle.request(arm).await.unwrap();
     }
 
     async fn submit(&self, intent: OrderIntent) -> SubmitOutcome {
@@ -163,15 +159,7 @@ async fn strategy_proposals_wait_in_the_inbox_in_confirm_mode() {
 async fn autonomous_mode_sends_within_budget_then_falls_back_to_confirm() {
     let dir = tempfile::tempdir().unwrap();
     let h = start(dir.path(), loose_limits(), vec![]).await;
-    h.handle
-        .request(|reply| Command::EnableAutonomous {
-            max_orders: 2,
-            max_notional: d("5000"),
-            totp: None,
-            reply,
-        })
-        .await
-        .unwrap();
+    h.arm(2, "5000").await;
     for qty in ["0.001", "0.002"] {
         let outcome = h.submit(buy(OrderType::Market, qty, None)).await;
         assert!(matches!(outcome, SubmitOutcome::Sent { .. }), "{outcome:?}");
@@ -187,15 +175,7 @@ async fn autonomous_mode_sends_within_budget_then_falls_back_to_confirm() {
 async fn kill_switch_cancels_everything_and_halts() {
     let dir = tempfile::tempdir().unwrap();
     let h = start(dir.path(), loose_limits(), vec![]).await;
-    h.handle
-        .request(|reply| Command::EnableAutonomous {
-            max_orders: 10,
-            max_notional: d("5000"),
-            totp: None,
-            reply,
-        })
-        .await
-        .unwrap();
+    h.arm(10, "5000").await;
     for price in ["63000", "62900"] {
         let outcome = h.submit(buy(OrderType::Limit, "0.01", Some(price))).await;
         assert!(matches!(outcome, SubmitOutcome::Sent { .. }), "{outcome:?}");
@@ -226,15 +206,7 @@ async fn drawdown_breaker_halts_and_drops_autonomy() {
     let dir = tempfile::tempdir().unwrap();
     let limits = Limits { max_drawdown_pct: d("1"), daily_loss_limit: d("100000"), ..loose_limits() };
     let h = start(dir.path(), limits, vec![]).await;
-    h.handle
-        .request(|reply| Command::EnableAutonomous {
-            max_orders: 10,
-            max_notional: d("5000"),
-            totp: None,
-            reply,
-        })
-        .await
-        .unwrap();
+    h.arm(10, "5000").await;
     let outcome = h.submit(buy(OrderType::Market, "0.015", None)).await;
     assert!(matches!(outcome, SubmitOutcome::Sent { .. }), "{outcome:?}");
     h.market(book(50_000)).await; // 0.015 BTC loses 210 USDT: > 1% of 10000
@@ -255,15 +227,7 @@ async fn concurrent_intents_never_overspend_or_exceed_open_orders() {
         ..loose_limits()
     };
     let h = start(dir.path(), limits, vec![]).await;
-    h.handle
-        .request(|reply| Command::EnableAutonomous {
-            max_orders: 1000,
-            max_notional: d("1000000"),
-            totp: None,
-            reply,
-        })
-        .await
-        .unwrap();
+    h.arm(1000, "1000000").await;
     // 40 resting buys of ~996 USDT each (inside the ±5% band), all at once: balance (10000) allows 10, open orders allow 10.
     let mut tasks = Vec::new();
     for i in 0..40 {
@@ -297,15 +261,7 @@ async fn concurrent_intents_never_overspend_or_exceed_open_orders() {
 async fn restart_restores_orders_balances_and_reservations() {
     let dir = tempfile::tempdir().unwrap();
     let h = start(dir.path(), loose_limits(), vec![]).await;
-    h.handle
-        .request(|reply| Command::EnableAutonomous {
-            max_orders: 10,
-            max_notional: d("5000"),
-            totp: None,
-            reply,
-        })
-        .await
-        .unwrap();
+    h.arm(10, "5000").await;
     assert!(matches!(h.submit(buy(OrderType::Market, "0.01", None)).await, SubmitOutcome::Sent { .. }));
     assert!(matches!(
         h.submit(buy(OrderType::Limit, "0.01", Some("63000"))).await,
@@ -345,15 +301,7 @@ async fn restart_restores_orders_balances_and_reservations() {
 async fn a_restart_before_books_sync_does_not_trip_the_breaker() {
     let dir = tempfile::tempdir().unwrap();
     let h = start(dir.path(), loose_limits(), vec![]).await;
-    h.handle
-        .request(|reply| Command::EnableAutonomous {
-            max_orders: 10,
-            max_notional: d("5000"),
-            totp: None,
-            reply,
-        })
-        .await
-        .unwrap();
+    h.arm(10, "5000").await;
     assert!(matches!(h.submit(buy(OrderType::Market, "0.015", None)).await, SubmitOutcome::Sent { .. }));
     h.wait(|s| s.fills.len() == 1).await;
     h.stop().await;
@@ -425,15 +373,7 @@ async fn a_reduce_only_breaker_survives_a_restart_until_released() {
         ..loose_limits()
     };
     let h = start(dir.path(), limits(), vec![]).await;
-    h.handle
-        .request(|reply| Command::EnableAutonomous {
-            max_orders: 10,
-            max_notional: d("5000"),
-            totp: None,
-            reply,
-        })
-        .await
-        .unwrap();
+    h.arm(10, "5000").await;
     assert!(matches!(h.submit(buy(OrderType::Market, "0.015", None)).await, SubmitOutcome::Sent { .. }));
     h.market(book(50_000)).await; // a drawdown > 1 %
     h.wait(|s| s.trading_state == Some(TradingState::Reducing)).await;
@@ -454,15 +394,7 @@ async fn a_reduce_only_breaker_survives_a_restart_until_released() {
 async fn the_autonomy_budget_charges_what_a_market_order_really_cost() {
     let dir = tempfile::tempdir().unwrap();
     let h = start(dir.path(), loose_limits(), vec![]).await;
-    h.handle
-        .request(|reply| Command::EnableAutonomous {
-            max_orders: 10,
-            max_notional: d("5000"),
-            totp: None,
-            reply,
-        })
-        .await
-        .unwrap();
+    h.arm(10, "5000").await;
     // A thin book: 0.01 BTC at each of 64001, 64002, 64003.
     let thin = |p: i64| Level { price: Decimal::from(p), qty: d("0.01") };
     h.market(MarketEvent::Book(BookUpdate {

@@ -5,12 +5,11 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use tokio::sync::mpsc;
 use vigil::clock::{Clock, ManualClock};
 use vigil::domain::{Approval, OrderIntent, OrderStatus, OrderType, Origin, Side};
-use vigil::engine::{self, Command, EngineHandle, Snapshot, SubmitOutcome};
+use vigil::engine::{self, Command, SubmitOutcome};
 use vigil::market::{FeedState, MarketEvent, Trade};
 use vigil::risk::Limits;
 use vigil::store::{BackendError, BatchOutcome, KvBackend, KvIter, SledBackend, Store, WriteBatch};
@@ -76,21 +75,6 @@ fn limit_buy(price: &str) -> OrderIntent {
     }
 }
 
-async fn wait(handle: &EngineHandle, cond: impl Fn(&Snapshot) -> bool) -> Arc<Snapshot> {
-    let mut rx = handle.watch();
-    tokio::time::timeout(Duration::from_secs(5), async {
-        loop {
-            let snap = rx.borrow_and_update().clone();
-            if cond(&snap) {
-                return snap;
-            }
-            rx.changed().await.unwrap();
-        }
-    })
-    .await
-    .expect("condition not reached within 5 s")
-}
-
 #[tokio::test]
 async fn a_storage_failure_halts_and_nothing_more_is_sent_or_filled() {
     let dir = tempfile::tempdir().unwrap();
@@ -107,11 +91,11 @@ async fn a_storage_failure_halts_and_nothing_more_is_sent_or_filled() {
     for event in fixture::sync_sequence(fixture::book(64_000, 5, "2", T0), T0) {
         market.send(event).await.unwrap();
     }
-    wait(&handle, |s| s.markets.iter().any(|m| m.state == FeedState::Connected)).await;
+    fixture::wait_for(&handle, |s| s.markets.iter().any(|m| m.state == FeedState::Connected)).await;
     let armed =
         Command::EnableAutonomous { max_orders: 10, max_notional: d("5000"), totp: None, reply: None };
     handle.send(armed).unwrap();
-    wait(&handle, |s| s.approval == Some(Approval::Autonomous)).await;
+    fixture::wait_for(&handle, |s| s.approval == Some(Approval::Autonomous)).await;
 
     // A resting order, stored while storage still worked.
     let submit = |intent| handle.request(|reply| Command::Submit { intent, reply });
@@ -123,14 +107,15 @@ async fn a_storage_failure_halts_and_nothing_more_is_sent_or_filled() {
         matches!(outcome, SubmitOutcome::Refused { .. }),
         "an unrecordable order is not sent: {outcome:?}"
     );
-    let snap = wait(&handle, |s| s.kill_switch).await;
+    let snap = fixture::wait_for(&handle, |s| s.kill_switch).await;
     assert!(snap.log.iter().any(|l| l.text.contains("STORAGE FAILURE")), "{:?}", snap.log);
     assert_eq!(snap.approval, Some(Approval::Confirm));
 
     // The market trades through the resting order: nothing may fill while nothing can be recorded.
     let trade = Trade { symbol: btc(), price: d("62000"), qty: d("1"), side: Side::Sell, ts_ms: T0 };
     market.send(MarketEvent::Trade(trade)).await.unwrap();
-    let snap = wait(&handle, |s| s.markets.iter().any(|m| m.last_price == Some(d("62000")))).await;
+    let snap =
+        fixture::wait_for(&handle, |s| s.markets.iter().any(|m| m.last_price == Some(d("62000")))).await;
     assert!(snap.fills.is_empty(), "filled while storage was failing: {:?}", snap.fills);
     assert!(snap.orders.iter().all(|o| o.status != OrderStatus::Filled));
 

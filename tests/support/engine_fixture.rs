@@ -6,12 +6,13 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use rust_decimal::Decimal;
 use tokio::sync::mpsc;
 use vigil::clock::Clock;
 use vigil::domain::{Instrument, Symbol, SymbolStatus, TimestampMs, Venue};
-use vigil::engine::{EngineConfig, EngineSetup};
+use vigil::engine::{EngineConfig, EngineHandle, EngineSetup, Snapshot};
 use vigil::exec::FeeSchedule;
 use vigil::market::{BookUpdate, FeedState, FeedStatus, Level, MarketEvent};
 use vigil::risk::Limits;
@@ -93,4 +94,20 @@ pub fn sync_sequence(book: MarketEvent, ts_ms: TimestampMs) -> [MarketEvent; 3] 
         book,
         MarketEvent::Status(feed_status(Some(btc()), FeedState::Connected, ts_ms)),
     ]
+}
+
+/// Waits (at most 5 s) for a published snapshot that satisfies `cond`.
+pub async fn wait_for(handle: &EngineHandle, cond: impl Fn(&Snapshot) -> bool) -> Arc<Snapshot> {
+    let mut rx = handle.watch();
+    tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            let snap = rx.borrow_and_update().clone();
+            if cond(&snap) {
+                return snap;
+            }
+            rx.changed().await.unwrap();
+        }
+    })
+    .await
+    .expect("condition not reached within 5 s")
 }
