@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::Symbol;
+use crate::engine::OnShutdown;
 use crate::exec::FeeSchedule;
 use crate::risk::Limits;
 use crate::strategy::StrategiesConfig;
@@ -24,8 +25,11 @@ pub struct Config {
     pub paper: PaperConfig,
     /// Market data (`[feed]`).
     pub feed: FeedSection,
-    /// Built-in strategies (`[strategies.sma-cross]`, `[strategies.grid]`).
+    /// Built-in strategies and their proposals (`[strategies]`,
+    /// `[strategies.sma-cross]`, `[strategies.grid]`).
     pub strategies: StrategiesConfig,
+    /// The engine's own behaviour (`[engine]`).
+    pub engine: EngineSection,
     /// Autonomous-mode budget offered by default (`[autonomy]`).
     pub autonomy: AutonomyConfig,
     /// The workstation: theme and key bindings (`[tui]`).
@@ -69,6 +73,15 @@ impl Default for FeedSection {
         let symbols = ["BTCUSDT", "ETHUSDT"].iter().filter_map(|s| Symbol::new(s).ok()).collect();
         Self { symbols, depth: 20 }
     }
+}
+
+/// `[engine]`: what the engine does on its own.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EngineSection {
+    /// What a clean stop does with open orders: `"leave"` (the default: they
+    /// stay open and are restored at the next start) or `"cancel"`.
+    pub on_shutdown: OnShutdown,
 }
 
 /// `[autonomy]`: the budget proposed when arming autonomous mode.

@@ -3,15 +3,12 @@
 //! commands through `EngineHandle` exactly as the TUI and CLI send them.
 #![allow(clippy::unwrap_used)]
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use rust_decimal::Decimal;
-use tokio::sync::mpsc;
-use vigil::clock::ManualClock;
 use vigil::domain::{Approval, OrderIntent, OrderStatus, OrderType, Origin, Side, TradingState};
-use vigil::engine::{self, CheckVerdict, Command, CommandError, EngineHandle, Snapshot, SubmitOutcome};
-use vigil::market::{BookUpdate, FeedState, Level, MarketEvent, Trade};
+use vigil::engine::{CheckVerdict, Command, CommandError, SubmitOutcome};
+use vigil::market::{BookUpdate, Level, MarketEvent, Trade};
 use vigil::risk::Limits;
 use vigil::store::{AuditKey, Store};
 use vigil::strategy::{self, StrategiesConfig};
@@ -21,87 +18,10 @@ mod fixture;
 
 use fixture::{btc, d};
 
-const T0: i64 = 1_763_900_000_000;
+use fixture::{T0, buy, loose_limits, start, start_quiet};
 
 fn book(mid: i64) -> MarketEvent {
     fixture::book(mid, 5, "2", T0)
-}
-
-struct Harness {
-    handle: EngineHandle,
-    market: mpsc::Sender<MarketEvent>,
-    task: tokio::task::JoinHandle<()>,
-    clock: ManualClock,
-}
-
-fn loose_limits() -> Limits {
-    Limits { max_orders_per_minute: 1000, max_orders_per_10s: 1000, ..Limits::default() }
-}
-
-async fn start(
-    dir: &std::path::Path,
-    limits: Limits,
-    strategies: Vec<Box<dyn strategy::Strategy>>,
-) -> Harness {
-    let h = start_quiet(dir, limits, strategies).await;
-    for event in fixture::sync_sequence(book(64_000), T0) {
-        h.market(event).await;
-    }
-    h.wait(|s| s.markets.iter().any(|m| m.book.is_some() && m.state == FeedState::Connected)).await;
-    h
-}
-
-/// Starts the engine without sending any market data.
-async fn start_quiet(
-    dir: &std::path::Path,
-    limits: Limits,
-    strategies: Vec<Box<dyn strategy::Strategy>>,
-) -> Harness {
-    let dir = &dir.join("state");
-    let clock = ManualClock::new(T0);
-    let store = Store::open(dir).unwrap();
-    let (tx, rx) = mpsc::channel(64);
-    let balances = vec![("USDT".into(), d("10000"))];
-    let setup = fixture::paper_setup(dir, store, Arc::new(clock.clone()), limits, balances, strategies, rx);
-    let (handle, task) = engine::start(setup).unwrap();
-    Harness { handle, market: tx, task, clock }
-}
-
-impl Harness {
-    async fn market(&self, event: MarketEvent) {
-        self.market.send(event).await.unwrap();
-    }
-
-    async fn wait(&self, cond: impl Fn(&Snapshot) -> bool) -> Arc<Snapshot> {
-        fixture::wait_for(&self.handle, cond).await
-    }
-
-    /// Arms autonomous mode with this budget (no keystore, so no code).
-    async fn arm(&self, max_orders: u32, max_notional: &str) {
-        let max_notional = d(max_notional);
-        let arm = |reply| Command::EnableAutonomous { max_orders, max_notional, totp: None, reply };
-        self.handle.request(arm).await.unwrap();
-    }
-
-    async fn submit(&self, intent: OrderIntent) -> SubmitOutcome {
-        self.handle.request(|reply| Command::Submit { intent, reply }).await.unwrap()
-    }
-
-    async fn stop(self) {
-        self.handle.send(Command::Shutdown).unwrap();
-        self.task.await.unwrap();
-    }
-}
-
-fn buy(order_type: OrderType, qty: &str, price: Option<&str>) -> OrderIntent {
-    OrderIntent {
-        symbol: btc(),
-        side: Side::Buy,
-        order_type,
-        qty: d(qty),
-        price: price.map(d),
-        origin: Origin::Manual,
-    }
 }
 
 #[tokio::test]
@@ -164,7 +84,7 @@ async fn autonomous_mode_sends_within_budget_then_falls_back_to_confirm() {
         let outcome = h.submit(buy(OrderType::Market, qty, None)).await;
         assert!(matches!(outcome, SubmitOutcome::Sent { .. }), "{outcome:?}");
     }
-    let snap = h.wait(|s| s.approval == Some(Approval::Confirm)).await;
+    let snap = h.wait(|s| s.controls.approval() == Approval::Confirm).await;
     assert_eq!(snap.fills.len(), 2);
     let third = h.submit(buy(OrderType::Market, "0.003", None)).await;
     assert!(matches!(third, SubmitOutcome::Pending { .. }), "budget spent: back to confirm, got {third:?}");
@@ -188,10 +108,10 @@ async fn kill_switch_cancels_everything_and_halts() {
     h.wait(|s| s.orders.iter().filter(|o| o.status.is_open()).count() == 3).await;
 
     h.handle.request(|reply| Command::KillSwitch { engaged: true, reply }).await.unwrap();
-    let snap = h.wait(|s| s.kill_switch).await;
+    let snap = h.wait(|s| s.controls.kill_switch()).await;
     assert!(snap.orders.iter().all(|o| o.status == OrderStatus::Cancelled), "{:?}", snap.orders);
-    assert_eq!(snap.trading_state, Some(TradingState::Halted));
-    assert_eq!(snap.approval, Some(Approval::Confirm));
+    assert_eq!(snap.controls.trading_state(), TradingState::Halted);
+    assert_eq!(snap.controls.approval(), Approval::Confirm);
     assert_eq!(snap.balances[0].1.locked, d("0"), "every reservation released");
 
     let refused = h.submit(buy(OrderType::Limit, "0.01", Some("63000"))).await;
@@ -210,9 +130,9 @@ async fn drawdown_breaker_halts_and_drops_autonomy() {
     let outcome = h.submit(buy(OrderType::Market, "0.015", None)).await;
     assert!(matches!(outcome, SubmitOutcome::Sent { .. }), "{outcome:?}");
     h.market(book(50_000)).await; // 0.015 BTC loses 210 USDT: > 1% of 10000
-    let snap = h.wait(|s| s.kill_switch).await;
-    assert_eq!(snap.trading_state, Some(TradingState::Halted));
-    assert_eq!(snap.approval, Some(Approval::Confirm));
+    let snap = h.wait(|s| s.controls.kill_switch()).await;
+    assert_eq!(snap.controls.trading_state(), TradingState::Halted);
+    assert_eq!(snap.controls.approval(), Approval::Confirm);
     assert!(snap.log.iter().any(|l| l.text.contains("drawdown")), "{:?}", snap.log);
     h.stop().await;
 }
@@ -273,7 +193,7 @@ async fn restart_restores_orders_balances_and_reservations() {
 
     let h = start(dir.path(), loose_limits(), vec![]).await;
     let after = h.wait(|s| s.version > 0).await;
-    assert_eq!(after.approval, Some(Approval::Confirm), "autonomous is never restored");
+    assert_eq!(after.controls.approval(), Approval::Confirm, "autonomous is never restored");
     assert_eq!(after.balances, before.balances);
     assert_eq!(after.positions, before.positions);
     let open: Vec<_> = after.orders.iter().filter(|o| o.status.is_open()).map(|o| o.id).collect();
@@ -310,8 +230,8 @@ async fn a_restart_before_books_sync_does_not_trip_the_breaker() {
     let h = start_quiet(dir.path(), Limits { max_drawdown_pct: d("5"), ..loose_limits() }, vec![]).await;
     tokio::time::sleep(Duration::from_millis(700)).await; // several housekeeping ticks
     let snap = h.handle.snapshot();
-    assert!(!snap.kill_switch, "breaker tripped on unmarked holdings: {:?}", snap.log);
-    assert_eq!(snap.trading_state, Some(TradingState::Active));
+    assert!(!snap.controls.kill_switch(), "breaker tripped on unmarked holdings: {:?}", snap.log);
+    assert_eq!(snap.controls.trading_state(), TradingState::Active);
     h.stop().await;
 }
 
@@ -320,13 +240,13 @@ async fn an_engaged_kill_switch_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let h = start(dir.path(), loose_limits(), vec![]).await;
     h.handle.request(|reply| Command::KillSwitch { engaged: true, reply }).await.unwrap();
-    h.wait(|s| s.kill_switch).await;
+    h.wait(|s| s.controls.kill_switch()).await;
     h.stop().await;
 
     let h = start(dir.path(), loose_limits(), vec![]).await;
     let snap = h.wait(|s| s.version > 0).await;
-    assert!(snap.kill_switch, "a restart must not release the kill switch");
-    assert_eq!(snap.trading_state, Some(TradingState::Halted));
+    assert!(snap.controls.kill_switch(), "a restart must not release the kill switch");
+    assert_eq!(snap.controls.trading_state(), TradingState::Halted);
     let SubmitOutcome::Refused { checks } = h.submit(buy(OrderType::Limit, "0.01", Some("63000"))).await
     else {
         panic!("halted after restart must refuse");
@@ -335,22 +255,23 @@ async fn an_engaged_kill_switch_survives_a_restart() {
 
     // Releasing it is durable too.
     h.handle.request(|reply| Command::KillSwitch { engaged: false, reply }).await.unwrap();
-    h.wait(|s| !s.kill_switch).await;
+    h.wait(|s| !s.controls.kill_switch()).await;
     h.stop().await;
     let h = start(dir.path(), loose_limits(), vec![]).await;
     let snap = h.wait(|s| s.version > 0).await;
-    assert!(!snap.kill_switch);
-    assert_eq!(snap.trading_state, Some(TradingState::Active));
+    assert!(!snap.controls.kill_switch());
+    assert_eq!(snap.controls.trading_state(), TradingState::Active);
     h.stop().await;
 }
 
 #[tokio::test]
-async fn pending_confirmations_expire_at_restart() {
+async fn pending_confirmations_left_by_a_crash_expire_at_restart() {
     let dir = tempfile::tempdir().unwrap();
     let h = start(dir.path(), loose_limits(), vec![]).await;
     let outcome = h.submit(buy(OrderType::Limit, "0.01", Some("63000"))).await;
     let SubmitOutcome::Pending { id, .. } = outcome else { panic!("confirm mode must hold: {outcome:?}") };
-    h.stop().await;
+    // A crash leaves it pending on disk (a clean stop rejects it itself).
+    h.crash().await;
 
     let h = start(dir.path(), loose_limits(), vec![]).await;
     let snap = h.wait(|s| s.version > 0).await;
@@ -376,17 +297,17 @@ async fn a_reduce_only_breaker_survives_a_restart_until_released() {
     h.arm(10, "5000").await;
     assert!(matches!(h.submit(buy(OrderType::Market, "0.015", None)).await, SubmitOutcome::Sent { .. }));
     h.market(book(50_000)).await; // a drawdown > 1 %
-    h.wait(|s| s.trading_state == Some(TradingState::Reducing)).await;
+    h.wait(|s| s.controls.trading_state() == TradingState::Reducing).await;
     h.stop().await;
 
     let h = start(dir.path(), limits(), vec![]).await;
     let snap = h.handle.snapshot();
-    assert_eq!(snap.trading_state, Some(TradingState::Reducing), "reduce-only must survive a restart");
-    assert!(!snap.kill_switch);
+    assert_eq!(snap.controls.trading_state(), TradingState::Reducing, "reduce-only must survive a restart");
+    assert!(!snap.controls.kill_switch());
     // Releasing (what `K` offers while reduce-only) lifts it.
     h.handle.request(|reply| Command::KillSwitch { engaged: false, reply }).await.unwrap();
-    let snap = h.wait(|s| s.trading_state == Some(TradingState::Active)).await;
-    assert!(!snap.kill_switch);
+    let snap = h.wait(|s| s.controls.trading_state() == TradingState::Active).await;
+    assert!(!snap.controls.kill_switch());
     h.stop().await;
 }
 
@@ -410,7 +331,7 @@ async fn the_autonomy_budget_charges_what_a_market_order_really_cost() {
     let outcome = h.submit(buy(OrderType::Market, "0.015", None)).await;
     assert!(matches!(outcome, SubmitOutcome::Sent { .. }), "{outcome:?}");
     let snap = h.wait(|s| s.fills.len() == 2).await;
-    let budget = snap.autonomy.as_ref().expect("autonomy still armed");
+    let budget = snap.controls.budget().expect("autonomy still armed");
     assert_eq!(budget.notional_used, d("960.02"));
     assert_eq!(budget.orders_used, 1);
     h.stop().await;

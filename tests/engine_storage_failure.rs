@@ -91,11 +91,11 @@ async fn a_storage_failure_halts_and_nothing_more_is_sent_or_filled() {
     for event in fixture::sync_sequence(fixture::book(64_000, 5, "2", T0), T0) {
         market.send(event).await.unwrap();
     }
-    fixture::wait_for(&handle, |s| s.markets.iter().any(|m| m.state == FeedState::Connected)).await;
+    fixture::wait_for(&handle, |s| s.markets.iter().any(|m| m.state == FeedState::Synced)).await;
     let armed =
         Command::EnableAutonomous { max_orders: 10, max_notional: d("5000"), totp: None, reply: None };
     handle.send(armed).unwrap();
-    fixture::wait_for(&handle, |s| s.approval == Some(Approval::Autonomous)).await;
+    fixture::wait_for(&handle, |s| s.controls.approval() == Approval::Autonomous).await;
 
     // A resting order, stored while storage still worked.
     let submit = |intent| handle.request(|reply| Command::Submit { intent, reply });
@@ -107,9 +107,10 @@ async fn a_storage_failure_halts_and_nothing_more_is_sent_or_filled() {
         matches!(outcome, SubmitOutcome::Refused { .. }),
         "an unrecordable order is not sent: {outcome:?}"
     );
-    let snap = fixture::wait_for(&handle, |s| s.kill_switch).await;
+    let snap = fixture::wait_for(&handle, |s| s.controls.kill_switch()).await;
     assert!(snap.log.iter().any(|l| l.text.contains("STORAGE FAILURE")), "{:?}", snap.log);
-    assert_eq!(snap.approval, Some(Approval::Confirm));
+    assert_eq!(snap.controls.approval(), Approval::Confirm);
+    assert!(snap.controls.storage_failed());
 
     // The market trades through the resting order: nothing may fill while nothing can be recorded.
     let trade = Trade { symbol: btc(), price: d("62000"), qty: d("1"), side: Side::Sell, ts_ms: T0 };
@@ -122,7 +123,7 @@ async fn a_storage_failure_halts_and_nothing_more_is_sent_or_filled() {
     // Releasing the halt is refused until a restart.
     let released = handle.request(|reply| Command::KillSwitch { engaged: false, reply }).await;
     assert!(released.is_err(), "released a storage-failure halt: {released:?}");
-    assert!(handle.snapshot().kill_switch);
+    assert!(handle.snapshot().controls.kill_switch());
 
     handle.send(Command::Shutdown).unwrap();
     task.await.unwrap();

@@ -136,8 +136,8 @@ async fn sync_gap_junk_and_reconnect() {
     assert!(has_status(&seen, None, FeedState::Connected, "connected to ws://127.0.0.1"));
     assert!(has_status(&seen, None, FeedState::Reconnecting, ""));
     assert!(has_status(&seen, Some("BTCUSDT"), FeedState::Resyncing, "awaiting depth snapshot"));
-    assert!(has_status(&seen, Some("BTCUSDT"), FeedState::Connected, "book synced at update id 102"));
-    assert!(has_status(&seen, Some("BTCUSDT"), FeedState::Connected, "book synced at update id 201"));
+    assert!(has_status(&seen, Some("BTCUSDT"), FeedState::Synced, "book synced at update id 102"));
+    assert!(has_status(&seen, Some("BTCUSDT"), FeedState::Synced, "book synced at update id 201"));
     let synced = statuses(&seen).iter().filter(|s| s.detail.starts_with("book synced")).count();
     assert_eq!(synced, 3, "one sync per snapshot");
     let counters = feed.counters();
@@ -261,7 +261,7 @@ async fn shutdown_stale_and_planned_reconnect() {
     until(&mut feed, &mut seen, |e| matches!(e, MarketEvent::Status(s) if s.state == FeedState::Stale)).await;
     server.open_gate(1);
     until(&mut feed, &mut seen, |e| {
-        matches!(e, MarketEvent::Status(s) if s.state == FeedState::Connected && s.detail == "updates resumed")
+        matches!(e, MarketEvent::Status(s) if s.state == FeedState::Synced && s.detail == "updates resumed")
     })
     .await;
     feed.shutdown().await;

@@ -6,8 +6,8 @@
 mod risk_support;
 
 use risk_support::*;
+use vigil::domain::FeedState;
 use vigil::domain::{Approval, OrderStatus, Side, SymbolStatus, TradingState, Venue};
-use vigil::market::FeedState;
 use vigil::risk::{BudgetLeft, CheckId, KeyPermissions, LiveArming, Verdict};
 
 use Side::{Buy, Sell};
@@ -274,7 +274,7 @@ fn max_open_orders() {
         Pass,
         &["9 orders are open, max 10", "number 10"],
     );
-    w.orders.push(order(9, limit(Buy, "0.01", "90"), OrderStatus::Accepted));
+    w.orders.push(order(9, limit(Buy, "0.01", "90"), OrderStatus::Submitted));
     assert_check(&w.check(&limit(Buy, "1", "100"), &l, id), Fail, &["10 orders are open, max 10"]);
 }
 

@@ -13,7 +13,7 @@ use vigil::domain::{
     Approval, Balance, Decimal, Instrument, OrderIntent, OrderStatus, OrderType, Origin, Position, Side,
     SymbolStatus, TradingState, Venue,
 };
-use vigil::market::{FeedState, Level};
+use vigil::domain::{FeedState, Level};
 use vigil::risk::{
     BreakerAction, BudgetLeft, CheckId, FeedView, KeyPermissions, LiveArming, Reservation, Verdict,
     breaker_status, reservation,
@@ -198,11 +198,11 @@ fn levels() -> impl Strategy<Value = Vec<Level>> {
 
 fn world() -> impl Strategy<Value = World> {
     let flags = (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>(), 0usize..3);
-    let feed = (0usize..5, proptest::option::of(ts()));
+    let feed = (0usize..6, proptest::option::of(ts()));
     let book = (levels(), levels(), proptest::option::of(instrument()));
     let money = (prop::array::uniform8(dec()), proptest::option::of((any::<u32>(), dec())));
     let flow = (
-        prop::collection::vec((intent(), 0usize..7, dec()), 0..12),
+        prop::collection::vec((intent(), 0usize..6, dec()), 0..12),
         prop::collection::vec((side(), dec(), proptest::option::of(dec()), ts()), 0..40),
     );
     let misc = (
@@ -216,7 +216,6 @@ fn world() -> impl Strategy<Value = World> {
         let (live, autonomous, kill, unlocked, reconciling, state) = flags;
         let statuses = [
             OrderStatus::PendingConfirmation,
-            OrderStatus::Accepted,
             OrderStatus::Submitted,
             OrderStatus::PartiallyFilled,
             OrderStatus::Filled,
@@ -226,6 +225,7 @@ fn world() -> impl Strategy<Value = World> {
         let feeds = [
             FeedState::Connecting,
             FeedState::Connected,
+            FeedState::Synced,
             FeedState::Reconnecting,
             FeedState::Resyncing,
             FeedState::Stale,

@@ -49,6 +49,7 @@ fn expected(n: u64) -> (Order, Balance, Balance, Position) {
         status: OrderStatus::PartiallyFilled,
         filled_qty: qty,
         filled_quote: qty * dec("64000"),
+        realized_pnl: Decimal::ZERO,
         created_ms: 1,
         updated_ms: n as i64,
         reason: None,
@@ -88,7 +89,7 @@ fn crash_child() {
             ts_ms: n as i64,
         };
         let balances = vec![("USDT".into(), usdt), ("BTC".into(), btc_bal)];
-        let step = FillStep { fill_seq: n, fill, order, balances, position, daily_pnl: None };
+        let step = FillStep { fill_seq: n, fill, order, balances, position };
         assert_eq!(store.apply_fill(&step).unwrap(), FillOutcome::Applied);
         log.append(AuditKind::Fill, Actor::Engine, serde_json::json!({"order": 1, "fill": n})).unwrap();
         writeln!(out, "acked {n}").unwrap();

@@ -5,12 +5,11 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::str::FromStr;
 
-use chrono::NaiveDate;
 use vigil::domain::{
     Balance, Decimal, Fill, Liquidity, Order, OrderId, OrderIntent, OrderStatus, OrderType, Origin, Position,
     Side, Symbol,
 };
-use vigil::store::{DailyPnl, FillOutcome, FillStep, Store, StoreError};
+use vigil::store::{FillOutcome, FillStep, Store, StoreError};
 
 fn dec(s: &str) -> Decimal {
     Decimal::from_str(s).unwrap()
@@ -35,6 +34,7 @@ fn order(id: u64, status: OrderStatus) -> Order {
         status,
         filled_qty: Decimal::ZERO,
         filled_quote: Decimal::ZERO,
+        realized_pnl: Decimal::ZERO,
         created_ms: 1_700_000_000_000,
         updated_ms: 1_700_000_000_000,
         reason: None,
@@ -73,10 +73,6 @@ fn step(seq: u64, usdt_free: &str, btc_free: &str) -> FillStep {
             avg_cost: dec("64128.36"),
             realized_pnl: Decimal::ZERO,
         },
-        daily_pnl: Some(DailyPnl {
-            date: NaiveDate::from_ymd_opt(2026, 1, 31).unwrap(),
-            realized: dec("-1.25"),
-        }),
     }
 }
 
@@ -116,21 +112,12 @@ fn portfolio_records_round_trip() {
         ])
         .unwrap();
     store.set_equity_peak(dec("91000.01")).unwrap();
-    let d1 = NaiveDate::from_ymd_opt(2026, 1, 30).unwrap();
-    let d2 = NaiveDate::from_ymd_opt(2026, 1, 31).unwrap();
-    store.set_daily_pnl(DailyPnl { date: d2, realized: dec("-3") }).unwrap();
-    store.set_daily_pnl(DailyPnl { date: d1, realized: dec("4.2") }).unwrap();
     store.put_value("trading_state", &serde_json::json!("halted")).unwrap();
 
     assert_eq!(store.position(&btc()).unwrap(), Some(pos));
     assert_eq!(store.balance("USDT").unwrap().unwrap().total(), dec("1002.5"));
     assert_eq!(store.balances().unwrap().keys().cloned().collect::<Vec<_>>(), vec!["BTC", "USDT"]);
     assert_eq!(store.equity_peak().unwrap(), Some(dec("91000.01")));
-    assert_eq!(store.daily_pnl(d2).unwrap(), Some(dec("-3")));
-    assert_eq!(
-        store.daily_pnl_history().unwrap().into_iter().collect::<Vec<_>>(),
-        vec![(d1, dec("4.2")), (d2, dec("-3"))]
-    );
     assert_eq!(store.value("trading_state").unwrap(), Some(serde_json::json!("halted")));
     store.remove_value("trading_state").unwrap();
     assert_eq!(store.value("trading_state").unwrap(), None);
@@ -172,7 +159,6 @@ fn fill_step_writes_everything_at_once() {
     assert_eq!(store.balance("USDT").unwrap(), Some(s.balances[0].1.clone()));
     assert_eq!(store.balance("BTC").unwrap(), Some(s.balances[1].1.clone()));
     assert_eq!(store.position(&btc()).unwrap(), Some(s.position.clone()));
-    assert_eq!(store.daily_pnl(s.daily_pnl.unwrap().date).unwrap(), Some(dec("-1.25")));
     let fills = store.fills_for(OrderId(7)).unwrap();
     assert_eq!(fills.len(), 1);
     assert_eq!((fills[0].seq, &fills[0].fill), (1, &s.fill));
@@ -228,7 +214,6 @@ fn reopen_after_drop_shows_everything() {
     assert_eq!(after.fills.len(), 1);
     assert_eq!(after.balances.len(), 2);
     assert_eq!(after.positions.len(), 1);
-    assert_eq!(after.daily_pnl.len(), 1);
     assert_eq!(after.equity_peak, Some(dec("10000")));
     assert_eq!(after.next_order_id, OrderId(8));
 }

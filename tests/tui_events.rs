@@ -8,8 +8,11 @@ mod fixture;
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use vigil::domain::{Approval, OrderId, OrderType, Origin, Side};
-use vigil::engine::{CheckVerdict, Command, EngineEnds, EngineHandle, Event, Snapshot, SubmitOutcome};
+use vigil::domain::{OrderId, OrderType, Origin, Side};
+use vigil::engine::{
+    Change, CheckVerdict, Command, EngineEnds, EngineHandle, Event, Snapshot, SubmitOutcome,
+};
+use vigil::store::Actor;
 use vigil::tui::{App, TuiOptions};
 
 fn key(c: char) -> KeyEvent {
@@ -36,22 +39,29 @@ fn setup() -> (App, EngineEnds) {
     setup_with(fixture::snapshot(5, 20, 0), TuiOptions::default())
 }
 
+fn arm() -> Change {
+    Change::Arm { max_orders: 10, max_notional: fixture::dec("1000") }
+}
+
 /// Every command sent so far.
 fn drain(ends: &mut EngineEnds) -> Vec<Command> {
     std::iter::from_fn(|| ends.commands.try_recv().ok()).collect()
 }
 
-/// Answers the last preview among `commands` with `checks`.
-fn answer_last_preview(app: &mut App, commands: &[Command], checks: Vec<vigil::engine::CheckLine>) {
-    let request = commands
+/// Answers the last preview in `commands` with the real gate's verdicts on its intent,
+/// and returns them.
+fn answer_last_preview(app: &mut App, commands: &[Command]) -> Vec<vigil::engine::CheckLine> {
+    let (request, intent) = commands
         .iter()
         .rev()
         .find_map(|c| match c {
-            Command::Preview { request, .. } => Some(*request),
+            Command::Preview { request, intent } => Some((*request, intent.clone())),
             _ => None,
         })
         .unwrap();
-    app.on_engine_event(Event::Preview { request, checks });
+    let checks = fixture::gate(app.snapshot(), &intent);
+    app.on_engine_event(Event::Preview { request, checks: checks.clone() });
+    checks
 }
 
 #[tokio::test]
@@ -70,7 +80,7 @@ async fn ticket_enter_y_submits_then_confirms_the_pending_order() {
     app.on_key(key('y'));
     assert!(drain(&mut ends).is_empty());
 
-    answer_last_preview(&mut app, &sent, fixture::checks(&[]));
+    answer_last_preview(&mut app, &sent);
     app.on_key(code(KeyCode::Enter));
     app.on_key(key('y'));
     let sent = drain(&mut ends);
@@ -107,8 +117,10 @@ fn failing_check_blocks_the_review() {
     app.on_key(key('s'));
     keys(&mut app, "5");
     let sent = drain(&mut ends);
-    let fail = fixture::checks(&[("balance_available", CheckVerdict::Fail, "only 0.015 BTC is free")]);
-    answer_last_preview(&mut app, &sent, fail);
+    let checks = answer_last_preview(&mut app, &sent);
+    let failing: Vec<_> =
+        checks.iter().filter(|c| c.verdict == CheckVerdict::Fail).map(|c| c.id.as_str()).collect();
+    assert!(failing.contains(&"balance_available"), "selling 5 BTC with 0.015 held: {failing:?}");
     app.on_key(code(KeyCode::Enter));
     app.on_key(key('y'));
     assert!(drain(&mut ends).is_empty(), "a failing check must block sending");
@@ -123,7 +135,7 @@ fn stale_preview_answers_are_ignored() {
     let first = drain(&mut ends);
     keys(&mut app, "0");
     // The answer to the *first* preview (qty 1) arrives after the ticket changed to 10.
-    answer_last_preview(&mut app, &first, fixture::checks(&[]));
+    answer_last_preview(&mut app, &first);
     app.on_key(code(KeyCode::Enter));
     app.on_key(key('y'));
     assert!(drain(&mut ends).iter().all(|c| matches!(c, Command::Preview { .. })));
@@ -140,7 +152,7 @@ fn market_orders_need_no_price_and_esc_sends_nothing() {
     let sent = drain(&mut ends);
     let Some(Command::Preview { intent, .. }) = sent.last() else { panic!("no preview") };
     assert_eq!((intent.order_type, intent.price), (OrderType::Market, None));
-    answer_last_preview(&mut app, &sent, fixture::checks(&[]));
+    answer_last_preview(&mut app, &sent);
     app.on_key(code(KeyCode::Enter)); // review modal
     app.on_key(code(KeyCode::Esc)); // back to the ticket
     app.on_key(code(KeyCode::Esc)); // close the ticket
@@ -159,7 +171,7 @@ fn kill_switch_engage_and_release() {
     assert!(matches!(drain(&mut ends).as_slice(), [Command::KillSwitch { engaged: true, .. }]));
 
     let mut snap = fixture::snapshot(5, 20, 0);
-    snap.kill_switch = true;
+    snap.controls = fixture::controls(Change::Halt, Actor::Person);
     let (mut app, mut ends) = setup_with(snap, TuiOptions::default());
     app.on_key(key('K'));
     app.on_key(key('y'));
@@ -167,7 +179,7 @@ fn kill_switch_engage_and_release() {
 
     // A breaker's reduce-only state (kill switch off) is released, not engaged on top.
     let mut snap = fixture::snapshot(5, 20, 0);
-    snap.trading_state = Some(vigil::domain::TradingState::Reducing);
+    snap.controls = fixture::controls(Change::Reduce, Actor::Breaker("daily_loss_limit".into()));
     let (mut app, mut ends) = setup_with(snap, TuiOptions::default());
     app.on_key(key('K'));
     app.on_key(key('y'));
@@ -193,7 +205,7 @@ fn autonomous_mode_needs_a_totp_code_when_a_keystore_is_unlocked() {
 
     // Without a keystore (demo) no code is asked for; when armed, A disarms.
     let mut snap = fixture::snapshot(5, 20, 0);
-    snap.approval = Some(Approval::Autonomous);
+    snap.controls = fixture::controls(arm(), Actor::Person);
     let (mut app, mut ends) = setup_with(snap, TuiOptions::default());
     app.on_key(key('A'));
     app.on_key(key('y'));

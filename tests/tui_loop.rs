@@ -36,7 +36,7 @@ async fn keys_reach_the_engine_and_answers_reach_the_screen() {
     let mut snap = fixture::snapshot(5, 20, 0);
     snap.orders.retain(|o| !o.status.is_open());
     snap.pending.clear();
-    ends.snapshots.send(Arc::new(snap)).unwrap();
+    ends.snapshots.send(Arc::new(snap.clone())).unwrap();
     let app = App::new(handle, &TuiOptions::default()).unwrap();
 
     let (seen_tx, mut seen) = mpsc::unbounded_channel();
@@ -45,7 +45,7 @@ async fn keys_reach_the_engine_and_answers_reach_the_screen() {
         while let Some(cmd) = ends.commands.recv().await {
             let report = match cmd {
                 Command::Preview { request, intent } => {
-                    let _ = events.send(Event::Preview { request, checks: fixture::checks(&[]) });
+                    let _ = events.send(Event::Preview { request, checks: fixture::gate(&snap, &intent) });
                     Seen::Preview(intent.qty.to_string())
                 }
                 Command::Submit { reply, .. } => {
@@ -77,12 +77,14 @@ async fn keys_reach_the_engine_and_answers_reach_the_screen() {
     });
 
     press(&keys, KeyCode::Char('b'));
-    press(&keys, KeyCode::Char('2'));
+    for c in "0.01".chars() {
+        press(&keys, KeyCode::Char(c));
+    }
     let timeout = Duration::from_secs(5);
     // Wait until the engine has answered the preview of the full ticket.
     loop {
         let got = tokio::time::timeout(timeout, seen.recv()).await.unwrap().unwrap();
-        if got == Seen::Preview("2".into()) {
+        if got == Seen::Preview("0.01".into()) {
             break;
         }
     }

@@ -12,7 +12,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use vigil::engine::{CheckVerdict, Command, EngineEnds, EngineHandle, Event};
+use vigil::engine::{Change, Command, EngineEnds, EngineHandle, Event};
+use vigil::store::Actor;
 use vigil::tui::{App, TuiOptions, UnlockFailure, UnlockScreen};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
@@ -45,23 +46,26 @@ fn snap_all(name: &str, app: &App) {
     }
 }
 
-/// Opens a buy ticket, types 0.01 and answers the preview with one warning.
+/// Answers the last preview sent with the real gate's verdicts on its intent.
+fn answer_preview(app: &mut App, ends: &mut EngineEnds) {
+    let mut last = None;
+    while let Ok(cmd) = ends.commands.try_recv() {
+        if let Command::Preview { request, intent } = cmd {
+            last = Some((request, intent));
+        }
+    }
+    let (request, intent) = last.unwrap();
+    let checks = fixture::gate(app.snapshot(), &intent);
+    app.on_engine_event(Event::Preview { request, checks });
+}
+
+/// Opens a buy ticket, types 0.01 and answers the preview with the gate's verdicts.
 fn ticket_with_checks(app: &mut App, ends: &mut EngineEnds) {
     app.on_key(key('b'));
     for c in "0.01".chars() {
         app.on_key(key(c));
     }
-    let mut last = None;
-    while let Ok(cmd) = ends.commands.try_recv() {
-        if let Command::Preview { request, .. } = cmd {
-            last = Some(request);
-        }
-    }
-    let checks = fixture::checks(&[
-        ("price_band", CheckVerdict::Warn, "price 64147.00 is 0.3% above mid 63950.00, band ±5%"),
-        ("clock_skew", CheckVerdict::Skip, "paper venue"),
-    ]);
-    app.on_engine_event(Event::Preview { request: last.unwrap(), checks });
+    answer_preview(app, ends);
 }
 
 #[test]
@@ -86,13 +90,7 @@ fn ticket_blocked_by_failing_check() {
     let (mut app, mut ends) = app_with(options("dark"));
     app.on_key(key('s'));
     app.on_key(key('5'));
-    let Ok(Command::Preview { request, .. }) = ends.commands.try_recv() else { panic!("no preview") };
-    let checks = fixture::checks(&[(
-        "balance_available",
-        CheckVerdict::Fail,
-        "sell 5 BTC but only 0.015 BTC is free",
-    )]);
-    app.on_engine_event(Event::Preview { request, checks });
+    answer_preview(&mut app, &mut ends);
     app.on_key(code(KeyCode::Enter));
     insta::assert_snapshot!("ticket_blocked_80x24", screen(&app, (80, 24)));
 }
@@ -202,9 +200,7 @@ fn theme_styles() {
 fn kill_switch_engaged_styles() {
     let (handle, ends) = EngineHandle::channel();
     let mut snap = fixture::snapshot(12, 120, 0);
-    snap.kill_switch = true;
-    snap.trading_state = Some(vigil::domain::TradingState::Halted);
-    snap.approval = Some(vigil::domain::Approval::Autonomous);
+    snap.controls = fixture::controls(Change::Halt, Actor::Breaker("drawdown_breaker".into()));
     ends.snapshots.send(Arc::new(snap)).unwrap();
     let app = App::new(handle, &options("ansi16")).unwrap();
     let buffer = render::render(80, 24, |f| app.draw(f));

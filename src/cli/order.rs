@@ -186,8 +186,8 @@ async fn wait_for_market(handle: &EngineHandle, symbol: &Symbol) -> anyhow::Resu
 }
 
 async fn report_sent(handle: &EngineHandle, id: OrderId) -> anyhow::Result<ExitCode> {
-    // Give the paper broker's immediate fills a moment to be published.
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The engine publishes the snapshot before it answers, so the fills the
+    // paper broker made at once are in it.
     let snapshot = handle.snapshot();
     match snapshot.orders.iter().find(|o| o.id == id) {
         Some(order) => {

@@ -91,11 +91,14 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             println!("kill switch released");
         }
         let snapshot = session.handle.snapshot();
-        if args.mode == Approval::Autonomous && snapshot.kill_switch {
+        if let Some(cause) = snapshot.controls.cause().filter(|_| args.mode == Approval::Autonomous) {
             session.shutdown().await;
             bail!(
-                "trading is halted since an earlier session (kill switch engaged): release it with \
-                 `K` in `vigil tui`, or start with --release-kill-switch"
+                "trading is {} since an earlier session ({}, by {}): release it with `K` in `vigil tui`, \
+                 or start with --release-kill-switch",
+                snapshot.controls.trading_state(),
+                cause.why,
+                cause.actor
             );
         }
         if args.mode == Approval::Autonomous {
@@ -133,7 +136,7 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
 /// Prints the engine's event tail as it grows, until a stop signal or the duration.
 async fn follow(handle: &EngineHandle, duration: Option<Duration>) {
     let mut rx = handle.watch();
-    let mut last_seen = 0;
+    let mut last_seen = 0_u64;
     let deadline = async {
         match duration {
             Some(d) => tokio::time::sleep(d).await,
@@ -152,10 +155,10 @@ async fn follow(handle: &EngineHandle, duration: Option<Duration>) {
                     break;
                 }
                 let snapshot = rx.borrow_and_update().clone();
-                for line in snapshot.log.iter().filter(|l| l.ts_ms > last_seen) {
+                for line in snapshot.log.iter().filter(|l| l.seq > last_seen) {
                     println!("{} {:<9} {}", fmt_time(line.ts_ms), line.kind, line.text);
                 }
-                last_seen = snapshot.log.last().map_or(last_seen, |l| l.ts_ms.max(last_seen));
+                last_seen = snapshot.log.last().map_or(last_seen, |l| l.seq.max(last_seen));
             }
         }
     }

@@ -16,7 +16,7 @@ use super::trading::UnlockRecord;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::domain::{Symbol, Venue};
-use crate::engine::{self, EngineConfig, EngineHandle, EngineSetup, TotpCheck};
+use crate::engine::{self, EngineConfig, EngineHandle, EngineSetup, ProposalPolicy, TotpCheck};
 use crate::market::{self, FeedConfig, FeedHandle};
 use crate::sim::{self, SimConfig, SimHandle, SymbolSpec};
 use crate::store::{Actor, AuditKey, AuditKind, AuditLog, AuditReader, KeyKind, Store};
@@ -133,6 +133,11 @@ impl Session {
             limits: config.risk.clone(),
             fees: config.paper.fees,
             initial_balances: config.paper.initial_balances.iter().map(|(a, v)| (a.clone(), *v)).collect(),
+            proposals: ProposalPolicy {
+                ttl_ms: config.strategies.proposal_ttl_ms,
+                reject_mute_ms: config.strategies.reject_mute_ms,
+            },
+            on_shutdown: config.engine.on_shutdown,
         };
         let setup = EngineSetup {
             config: engine_config,
@@ -147,7 +152,8 @@ impl Session {
         Ok(Self { handle, engine, forwarder, sim })
     }
 
-    /// Stops the engine (every order state is already durable), then the feed and simulator.
+    /// Stops the engine (it applies `[engine] on_shutdown`; every order state
+    /// is already durable), then the feed and simulator.
     pub async fn shutdown(self) {
         // The engine may already have stopped; either way it is stopped after this.
         let _ = self.handle.send(engine::Command::Shutdown);

@@ -4,12 +4,14 @@
 //! Money is [`rust_decimal::Decimal`] everywhere; `f64` exists only in chart drawing.
 
 mod instrument;
+mod market;
 mod mode;
 mod order;
 mod portfolio;
 mod symbol;
 
 pub use instrument::{Instrument, SymbolStatus};
+pub use market::{FeedState, Level};
 pub use mode::{Approval, TradingState, Venue};
 pub use order::{Fill, Liquidity, Order, OrderId, OrderIntent, OrderStatus, OrderType, Origin, Side};
 pub use portfolio::{Balance, Position};

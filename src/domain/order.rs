@@ -97,7 +97,6 @@ impl fmt::Display for OrderId {
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     PendingConfirmation,
-    Accepted,
     Submitted,
     PartiallyFilled,
     Filled,
@@ -108,7 +107,7 @@ pub enum OrderStatus {
 impl OrderStatus {
     /// True while the order can still trade (and so holds a balance reservation).
     pub fn is_open(self) -> bool {
-        matches!(self, Self::Accepted | Self::Submitted | Self::PartiallyFilled)
+        matches!(self, Self::Submitted | Self::PartiallyFilled)
     }
 
     /// True once nothing more can happen to the order.
@@ -121,7 +120,6 @@ impl fmt::Display for OrderStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.pad(match self {
             Self::PendingConfirmation => "pending",
-            Self::Accepted => "accepted",
             Self::Submitted => "submitted",
             Self::PartiallyFilled => "partial",
             Self::Filled => "filled",
@@ -142,6 +140,11 @@ pub struct Order {
     pub filled_qty: Decimal,
     /// Quote spent (buy) or received (sell) so far, before fees.
     pub filled_quote: Decimal,
+    /// Profit or loss its fills realized, net of fees (sells; zero for buys,
+    /// whose fees go into the position's cost). A sell that closes below
+    /// zero is a losing trade for the loss streak.
+    #[serde(default)]
+    pub realized_pnl: Decimal,
     pub created_ms: TimestampMs,
     pub updated_ms: TimestampMs,
     /// Why the order was rejected or cancelled, for the screen and the audit log.

@@ -36,8 +36,8 @@ impl Position {
         Self { symbol, qty: Decimal::ZERO, avg_cost: Decimal::ZERO, realized_pnl: Decimal::ZERO }
     }
 
-    /// Profit or loss of what is held, marked at `mark`.
-    pub fn unrealized_pnl(&self, mark: Decimal) -> Decimal {
-        (mark - self.avg_cost) * self.qty
+    /// Profit or loss of what is held, marked at `mark` (`None` if it overflows).
+    pub fn unrealized_pnl(&self, mark: Decimal) -> Option<Decimal> {
+        mark.checked_sub(self.avg_cost)?.checked_mul(self.qty)
     }
 }

@@ -1,23 +1,21 @@
 //! The actor loop: one task owns [`EngineState`]; commands and market events
 //! are handled one at a time, and snapshots are published after changes
-//! (immediately after a command; for market data at once when the last
+//! (immediately after a command, before its answer is sent; for market data at once when the last
 //! publish is older than [`PUBLISH_EVERY`], else when that much time has
 //! passed: a leading-edge throttle, so a quiet market's tick is seen without
 //! waiting for a timer, and a busy one is published at most 20 times a second).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::json;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior, interval, sleep_until};
 
 use super::api::{Command, CommandError, EngineEnds, Event, Reply};
+use super::controls::Change;
 use super::state::EngineState;
-use crate::domain::Approval;
 use crate::market::MarketEvent;
-use crate::store::{Actor, AuditKind};
+use crate::store::Actor;
 
 /// How often market-driven changes are published at most.
 const PUBLISH_EVERY: Duration = Duration::from_millis(50);
@@ -29,7 +27,6 @@ pub async fn run(mut state: EngineState, mut ends: EngineEnds, mut market: mpsc:
     let mut last_publish = Instant::now();
     let mut tick = interval(TICK_EVERY);
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
-    let mut muted = BTreeMap::new();
     let mut market_open = true;
     let mut dirty = true;
     loop {
@@ -37,15 +34,18 @@ pub async fn run(mut state: EngineState, mut ends: EngineEnds, mut market: mpsc:
             command = ends.commands.recv() => match command {
                 None | Some(Command::Shutdown) => break,
                 Some(command) => {
-                    handle(&mut state, &ends, command);
+                    let answer = handle(&mut state, &ends, command);
+                    // The snapshot first, then the answer: whoever waited for
+                    // the answer sees its effects (fills, states) at once.
                     publish_now(&mut state, &ends);
+                    answer.send();
                     last_publish = Instant::now();
                     dirty = false;
                 }
             },
             event = market.recv(), if market_open => match event {
                 Some(event) => {
-                    state.on_market(&event, &mut muted);
+                    state.on_market(&event);
                     if last_publish.elapsed() >= PUBLISH_EVERY {
                         publish_now(&mut state, &ends);
                         last_publish = Instant::now();
@@ -71,8 +71,7 @@ pub async fn run(mut state: EngineState, mut ends: EngineEnds, mut market: mpsc:
             }
         }
     }
-    state.persist_meta();
-    state.audit(AuditKind::Note, Actor::Engine, json!({ "text": "engine stopped" }));
+    state.shut_down();
     publish_now(&mut state, &ends);
 }
 
@@ -81,65 +80,64 @@ fn publish_now(state: &mut EngineState, ends: &EngineEnds) {
     ends.snapshots.send_replace(snapshot);
 }
 
-fn respond<T>(reply: Reply<T>, result: Result<T, CommandError>) {
-    if let Some(tx) = reply {
-        // The requester may have gone away (e.g. a closed CLI); nothing to do then.
-        let _ = tx.send(result);
+/// A command's answer, held until the snapshot that shows its effects is out.
+struct Answer(Option<Box<dyn FnOnce() + Send>>);
+
+impl Answer {
+    fn none() -> Self {
+        Self(None)
+    }
+
+    /// Answers `reply` with `result`; a failure is also a notice on screen.
+    fn with<T: Send + 'static>(ends: &EngineEnds, reply: Reply<T>, result: Result<T, CommandError>) -> Self {
+        if let Err(err) = &result {
+            // No subscribers is fine: nobody is looking.
+            let _ = ends.events.send(Event::Notice { text: err.to_string(), warning: true });
+        }
+        Self::quiet(reply, result)
+    }
+
+    /// Answers `reply` with `result`, without a notice.
+    fn quiet<T: Send + 'static>(reply: Reply<T>, result: Result<T, CommandError>) -> Self {
+        Self(reply.map(|tx| {
+            Box::new(move || {
+                // The requester may have gone away (e.g. a closed CLI); nothing to do then.
+                let _ = tx.send(result);
+            }) as Box<dyn FnOnce() + Send>
+        }))
+    }
+
+    fn send(self) {
+        if let Some(send) = self.0 {
+            send();
+        }
     }
 }
 
-fn notice(ends: &EngineEnds, result: &Result<impl Sized, CommandError>) {
-    if let Err(err) = result {
-        // No subscribers is fine: nobody is looking.
-        let _ = ends.events.send(Event::Notice { text: err.to_string(), warning: true });
-    }
-}
-
-fn handle(state: &mut EngineState, ends: &EngineEnds, command: Command) {
+fn handle(state: &mut EngineState, ends: &EngineEnds, command: Command) -> Answer {
     match command {
         Command::Preview { request, intent } => {
             let checks = state.gate(&intent);
             let _ = ends.events.send(Event::Preview { request, checks });
+            Answer::none()
         }
-        Command::Submit { intent, reply } => respond(reply, Ok(state.submit(intent))),
-        Command::Confirm { id, reply } => {
-            let result = state.confirm(id);
-            notice(ends, &result);
-            respond(reply, result);
-        }
-        Command::Reject { id, reply } => {
-            let result = state.reject(id);
-            notice(ends, &result);
-            respond(reply, result);
-        }
+        Command::Submit { intent, reply } => Answer::quiet(reply, Ok(state.submit(intent))),
+        Command::Confirm { id, reply } => Answer::with(ends, reply, state.confirm(id)),
+        Command::Reject { id, reply } => Answer::with(ends, reply, state.reject(id)),
         Command::Cancel { id, reply } => {
-            let result = state.cancel(id, Actor::Person);
-            notice(ends, &result);
-            respond(reply, result);
+            Answer::with(ends, reply, state.cancel(id, Actor::Person, "operator request"))
         }
-        Command::CancelAll { reply } => respond(reply, Ok(state.cancel_all(&Actor::Person))),
-        Command::KillSwitch { engaged: false, reply } if state.storage_failed_this_session() => {
-            let refused = Err(CommandError::Refused(
-                "storage failed in this session: restart vigil, which rebuilds its state from disk".into(),
-            ));
-            notice(ends, &refused);
-            respond(reply, refused);
+        Command::CancelAll { reply } => {
+            Answer::quiet(reply, Ok(state.cancel_all(&Actor::Person, "cancel all by the operator")))
         }
-        Command::KillSwitch { engaged, reply } => {
-            state.set_kill_switch(engaged, Actor::Person, "operator");
-            respond(reply, Ok(()));
-        }
+        Command::KillSwitch { engaged, reply } => Answer::with(ends, reply, state.set_kill_switch(engaged)),
         Command::EnableAutonomous { max_orders, max_notional, totp, reply } => {
-            let result = state.enable_autonomous(max_orders, max_notional, totp.as_deref());
-            notice(ends, &result);
-            respond(reply, result);
+            Answer::with(ends, reply, state.enable_autonomous(max_orders, max_notional, totp.as_deref()))
         }
         Command::DisableAutonomous { reply } => {
-            if state.approval == Approval::Autonomous {
-                state.disable_autonomous(Actor::Person, "by the operator");
-            }
-            respond(reply, Ok(()));
+            let result = state.control(Change::Disarm, Actor::Person, "by the operator").map(|_| ());
+            Answer::with(ends, reply, result)
         }
-        Command::Shutdown => {}
+        Command::Shutdown => Answer::none(),
     }
 }

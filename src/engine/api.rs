@@ -10,10 +10,12 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
+use super::controls::Controls;
+use super::state::OnShutdown;
 use crate::domain::{
-    Approval, Balance, Fill, Order, OrderId, OrderIntent, Position, Symbol, TimestampMs, TradingState, Venue,
+    Balance, FeedState, Fill, Order, OrderId, OrderIntent, Position, Symbol, TimestampMs, Venue,
 };
-use crate::market::{BookUpdate, FeedState};
+use crate::market::BookUpdate;
 
 /// A check's verdict, as shown on screen and written to the audit log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -48,11 +50,14 @@ pub struct AutonomyBudget {
     pub notional_used: Decimal,
 }
 
-/// An order waiting for a person's decision, with every check's verdict.
+/// An order waiting for a person's decision, with every check's verdict as
+/// it was proposed (they are evaluated again when it is approved).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingOrder {
     pub order: Order,
     pub checks: Vec<CheckLine>,
+    /// When it expires unanswered (`[strategies] proposal_ttl_ms` after it was proposed).
+    pub expires_ms: TimestampMs,
 }
 
 /// What the screen needs to know about one symbol.
@@ -72,6 +77,8 @@ pub struct MarketView {
 /// A line of the event/audit tail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogLine {
+    /// Increases by one per line, so a follower knows what it has printed.
+    pub seq: u64,
     pub ts_ms: TimestampMs,
     pub kind: String,
     pub text: String,
@@ -83,11 +90,15 @@ pub struct LogLine {
 pub struct Snapshot {
     /// Increases with every published change.
     pub version: u64,
+    /// The engine's clock when this was built (countdowns are measured from it).
+    pub now_ms: TimestampMs,
     pub venue: Option<Venue>,
-    pub approval: Option<Approval>,
-    pub trading_state: Option<TradingState>,
-    pub kill_switch: bool,
-    pub autonomy: Option<AutonomyBudget>,
+    /// Approval mode and budget, trading state and its cause, kill switch.
+    pub controls: Controls,
+    /// What a clean stop does with open orders.
+    pub on_shutdown: OnShutdown,
+    /// Names of the strategies the engine runs.
+    pub strategies: Vec<String>,
     pub feed_name: String,
     pub feed_state: Option<FeedState>,
     pub feed_detail: String,
@@ -121,11 +132,21 @@ pub enum SubmitOutcome {
     Sent { id: OrderId, checks: Vec<CheckLine> },
 }
 
+/// What [`Command::CancelAll`] did: open orders cancelled and pending ones
+/// rejected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancelAllReport {
+    pub cancelled: usize,
+    pub rejected: usize,
+}
+
 /// Why a command could not be carried out.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CommandError {
     #[error("no pending order {0}")]
     NoSuchPending(OrderId),
+    #[error("order {id} expired unanswered after {ttl_secs} s: nothing was sent; let it be proposed again")]
+    Expired { id: OrderId, ttl_secs: i64 },
     #[error("no open order {0}")]
     NoSuchOrder(OrderId),
     #[error("{0}")]
@@ -165,10 +186,12 @@ pub enum Command {
         id: OrderId,
         reply: Reply<()>,
     },
+    /// Cancel every open order and reject every pending one.
     CancelAll {
-        reply: Reply<usize>,
+        reply: Reply<CancelAllReport>,
     },
-    /// Engage (cancel everything, halt) or release the kill switch.
+    /// Engage (halt, cancel everything) or release the kill switch (which also
+    /// lifts a breaker's halt or reduce-only state).
     KillSwitch {
         engaged: bool,
         reply: Reply<()>,
@@ -184,7 +207,7 @@ pub enum Command {
     DisableAutonomous {
         reply: Reply<()>,
     },
-    /// Stop the engine after making every order safe.
+    /// Stop the engine, applying `[engine] on_shutdown` to open orders.
     Shutdown,
 }
 

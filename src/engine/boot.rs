@@ -1,10 +1,13 @@
-//! Starting the engine: load durable state, rebuild what is derived
-//! (reservations, resting paper orders), and spawn the actor.
+//! Starting and stopping the engine: load durable state, rebuild what is
+//! derived (reservations, resting paper orders), spawn the actor; and the
+//! clean stop.
 //!
-//! The engine always boots in confirm mode with the kill switch released:
-//! autonomous mode is never restored by itself.
+//! The engine always boots in confirm mode: autonomous mode is never restored
+//! by itself. A halt or reduce-only state from an earlier session is restored
+//! (a record that cannot be read restarts halted), and orders left pending
+//! expire, audited as the restart's act.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
@@ -14,12 +17,14 @@ use tokio::task::JoinHandle;
 
 use super::actor;
 use super::api::EngineHandle;
-use super::markets::Markets;
-use super::persist::Persistence;
-use super::state::{EngineConfig, EngineState, TotpCheck, limits_view};
+use super::controls::Controls;
+use super::ledger::{LossStreak, OrderLedger};
+use super::persist::{CONTROLS_KEY, LOSS_STREAK_KEY, Persistence};
+use super::state::{EngineConfig, EngineState, EquityMarks, OnShutdown, Parts, TotpCheck};
+use super::strategies::StrategyRunner;
 use crate::clock::Clock;
-use crate::domain::{Approval, Balance, OrderIntent, OrderStatus, Symbol, TradingState};
-use crate::exec::{PaperBroker, Portfolio};
+use crate::domain::{Balance, OrderIntent};
+use crate::exec::Portfolio;
 use crate::market::MarketEvent;
 use crate::store::{Actor, AuditKind, AuditLog, Store, StoreError};
 use crate::strategy::Strategy;
@@ -67,6 +72,7 @@ pub fn start(setup: EngineSetup) -> Result<(EngineHandle, JoinHandle<()>), Engin
     config.limits.validate().map_err(|e| EngineError::Limits(e.to_string()))?;
     let saved = store.load_all()?;
     let fresh = saved.balances.is_empty() && saved.orders.is_empty();
+    let now = clock.now_ms();
 
     let mut fill_counts = BTreeMap::new();
     for f in &saved.fills {
@@ -76,51 +82,32 @@ pub fn start(setup: EngineSetup) -> Result<(EngineHandle, JoinHandle<()>), Engin
     let mut orders: Vec<_> = saved.orders.iter().filter(|o| !o.status.is_terminal()).cloned().collect();
     let closed: Vec<_> = saved.orders.iter().filter(|o| o.status.is_terminal()).cloned().collect();
     orders.extend(closed.into_iter().rev().take(CLOSED_AT_BOOT));
-    let symbols: Vec<Symbol> = config.instruments.iter().map(|i| i.symbol.clone()).collect();
     let day_start = saved
         .values
         .get("day_start")
         .and_then(|v| Some((v.get("day")?.as_i64()?, v.get("equity")?.as_str()?.parse::<Decimal>().ok()?)));
     let streak = saved
         .values
-        .get("loss_streak")
-        .and_then(|v| Some((u32::try_from(v.get("count")?.as_u64()?).ok()?, v.get("last_loss_ms")?.as_i64())))
-        .unwrap_or((0, None));
-
-    // A halt is never lost: a stored record that cannot be read restarts halted.
-    let (kill_switch, trading_state) = match saved.values.get("trading_state") {
-        None => (false, TradingState::Active),
-        Some(v) => (|| {
-            let kill = v.get("kill_switch")?.as_bool()?;
-            let trading: TradingState = serde_json::from_value(v.get("trading_state")?.clone()).ok()?;
-            Some((kill, trading))
-        })()
-        .unwrap_or((true, TradingState::Halted)),
-    };
-    let mut state = EngineState {
-        broker: PaperBroker::new(config.fees),
-        markets: Markets::new(&symbols),
+        .get(LOSS_STREAK_KEY)
+        .and_then(|v| {
+            let count = u32::try_from(v.get("count")?.as_u64()?).ok()?;
+            Some(LossStreak { count, last_loss_ms: v.get("last_loss_ms")?.as_i64() })
+        })
+        .unwrap_or_default();
+    let controls = Controls::restore(saved.values.get(CONTROLS_KEY), now);
+    let fills = saved.fills.iter().rev().map(|f| f.fill.clone());
+    let proposals = config.proposals;
+    let mut state = EngineState::new(Parts {
         persist: Persistence::new(store, audit, fill_counts),
         clock,
         totp,
-        strategies,
+        strategies: StrategyRunner::new(strategies, proposals.reject_mute_ms),
         portfolio: Portfolio::default(),
-        orders: orders.into_iter().map(|o| (o.id, o)).collect(),
-        pending_checks: BTreeMap::new(),
-        fills: saved.fills.iter().rev().take(200).map(|f| f.fill.clone()).collect::<VecDeque<_>>(),
-        next_id: saved.next_order_id.0,
-        approval: Approval::Confirm,
-        trading_state,
-        kill_switch,
-        autonomy: None,
-        submissions: VecDeque::new(),
-        peak_equity: saved.equity_peak.unwrap_or_default(),
-        day_start: (0, Decimal::ZERO),
-        log: VecDeque::new(),
-        snapshot_version: 0,
-        limits_view: limits_view(&config.limits),
+        controls,
+        ledger: OrderLedger::restore(orders, fills, saved.next_order_id.0, streak),
+        marks: EquityMarks { peak: saved.equity_peak.unwrap_or_default(), day_start: (0, Decimal::ZERO) },
         config,
-    };
+    });
 
     let balances = if fresh {
         state
@@ -132,7 +119,7 @@ pub fn start(setup: EngineSetup) -> Result<(EngineHandle, JoinHandle<()>), Engin
     } else {
         saved.balances
     };
-    let open: Vec<_> = state.open_orders().cloned().collect();
+    let open: Vec<_> = state.ledger.open_orders().cloned().collect();
     let holds: Vec<_> = open
         .iter()
         .filter_map(|o| {
@@ -141,7 +128,7 @@ pub fn start(setup: EngineSetup) -> Result<(EngineHandle, JoinHandle<()>), Engin
             Some((o.id, asset, amount))
         })
         .collect();
-    state.portfolio = Portfolio::restore(balances, saved.positions, holds, streak);
+    state.portfolio = Portfolio::restore(balances, saved.positions, holds);
     let quote = state.config.quote_asset.clone();
     for order in &open {
         state.broker.restore(order, &quote);
@@ -149,48 +136,42 @@ pub fn start(setup: EngineSetup) -> Result<(EngineHandle, JoinHandle<()>), Engin
     // Until books sync, holdings cannot be marked: keep the stored day start and
     // peak; `tick` sets them from a fully marked equity.
     let equity = state.marked_equity();
-    let today = state.now().div_euclid(86_400_000);
-    state.day_start = match (day_start, equity) {
+    let today = now.div_euclid(86_400_000);
+    state.marks.day_start = match (day_start, equity) {
         (Some((day, start)), _) if day == today => (day, start),
         (_, Some(equity)) => (today, equity),
-        (_, None) => (today - 1, Decimal::ZERO),
+        (_, None) => (today.saturating_sub(1), Decimal::ZERO),
     };
-    state.peak_equity = state.peak_equity.max(equity.unwrap_or_default());
+    state.marks.peak = state.marks.peak.max(equity.unwrap_or_default());
     if fresh {
         state.persist_balances();
     }
-    state.persist_meta();
+    state.persist_marks();
     // A pending order's check verdicts were for a market that has moved on; a
     // person must never confirm without seeing them, so pending orders expire.
-    let pending: Vec<_> = state
-        .orders
-        .values()
-        .filter(|o| o.status == OrderStatus::PendingConfirmation)
-        .map(|o| o.id)
-        .collect();
+    let pending: Vec<_> = state.ledger.pending_orders().map(|o| o.id).collect();
     for id in &pending {
-        state.expire_pending(*id);
+        state.reject_pending(*id, Actor::Restart, "expired at restart: propose it again");
     }
-    let pending = pending.len();
     let body = json!({
         "text": "engine started",
         "venue": state.config.venue,
         "feed": state.config.feed_name,
         "open_orders": open.len(),
-        "pending_expired": pending,
-        "kill_switch": state.kill_switch,
-        "trading_state": state.trading_state,
+        "pending_expired": pending.len(),
+        "controls": state.controls.name(),
     });
-    state.audit(AuditKind::Note, Actor::Engine, body);
+    state.audit(AuditKind::Note, Actor::Restart, body);
     state.note(
         "engine",
         format!("started: {} venue, confirm mode, {} open orders", state.config.venue, open.len()),
     );
-    if state.kill_switch || state.trading_state != TradingState::Active {
+    if let Some(cause) = state.controls.cause() {
         let text = format!(
-            "trading is {} since an earlier session (kill switch {}): release it to trade again",
-            state.trading_state,
-            if state.kill_switch { "engaged" } else { "off" }
+            "trading is {} since an earlier session ({}, by {}): release it to trade again",
+            state.controls.trading_state(),
+            cause.why,
+            cause.actor
         );
         state.note("kill", text);
     }
@@ -201,4 +182,28 @@ pub fn start(setup: EngineSetup) -> Result<(EngineHandle, JoinHandle<()>), Engin
     ends.snapshots.send_replace(Arc::new(state.snapshot()));
     let task = tokio::spawn(actor::run(state, ends, market));
     Ok((handle, task))
+}
+
+impl EngineState {
+    /// A clean stop: rejects what awaits confirmation (nobody will answer
+    /// it), applies `[engine] on_shutdown` to open orders (leave them for the
+    /// next start, or cancel them), stores the equity marks and writes the
+    /// last audit entry.
+    pub(super) fn shut_down(&mut self) {
+        let on_shutdown = self.config.on_shutdown;
+        let pending: Vec<_> = self.ledger.pending_orders().map(|o| o.id).collect();
+        for id in &pending {
+            self.reject_pending(*id, Actor::Engine, "engine stopped before it was answered");
+        }
+        let mut body =
+            json!({ "text": "engine stopped", "on_shutdown": on_shutdown, "rejected": pending.len() });
+        if on_shutdown == OnShutdown::Cancel {
+            let report = self.cancel_all(&Actor::Engine, "on_shutdown = cancel");
+            body["cancelled"] = json!(report.cancelled);
+        } else {
+            body["left_open"] = json!(self.ledger.open_orders().count());
+        }
+        self.persist_marks();
+        self.audit(AuditKind::Note, Actor::Engine, body);
+    }
 }

@@ -5,19 +5,14 @@ use rust_decimal::Decimal;
 
 use super::api::{CheckLine, CheckVerdict};
 use super::state::EngineState;
-use crate::domain::{Approval, Balance, Order, OrderIntent, Position, Symbol, Venue};
-use crate::market::FeedState;
+use crate::domain::{Balance, FeedState, Order, OrderIntent, Position, Symbol, Venue};
 use crate::risk::{self, BreakerTrip, BudgetLeft, CheckResult, FeedView, LiveArming, RiskSnapshot, Verdict};
 
 impl EngineState {
     /// Every check's verdict on `intent`, in the DESIGN.md order.
     pub fn gate(&self, intent: &OrderIntent) -> Vec<CheckLine> {
         self.with_risk_snapshot(Some(&intent.symbol), |snapshot| {
-            risk::evaluate(intent, snapshot, &self.config.limits, self.now())
-                .checks
-                .iter()
-                .map(line)
-                .collect()
+            check_lines(&risk::evaluate(intent, snapshot, &self.config.limits, self.now()).checks)
         })
     }
 
@@ -38,31 +33,31 @@ impl EngineState {
         let balances: Vec<(String, Balance)> =
             self.portfolio.balances().iter().map(|(a, b)| (a.clone(), b.clone())).collect();
         let positions: Vec<Position> = self.portfolio.positions().values().cloned().collect();
-        let open_orders: Vec<Order> = self.open_orders().cloned().collect();
-        let submissions: Vec<risk::Submission> = self.submissions.iter().cloned().collect();
+        let open_orders: Vec<Order> = self.ledger.open_orders().cloned().collect();
+        let submissions: Vec<risk::Submission> = self.ledger.submissions().cloned().collect();
         let market = symbol.and_then(|s| self.markets.get(s));
         let book = market.and_then(|m| m.book.as_ref());
         let unrealized: Decimal = self
             .portfolio
             .positions()
             .values()
-            .filter_map(|p| Some(p.unrealized_pnl(self.markets.get(&p.symbol)?.mark()?)))
-            .sum();
-        let (losing_streak, last_loss_ms) = self.portfolio.loss_streak();
+            .filter_map(|p| p.unrealized_pnl(self.markets.get(&p.symbol)?.mark()?))
+            .fold(Decimal::ZERO, Decimal::saturating_add);
+        let streak = self.ledger.loss_streak();
         let equity = self.equity();
         let snapshot = RiskSnapshot {
             venue: self.config.venue,
-            approval: self.approval,
-            trading_state: self.trading_state,
-            kill_switch: self.kill_switch,
+            approval: self.controls.approval(),
+            trading_state: self.controls.trading_state(),
+            kill_switch: self.controls.kill_switch(),
             live: LiveArming {
                 keystore_unlocked: self.totp.is_some(),
                 key_verified: false,
                 reconciling: false,
             },
-            autonomy: self.autonomy.filter(|_| self.approval == Approval::Autonomous).map(|b| BudgetLeft {
+            autonomy: self.controls.budget().map(|b| BudgetLeft {
                 orders: b.max_orders.saturating_sub(b.orders_used),
-                notional: (b.max_notional - b.notional_used).max(Decimal::ZERO),
+                notional: b.max_notional.saturating_sub(b.notional_used).max(Decimal::ZERO),
             }),
             instrument: symbol.and_then(|s| self.instrument(s)),
             feed: FeedView {
@@ -76,17 +71,23 @@ impl EngineState {
             open_orders: &open_orders,
             recent_submissions: &submissions,
             equity,
-            peak_equity: self.peak_equity.max(equity),
-            realized_pnl_today: self.pnl_today() - unrealized,
+            peak_equity: self.marks.peak.max(equity),
+            realized_pnl_today: self.pnl_today().saturating_sub(unrealized),
             unrealized_pnl: unrealized,
-            losing_streak,
-            last_loss_ms,
+            losing_streak: streak.count,
+            last_loss_ms: streak.last_loss_ms,
             clock_skew_ms: None,
             key_permissions: None,
             fee_rate: (self.config.venue == Venue::Paper).then_some(self.broker.fees().taker),
         };
         f(&snapshot)
     }
+}
+
+/// The gate's results as display lines (the form the snapshot, the screen
+/// and the audit log carry).
+pub fn check_lines(results: &[CheckResult]) -> Vec<CheckLine> {
+    results.iter().map(line).collect()
 }
 
 fn line(result: &CheckResult) -> CheckLine {

@@ -4,17 +4,22 @@
 mod actor;
 mod api;
 mod boot;
+mod controls;
 mod gate;
+mod ledger;
 mod markets;
 mod modes;
 mod orders;
 mod persist;
 mod reactions;
 mod state;
+mod strategies;
 
 pub use api::{
-    AutonomyBudget, CheckLine, CheckVerdict, Command, CommandError, EngineEnds, EngineHandle, Event, LogLine,
-    MarketView, PendingOrder, Reply, Snapshot, SubmitOutcome, checks_pass,
+    AutonomyBudget, CancelAllReport, CheckLine, CheckVerdict, Command, CommandError, EngineEnds,
+    EngineHandle, Event, LogLine, MarketView, PendingOrder, Reply, Snapshot, SubmitOutcome, checks_pass,
 };
 pub use boot::{EngineError, EngineSetup, start};
-pub use state::{EngineConfig, TotpCheck};
+pub use controls::{Cause, Change, Controls, ControlsError, ControlsRecorder, Transition};
+pub use gate::check_lines;
+pub use state::{EngineConfig, OnShutdown, ProposalPolicy, TotpCheck, limits_view};

@@ -5,12 +5,10 @@
 use rust_decimal::Decimal;
 use serde_json::json;
 
-use super::api::{CheckLine, CommandError, SubmitOutcome, checks_pass};
+use super::api::{CancelAllReport, CheckLine, CheckVerdict, CommandError, SubmitOutcome, checks_pass};
+use super::ledger::Booked;
 use super::state::EngineState;
-use crate::domain::{
-    Approval, Fill, Order, OrderId, OrderIntent, OrderStatus, OrderType, Origin, TradingState,
-};
-use crate::risk::Submission;
+use crate::domain::{Approval, Fill, OrderId, OrderIntent, OrderStatus, OrderType, Origin};
 use crate::store::{Actor, AuditKind};
 
 /// Who the audit log names for an intent.
@@ -27,7 +25,7 @@ impl EngineState {
         let actor = actor_of(&intent.origin);
         let checks = self.gate(&intent);
         self.audit(AuditKind::Intent, actor, json!({ "intent": intent, "checks": checks }));
-        if self.storage_failed_this_session() {
+        if self.controls.storage_failed() {
             // The intent could not be recorded, and the engine has just halted:
             // answer with the checks as they stand now (the kill switch fails).
             return SubmitOutcome::Refused { checks: self.gate(&intent) };
@@ -36,44 +34,34 @@ impl EngineState {
             self.note("refused", format!("{} refused: {}", describe(&intent), first_failure(&checks)));
             return SubmitOutcome::Refused { checks };
         }
-        let now = self.now();
-        let id = OrderId(self.next_id);
-        self.next_id += 1;
-        let order = Order {
-            id,
-            client_id: format!("vigil-{}", id.0),
-            intent,
-            status: OrderStatus::PendingConfirmation,
-            filled_qty: Decimal::ZERO,
-            filled_quote: Decimal::ZERO,
-            created_ms: now,
-            updated_ms: now,
-            reason: None,
-        };
-        match self.approval {
+        let order = self.ledger.create(intent, self.now());
+        let id = order.id;
+        match self.controls.approval() {
             Approval::Confirm => {
                 self.note("pending", format!("#{id} {} awaits confirmation", describe(&order.intent)));
                 self.persist_order(&order);
-                self.orders.insert(id, order);
-                self.pending_checks.insert(id, checks.clone());
+                self.ledger.await_confirmation(id, checks.clone());
                 SubmitOutcome::Pending { id, checks }
             }
-            Approval::Autonomous => {
-                self.orders.insert(id, order);
-                self.accept_and_route(id, checks, Actor::Engine)
-            }
+            Approval::Autonomous => self.accept_and_route(id, checks, Actor::Engine),
         }
     }
 
-    /// A person confirms a pending order. The gate runs again (the market and
-    /// balances may have moved since it was proposed) before anything is reserved.
+    /// A person confirms a pending order. An order older than the proposal
+    /// TTL has expired; otherwise the gate runs again (the market and balances
+    /// may have moved since it was proposed) before anything is reserved.
     pub fn confirm(&mut self, id: OrderId) -> Result<SubmitOutcome, CommandError> {
-        let intent = match self.orders.get(&id) {
-            Some(o) if o.status == OrderStatus::PendingConfirmation => o.intent.clone(),
-            _ => return Err(CommandError::NoSuchPending(id)),
+        let Some(order) = self.ledger.get(id).filter(|_| self.ledger.is_pending(id)) else {
+            return Err(CommandError::NoSuchPending(id));
         };
+        let intent = order.intent.clone();
+        let ttl = self.config.proposals.ttl_ms;
+        if self.now().saturating_sub(order.created_ms) >= ttl {
+            let ttl_secs = ttl / 1_000;
+            self.reject_pending(id, Actor::Engine, &format!("expired unanswered after {ttl_secs} s"));
+            return Err(CommandError::Expired { id, ttl_secs });
+        }
         let checks = self.gate(&intent);
-        self.pending_checks.remove(&id);
         if !checks_pass(&checks) {
             let reason = first_failure(&checks);
             self.audit(
@@ -88,80 +76,62 @@ impl EngineState {
         Ok(self.accept_and_route(id, checks, Actor::Person))
     }
 
-    /// A person rejects a pending order.
+    /// A person rejects a pending order. A strategy's proposal of the same
+    /// side and price is then muted for `reject_mute_ms`.
     pub fn reject(&mut self, id: OrderId) -> Result<(), CommandError> {
-        match self.orders.get(&id) {
-            Some(o) if o.status == OrderStatus::PendingConfirmation => {}
-            _ => return Err(CommandError::NoSuchPending(id)),
+        let Some(order) = self.ledger.get(id).filter(|_| self.ledger.is_pending(id)) else {
+            return Err(CommandError::NoSuchPending(id));
+        };
+        if let Origin::Strategy(name) = &order.intent.origin {
+            let (name, intent) = (name.clone(), order.intent.clone());
+            self.strategies.mute(&name, &intent, self.now());
         }
-        self.pending_checks.remove(&id);
-        self.audit(AuditKind::Rejected, Actor::Person, json!({ "order": id }));
-        self.close(id, OrderStatus::Rejected, Some("rejected by the operator".to_owned()));
+        self.reject_pending(id, Actor::Person, "rejected by the operator");
         Ok(())
     }
 
-    /// Closes a pending order left over from a previous run.
-    pub fn expire_pending(&mut self, id: OrderId) {
-        self.audit(
-            AuditKind::Rejected,
-            Actor::Engine,
-            json!({ "order": id, "reason": "expired at restart" }),
-        );
-        self.close(id, OrderStatus::Rejected, Some("expired at restart: propose it again".to_owned()));
+    /// Closes a pending order for `actor`, audited with `reason`: a person's
+    /// "no", an expiry, a restart, the kill switch or a breaker.
+    pub(super) fn reject_pending(&mut self, id: OrderId, actor: Actor, reason: &str) {
+        if !self.ledger.is_pending(id) {
+            return;
+        }
+        self.audit(AuditKind::Rejected, actor, json!({ "order": id, "reason": reason }));
+        self.close(id, OrderStatus::Rejected, Some(reason.to_owned()));
     }
 
     /// Cancels an open order (cancels always go through, even when halted).
-    pub fn cancel(&mut self, id: OrderId, actor: Actor) -> Result<(), CommandError> {
-        match self.orders.get(&id) {
-            Some(o) if o.status.is_open() => {}
-            Some(o) if o.status == OrderStatus::PendingConfirmation => return self.reject(id),
-            _ => return Err(CommandError::NoSuchOrder(id)),
+    pub fn cancel(&mut self, id: OrderId, actor: Actor, why: &str) -> Result<(), CommandError> {
+        if self.ledger.is_pending(id) {
+            self.reject_pending(id, actor, why);
+            return Ok(());
+        }
+        if !self.ledger.is_open(id) {
+            return Err(CommandError::NoSuchOrder(id));
         }
         self.broker.cancel(id);
-        let reason = format!("cancelled by {actor}");
-        self.audit(AuditKind::Cancel, actor, json!({ "order": id }));
-        self.close(id, OrderStatus::Cancelled, Some(reason));
+        self.audit(AuditKind::Cancel, actor.clone(), json!({ "order": id, "why": why }));
+        self.close(id, OrderStatus::Cancelled, Some(format!("cancelled by {actor}: {why}")));
         Ok(())
     }
 
-    /// Cancels every open order and drops every pending one. Returns how many.
-    pub fn cancel_all(&mut self, actor: &Actor) -> usize {
-        let ids: Vec<OrderId> = self
-            .orders
-            .values()
-            .filter(|o| o.status.is_open() || o.status == OrderStatus::PendingConfirmation)
-            .map(|o| o.id)
-            .collect();
-        for id in &ids {
-            // Both arms only fail for orders that are not open/pending, which were filtered out.
-            let _ = self.cancel(*id, actor.clone());
+    /// Cancels every open order and rejects every pending one, for `actor`.
+    pub fn cancel_all(&mut self, actor: &Actor, why: &str) -> CancelAllReport {
+        let open: Vec<OrderId> = self.ledger.open_orders().map(|o| o.id).collect();
+        let pending: Vec<OrderId> = self.ledger.pending_orders().map(|o| o.id).collect();
+        for id in &open {
+            // Fails only for orders that are not open, which were filtered out.
+            let _ = self.cancel(*id, actor.clone(), why);
         }
-        ids.len()
+        for id in &pending {
+            self.reject_pending(*id, actor.clone(), why);
+        }
+        CancelAllReport { cancelled: open.len(), rejected: pending.len() }
     }
 
-    /// Engages (cancel everything, halt, back to confirm) or releases the kill
-    /// switch; releasing also lifts a breaker's halt or reduce-only state.
-    pub fn set_kill_switch(&mut self, engaged: bool, actor: Actor, why: &str) {
-        self.kill_switch = engaged;
-        if engaged {
-            self.approval = Approval::Confirm;
-            self.autonomy = None;
-            self.trading_state = TradingState::Halted;
-            // Durable before anything is cancelled: a crash mid-way must restart halted.
-            self.persist_trading_state();
-            let n = self.cancel_all(&actor);
-            self.note("kill", format!("KILL SWITCH engaged by {actor} ({why}); {n} orders cancelled"));
-        } else {
-            self.trading_state = TradingState::Active;
-            self.note("kill", format!("kill switch released by {actor}"));
-        }
-        self.persist_trading_state();
-        self.audit(AuditKind::KillSwitch, actor, json!({ "engaged": engaged, "why": why }));
-    }
-
-    /// Reserves, marks accepted, sends to the paper broker and books any fills.
+    /// Reserves, marks submitted, sends to the paper broker and books any fills.
     fn accept_and_route(&mut self, id: OrderId, checks: Vec<CheckLine>, actor: Actor) -> SubmitOutcome {
-        let Some(intent) = self.orders.get(&id).map(|o| o.intent.clone()) else {
+        let Some(intent) = self.ledger.get(id).map(|o| o.intent.clone()) else {
             return SubmitOutcome::Refused { checks };
         };
         let reserved = match self.reservation(&intent) {
@@ -174,22 +144,12 @@ impl EngineState {
             return SubmitOutcome::Refused { checks };
         }
         let now = self.now();
-        self.submissions.push_back(Submission {
-            symbol: intent.symbol.clone(),
-            side: intent.side,
-            qty: intent.qty,
-            price: intent.price,
-            ts_ms: now,
-        });
-        while self.submissions.front().is_some_and(|s| now - s.ts_ms > 3_600_000) {
-            self.submissions.pop_front();
-        }
-        let Some(order) = self.orders.get_mut(&id) else { return SubmitOutcome::Refused { checks } };
-        order.status = OrderStatus::Submitted;
-        order.updated_ms = now;
-        let order = order.clone();
+        self.ledger.record_submission(&intent, now);
+        let Some(order) = self.ledger.mark_submitted(id, now) else {
+            return SubmitOutcome::Refused { checks };
+        };
         self.persist_order_and_portfolio(&order);
-        if self.storage_failed_this_session() {
+        if self.controls.storage_failed() {
             // It could not be recorded, so it must not reach the broker.
             self.close(id, OrderStatus::Rejected, Some("storage failure: not sent".to_owned()));
             return SubmitOutcome::Refused { checks };
@@ -201,38 +161,35 @@ impl EngineState {
             actor,
             json!({ "order": id, "client_id": order.client_id, "venue": venue }),
         );
-        self.route(&order);
+        self.route(id);
         // Charge what the order really costs: a market order's filled quote
         // (the book walk), a limit order's price × quantity.
-        let notional = match self.orders.get(&id) {
+        let notional = match self.ledger.get(id) {
             Some(o) if o.intent.order_type == OrderType::Market => o.filled_quote,
-            _ => self.notional_estimate(&order.intent),
+            _ => self.notional_estimate(&intent).unwrap_or(Decimal::MAX),
         };
-        if let Some(budget) = self.autonomy.as_mut().filter(|_| self.approval == Approval::Autonomous) {
-            budget.orders_used += 1;
-            budget.notional_used += notional;
-        }
-        let spent =
-            self.autonomy.is_some_and(|b| b.orders_used >= b.max_orders || b.notional_used >= b.max_notional);
-        if spent && self.approval == Approval::Autonomous {
-            self.disable_autonomous(Actor::Engine, "autonomous budget spent");
+        match self.controls.charge(notional, self.now(), &mut self.persist) {
+            Ok(true) => self.note("mode", "confirm mode: the autonomous budget is spent"),
+            Ok(false) => {}
+            Err(err) => self.storage_failed("autonomy budget", &err.to_string()),
         }
         SubmitOutcome::Sent { id, checks }
     }
 
-    /// Hands an accepted order to the paper broker and books what fills now.
-    fn route(&mut self, order: &Order) {
+    /// Hands a submitted order to the paper broker and books what fills now.
+    fn route(&mut self, id: OrderId) {
         let quote = self.config.quote_asset.clone();
+        let Some(order) = self.ledger.get(id).cloned() else { return };
         let Some(book) = self.markets.get(&order.intent.symbol).and_then(|m| m.book.clone()) else {
-            self.close(order.id, OrderStatus::Rejected, Some("no order book for the symbol".to_owned()));
+            self.close(id, OrderStatus::Rejected, Some("no order book for the symbol".to_owned()));
             return;
         };
-        let (fills, done) = self.broker.submit(order, &book, &quote, self.now());
+        let (fills, done) = self.broker.submit(&order, &book, &quote, self.now());
         for fill in fills {
             self.book_fill(fill);
         }
         if done {
-            self.finish_if_open(order.id);
+            self.finish_if_open(id);
         }
     }
 
@@ -243,21 +200,39 @@ impl EngineState {
         }
     }
 
-    /// Applies one fill to the order and the portfolio, durably and atomically.
+    /// Applies one fill to the order and the portfolio, durably and
+    /// atomically. A fill whose numbers overflow is not booked: the order is
+    /// cancelled with that reason (a paper fill is the engine's own
+    /// simulation, so nothing happened anywhere else).
     fn book_fill(&mut self, fill: Fill) {
         let Some(instrument) = self.instrument(&fill.symbol).cloned() else { return };
-        let Some(order) = self.orders.get_mut(&fill.order_id) else { return };
-        order.filled_qty += fill.qty;
-        order.filled_quote += fill.price * fill.qty;
-        order.updated_ms = fill.ts_ms;
-        order.status =
-            if order.remaining_qty().is_zero() { OrderStatus::Filled } else { OrderStatus::PartiallyFilled };
-        let order = order.clone();
-        let realized = self.portfolio.apply_fill(&fill, &instrument.base_asset, &instrument.quote_asset);
+        let id = fill.order_id;
+        let booked = self
+            .portfolio
+            .plan_fill(&fill, &instrument.base_asset, &instrument.quote_asset)
+            .map_err(|e| e.to_string())
+            .and_then(|plan| {
+                let booked = self.ledger.apply_fill(&fill, plan.realized).map_err(|e| e.to_string())?;
+                Ok((plan, booked))
+            });
+        let (plan, Booked { order, streak_changed }) = match booked {
+            Ok(done) => done,
+            Err(reason) => {
+                self.broker.cancel(id);
+                self.audit(AuditKind::Cancel, Actor::Engine, json!({ "order": id, "why": reason }));
+                self.close(id, OrderStatus::Cancelled, Some(format!("fill not booked: {reason}")));
+                return;
+            }
+        };
+        let realized = plan.realized;
+        self.portfolio.commit(plan);
         if order.status == OrderStatus::Filled {
             self.portfolio.release(order.id);
         }
         self.persist_fill(&fill, &order);
+        if streak_changed {
+            self.persist_loss_streak(self.ledger.loss_streak());
+        }
         self.audit(AuditKind::Fill, Actor::Engine, json!({ "fill": fill, "realized_pnl": realized }));
         self.note(
             "fill",
@@ -266,41 +241,41 @@ impl EngineState {
                 order.id, fill.side, fill.qty, fill.symbol, fill.price, fill.liquidity
             ),
         );
-        self.remember_fill(fill);
     }
 
     /// A market order (or an exhausted book) ends: whatever did not fill is cancelled.
     fn finish_if_open(&mut self, id: OrderId) {
-        let Some(order) = self.orders.get(&id) else { return };
-        if order.status.is_open() {
-            let reason = format!("book exhausted: filled {} of {}", order.filled_qty, order.intent.qty);
-            self.close(id, OrderStatus::Cancelled, Some(reason));
-        }
+        let Some(order) = self.ledger.get(id).filter(|o| o.status.is_open()) else { return };
+        let reason = format!("book exhausted: filled {} of {}", order.filled_qty, order.intent.qty);
+        self.close(id, OrderStatus::Cancelled, Some(reason));
     }
 
     /// Moves an order to a terminal state, releasing its reservation, durably.
-    fn close(&mut self, id: OrderId, status: OrderStatus, reason: Option<String>) {
-        let now = self.now();
-        let Some(order) = self.orders.get_mut(&id) else { return };
-        order.status = status;
-        order.reason = reason.clone();
-        order.updated_ms = now;
-        let order = order.clone();
+    pub(super) fn close(&mut self, id: OrderId, status: OrderStatus, reason: Option<String>) {
+        let Some(Booked { order, streak_changed }) =
+            self.ledger.close(id, status, reason.clone(), self.now())
+        else {
+            return;
+        };
         self.portfolio.release(id);
         self.persist_order_and_portfolio(&order);
+        if streak_changed {
+            self.persist_loss_streak(self.ledger.loss_streak());
+        }
         self.note(
             &status.to_string(),
             format!("#{id} {status}{}", reason.map(|r| format!(": {r}")).unwrap_or_default()),
         );
-        self.prune_closed();
     }
 
-    /// Notional of an intent: limit price × qty, or the book-walk estimate for market orders.
-    pub fn notional_estimate(&self, intent: &OrderIntent) -> Decimal {
-        match (intent.order_type, intent.price) {
-            (OrderType::Limit, Some(price)) => price * intent.qty,
-            _ => self.markets.get(&intent.symbol).and_then(|m| m.mark()).unwrap_or_default() * intent.qty,
-        }
+    /// Notional of an intent: limit price × qty, or the mark × qty for market
+    /// orders; `None` if it cannot be valued or overflows.
+    pub fn notional_estimate(&self, intent: &OrderIntent) -> Option<Decimal> {
+        let price = match (intent.order_type, intent.price) {
+            (OrderType::Limit, Some(price)) => price,
+            _ => self.markets.get(&intent.symbol).and_then(|m| m.mark())?,
+        };
+        price.checked_mul(intent.qty)
     }
 }
 
@@ -318,7 +293,7 @@ pub fn describe(intent: &OrderIntent) -> String {
 pub fn first_failure(checks: &[CheckLine]) -> String {
     checks
         .iter()
-        .find(|c| c.verdict == super::api::CheckVerdict::Fail)
+        .find(|c| c.verdict == CheckVerdict::Fail)
         .map(|c| format!("{}: {}", c.id, c.detail))
         .unwrap_or_default()
 }

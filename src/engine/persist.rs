@@ -9,10 +9,16 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
+use super::controls::{Cause, ControlsRecorder, Transition};
+use super::ledger::LossStreak;
 use super::state::EngineState;
-use crate::domain::{Approval, TradingState};
 use crate::domain::{Balance, Fill, Order, OrderId, Position};
 use crate::store::{Actor, AuditKind, AuditLog, FillStep, Store};
+
+/// The store key of the controls' durable record.
+pub const CONTROLS_KEY: &str = "controls";
+/// The store key of the loss streak.
+pub const LOSS_STREAK_KEY: &str = "loss_streak";
 
 /// The store and audit log the engine writes through.
 pub struct Persistence {
@@ -20,15 +26,24 @@ pub struct Persistence {
     audit: AuditLog,
     /// Fills stored so far per order: the next fill's sequence number.
     fill_counts: BTreeMap<OrderId, u64>,
-    /// A write failed in this session: memory and disk may disagree until a
-    /// restart reconciles them from disk.
-    failed: bool,
 }
 
 impl Persistence {
     /// Wraps an opened store and the audit log sharing its database.
     pub fn new(store: Store, audit: AuditLog, fill_counts: BTreeMap<OrderId, u64>) -> Self {
-        Self { store, audit, fill_counts, failed: false }
+        Self { store, audit, fill_counts }
+    }
+}
+
+impl ControlsRecorder for Persistence {
+    /// The durable record first, then the audit entry: both flushed before
+    /// the change takes effect.
+    fn record(&mut self, transition: &Transition) -> Result<(), String> {
+        self.store.put_value(CONTROLS_KEY, &transition.durable).map_err(|e| format!("controls: {e}"))?;
+        self.audit
+            .append(transition.kind, transition.cause.actor.clone(), transition.body.clone())
+            .map(|_| ())
+            .map_err(|e| format!("audit log: {e}"))
     }
 }
 
@@ -66,7 +81,7 @@ impl EngineState {
 
     /// Stores a fill with its order, balances and position as one atomic step.
     pub fn persist_fill(&mut self, fill: &Fill, order: &Order) {
-        let seq = self.persist.fill_counts.get(&order.id).copied().unwrap_or(0) + 1;
+        let seq = self.persist.fill_counts.get(&order.id).copied().unwrap_or(0).saturating_add(1);
         let position = self
             .portfolio
             .position(&fill.symbol)
@@ -78,7 +93,6 @@ impl EngineState {
             order: order.clone(),
             balances: self.portfolio.balances().iter().map(|(a, b)| (a.clone(), b.clone())).collect(),
             position,
-            daily_pnl: None,
         };
         match self.persist.store.apply_fill(&step) {
             Ok(_) => {
@@ -88,48 +102,32 @@ impl EngineState {
         }
     }
 
-    /// Stores the slow-moving facts: equity peak, day start, losing streak.
-    pub fn persist_meta(&mut self) {
-        let (streak, last_loss) = self.portfolio.loss_streak();
+    /// Stores the loss streak (it changes when a sell order ends).
+    pub fn persist_loss_streak(&mut self, streak: LossStreak) {
+        let value = json!({ "count": streak.count, "last_loss_ms": streak.last_loss_ms });
+        if let Err(err) = self.persist.store.put_value(LOSS_STREAK_KEY, &value) {
+            self.storage_failed("loss streak", &err.to_string());
+        }
+    }
+
+    /// Stores the equity marks: peak and day start.
+    pub fn persist_marks(&mut self) {
+        let (day, equity) = self.marks.day_start;
         let results = [
-            self.persist.store.set_equity_peak(self.peak_equity),
-            self.persist
-                .store
-                .put_value("day_start", &json!({ "day": self.day_start.0, "equity": self.day_start.1 })),
-            self.persist
-                .store
-                .put_value("loss_streak", &json!({ "count": streak, "last_loss_ms": last_loss })),
+            self.persist.store.set_equity_peak(self.marks.peak),
+            self.persist.store.put_value("day_start", &json!({ "day": day, "equity": equity })),
         ];
         if let Some(Err(err)) = results.into_iter().find(Result::is_err) {
-            self.storage_failed("engine metadata", &err.to_string());
+            self.storage_failed("equity marks", &err.to_string());
         }
-    }
-
-    /// Stores the kill switch and trading state, so a restart never silently
-    /// releases a halt the operator (or a breaker) engaged.
-    pub fn persist_trading_state(&mut self) {
-        let value = json!({ "kill_switch": self.kill_switch, "trading_state": self.trading_state });
-        if let Err(err) = self.persist.store.put_value("trading_state", &value) {
-            self.storage_failed("trading state", &err.to_string());
-        }
-    }
-
-    /// True once a write has failed in this session. Nothing is routed or
-    /// filled after that, and the halt cannot be released: only a restart,
-    /// which rebuilds state from disk, clears it.
-    pub fn storage_failed_this_session(&self) -> bool {
-        self.persist.failed
     }
 
     /// Storage refused a write: halt everything and say so loudly. Does not
     /// write anything itself (that would fail the same way).
-    fn storage_failed(&mut self, what: &str, err: &str) {
+    pub(super) fn storage_failed(&mut self, what: &str, err: &str) {
         tracing::error!(what, err, "storage failure; trading halted");
-        self.persist.failed = true;
-        self.kill_switch = true;
-        self.trading_state = TradingState::Halted;
-        self.approval = Approval::Confirm;
-        self.autonomy = None;
+        let cause = Cause::new(Actor::Engine, format!("storage failure writing {what}: {err}"), self.now());
+        self.controls.fail_storage(cause);
         self.note("storage", format!("STORAGE FAILURE writing {what}: {err}; trading halted, restart vigil"));
     }
 }

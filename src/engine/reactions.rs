@@ -1,35 +1,25 @@
-//! What the engine does when the market moves: paper fills, strategy
-//! proposals, breakers, the daily PnL roll-over.
-
-use std::collections::BTreeMap;
-
-use rust_decimal::Decimal;
-use serde_json::json;
+//! What the engine does when the market moves or time passes: paper fills,
+//! strategy proposals, expiring proposals, breakers, the daily roll-over.
 
 use super::api::SubmitOutcome;
 use super::state::EngineState;
-use crate::domain::{Approval, OrderStatus, Origin, Side, TradingState};
-use crate::market::{FeedState, MarketEvent};
-use crate::risk::BreakerTrip;
-use crate::store::{Actor, AuditKind};
+use crate::domain::{Origin, TradingState};
+use crate::market::MarketEvent;
+use crate::store::Actor;
 use crate::strategy::StrategyContext;
-
-/// After a refused proposal a strategy is muted this long, so one bad idea
-/// does not fill the audit log ten times a second.
-const STRATEGY_MUTE_MS: i64 = 10_000;
 
 /// Milliseconds in a UTC day.
 const DAY_MS: i64 = 86_400_000;
 
 impl EngineState {
-    /// Records a market event, books paper fills it causes, asks strategies.
-    /// Returns when strategies may propose again (per strategy name).
-    pub fn on_market(&mut self, event: &MarketEvent, muted: &mut BTreeMap<String, i64>) {
+    /// Records a market event, books the paper fills it causes, and asks the
+    /// strategies what they propose.
+    pub fn on_market(&mut self, event: &MarketEvent) {
         let now = self.now();
         self.markets.apply(event, now);
         let fills = match event {
             // Nothing may fill that cannot be recorded.
-            _ if self.storage_failed_this_session() => Vec::new(),
+            _ if self.controls.storage_failed() => Vec::new(),
             MarketEvent::Trade(trade) => self.broker.on_trade(trade),
             MarketEvent::Book(book) => self.broker.on_book(book),
             MarketEvent::Status(status) => {
@@ -38,87 +28,71 @@ impl EngineState {
             }
         };
         self.book_fills(fills);
-        self.run_strategies(event, muted);
+        self.run_strategies(event);
     }
 
-    fn run_strategies(&mut self, event: &MarketEvent, muted: &mut BTreeMap<String, i64>) {
+    fn run_strategies(&mut self, event: &MarketEvent) {
+        if self.controls.trading_state() == TradingState::Halted {
+            return;
+        }
         let now = self.now();
-        let mut strategies = std::mem::take(&mut self.strategies);
+        let mut strategies = self.strategies.take();
         for strategy in &mut strategies {
             let name = strategy.name();
-            if muted.get(name).is_some_and(|until| *until > now) || self.trading_state == TradingState::Halted
-            {
+            if self.strategies.resting(name, now) {
                 continue;
             }
             // A strategy never sees a book that is not in sync: its proposals
-            // would only be refused by the feed checks and mute it.
-            if self.markets.get(strategy.symbol()).is_none_or(|m| m.state != FeedState::Connected) {
+            // would only be refused by the feed checks and rest it.
+            if self.markets.get(strategy.symbol()).is_none_or(|m| !m.state.is_synced()) {
                 continue;
             }
             let Some(instrument) = self.instrument(strategy.symbol()).cloned() else { continue };
-            let origin = Origin::Strategy(name.to_owned());
-            let working: Vec<(Side, Option<Decimal>)> = self
-                .orders
-                .values()
-                .filter(|o| o.intent.origin == origin)
-                .filter(|o| o.status.is_open() || o.status == OrderStatus::PendingConfirmation)
-                .map(|o| (o.intent.side, o.intent.price))
-                .collect();
+            let working = self.ledger.working(&Origin::Strategy(name.to_owned()));
             let ctx = StrategyContext {
-                now_ms: now,
                 instrument: &instrument,
                 position_qty: self.portfolio.balance(&instrument.base_asset).total(),
-                quote_free: self.portfolio.balance(&instrument.quote_asset).free,
                 working: &working,
             };
             for intent in strategy.on_event(event, &ctx) {
+                if self.strategies.muted(name, &intent, now) {
+                    continue;
+                }
                 if let SubmitOutcome::Refused { .. } = self.submit(intent) {
-                    muted.insert(name.to_owned(), now + STRATEGY_MUTE_MS);
+                    self.strategies.rest(name, now);
                     break;
                 }
             }
         }
-        self.strategies = strategies;
+        self.strategies.put_back(strategies);
     }
 
-    /// Periodic housekeeping: equity peak, day roll-over, breakers.
+    /// Periodic housekeeping: expired proposals, equity peak, day roll-over, breakers.
     pub fn tick(&mut self) {
+        self.expire_proposals();
         let now = self.now();
         let Some(equity) = self.marked_equity() else { return };
-        if equity > self.peak_equity {
-            self.peak_equity = equity;
+        if equity > self.marks.peak {
+            self.marks.peak = equity;
         }
         let today = now.div_euclid(DAY_MS);
-        if today != self.day_start.0 {
-            self.day_start = (today, equity);
+        if today != self.marks.day_start.0 {
+            self.marks.day_start = (today, equity);
             self.note("day", format!("new UTC day; equity {equity}"));
+            self.persist_marks();
         }
         if let Some(trip) = self.breaker_trip() {
             self.trip_breaker(&trip);
         }
     }
 
-    /// A breaker tripped: back to confirm, then halt or reduce per the limits.
-    /// Once tripped it stays tripped until a person releases the kill switch.
-    fn trip_breaker(&mut self, trip: &BreakerTrip) {
-        let already = self.kill_switch || self.trading_state == trip.target;
-        if already && self.approval == Approval::Confirm {
-            return;
-        }
-        self.approval = Approval::Confirm;
-        self.autonomy = None;
-        self.audit(
-            AuditKind::Breaker,
-            Actor::Engine,
-            json!({ "cause": trip.cause.as_str(), "detail": trip.detail }),
-        );
-        match trip.target {
-            TradingState::Halted => self.set_kill_switch(true, Actor::Engine, &trip.detail),
-            state => {
-                self.trading_state = state;
-                self.persist_trading_state();
-                self.note("breaker", format!("{}; only position-reducing orders allowed", trip.detail));
-            }
+    /// Rejects every pending order older than `proposal_ttl_ms`: the market
+    /// its checks saw has moved on, and nobody said yes in time.
+    fn expire_proposals(&mut self) {
+        let ttl = self.config.proposals.ttl_ms;
+        for id in self.ledger.proposed_before(self.now().saturating_sub(ttl)) {
+            let reason = format!("expired unanswered after {} s", ttl / 1_000);
+            self.reject_pending(id, Actor::Engine, &reason);
         }
     }
 }

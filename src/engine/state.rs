@@ -1,32 +1,65 @@
 //! The state the engine actor owns. Nothing outside the actor task ever
 //! touches it; front ends see [`Snapshot`]s built from it.
+//!
+//! Each rule has one owner: [`Controls`] (approval, budget, trading state,
+//! kill switch, storage failure), [`OrderLedger`] (orders, approvals, fills,
+//! ids, the loss streak), [`Portfolio`] (balances, holds, positions),
+//! [`Markets`] (books and feed health) and [`StrategyRunner`] (strategies and
+//! their mutes). `EngineState` wires them to the gate, the broker and the
+//! store; the flows that do so are in `orders.rs`, `reactions.rs` and
+//! `modes.rs`.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 
-use super::api::{AutonomyBudget, CheckLine, LogLine, PendingOrder, Snapshot};
+use super::api::{LogLine, Snapshot};
+use super::controls::Controls;
+use super::ledger::OrderLedger;
 use super::markets::Markets;
 use super::persist::Persistence;
+use super::strategies::StrategyRunner;
 use crate::clock::Clock;
-use crate::domain::{
-    Approval, Fill, Instrument, Order, OrderId, OrderStatus, Symbol, TimestampMs, TradingState, Venue,
-};
+use crate::domain::{Instrument, Symbol, TimestampMs, Venue};
 use crate::exec::{FeeSchedule, PaperBroker, Portfolio};
-use crate::risk::{Limits, Submission};
-use crate::strategy::Strategy;
+use crate::risk::Limits;
 
-/// Fills kept for the screen; all of them are in the store.
-const RECENT_FILLS: usize = 200;
-/// Closed orders kept for the screen.
-const RECENT_CLOSED: usize = 100;
 /// Lines of the event tail.
 const LOG_LINES: usize = 200;
 
 /// Verifies a fresh TOTP code (with replay protection) when a keystore is
 /// unlocked; arming autonomous mode requires it.
 pub type TotpCheck = Box<dyn FnMut(&str) -> bool + Send>;
+
+/// What the engine does with open orders when it stops cleanly
+/// (`[engine] on_shutdown`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnShutdown {
+    /// Open orders stay open and are restored at the next start (on paper
+    /// they do not fill while vigil is stopped).
+    #[default]
+    Leave,
+    /// Every open order is cancelled and every pending one rejected before
+    /// the engine stops.
+    Cancel,
+}
+
+/// How long a proposal waits for a person, and how long a rejected one
+/// stays quiet (`[strategies] proposal_ttl_ms`, `reject_mute_ms`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProposalPolicy {
+    pub ttl_ms: i64,
+    pub reject_mute_ms: i64,
+}
+
+impl Default for ProposalPolicy {
+    fn default() -> Self {
+        Self { ttl_ms: 30_000, reject_mute_ms: 300_000 }
+    }
+}
 
 /// Static facts the engine runs with.
 #[derive(Debug, Clone)]
@@ -39,35 +72,54 @@ pub struct EngineConfig {
     pub fees: FeeSchedule,
     /// Balances a fresh paper account starts with (ignored once state exists).
     pub initial_balances: Vec<(String, Decimal)>,
+    pub proposals: ProposalPolicy,
+    pub on_shutdown: OnShutdown,
+}
+
+/// The equity marks the breakers measure from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EquityMarks {
+    /// Highest fully marked equity seen (the drawdown breaker).
+    pub peak: Decimal,
+    /// (UTC day number, equity at the start of that day) (the daily loss limit).
+    pub day_start: (i64, Decimal),
+}
+
+/// The event tail shown on screen, each line numbered so a follower (the
+/// headless log) never skips or repeats one.
+#[derive(Debug, Default)]
+pub struct EventLog {
+    lines: VecDeque<LogLine>,
+    next_seq: u64,
+}
+
+impl EventLog {
+    fn push(&mut self, ts_ms: TimestampMs, kind: &str, text: String) {
+        if self.lines.len() == LOG_LINES {
+            self.lines.pop_front();
+        }
+        self.next_seq = self.next_seq.saturating_add(1);
+        self.lines.push_back(LogLine { seq: self.next_seq, ts_ms, kind: kind.to_owned(), text });
+    }
 }
 
 /// Everything the engine owns.
 pub struct EngineState {
-    pub config: EngineConfig,
-    pub clock: Arc<dyn Clock>,
-    pub persist: Persistence,
-    pub totp: Option<TotpCheck>,
-    pub strategies: Vec<Box<dyn Strategy>>,
-    pub markets: Markets,
-    pub portfolio: Portfolio,
-    pub broker: PaperBroker,
-    pub orders: BTreeMap<OrderId, Order>,
-    pub pending_checks: BTreeMap<OrderId, Vec<CheckLine>>,
-    pub fills: VecDeque<Fill>,
-    pub next_id: u64,
-    pub approval: Approval,
-    pub trading_state: TradingState,
-    pub kill_switch: bool,
-    pub autonomy: Option<AutonomyBudget>,
-    /// Orders sent in the last hour, for the duplicate and rate checks.
-    pub submissions: VecDeque<Submission>,
-    pub peak_equity: Decimal,
-    /// (UTC day number, equity at the start of that day).
-    pub day_start: (i64, Decimal),
-    pub log: VecDeque<LogLine>,
-    pub snapshot_version: u64,
+    pub(super) config: EngineConfig,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) persist: Persistence,
+    pub(super) totp: Option<TotpCheck>,
+    pub(super) strategies: StrategyRunner,
+    pub(super) markets: Markets,
+    pub(super) portfolio: Portfolio,
+    pub(super) broker: PaperBroker,
+    pub(super) controls: Controls,
+    pub(super) ledger: OrderLedger,
+    pub(super) marks: EquityMarks,
+    log: EventLog,
+    snapshot_version: u64,
     /// The limits in force as display pairs (computed once; limits do not change at runtime).
-    pub limits_view: Vec<(String, String)>,
+    limits_view: Vec<(String, String)>,
 }
 
 /// `name = value` pairs of the limits, for the screen ("max_order_notional", "1000").
@@ -90,7 +142,41 @@ pub fn limits_view(limits: &Limits) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The parts [`EngineState::new`] assembles.
+pub(super) struct Parts {
+    pub config: EngineConfig,
+    pub clock: Arc<dyn Clock>,
+    pub persist: Persistence,
+    pub totp: Option<TotpCheck>,
+    pub strategies: StrategyRunner,
+    pub portfolio: Portfolio,
+    pub controls: Controls,
+    pub ledger: OrderLedger,
+    pub marks: EquityMarks,
+}
+
 impl EngineState {
+    pub(super) fn new(parts: Parts) -> Self {
+        let Parts { config, clock, persist, totp, strategies, portfolio, controls, ledger, marks } = parts;
+        let symbols: Vec<Symbol> = config.instruments.iter().map(|i| i.symbol.clone()).collect();
+        Self {
+            broker: PaperBroker::new(config.fees),
+            markets: Markets::new(&symbols),
+            limits_view: limits_view(&config.limits),
+            log: EventLog::default(),
+            snapshot_version: 0,
+            config,
+            clock,
+            persist,
+            totp,
+            strategies,
+            portfolio,
+            controls,
+            ledger,
+            marks,
+        }
+    }
+
     /// Now, from the engine's clock.
     pub fn now(&self) -> TimestampMs {
         self.clock.now_ms()
@@ -120,63 +206,25 @@ impl EngineState {
 
     /// Profit or loss since the start of the UTC day (realized and unrealized).
     pub fn pnl_today(&self) -> Decimal {
-        self.equity() - self.day_start.1
-    }
-
-    /// Open orders (accepted, submitted, partially filled).
-    pub fn open_orders(&self) -> impl Iterator<Item = &Order> {
-        self.orders.values().filter(|o| o.status.is_open())
+        self.equity().saturating_sub(self.marks.day_start.1)
     }
 
     /// Adds a line to the event tail.
     pub fn note(&mut self, kind: &str, text: impl Into<String>) {
-        if self.log.len() == LOG_LINES {
-            self.log.pop_front();
-        }
-        self.log.push_back(LogLine { ts_ms: self.now(), kind: kind.to_owned(), text: text.into() });
-    }
-
-    /// Remembers a fill for the screen.
-    pub fn remember_fill(&mut self, fill: Fill) {
-        if self.fills.len() == RECENT_FILLS {
-            self.fills.pop_back();
-        }
-        self.fills.push_front(fill);
-    }
-
-    /// Forgets the oldest closed orders beyond what the screen shows (they stay in the store).
-    pub fn prune_closed(&mut self) {
-        let closed: Vec<OrderId> =
-            self.orders.values().filter(|o| o.status.is_terminal()).map(|o| o.id).collect();
-        if closed.len() > RECENT_CLOSED {
-            for id in &closed[..closed.len() - RECENT_CLOSED] {
-                self.orders.remove(id);
-            }
-        }
+        let now = self.now();
+        self.log.push(now, kind, text.into());
     }
 
     /// Builds the read model front ends render.
     pub fn snapshot(&mut self) -> Snapshot {
-        self.snapshot_version += 1;
-        let mut orders: Vec<Order> =
-            self.orders.values().filter(|o| o.status != OrderStatus::PendingConfirmation).cloned().collect();
-        orders.sort_by_key(|o| (!o.status.is_open(), std::cmp::Reverse(o.updated_ms)));
-        let pending = self
-            .orders
-            .values()
-            .filter(|o| o.status == OrderStatus::PendingConfirmation)
-            .map(|o| PendingOrder {
-                order: o.clone(),
-                checks: self.pending_checks.get(&o.id).cloned().unwrap_or_default(),
-            })
-            .collect();
+        self.snapshot_version = self.snapshot_version.saturating_add(1);
         Snapshot {
             version: self.snapshot_version,
+            now_ms: self.now(),
             venue: Some(self.config.venue),
-            approval: Some(self.approval),
-            trading_state: Some(self.trading_state),
-            kill_switch: self.kill_switch,
-            autonomy: self.autonomy,
+            controls: self.controls.clone(),
+            on_shutdown: self.config.on_shutdown,
+            strategies: self.strategies.names(),
             feed_name: self.config.feed_name.clone(),
             feed_state: self.markets.feed_state,
             feed_detail: self.markets.feed_detail.clone(),
@@ -185,12 +233,12 @@ impl EngineState {
             markets: self.markets.views(),
             balances: self.portfolio.balances().iter().map(|(a, b)| (a.clone(), b.clone())).collect(),
             positions: self.portfolio.positions().values().filter(|p| !p.qty.is_zero()).cloned().collect(),
-            orders,
-            fills: self.fills.iter().cloned().collect(),
-            pending,
+            orders: self.ledger.orders_view(),
+            fills: self.ledger.recent_fills().cloned().collect(),
+            pending: self.ledger.pending_view(self.config.proposals.ttl_ms),
             equity: self.equity(),
             pnl_today: self.pnl_today(),
-            log: self.log.iter().cloned().collect(),
+            log: self.log.lines.iter().cloned().collect(),
             limits: self.limits_view.clone(),
         }
     }

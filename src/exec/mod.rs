@@ -6,4 +6,4 @@ mod paper;
 mod portfolio;
 
 pub use paper::{FeeSchedule, PaperBroker};
-pub use portfolio::{Portfolio, PortfolioError};
+pub use portfolio::{FillPlan, Portfolio, PortfolioError};

@@ -9,33 +9,47 @@
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 
-use crate::domain::{Balance, Fill, OrderId, Position, Side, Symbol, TimestampMs};
+use crate::domain::{Balance, Fill, OrderId, Position, Side, Symbol};
 
 /// Why a reservation could not be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PortfolioError {
     #[error("insufficient {asset}: {needed} needed, {free} free")]
     Insufficient { asset: String, needed: Decimal, free: Decimal },
+    #[error("order {order}: the fill's amounts overflow; it was not booked")]
+    Overflow { order: OrderId },
+}
+
+/// What one fill does to the portfolio, worked out by [`Portfolio::plan_fill`]
+/// and applied by [`Portfolio::commit`], so a fill is booked whole or not at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FillPlan {
+    order: OrderId,
+    /// Drawn from the order's hold (the rest came from free).
+    from_hold: Decimal,
+    /// The new balance of each asset the fill moved.
+    balances: Vec<(String, Balance)>,
+    position: Position,
+    /// PnL the fill realizes (zero for buys).
+    pub realized: Decimal,
 }
 
 /// Funds an open order has locked and not yet spent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Hold {
     asset: String,
     amount: Decimal,
 }
 
-/// Balances, reservations, positions and the losing-streak counter.
-/// Serializable so the engine persists it whole, atomically with each fill.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Balances, reservations and positions. The engine stores the balances and
+/// the position a fill touched atomically with that fill; holds are not
+/// stored but re-derived from the open orders at a restart.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Portfolio {
     balances: BTreeMap<String, Balance>,
     holds: BTreeMap<OrderId, Hold>,
     positions: BTreeMap<Symbol, Position>,
-    losing_streak: u32,
-    last_loss_ms: Option<TimestampMs>,
 }
 
 impl Portfolio {
@@ -56,7 +70,6 @@ impl Portfolio {
         balances: BTreeMap<String, Balance>,
         positions: BTreeMap<Symbol, Position>,
         holds: impl IntoIterator<Item = (OrderId, String, Decimal)>,
-        loss_streak: (u32, Option<TimestampMs>),
     ) -> Self {
         let mut balances: BTreeMap<String, Balance> = balances
             .into_iter()
@@ -70,8 +83,7 @@ impl Portfolio {
             balance.locked += amount;
             by_order.insert(id, Hold { asset, amount });
         }
-        let (losing_streak, last_loss_ms) = loss_streak;
-        Self { balances, holds: by_order, positions, losing_streak, last_loss_ms }
+        Self { balances, holds: by_order, positions }
     }
 
     /// The balance of `asset` (zero if never held).
@@ -92,11 +104,6 @@ impl Portfolio {
     /// The position in `symbol`, if any.
     pub fn position(&self, symbol: &Symbol) -> Option<&Position> {
         self.positions.get(symbol)
-    }
-
-    /// Consecutive losing round trips, and when the last loss was realized.
-    pub fn loss_streak(&self) -> (u32, Option<TimestampMs>) {
-        (self.losing_streak, self.last_loss_ms)
     }
 
     /// Locks `amount` of `asset` for order `id`.
@@ -131,40 +138,77 @@ impl Portfolio {
         self.holds.get(&id).map_or(Decimal::ZERO, |h| h.amount)
     }
 
-    /// Books a fill: moves assets, draws on the order's hold, updates the
-    /// position. Fees are in `quote`. Returns the PnL realized by this fill.
-    pub fn apply_fill(&mut self, fill: &Fill, base: &str, quote: &str) -> Decimal {
-        let notional = fill.price * fill.qty;
-        match fill.side {
+    /// Works out what `fill` does to balances, the order's hold and the
+    /// position, without changing anything (fees are in `quote`). Checked:
+    /// numbers that overflow are an error and nothing is booked. Apply the
+    /// result with [`Portfolio::commit`]; its `realized` is the PnL the fill
+    /// realizes (sells: price minus average cost, times quantity, minus fee).
+    pub fn plan_fill(&self, fill: &Fill, base: &str, quote: &str) -> Result<FillPlan, PortfolioError> {
+        let overflow = || PortfolioError::Overflow { order: fill.order_id };
+        let notional = fill.price.checked_mul(fill.qty).ok_or_else(overflow)?;
+        let position =
+            self.positions.get(&fill.symbol).cloned().unwrap_or_else(|| Position::flat(fill.symbol.clone()));
+        let (spent_asset, spent, gained_asset, gained) = match fill.side {
+            Side::Buy => (quote, notional.checked_add(fill.fee).ok_or_else(overflow)?, base, fill.qty),
+            Side::Sell => (base, fill.qty, quote, notional.checked_sub(fill.fee).ok_or_else(overflow)?),
+        };
+        let hold = self.holds.get(&fill.order_id).filter(|h| h.asset == spent_asset);
+        let from_hold = hold.map_or(Decimal::ZERO, |h| h.amount.min(spent));
+        let mut spent_balance = self.balance(spent_asset);
+        spent_balance.locked = spent_balance.locked.checked_sub(from_hold).ok_or_else(overflow)?;
+        spent_balance.free = spent_balance
+            .free
+            .checked_sub(spent.checked_sub(from_hold).ok_or_else(overflow)?)
+            .ok_or_else(overflow)?;
+        let mut gained_balance =
+            if gained_asset == spent_asset { spent_balance.clone() } else { self.balance(gained_asset) };
+        gained_balance.free = gained_balance.free.checked_add(gained).ok_or_else(overflow)?;
+        let (position, realized) = match fill.side {
             Side::Buy => {
-                self.spend(fill.order_id, quote, notional + fill.fee);
-                self.balances.entry(base.to_owned()).or_default().free += fill.qty;
-                let pos = self.position_mut(&fill.symbol);
-                let cost = pos.avg_cost * pos.qty + notional + fill.fee;
-                pos.qty += fill.qty;
-                pos.avg_cost = if pos.qty.is_zero() { Decimal::ZERO } else { cost / pos.qty };
-                Decimal::ZERO
+                let cost = position
+                    .avg_cost
+                    .checked_mul(position.qty)
+                    .and_then(|c| c.checked_add(notional))
+                    .and_then(|c| c.checked_add(fill.fee))
+                    .ok_or_else(overflow)?;
+                let qty = position.qty.checked_add(fill.qty).ok_or_else(overflow)?;
+                let avg_cost =
+                    if qty.is_zero() { Decimal::ZERO } else { cost.checked_div(qty).ok_or_else(overflow)? };
+                (Position { qty, avg_cost, ..position }, Decimal::ZERO)
             }
             Side::Sell => {
-                self.spend(fill.order_id, base, fill.qty);
-                self.balances.entry(quote.to_owned()).or_default().free += notional - fill.fee;
-                let pos = self.position_mut(&fill.symbol);
-                let realized = (fill.price - pos.avg_cost) * fill.qty - fill.fee;
-                pos.qty -= fill.qty;
-                pos.realized_pnl += realized;
-                if pos.qty <= Decimal::ZERO {
-                    pos.qty = Decimal::ZERO;
-                    pos.avg_cost = Decimal::ZERO;
-                }
-                if realized < Decimal::ZERO {
-                    self.losing_streak += 1;
-                    self.last_loss_ms = Some(fill.ts_ms);
+                let realized = fill
+                    .price
+                    .checked_sub(position.avg_cost)
+                    .and_then(|edge| edge.checked_mul(fill.qty))
+                    .and_then(|r| r.checked_sub(fill.fee))
+                    .ok_or_else(overflow)?;
+                let realized_pnl = position.realized_pnl.checked_add(realized).ok_or_else(overflow)?;
+                let qty = position.qty.checked_sub(fill.qty).ok_or_else(overflow)?;
+                let position = if qty <= Decimal::ZERO {
+                    Position { qty: Decimal::ZERO, avg_cost: Decimal::ZERO, realized_pnl, ..position }
                 } else {
-                    self.losing_streak = 0;
-                }
-                realized
+                    Position { qty, realized_pnl, ..position }
+                };
+                (position, realized)
             }
+        };
+        let mut balances = vec![(gained_asset.to_owned(), gained_balance)];
+        if gained_asset != spent_asset {
+            balances.push((spent_asset.to_owned(), spent_balance));
         }
+        Ok(FillPlan { order: fill.order_id, from_hold, balances, position, realized })
+    }
+
+    /// Applies a planned fill.
+    pub fn commit(&mut self, plan: FillPlan) {
+        if let Some(hold) = self.holds.get_mut(&plan.order) {
+            hold.amount = hold.amount.saturating_sub(plan.from_hold);
+        }
+        for (asset, balance) in plan.balances {
+            self.balances.insert(asset, balance);
+        }
+        self.positions.insert(plan.position.symbol.clone(), plan.position);
     }
 
     /// Equity in the quote currency: every asset marked by `mark` (quote itself
@@ -180,25 +224,6 @@ impl Portfolio {
             )
             .sum()
     }
-
-    /// Takes `amount` of `asset` from the order's hold first, then from free.
-    fn spend(&mut self, id: OrderId, asset: &str, amount: Decimal) {
-        let from_hold = match self.holds.get_mut(&id) {
-            Some(hold) if hold.asset == asset => {
-                let take = hold.amount.min(amount);
-                hold.amount -= take;
-                take
-            }
-            _ => Decimal::ZERO,
-        };
-        let balance = self.balances.entry(asset.to_owned()).or_default();
-        balance.locked -= from_hold;
-        balance.free -= amount - from_hold;
-    }
-
-    fn position_mut(&mut self, symbol: &Symbol) -> &mut Position {
-        self.positions.entry(symbol.clone()).or_insert_with(|| Position::flat(symbol.clone()))
-    }
 }
 
 #[cfg(test)]
@@ -210,6 +235,13 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         s.parse().unwrap()
+    }
+
+    fn apply(p: &mut Portfolio, fill: &Fill) -> Decimal {
+        let plan = p.plan_fill(fill, "BTC", "USDT").unwrap();
+        let realized = plan.realized;
+        p.commit(plan);
+        realized
     }
 
     fn fill(id: u64, side: Side, price: &str, qty: &str, fee: &str) -> Fill {
@@ -241,7 +273,7 @@ mod tests {
     fn buy_then_sell_realizes_pnl_net_of_fees() {
         let mut p = Portfolio::with_balances([("USDT", d("1000"))]);
         p.reserve(OrderId(1), "USDT", d("101")).unwrap();
-        p.apply_fill(&fill(1, Side::Buy, "100", "1", "0.1"), "BTC", "USDT");
+        apply(&mut p, &fill(1, Side::Buy, "100", "1", "0.1"));
         assert_eq!(p.held(OrderId(1)), d("0.9"));
         p.release(OrderId(1));
         assert_eq!(p.balance("USDT"), Balance { free: d("899.9"), locked: d("0") });
@@ -250,40 +282,34 @@ mod tests {
         assert_eq!(pos.avg_cost, d("100.1"));
 
         p.reserve(OrderId(2), "BTC", d("1")).unwrap();
-        let realized = p.apply_fill(&fill(2, Side::Sell, "110", "1", "0.11"), "BTC", "USDT");
+        let realized = apply(&mut p, &fill(2, Side::Sell, "110", "1", "0.11"));
         assert_eq!(realized, d("9.79")); // (110 - 100.1) * 1 - 0.11
         assert_eq!(p.balance("BTC"), Balance { free: d("0"), locked: d("0") });
         assert_eq!(p.balance("USDT").free, d("1009.79"));
-        assert_eq!(p.loss_streak().0, 0);
     }
 
     #[test]
-    fn losing_sells_count_a_streak() {
+    fn an_overflowing_fill_changes_nothing() {
         let mut p = Portfolio::with_balances([("USDT", d("1000"))]);
-        p.apply_fill(&fill(1, Side::Buy, "100", "2", "0"), "BTC", "USDT");
-        p.apply_fill(&fill(2, Side::Sell, "90", "1", "0"), "BTC", "USDT");
-        p.apply_fill(&fill(3, Side::Sell, "80", "1", "0"), "BTC", "USDT");
-        assert_eq!(p.loss_streak(), (2, Some(9)));
+        apply(&mut p, &fill(1, Side::Buy, "100", "2", "0"));
+        let before = p.clone();
+        let huge = Fill { price: Decimal::MAX, ..fill(2, Side::Sell, "1", "2", "0") };
+        assert_eq!(p.plan_fill(&huge, "BTC", "USDT"), Err(PortfolioError::Overflow { order: OrderId(2) }));
+        assert_eq!(p, before);
     }
 
     #[test]
     fn restore_rederives_locked_from_open_holds() {
         let stored = BTreeMap::from([("USDT".to_owned(), Balance { free: d("100"), locked: d("900") })]);
-        let p = Portfolio::restore(
-            stored,
-            BTreeMap::new(),
-            [(OrderId(4), "USDT".to_owned(), d("300"))],
-            (1, None),
-        );
+        let p = Portfolio::restore(stored, BTreeMap::new(), [(OrderId(4), "USDT".to_owned(), d("300"))]);
         assert_eq!(p.balance("USDT"), Balance { free: d("700"), locked: d("300") });
         assert_eq!(p.held(OrderId(4)), d("300"));
-        assert_eq!(p.loss_streak(), (1, None));
     }
 
     #[test]
     fn equity_marks_every_asset() {
         let mut p = Portfolio::with_balances([("USDT", d("1000"))]);
-        p.apply_fill(&fill(1, Side::Buy, "100", "2", "0"), "BTC", "USDT");
+        apply(&mut p, &fill(1, Side::Buy, "100", "2", "0"));
         let eq = p.equity("USDT", |a| (a == "BTC").then(|| d("150")));
         assert_eq!(eq, d("1100"));
     }

@@ -246,7 +246,7 @@ impl Connection {
                 self.symbols[idx].last_update = Instant::now();
                 let id = self.symbols[idx].sync.book().map_or(0, |b| b.update_id());
                 let detail = format!("book synced at update id {id} ({applied} buffered diffs applied)");
-                self.set_state(idx, FeedState::Connected, detail).await?;
+                self.set_state(idx, FeedState::Synced, detail).await?;
                 self.publish(idx, SystemClock.now_ms()).await?;
             }
             SnapshotOutcome::TooOld { last_update_id, first_buffered } => {
@@ -289,7 +289,7 @@ impl Connection {
         let s = &mut self.symbols[idx];
         s.last_update = Instant::now();
         if s.state == FeedState::Stale && s.sync.book().is_some() {
-            self.set_state(idx, FeedState::Connected, "updates resumed".to_owned()).await?;
+            self.set_state(idx, FeedState::Synced, "updates resumed".to_owned()).await?;
         }
         Ok(())
     }
@@ -297,7 +297,7 @@ impl Connection {
     async fn check_stale(&mut self) -> Result<(), Closed> {
         for idx in 0..self.symbols.len() {
             let s = &self.symbols[idx];
-            if s.state == FeedState::Connected && s.last_update.elapsed() > self.config.stale_after {
+            if s.state == FeedState::Synced && s.last_update.elapsed() > self.config.stale_after {
                 let detail = format!("no update for {} ms", s.last_update.elapsed().as_millis());
                 self.set_state(idx, FeedState::Stale, detail).await?;
             }

@@ -5,14 +5,8 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+pub use crate::domain::{FeedState, Level};
 use crate::domain::{Side, Symbol, TimestampMs};
-
-/// One price level: price and total quantity resting there.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Level {
-    pub price: Decimal,
-    pub qty: Decimal,
-}
 
 /// A public trade printed by the exchange.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,31 +37,6 @@ impl BookUpdate {
         let bid = self.bids.first()?.price;
         let ask = self.asks.first()?.price;
         Some((bid + ask) / Decimal::TWO)
-    }
-}
-
-/// Health of a feed (or one symbol of it). While anything but `Connected`,
-/// the `market_data_fresh` check fails.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FeedState {
-    Connecting,
-    Connected,
-    Reconnecting,
-    Resyncing,
-    Stale,
-}
-
-impl FeedState {
-    /// The lower-case name used in JSON lines and on screen.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Connecting => "connecting",
-            Self::Connected => "connected",
-            Self::Reconnecting => "reconnecting",
-            Self::Resyncing => "resyncing",
-            Self::Stale => "stale",
-        }
     }
 }
 

@@ -5,8 +5,8 @@
 
 use rust_decimal::Decimal;
 
+use crate::domain::Level;
 use crate::domain::Side;
-use crate::market::Level;
 
 /// What taking `qty` from the book would cost, level by level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

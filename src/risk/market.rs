@@ -8,7 +8,6 @@ use super::context::{Ctx, Pricing, percent_of};
 use super::text::detail;
 use super::text::{Num, amt, pct};
 use crate::domain::SymbolStatus;
-use crate::market::FeedState;
 
 /// `symbol_allowed`: in the configured allowlist, listed by the exchange, and
 /// its exchange status is TRADING.
@@ -54,16 +53,16 @@ pub(crate) fn symbol_allowed(ctx: &Ctx) -> CheckResult {
     CheckResult::pass(ID, detail!("{symbol} is allowlisted and TRADING"))
 }
 
-/// `market_data_fresh`: the feed is connected and in sync, and the book's last
+/// `market_data_fresh`: the symbol's book is in sync, and the book's last
 /// update is at most `stale_after_ms` old (exactly that old passes).
 pub(crate) fn market_data_fresh(ctx: &Ctx) -> CheckResult {
     const ID: CheckId = CheckId::MarketDataFresh;
     let symbol = &ctx.intent.symbol;
     let feed = ctx.snap.feed;
-    if feed.state != FeedState::Connected {
+    if !feed.state.is_synced() {
         return CheckResult::fail(
             ID,
-            detail!("the feed for {symbol} is {}, not connected: wait for it to resync", feed.state.as_str()),
+            detail!("the book for {symbol} is {}, not synced: wait for it to resync", feed.state.as_str()),
         );
     }
     let Some(last) = feed.last_update_ms else {

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use crate::domain::{
     Approval, Balance, Instrument, Order, Position, Side, Symbol, TimestampMs, TradingState, Venue,
 };
-use crate::market::{FeedState, Level};
+use crate::domain::{FeedState, Level};
 
 /// What arms a live venue. Paper ignores it (paper is always armed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

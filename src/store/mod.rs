@@ -31,7 +31,6 @@ pub use audit::{
 pub use backend::{BackendError, BatchOutcome, KvBackend, KvIter, KvPair, WriteBatch, WriteOp};
 pub use codec::CodecError;
 pub use fsperm::{DIR_MODE, FILE_MODE};
-pub use portfolio::DailyPnl;
 pub use sled_backend::{DB_DIR_NAME, SledBackend};
 pub use snapshot::Snapshot;
 pub use state::{FillOutcome, FillStep, Store, StoreError, StoredFill};

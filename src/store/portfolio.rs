@@ -1,10 +1,9 @@
 //! Portfolio records of the [`Store`]: positions, balances, the equity peak
-//! (drawdown breaker), realized PnL per day (daily loss limit), the order id
-//! counter, and a few engine-chosen named values.
+//! (drawdown breaker), the order id counter, and a few engine-chosen named
+//! values (the day's starting equity, the loss streak, the controls).
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -18,25 +17,6 @@ use super::tree;
 
 const EQUITY_PEAK: &[u8] = b"equity_peak";
 const NEXT_ORDER_ID: &[u8] = b"next_order_id";
-const DATE_FORMAT: &str = "%Y-%m-%d";
-
-/// Realized PnL of one UTC trading day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DailyPnl {
-    pub date: NaiveDate,
-    pub realized: Decimal,
-}
-
-pub(crate) fn daily_key(date: NaiveDate) -> Vec<u8> {
-    date.format(DATE_FORMAT).to_string().into_bytes()
-}
-
-fn parse_daily_key(key: &[u8]) -> Result<NaiveDate, CodecError> {
-    std::str::from_utf8(key)
-        .ok()
-        .and_then(|s| NaiveDate::parse_from_str(s, DATE_FORMAT).ok())
-        .ok_or_else(|| CodecError::Key { tree: tree::DAILY_PNL, key: codec::show_key(key) })
-}
 
 fn utf8_key(tree: &'static str, key: &[u8]) -> Result<String, CodecError> {
     String::from_utf8(key.to_vec()).map_err(|_| CodecError::Key { tree, key: codec::show_key(key) })
@@ -111,26 +91,6 @@ impl Store {
     /// The recorded equity peak.
     pub fn equity_peak(&self) -> Result<Option<Decimal>, StoreError> {
         self.read(tree::META, EQUITY_PEAK)
-    }
-
-    /// Records a day's realized PnL (replacing that day's previous value).
-    pub fn set_daily_pnl(&self, pnl: DailyPnl) -> Result<(), StoreError> {
-        self.put(tree::DAILY_PNL, &daily_key(pnl.date), &pnl.realized)
-    }
-
-    /// One day's realized PnL.
-    pub fn daily_pnl(&self, date: NaiveDate) -> Result<Option<Decimal>, StoreError> {
-        self.read(tree::DAILY_PNL, &daily_key(date))
-    }
-
-    /// Every recorded day, oldest first.
-    pub fn daily_pnl_history(&self) -> Result<BTreeMap<NaiveDate, Decimal>, StoreError> {
-        let mut out = BTreeMap::new();
-        for item in self.kv().iter(tree::DAILY_PNL)? {
-            let (key, bytes) = item?;
-            out.insert(parse_daily_key(&key)?, codec::decode(tree::DAILY_PNL, &key, &bytes)?);
-        }
-        Ok(out)
     }
 
     /// The next unused order id, as stored (1 on a fresh store).

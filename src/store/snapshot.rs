@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::domain::{Balance, Order, OrderId, Position, Symbol};
@@ -20,7 +19,6 @@ pub struct Snapshot {
     pub positions: BTreeMap<Symbol, Position>,
     pub balances: BTreeMap<String, Balance>,
     pub equity_peak: Option<Decimal>,
-    pub daily_pnl: BTreeMap<NaiveDate, Decimal>,
     /// The next id to hand out: never at or below an id already stored.
     pub next_order_id: OrderId,
     pub values: BTreeMap<String, serde_json::Value>,
@@ -39,7 +37,6 @@ impl Store {
             positions: self.positions()?,
             balances: self.balances()?,
             equity_peak: self.equity_peak()?,
-            daily_pnl: self.daily_pnl_history()?,
             next_order_id,
             values: self.values()?,
             orders,

@@ -9,7 +9,6 @@ use crate::domain::{Balance, Fill, Order, OrderId, Position};
 
 use super::backend::{BackendError, BatchOutcome, KvBackend, WriteBatch};
 use super::codec::{self, CodecError};
-use super::portfolio::{DailyPnl, daily_key};
 use super::sled_backend::SledBackend;
 use super::tree;
 
@@ -64,8 +63,6 @@ pub struct FillStep {
     pub balances: Vec<(String, Balance)>,
     /// The position after applying the fill.
     pub position: Position,
-    /// Today's realized PnL after the fill, when it changed.
-    pub daily_pnl: Option<DailyPnl>,
 }
 
 /// Whether [`Store::apply_fill`] wrote anything.
@@ -197,10 +194,6 @@ impl Store {
         for (asset, balance) in &step.balances {
             let key = asset.as_bytes();
             batch.insert(tree::BALANCES, key.to_vec(), codec::encode(tree::BALANCES, key, balance)?);
-        }
-        if let Some(pnl) = &step.daily_pnl {
-            let key = daily_key(pnl.date);
-            batch.insert(tree::DAILY_PNL, key.clone(), codec::encode(tree::DAILY_PNL, &key, &pnl.realized)?);
         }
         match self.backend.apply(&batch)? {
             BatchOutcome::Applied => {

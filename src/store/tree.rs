@@ -9,8 +9,6 @@ pub const FILLS: &str = "fills";
 pub const POSITIONS: &str = "positions";
 /// Asset (ASCII) → `Balance` JSON.
 pub const BALANCES: &str = "balances";
-/// Date `YYYY-MM-DD` → realized PnL (decimal string JSON).
-pub const DAILY_PNL: &str = "daily_pnl";
 /// Fixed scalar records: equity peak, next order id.
 pub const META: &str = "meta";
 /// Small named values the engine chooses (never the approval mode).

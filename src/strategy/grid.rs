@@ -6,18 +6,22 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{Strategy, StrategyContext, floor_to};
+use super::{Strategy, StrategyContext, Validate, check_qty, floor_to};
 use crate::domain::{OrderIntent, OrderType, Origin, Side, Symbol};
 use crate::market::MarketEvent;
+
+/// Most rungs on each side.
+const MAX_LEVELS: u32 = 50;
 
 /// `[strategies.grid]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct GridConfig {
     pub symbol: Symbol,
-    /// Rungs on each side of the centre.
+    /// Rungs on each side of the centre (1 ..= 50).
     pub levels: u32,
-    /// Distance between rungs, in percent of the centre price.
+    /// Distance between rungs, in percent of the centre price (above 0; the
+    /// lowest rung, levels × spacing_pct, must stay below 100 %).
     pub spacing_pct: Decimal,
     /// Base quantity per rung.
     pub qty: Decimal,
@@ -34,6 +38,22 @@ impl Default for GridConfig {
     }
 }
 
+impl Validate for GridConfig {
+    fn validate(&self) -> Result<(), String> {
+        if !(1..=MAX_LEVELS).contains(&self.levels) {
+            return Err(format!("grid.levels = {} is out of range: allowed 1 ..= {MAX_LEVELS}", self.levels));
+        }
+        let depth = self.spacing_pct.checked_mul(Decimal::from(self.levels));
+        if self.spacing_pct <= Decimal::ZERO || depth.is_none_or(|d| d >= Decimal::ONE_HUNDRED) {
+            return Err(format!(
+                "grid.spacing_pct = {} is out of range: above 0, and levels × spacing_pct below 100",
+                self.spacing_pct
+            ));
+        }
+        check_qty("grid", self.qty)
+    }
+}
+
 /// The grid strategy state.
 #[derive(Debug)]
 pub struct Grid {
@@ -47,11 +67,16 @@ impl Grid {
         Self { config, centre: None }
     }
 
-    fn rung(&self, centre: Decimal, side: Side, k: u32, tick: Decimal) -> Decimal {
-        let offset = centre * self.config.spacing_pct / Decimal::ONE_HUNDRED * Decimal::from(k);
+    /// The price of rung `k` on `side`, on the tick grid; `None` if it
+    /// overflows (a hostile centre price proposes nothing).
+    fn rung(&self, centre: Decimal, side: Side, k: u32, tick: Decimal) -> Option<Decimal> {
+        let offset = centre
+            .checked_mul(self.config.spacing_pct)?
+            .checked_div(Decimal::ONE_HUNDRED)?
+            .checked_mul(Decimal::from(k))?;
         let raw = match side {
-            Side::Buy => centre - offset,
-            Side::Sell => centre + offset,
+            Side::Buy => centre.checked_sub(offset)?,
+            Side::Sell => centre.checked_add(offset)?,
         };
         floor_to(raw, tick)
     }
@@ -74,16 +99,16 @@ impl Strategy for Grid {
         let Some(centre) = self.centre.or_else(|| book.mid()) else { return Vec::new() };
         self.centre = Some(centre);
         let tick = ctx.instrument.tick_size;
-        let qty = floor_to(self.config.qty, ctx.instrument.step_size);
-        if qty.is_zero() {
+        let Some(qty) = floor_to(self.config.qty, ctx.instrument.step_size).filter(|q| !q.is_zero()) else {
             return Vec::new();
-        }
+        };
         let working_sells = ctx.working.iter().filter(|(s, _)| *s == Side::Sell).count();
-        let mut sellable = ctx.position_qty - Decimal::from(working_sells) * qty;
+        let committed = Decimal::from(working_sells).checked_mul(qty).unwrap_or(Decimal::MAX);
+        let mut sellable = ctx.position_qty.saturating_sub(committed);
         let mut intents = Vec::new();
         for k in 1..=self.config.levels {
             for side in [Side::Buy, Side::Sell] {
-                let price = self.rung(centre, side, k, tick);
+                let Some(price) = self.rung(centre, side, k, tick) else { continue };
                 let working = ctx.working.iter().any(|(s, p)| *s == side && *p == Some(price));
                 if working || price <= Decimal::ZERO {
                     continue;
@@ -92,7 +117,7 @@ impl Strategy for Grid {
                     if sellable < qty {
                         continue;
                     }
-                    sellable -= qty;
+                    sellable = sellable.saturating_sub(qty);
                 }
                 intents.push(OrderIntent {
                     symbol: self.config.symbol.clone(),

@@ -8,7 +8,7 @@ mod sma_cross;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Instrument, OrderIntent, Side, TimestampMs};
+use crate::domain::{Instrument, OrderIntent, Side};
 use crate::market::MarketEvent;
 
 pub use grid::{Grid, GridConfig};
@@ -17,13 +17,10 @@ pub use sma_cross::{SmaCross, SmaCrossConfig};
 /// What a strategy may know about the account when it decides.
 #[derive(Debug, Clone)]
 pub struct StrategyContext<'a> {
-    pub now_ms: TimestampMs,
     /// The instrument the strategy trades (tick and step sizes).
     pub instrument: &'a Instrument,
     /// Base asset held (free + locked).
     pub position_qty: Decimal,
-    /// Quote asset free to spend.
-    pub quote_free: Decimal,
     /// This strategy's orders that are open or awaiting confirmation: (side, limit price).
     pub working: &'a [(Side, Option<Decimal>)],
 }
@@ -40,13 +37,80 @@ pub trait Strategy: Send {
     fn on_event(&mut self, event: &MarketEvent, ctx: &StrategyContext<'_>) -> Vec<OrderIntent>;
 }
 
-/// Configuration of the built-in strategies (`[strategies]` in the config file).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// Configuration of the built-in strategies and their proposals
+/// (`[strategies]` in the config file). Every value is checked as it is read,
+/// so a bad one is reported with its line and column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StrategiesConfig {
-    #[serde(rename = "sma-cross")]
+    /// A proposal nobody answers within this many milliseconds expires
+    /// (1000 ..= 3600000; default 30000).
+    #[serde(deserialize_with = "proposal_ttl")]
+    pub proposal_ttl_ms: i64,
+    /// After a person rejects a proposal, the same strategy's proposals of
+    /// that side and price are dropped for this many milliseconds
+    /// (0 ..= 86400000; default 300000).
+    #[serde(deserialize_with = "reject_mute")]
+    pub reject_mute_ms: i64,
+    #[serde(rename = "sma-cross", deserialize_with = "validated")]
     pub sma_cross: SmaCrossConfig,
+    #[serde(deserialize_with = "validated")]
     pub grid: GridConfig,
+}
+
+impl Default for StrategiesConfig {
+    fn default() -> Self {
+        Self {
+            proposal_ttl_ms: 30_000,
+            reject_mute_ms: 300_000,
+            sma_cross: SmaCrossConfig::default(),
+            grid: GridConfig::default(),
+        }
+    }
+}
+
+/// A strategy configuration that can say what is wrong with it.
+trait Validate {
+    fn validate(&self) -> Result<(), String>;
+}
+
+fn validated<'de, D: serde::Deserializer<'de>, T: Deserialize<'de> + Validate>(d: D) -> Result<T, D::Error> {
+    let value = T::deserialize(d)?;
+    value.validate().map_err(serde::de::Error::custom)?;
+    Ok(value)
+}
+
+fn in_range<'de, D: serde::Deserializer<'de>>(
+    d: D,
+    name: &str,
+    low: i64,
+    high: i64,
+) -> Result<i64, D::Error> {
+    let value = i64::deserialize(d)?;
+    if (low..=high).contains(&value) {
+        Ok(value)
+    } else {
+        Err(serde::de::Error::custom(format!("{name} = {value} is out of range: allowed {low} ..= {high}")))
+    }
+}
+
+fn proposal_ttl<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    in_range(d, "proposal_ttl_ms", 1_000, 3_600_000)
+}
+
+fn reject_mute<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    in_range(d, "reject_mute_ms", 0, 86_400_000)
+}
+
+/// A quantity a strategy may trade: above zero, at most this.
+const MAX_STRATEGY_QTY: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
+
+fn check_qty(strategy: &str, qty: Decimal) -> Result<(), String> {
+    if qty > Decimal::ZERO && qty <= MAX_STRATEGY_QTY {
+        Ok(())
+    } else {
+        Err(format!("{strategy}.qty = {qty} is out of range: allowed above 0 and at most {MAX_STRATEGY_QTY}"))
+    }
 }
 
 /// The names `--strategy` accepts.
@@ -61,9 +125,13 @@ pub fn build(name: &str, config: &StrategiesConfig) -> Option<Box<dyn Strategy>>
     }
 }
 
-/// Rounds `value` down to a multiple of `step` (a zero step leaves it as is).
-pub(crate) fn floor_to(value: Decimal, step: Decimal) -> Decimal {
-    if step.is_zero() { value.normalize() } else { ((value / step).floor() * step).normalize() }
+/// Rounds `value` down to a multiple of `step` (a zero step leaves it as
+/// is); `None` if that overflows.
+pub(crate) fn floor_to(value: Decimal, step: Decimal) -> Option<Decimal> {
+    if step.is_zero() {
+        return Some(value.normalize());
+    }
+    Some(value.checked_div(step)?.floor().checked_mul(step)?.normalize())
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{Strategy, StrategyContext, floor_to};
+use super::{Strategy, StrategyContext, Validate, check_qty, floor_to};
 use crate::domain::{OrderIntent, OrderType, Origin, Side, Symbol, TimestampMs};
 use crate::market::MarketEvent;
 
@@ -17,12 +17,36 @@ pub struct SmaCrossConfig {
     pub symbol: Symbol,
     /// Base quantity bought on a bullish cross.
     pub qty: Decimal,
-    /// Samples in the fast average.
+    /// Samples in the fast average (at least 1, fewer than `slow`).
     pub fast: usize,
-    /// Samples in the slow average.
+    /// Samples in the slow average (at most 10000).
     pub slow: usize,
-    /// One price sample per this many milliseconds.
+    /// One price sample per this many milliseconds (100 ..= 86400000).
     pub sample_ms: i64,
+}
+
+/// Most samples in the slow average.
+const MAX_SLOW: usize = 10_000;
+
+impl Validate for SmaCrossConfig {
+    fn validate(&self) -> Result<(), String> {
+        if self.fast == 0 || self.fast >= self.slow {
+            return Err(format!(
+                "sma-cross.fast = {} is out of range: at least 1 and below slow ({})",
+                self.fast, self.slow
+            ));
+        }
+        if self.slow > MAX_SLOW {
+            return Err(format!("sma-cross.slow = {} is out of range: at most {MAX_SLOW}", self.slow));
+        }
+        if !(100..=86_400_000).contains(&self.sample_ms) {
+            return Err(format!(
+                "sma-cross.sample_ms = {} is out of range: allowed 100 ..= 86400000",
+                self.sample_ms
+            ));
+        }
+        check_qty("sma-cross", self.qty)
+    }
 }
 
 impl Default for SmaCrossConfig {
@@ -53,9 +77,14 @@ impl SmaCross {
         Self { config, samples: VecDeque::new(), last_sample_ms: None, fast_above: None }
     }
 
+    /// The mean of the last `n` samples; `None` until there are `n`, or if
+    /// the sum overflows (hostile prices propose nothing).
     fn average(&self, n: usize) -> Option<Decimal> {
-        (n > 0 && self.samples.len() >= n)
-            .then(|| self.samples.iter().rev().take(n).sum::<Decimal>() / Decimal::from(n))
+        if n == 0 || self.samples.len() < n {
+            return None;
+        }
+        let sum = self.samples.iter().rev().take(n).try_fold(Decimal::ZERO, |acc, p| acc.checked_add(*p))?;
+        sum.checked_div(Decimal::from(n))
     }
 
     fn intent(&self, side: Side, qty: Decimal) -> OrderIntent {
@@ -84,7 +113,7 @@ impl Strategy for SmaCross {
         if trade.symbol != self.config.symbol {
             return Vec::new();
         }
-        if self.last_sample_ms.is_some_and(|t| trade.ts_ms - t < self.config.sample_ms) {
+        if self.last_sample_ms.is_some_and(|t| trade.ts_ms.saturating_sub(t) < self.config.sample_ms) {
             return Vec::new();
         }
         self.last_sample_ms = Some(trade.ts_ms);
@@ -104,13 +133,16 @@ impl Strategy for SmaCross {
         }
         let step = ctx.instrument.step_size;
         match above {
-            true if ctx.position_qty.is_zero() => {
-                vec![self.intent(Side::Buy, floor_to(self.config.qty, step))]
-            }
-            false if ctx.position_qty > Decimal::ZERO => {
-                let qty = floor_to(ctx.position_qty, step);
-                if qty.is_zero() { Vec::new() } else { vec![self.intent(Side::Sell, qty)] }
-            }
+            true if ctx.position_qty.is_zero() => floor_to(self.config.qty, step)
+                .filter(|q| !q.is_zero())
+                .map(|q| self.intent(Side::Buy, q))
+                .into_iter()
+                .collect(),
+            false if ctx.position_qty > Decimal::ZERO => floor_to(ctx.position_qty, step)
+                .filter(|q| !q.is_zero())
+                .map(|q| self.intent(Side::Sell, q))
+                .into_iter()
+                .collect(),
             _ => Vec::new(),
         }
     }

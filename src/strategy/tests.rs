@@ -42,13 +42,7 @@ fn ctx<'a>(
     position: &str,
     working: &'a [(Side, Option<Decimal>)],
 ) -> StrategyContext<'a> {
-    StrategyContext {
-        now_ms: 0,
-        instrument: inst,
-        position_qty: d(position),
-        quote_free: d("10000"),
-        working,
-    }
+    StrategyContext { instrument: inst, position_qty: d(position), working }
 }
 
 #[test]

@@ -13,17 +13,16 @@ pub enum Modal {
         intent: OrderIntent,
         checks: Vec<CheckLine>,
     },
-    CancelAll {
-        open: usize,
-    },
+    /// Cancel every open order and reject every pending one. The numbers it
+    /// shows are the live snapshot's, so they are what the engine will act on.
+    CancelAll,
     KillSwitch {
         engage: bool,
     },
     Autonomous(AutonomyForm),
-    Quit {
-        open: usize,
-        pending: usize,
-    },
+    /// Asked when quitting would leave something behind: open orders, pending
+    /// ones, or autonomous mode. Its text says what happens to each.
+    Quit,
 }
 
 /// The autonomous-mode modal: budget to grant, and the TOTP code when a keystore is unlocked.

@@ -115,6 +115,9 @@ impl Ticket {
             OrderType::Limit => Some(parse_positive("price", &self.price)?),
             OrderType::Market => None,
         };
+        if price.is_some_and(|p| p.checked_mul(qty).is_none()) {
+            return Err("notional too large: quantity × price overflows; lower one of them".into());
+        }
         Ok(OrderIntent {
             symbol: self.symbol.clone(),
             side: self.side,
@@ -123,6 +126,12 @@ impl Ticket {
             price,
             origin: Origin::Manual,
         })
+    }
+
+    /// Quantity × limit price, when both parse and the product fits.
+    pub fn notional(&self) -> Option<Decimal> {
+        let intent = self.intent().ok()?;
+        intent.price?.checked_mul(intent.qty)
     }
 
     /// Why the reviewed order may not be sent, if anything: the first failing check.

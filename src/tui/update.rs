@@ -76,10 +76,11 @@ impl App {
     fn normal(&mut self, action: Action) {
         match action {
             Action::Quit => {
-                let open = self.open_orders().count();
-                let pending = self.snap.pending.len();
-                if open + pending > 0 {
-                    self.modal = Some(Modal::Quit { open, pending });
+                let leaves_something = self.open_orders().next().is_some()
+                    || !self.snap.pending.is_empty()
+                    || self.snap.controls.approval() == Approval::Autonomous;
+                if leaves_something {
+                    self.modal = Some(Modal::Quit);
                 } else {
                     self.quit_now();
                 }
@@ -104,18 +105,20 @@ impl App {
                 ),
                 _ => self.notify("no open order selected", true),
             },
-            Action::CancelAll => match self.open_orders().count() {
-                0 => self.notify("no open orders", false),
-                open => self.modal = Some(Modal::CancelAll { open }),
-            },
+            Action::CancelAll => {
+                if self.open_orders().next().is_none() && self.snap.pending.is_empty() {
+                    self.notify("no open or pending orders", false);
+                } else {
+                    self.modal = Some(Modal::CancelAll);
+                }
+            }
             Action::KillSwitch => {
                 // A breaker's reduce-only state is lifted the same way as the kill switch.
-                let halted = self.snap.kill_switch
-                    || self.snap.trading_state.is_some_and(|s| s != TradingState::Active);
+                let halted = self.snap.controls.trading_state() != TradingState::Active;
                 self.modal = Some(Modal::KillSwitch { engage: !halted });
             }
             Action::ToggleAutonomous => {
-                let enable = self.snap.approval != Some(Approval::Autonomous);
+                let enable = self.snap.controls.approval() != Approval::Autonomous;
                 self.modal = Some(Modal::Autonomous(AutonomyForm {
                     enable,
                     field: 0,
@@ -254,9 +257,13 @@ impl App {
                 self.ticket = None;
                 self.request(|reply| Command::Submit { intent, reply }, AppMsg::Submitted);
             }
-            Modal::CancelAll { .. } => self.request(
+            Modal::CancelAll => self.request(
                 |reply| Command::CancelAll { reply },
-                |r| notice(r.map(|n| format!("{n} order(s) cancelled"))),
+                |r| {
+                    notice(r.map(|n| {
+                        format!("{} open order(s) cancelled, {} pending rejected", n.cancelled, n.rejected)
+                    }))
+                },
             ),
             Modal::KillSwitch { engage } => self.request(
                 |reply| Command::KillSwitch { engaged: engage, reply },
@@ -285,7 +292,7 @@ impl App {
                     self.modal = Some(Modal::Autonomous(form));
                 }
             },
-            Modal::Quit { .. } => self.quit_now(),
+            Modal::Quit => self.quit_now(),
         }
     }
 }

@@ -9,7 +9,7 @@ use vigil::domain::{
     Approval, Balance, Decimal, Instrument, Order, OrderId, OrderIntent, OrderStatus, OrderType, Origin,
     Position, Side, Symbol, SymbolStatus, TradingState, Venue,
 };
-use vigil::market::{FeedState, Level};
+use vigil::domain::{FeedState, Level};
 use vigil::risk::{
     BudgetLeft, CheckId, CheckResult, FeedView, GateResult, KeyPermissions, Limits, LiveArming, RiskSnapshot,
     Submission, evaluate,
@@ -57,6 +57,7 @@ pub fn order(id: u64, intent: OrderIntent, status: OrderStatus) -> Order {
         status,
         filled_qty: Decimal::ZERO,
         filled_quote: Decimal::ZERO,
+        realized_pnl: Decimal::ZERO,
         created_ms: NOW - 10_000,
         updated_ms: NOW - 10_000,
         reason: None,
@@ -123,7 +124,7 @@ impl World {
             live: LiveArming::default(),
             autonomy: None,
             instrument: Some(btcusdt()),
-            feed: FeedView { state: FeedState::Connected, last_update_ms: Some(NOW - 100) },
+            feed: FeedView { state: FeedState::Synced, last_update_ms: Some(NOW - 100) },
             bids: vec![level("99.9", "1"), level("99.8", "5"), level("99", "50")],
             asks: vec![level("100.1", "1"), level("100.9", "1"), level("101", "50")],
             balances: vec![

@@ -1,7 +1,7 @@
 //! The pieces every real-engine test and bench needs: a BTCUSDT instrument with
 //! Binance-like filters, a paper engine wired to a store and an install-keyed
 //! audit log, and the market events that bring a symbol in sync the way a real
-//! feed does (connection up, book, then the symbol's own "connected").
+//! feed does (connection up, book, then the symbol's own "synced").
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::path::Path;
@@ -10,9 +10,14 @@ use std::time::Duration;
 
 use rust_decimal::Decimal;
 use tokio::sync::mpsc;
-use vigil::clock::Clock;
-use vigil::domain::{Instrument, Symbol, SymbolStatus, TimestampMs, Venue};
-use vigil::engine::{EngineConfig, EngineHandle, EngineSetup, Snapshot};
+use vigil::clock::{Clock, ManualClock};
+use vigil::domain::{
+    Instrument, OrderIntent, OrderType, Origin, Side, Symbol, SymbolStatus, TimestampMs, Venue,
+};
+use vigil::engine::{
+    CheckLine, Command, EngineConfig, EngineHandle, EngineSetup, Event, OnShutdown, ProposalPolicy, Snapshot,
+    SubmitOutcome,
+};
 use vigil::exec::FeeSchedule;
 use vigil::market::{BookUpdate, FeedState, FeedStatus, Level, MarketEvent};
 use vigil::risk::Limits;
@@ -65,6 +70,8 @@ pub fn paper_setup(
         limits,
         fees: FeeSchedule::default(),
         initial_balances,
+        proposals: ProposalPolicy::default(),
+        on_shutdown: OnShutdown::Leave,
     };
     EngineSetup { config, clock, store, audit, totp: None, strategies, market }
 }
@@ -92,7 +99,7 @@ pub fn sync_sequence(book: MarketEvent, ts_ms: TimestampMs) -> [MarketEvent; 3] 
     [
         MarketEvent::Status(feed_status(None, FeedState::Connected, ts_ms)),
         book,
-        MarketEvent::Status(feed_status(Some(btc()), FeedState::Connected, ts_ms)),
+        MarketEvent::Status(feed_status(Some(btc()), FeedState::Synced, ts_ms)),
     ]
 }
 
@@ -110,4 +117,134 @@ pub async fn wait_for(handle: &EngineHandle, cond: impl Fn(&Snapshot) -> bool) -
     })
     .await
     .expect("condition not reached within 5 s")
+}
+
+/// The moment the harness's clock starts at.
+pub const T0: i64 = 1_763_900_000_000;
+
+/// A paper engine on a temp dir, its market channel and its clock: the
+/// real engine driven exactly as a feed and a front end drive it.
+pub struct Harness {
+    pub handle: EngineHandle,
+    pub market: mpsc::Sender<MarketEvent>,
+    pub task: tokio::task::JoinHandle<()>,
+    pub clock: ManualClock,
+}
+
+/// Default limits with the order-rate limits out of the way.
+pub fn loose_limits() -> Limits {
+    Limits { max_orders_per_minute: 1000, max_orders_per_10s: 1000, ..Limits::default() }
+}
+
+/// Starts the engine and brings BTCUSDT in sync around 64000 (5 levels of 2 BTC).
+pub async fn start(dir: &Path, limits: Limits, strategies: Vec<Box<dyn Strategy>>) -> Harness {
+    start_with(dir, limits, strategies, |_| {}, book(64_000, 5, "2", T0)).await
+}
+
+/// Starts the engine with `tweak` applied to its config, and syncs `book`.
+pub async fn start_with(
+    dir: &Path,
+    limits: Limits,
+    strategies: Vec<Box<dyn Strategy>>,
+    tweak: impl FnOnce(&mut EngineConfig),
+    book: MarketEvent,
+) -> Harness {
+    let h = start_quiet_with(dir, limits, strategies, tweak);
+    for event in sync_sequence(book, T0) {
+        h.market(event).await;
+    }
+    h.wait(|s| s.markets.iter().any(|m| m.book.is_some() && m.state == FeedState::Synced)).await;
+    h
+}
+
+/// Starts the engine without sending any market data.
+pub async fn start_quiet(dir: &Path, limits: Limits, strategies: Vec<Box<dyn Strategy>>) -> Harness {
+    start_quiet_with(dir, limits, strategies, |_| {})
+}
+
+fn start_quiet_with(
+    dir: &Path,
+    limits: Limits,
+    strategies: Vec<Box<dyn Strategy>>,
+    tweak: impl FnOnce(&mut EngineConfig),
+) -> Harness {
+    let dir = &dir.join("state");
+    let clock = ManualClock::new(T0);
+    let store = Store::open(dir).unwrap();
+    let (tx, rx) = mpsc::channel(64);
+    let balances = vec![("USDT".into(), d("10000"))];
+    let mut setup = paper_setup(dir, store, Arc::new(clock.clone()), limits, balances, strategies, rx);
+    tweak(&mut setup.config);
+    let (handle, task) = vigil::engine::start(setup).unwrap();
+    Harness { handle, market: tx, task, clock }
+}
+
+impl Harness {
+    pub async fn market(&self, event: MarketEvent) {
+        self.market.send(event).await.unwrap();
+    }
+
+    pub async fn wait(&self, cond: impl Fn(&Snapshot) -> bool) -> Arc<Snapshot> {
+        wait_for(&self.handle, cond).await
+    }
+
+    /// Arms autonomous mode with this budget (no keystore, so no code).
+    pub async fn arm(&self, max_orders: u32, max_notional: &str) {
+        let max_notional = d(max_notional);
+        let arm = |reply| Command::EnableAutonomous { max_orders, max_notional, totp: None, reply };
+        self.handle.request(arm).await.unwrap();
+    }
+
+    pub async fn submit(&self, intent: OrderIntent) -> SubmitOutcome {
+        self.handle.request(|reply| Command::Submit { intent, reply }).await.unwrap()
+    }
+
+    /// Submits and, in confirm mode, confirms: the order a person places.
+    pub async fn place(&self, intent: OrderIntent) -> SubmitOutcome {
+        match self.submit(intent).await {
+            SubmitOutcome::Pending { id, .. } => {
+                self.handle.request(|reply| Command::Confirm { id, reply }).await.unwrap()
+            }
+            other => other,
+        }
+    }
+
+    /// The gate's verdicts on `intent` now (what the ticket shows).
+    pub async fn preview(&self, intent: OrderIntent) -> Vec<CheckLine> {
+        let mut events = self.handle.events();
+        self.handle.send(Command::Preview { request: 77, intent }).unwrap();
+        loop {
+            if let Ok(Event::Preview { request: 77, checks }) = events.recv().await {
+                return checks;
+            }
+        }
+    }
+
+    /// A clean stop (`Command::Shutdown`).
+    pub async fn stop(self) {
+        self.handle.send(Command::Shutdown).unwrap();
+        self.task.await.unwrap();
+    }
+
+    /// A crash: the engine task dies where it stands, without its shutdown.
+    pub async fn crash(self) {
+        self.task.abort();
+        let _ = self.task.await;
+    }
+}
+
+/// A manual order on BTCUSDT.
+pub fn intent(side: Side, order_type: OrderType, qty: &str, price: Option<&str>) -> OrderIntent {
+    OrderIntent { symbol: btc(), side, order_type, qty: d(qty), price: price.map(d), origin: Origin::Manual }
+}
+
+/// A manual buy on BTCUSDT.
+pub fn buy(order_type: OrderType, qty: &str, price: Option<&str>) -> OrderIntent {
+    intent(Side::Buy, order_type, qty, price)
+}
+
+/// Every audit entry of the data dir's log (open it after the engine stopped).
+pub fn audit_entries(dir: &Path) -> Vec<vigil::store::AuditEntry> {
+    let store = Store::open(&dir.join("state")).unwrap();
+    vigil::store::AuditReader::new(store.backend().as_ref()).entries().unwrap().map(|e| e.unwrap()).collect()
 }

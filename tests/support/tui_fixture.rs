@@ -1,15 +1,22 @@
 //! A deterministic engine snapshot for screen tests and the render bench: fixed prices,
-//! fixed timestamps, sizes chosen by the caller.
+//! fixed timestamps, sizes chosen by the caller. Check verdicts and controls come from the
+//! real gate and the real state machine, never written by hand.
+#![allow(dead_code)] // shared by several test crates and the render bench; each uses a part
 
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
 use vigil::domain::{
-    Approval, Balance, Fill, Liquidity, Order, OrderId, OrderIntent, OrderStatus, OrderType, Origin,
-    Position, Side, Symbol, TradingState, Venue,
+    Balance, FeedState, Fill, Instrument, Level, Liquidity, Order, OrderId, OrderIntent, OrderStatus,
+    OrderType, Origin, Position, Side, Symbol, SymbolStatus, Venue,
 };
-use vigil::engine::{AutonomyBudget, CheckLine, CheckVerdict, LogLine, MarketView, PendingOrder, Snapshot};
-use vigil::market::{BookUpdate, FeedState, Level};
+use vigil::engine::{
+    Cause, Change, CheckLine, Controls, ControlsRecorder, LogLine, MarketView, OnShutdown, PendingOrder,
+    Snapshot, Transition, check_lines, limits_view,
+};
+use vigil::market::BookUpdate;
+use vigil::risk::{self, FeedView, Limits, LiveArming, RiskSnapshot};
+use vigil::store::Actor;
 
 /// 2023-11-14 22:13:20 UTC.
 pub const T0: i64 = 1_700_000_000_000;
@@ -22,39 +29,93 @@ pub fn sym(s: &str) -> Symbol {
     Symbol::new(s).unwrap_or_else(|_| panic!("bad symbol {s}"))
 }
 
-/// Every check id of the gate, all passing except the ones named in `overrides`.
-pub fn checks(overrides: &[(&str, CheckVerdict, &str)]) -> Vec<CheckLine> {
-    const IDS: [&str; 21] = [
-        "kill_switch",
-        "venue_armed",
-        "autonomy_budget",
-        "symbol_allowed",
-        "market_data_fresh",
-        "price_tick",
-        "quantity_step",
-        "min_notional",
-        "price_band",
-        "max_order_notional",
-        "balance_available",
-        "max_position",
-        "concentration",
-        "max_open_orders",
-        "duplicate_order",
-        "order_rate",
-        "daily_loss_limit",
-        "drawdown_breaker",
-        "loss_streak_cooldown",
-        "clock_skew",
-        "key_permissions",
-    ];
-    IDS.iter()
-        .map(|id| match overrides.iter().find(|(o, _, _)| o == id) {
-            Some((_, verdict, detail)) => {
-                CheckLine { id: (*id).into(), verdict: *verdict, detail: (*detail).into() }
-            }
-            None => CheckLine { id: (*id).into(), verdict: CheckVerdict::Pass, detail: format!("{id} ok") },
-        })
-        .collect()
+/// The engine's clock in the fixture: a moment after the books' last update.
+pub const NOW: i64 = T0 + 60_500;
+
+/// The fixture's instrument for `symbol` (Binance-like filters).
+pub fn instrument(symbol: &Symbol) -> Instrument {
+    let base = symbol.as_str().trim_end_matches("USDT");
+    Instrument {
+        symbol: symbol.clone(),
+        base_asset: base.into(),
+        quote_asset: "USDT".into(),
+        status: SymbolStatus::Trading,
+        tick_size: dec("0.01"),
+        min_price: dec("0.01"),
+        max_price: dec("1000000"),
+        step_size: dec("0.00001"),
+        min_qty: dec("0.00001"),
+        max_qty: dec("9000"),
+        min_notional: dec("5"),
+    }
+}
+
+/// The real gate's verdicts on `intent` against the fixture's account and
+/// books: paper venue, `snap`'s controls, default limits, at [`NOW`].
+pub fn gate(snap: &Snapshot, intent: &OrderIntent) -> Vec<CheckLine> {
+    let limits = Limits::default();
+    let instrument = instrument(&intent.symbol);
+    let market = snap.markets.iter().find(|m| m.symbol == intent.symbol);
+    let book = market.and_then(|m| m.book.as_ref());
+    let open: Vec<Order> = snap.orders.iter().filter(|o| o.status.is_open()).cloned().collect();
+    let risk_snapshot = RiskSnapshot {
+        venue: Venue::Paper,
+        approval: snap.controls.approval(),
+        trading_state: snap.controls.trading_state(),
+        kill_switch: snap.controls.kill_switch(),
+        live: LiveArming::default(),
+        autonomy: None,
+        instrument: Some(&instrument),
+        feed: FeedView {
+            state: market.map_or(FeedState::Connecting, |m| m.state),
+            last_update_ms: market.and_then(|m| m.last_update_ms),
+        },
+        bids: book.map_or(&[], |b| &b.bids),
+        asks: book.map_or(&[], |b| &b.asks),
+        balances: &snap.balances,
+        positions: &snap.positions,
+        open_orders: &open,
+        recent_submissions: &[],
+        equity: snap.equity,
+        peak_equity: snap.equity,
+        realized_pnl_today: Decimal::ZERO,
+        unrealized_pnl: Decimal::ZERO,
+        losing_streak: 0,
+        last_loss_ms: None,
+        clock_skew_ms: None,
+        key_permissions: None,
+        fee_rate: Some(dec("0.001")),
+    };
+    check_lines(&risk::evaluate(intent, &risk_snapshot, &limits, NOW).checks)
+}
+
+/// A limit intent typed by a person.
+pub fn limit(symbol: &str, side: Side, qty: &str, price: &str) -> OrderIntent {
+    OrderIntent {
+        symbol: sym(symbol),
+        side,
+        order_type: OrderType::Limit,
+        qty: dec(qty),
+        price: Some(dec(price)),
+        origin: Origin::Manual,
+    }
+}
+
+/// Controls after `change` by `actor`, through the real state machine.
+pub fn controls(change: Change, actor: Actor) -> Controls {
+    struct Discard;
+    impl ControlsRecorder for Discard {
+        fn record(&mut self, _: &Transition) -> Result<(), String> {
+            Ok(())
+        }
+    }
+    let mut controls = Controls::confirm();
+    let why = match change {
+        Change::Halt => "drawdown 12.0% from peak, limit 10%",
+        _ => "the operator",
+    };
+    controls.apply(change, Cause::new(actor, why, T0), &mut Discard).expect("a legal change");
+    controls
 }
 
 fn history(base: i64, points: usize) -> Vec<(i64, Decimal)> {
@@ -107,6 +168,7 @@ fn order(
         status,
         filled_qty: if status == OrderStatus::Filled { dec(qty) } else { Decimal::ZERO },
         filled_quote: Decimal::ZERO,
+        realized_pnl: Decimal::ZERO,
         created_ms: T0 + id as i64 * 1_000,
         updated_ms: T0 + id as i64 * 1_000,
         reason: None,
@@ -126,7 +188,7 @@ pub fn snapshot(levels: usize, points: usize, rows: usize) -> Snapshot {
             let last = history.last().map(|(_, p)| *p);
             MarketView {
                 symbol: s.clone(),
-                state: FeedState::Connected,
+                state: FeedState::Synced,
                 last_price: last,
                 open_price: history.first().map(|(_, p)| *p),
                 book: last.map(|l| book(s, (l * Decimal::ONE_HUNDRED).trunc().mantissa() as i64, levels)),
@@ -143,7 +205,7 @@ pub fn snapshot(levels: usize, points: usize, rows: usize) -> Snapshot {
             Side::Sell,
             "0.005",
             "64120.00",
-            OrderStatus::Accepted,
+            OrderStatus::Submitted,
             Origin::Strategy("grid".into()),
         ),
         order(3, &eth, Side::Buy, "0.200", "3410.00", OrderStatus::Filled, Origin::Manual),
@@ -181,42 +243,37 @@ pub fn snapshot(levels: usize, points: usize, rows: usize) -> Snapshot {
             ts_ms: T0 + 20_000 + i as i64,
         });
     }
-    let proposal = order(
+    let mut proposal = order(
         4,
         &btc,
         Side::Buy,
-        "0.020",
+        "0.010",
         "64010.00",
         OrderStatus::PendingConfirmation,
-        Origin::Strategy("mean-revert".into()),
+        Origin::Strategy("grid".into()),
     );
-    let pending = vec![PendingOrder {
-        order: proposal,
-        checks: checks(&[
-            ("price_band", CheckVerdict::Warn, "price 64010.00 is 0.1% below mid 64075.00, band ±5%"),
-            ("clock_skew", CheckVerdict::Skip, "paper venue"),
-        ]),
-    }];
+    proposal.created_ms = T0 + 50_000;
     let mut log: Vec<LogLine> = (0..6)
-        .map(|i| LogLine { ts_ms: T0 + i * 10_000, kind: "info".into(), text: format!("engine event {i}") })
+        .map(|i| LogLine {
+            seq: i as u64 + 1,
+            ts_ms: T0 + i * 10_000,
+            kind: "info".into(),
+            text: format!("engine event {i}"),
+        })
         .collect();
     log.push(LogLine {
-        ts_ms: T0 + 61_000,
+        seq: 7,
+        ts_ms: T0 + 50_000,
         kind: "pending".into(),
-        text: "mean-revert proposes buy 0.020 BTCUSDT @ 64010.00".into(),
+        text: "#4 buy 0.010 BTCUSDT limit 64010.00 awaits confirmation".into(),
     });
-    Snapshot {
+    let mut snapshot = Snapshot {
         version: 7,
+        now_ms: NOW,
         venue: Some(Venue::Paper),
-        approval: Some(Approval::Confirm),
-        trading_state: Some(TradingState::Active),
-        kill_switch: false,
-        autonomy: Some(AutonomyBudget {
-            max_orders: 10,
-            max_notional: dec("1000"),
-            orders_used: 0,
-            notional_used: Decimal::ZERO,
-        }),
+        controls: Controls::confirm(),
+        on_shutdown: OnShutdown::Leave,
+        strategies: vec!["grid".into()],
         feed_name: "sim".into(),
         feed_state: Some(FeedState::Connected),
         feed_detail: String::new(),
@@ -243,15 +300,14 @@ pub fn snapshot(levels: usize, points: usize, rows: usize) -> Snapshot {
         ],
         orders,
         fills,
-        pending,
+        pending: Vec::new(),
         equity: dec("10432.17"),
         pnl_today: dec("-23.55"),
         log,
-        limits: vec![
-            ("max_order_notional".into(), "2500 USDT".into()),
-            ("max_position".into(), "5000 USDT per symbol".into()),
-            ("daily_loss_limit".into(), "-200 USDT".into()),
-            ("max_open_orders".into(), "10".into()),
-        ],
-    }
+        limits: limits_view(&Limits::default()),
+    };
+    let checks = gate(&snapshot, &proposal.intent);
+    let expires_ms = proposal.created_ms + 30_000;
+    snapshot.pending = vec![PendingOrder { order: proposal, checks, expires_ms }];
+    snapshot
 }

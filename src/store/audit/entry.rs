@@ -73,19 +73,26 @@ impl fmt::Display for AuditKind {
     }
 }
 
-/// Who caused an entry: `person`, `strategy:NAME`, `engine` or `cli`.
+/// Who caused an entry: `person`, `strategy:NAME`, `engine`, `breaker:CHECK`,
+/// `restart` or `cli`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub enum Actor {
+    /// The operator, at the workstation or the CLI.
     Person,
     Strategy(String),
+    /// The engine on its own account (budget spent, an order's end, expiry).
     Engine,
+    /// A breaker, named by its check id (`drawdown_breaker`, `daily_loss_limit`).
+    Breaker(String),
+    /// The engine acting at start-up on what an earlier session left.
+    Restart,
     Cli,
 }
 
 /// A string that is not a known actor.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("invalid actor {0:?}: expected person, engine, cli or strategy:NAME")]
+#[error("invalid actor {0:?}: expected person, engine, restart, cli, strategy:NAME or breaker:NAME")]
 pub struct ActorError(pub String);
 
 impl TryFrom<String> for Actor {
@@ -94,11 +101,19 @@ impl TryFrom<String> for Actor {
         match s.as_str() {
             "person" => Ok(Self::Person),
             "engine" => Ok(Self::Engine),
+            "restart" => Ok(Self::Restart),
             "cli" => Ok(Self::Cli),
-            _ => match s.strip_prefix("strategy:") {
-                Some(name) if !name.is_empty() => Ok(Self::Strategy(name.to_owned())),
-                _ => Err(ActorError(s)),
-            },
+            _ => {
+                let named =
+                    |prefix: &str| s.strip_prefix(prefix).filter(|n| !n.is_empty()).map(str::to_owned);
+                if let Some(name) = named("strategy:") {
+                    Ok(Self::Strategy(name))
+                } else if let Some(name) = named("breaker:") {
+                    Ok(Self::Breaker(name))
+                } else {
+                    Err(ActorError(s))
+                }
+            }
         }
     }
 }
@@ -115,6 +130,8 @@ impl fmt::Display for Actor {
             Self::Person => f.write_str("person"),
             Self::Strategy(name) => write!(f, "strategy:{name}"),
             Self::Engine => f.write_str("engine"),
+            Self::Breaker(name) => write!(f, "breaker:{name}"),
+            Self::Restart => f.write_str("restart"),
             Self::Cli => f.write_str("cli"),
         }
     }

@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use crate::market::Level;
+use crate::domain::Level;
 use crate::tui::app::App;
 use crate::tui::format::clip;
 use crate::tui::theme::Role;

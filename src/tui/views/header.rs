@@ -8,8 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{labelled, pnl_style};
-use crate::domain::{Approval, TradingState, Venue};
-use crate::market::FeedState;
+use crate::domain::{Approval, FeedState, TradingState, Venue};
 use crate::tui::app::App;
 use crate::tui::format::{fixed, signed};
 use crate::tui::theme::Role;
@@ -27,21 +26,20 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
         None => badge("NO VENUE", Role::Muted),
     });
     first.push(gap());
-    first.push(match s.approval {
-        Some(Approval::Autonomous) => badge("AUTONOMOUS", Role::Autonomous),
-        Some(Approval::Confirm) => badge("CONFIRM", Role::Confirm),
-        None => badge("—", Role::Muted),
+    let controls = &s.controls;
+    first.push(match controls.approval() {
+        Approval::Autonomous => badge("AUTONOMOUS", Role::Autonomous),
+        Approval::Confirm => badge("CONFIRM", Role::Confirm),
     });
     first.push(gap());
-    if s.kill_switch {
-        first.push(badge("KILL SWITCH", Role::Halted));
-    } else {
-        first.push(match s.trading_state {
-            Some(TradingState::Active) => badge("ACTIVE", Role::Pass),
-            Some(TradingState::Reducing) => badge("REDUCING", Role::Warn),
-            Some(TradingState::Halted) => badge("HALTED", Role::Halted),
-            None => badge("—", Role::Muted),
-        });
+    first.push(match controls.trading_state() {
+        _ if controls.storage_failed() => badge("STORAGE FAILED", Role::Halted),
+        TradingState::Halted => badge("KILL SWITCH", Role::Halted),
+        TradingState::Reducing => badge("REDUCING", Role::Warn),
+        TradingState::Active => badge("ACTIVE", Role::Pass),
+    });
+    if let Some(cause) = controls.cause() {
+        first.push(Span::styled(format!(" by {}", cause.actor), t.style(Role::Muted)));
     }
     first.push(gap());
     let (feed_role, feed_state) = match s.feed_state {
@@ -66,7 +64,7 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     second.push(Span::raw("  "));
     second.push(Span::styled("pnl today ", t.style(Role::Muted)));
     second.push(Span::styled(signed(s.pnl_today), pnl_style(t, s.pnl_today)));
-    if let Some(budget) = s.autonomy.filter(|_| s.approval == Some(Approval::Autonomous)) {
+    if let Some(budget) = controls.budget() {
         second.push(Span::raw("  "));
         second.extend(labelled(
             t,

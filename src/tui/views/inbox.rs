@@ -12,6 +12,12 @@ use crate::tui::app::{App, Pane};
 use crate::tui::format::hms;
 use crate::tui::theme::Role;
 
+/// Seconds left before the proposal expires unanswered ("12s"; "0s" once due).
+fn expires_in(p: &PendingOrder, now_ms: i64) -> String {
+    let left_ms = p.expires_ms.saturating_sub(now_ms).max(0);
+    format!("{}s", left_ms.saturating_add(999) / 1_000)
+}
+
 fn describe(p: &PendingOrder) -> String {
     let i = &p.order.intent;
     let price = i.price.map(|p| format!("@ {p}")).unwrap_or_else(|| "at market".into());
@@ -42,6 +48,7 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
             let mut line = Line::from(vec![
                 Span::raw(if selected { "▶" } else { " " }),
                 Span::styled(format!("#{} {} ", p.order.id, hms(p.order.created_ms)), t.style(Role::Muted)),
+                Span::styled(format!("{:>4} ", expires_in(p, app.snap.now_ms)), t.style(Role::Warn)),
                 Span::styled(format!("{:<14} ", p.order.intent.origin.to_string()), t.style(Role::Accent)),
                 Span::styled(describe(p), side_style(t, p.order.intent.side)),
             ]);

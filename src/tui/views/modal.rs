@@ -2,12 +2,13 @@
 //! Each says what will happen in words and which key does it.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::{centered, checks, pane, side_style};
-use crate::domain::Venue;
+use crate::domain::{Approval, Venue};
+use crate::engine::OnShutdown;
 use crate::tui::action::{Action, Mode};
 use crate::tui::app::App;
 use crate::tui::format::fixed;
@@ -18,21 +19,25 @@ pub(super) fn draw(app: &App, modal: &Modal, frame: &mut Frame, body: Rect) {
     let t = &app.theme;
     let (title, height) = match modal {
         Modal::ConfirmOrder { .. } => (" Send this order? ", 30),
-        Modal::CancelAll { .. } => (" Cancel all orders? ", 8),
+        Modal::CancelAll => (" Cancel all orders? ", 9),
         Modal::KillSwitch { engage: true } => (" Engage the kill switch? ", 9),
         Modal::KillSwitch { engage: false } => (" Release the kill switch? ", 9),
         Modal::Autonomous(f) if f.enable => (" Arm autonomous mode? ", 24),
         Modal::Autonomous(_) => (" Return to confirm mode? ", 9),
-        Modal::Quit { .. } => (" Quit vigil? ", 8),
+        Modal::Quit => (" Quit vigil? ", 11),
     };
     let area = centered(body, 72, height);
     frame.render_widget(Clear, area);
     let block = pane(t, Span::styled(title, t.style(Role::Warn)), true);
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    // The keys always have the bottom row, however little room the body gets:
+    // a question whose answer keys are cut off cannot be answered.
+    let [inner, _, keys_row] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(1), Constraint::Length(1)]).areas(inner);
     let text = |s: String| Line::from(Span::styled(s, t.style(Role::Text)));
     let quote = &app.snap.quote_asset;
-    let mut lines: Vec<Line> = match modal {
+    let lines: Vec<Line> = match modal {
         Modal::ConfirmOrder { intent, checks: list } => {
             let price = intent.price.map(|p| format!("@ {p}")).unwrap_or_else(|| "at market".into());
             let venue = match app.snap.venue {
@@ -54,11 +59,17 @@ pub(super) fn draw(app: &App, modal: &Modal, frame: &mut Frame, body: Rect) {
                 checks::summary(t, list),
                 Line::raw(""),
             ];
-            let rows = (inner.height as usize).saturating_sub(lines.len() + 2);
+            let rows = (inner.height as usize).saturating_sub(lines.len());
             lines.extend(checks::lines(t, list, rows, inner.width as usize));
             lines
         }
-        Modal::CancelAll { open } => vec![text(format!("All {open} open order(s) will be cancelled."))],
+        Modal::CancelAll => {
+            let (open, pending) = (app.open_orders().count(), app.snap.pending.len());
+            vec![
+                text(format!("{open} open order(s) will be cancelled,")),
+                text(format!("{pending} pending order(s) awaiting confirmation rejected.")),
+            ]
+        }
         Modal::KillSwitch { engage: true } => vec![
             text("Every open order is cancelled and new orders are refused".into()),
             text("until you release the switch. Cancels still go through.".into()),
@@ -66,38 +77,64 @@ pub(super) fn draw(app: &App, modal: &Modal, frame: &mut Frame, body: Rect) {
         Modal::KillSwitch { engage: false } => {
             vec![text("New orders will be accepted again (after every check).".into())]
         }
-        Modal::Autonomous(form) => autonomy(app, form, quote),
-        Modal::Quit { open, pending } => vec![
-            text(format!("{open} open order(s), {pending} awaiting confirmation.")),
-            text("The engine makes every order safe before it stops.".into()),
-        ],
+        Modal::Autonomous(form) => autonomy(app, form, quote, inner.height as usize),
+        Modal::Quit => quit_lines(app).into_iter().map(text).collect(),
     };
     let keys = |action| app.keymap.key_for(Mode::Modal, action).map(|k| k.to_string()).unwrap_or_default();
     let yes_word = match modal {
         Modal::ConfirmOrder { .. } => "send",
-        Modal::CancelAll { .. } => "cancel them all",
+        Modal::CancelAll => "cancel them all",
         Modal::KillSwitch { engage: true } => "engage",
         Modal::KillSwitch { engage: false } => "release",
         Modal::Autonomous(f) if f.enable => "arm",
         Modal::Autonomous(_) => "disarm",
-        Modal::Quit { .. } => "quit",
+        Modal::Quit => "quit",
     };
-    lines.push(Line::raw(""));
-    lines.push(Line::from(vec![
+    let keys_line = Line::from(vec![
         Span::styled(keys(Action::Yes), t.style(Role::Key)),
         Span::styled(format!(" {yes_word}   "), t.style(Role::Muted)),
         Span::styled(keys(Action::No), t.style(Role::Key)),
         Span::styled(" go back", t.style(Role::Muted)),
-    ]));
+    ]);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    frame.render_widget(Paragraph::new(keys_line), keys_row);
 }
 
-fn autonomy<'a>(app: &'a App, form: &'a AutonomyForm, quote: &'a str) -> Vec<Line<'a>> {
+/// What quitting does, in the order a trader worries about it. Each sentence
+/// is what the engine's shutdown (`[engine] on_shutdown`) really does.
+fn quit_lines(app: &App) -> Vec<String> {
+    let (open, pending) = (app.open_orders().count(), app.snap.pending.len());
+    let live = app.snap.venue == Some(Venue::Live);
+    let mut lines = Vec::new();
+    if app.snap.controls.approval() == Approval::Autonomous {
+        lines
+            .push("Autonomous mode ends: strategies stop, and the next start is in confirm mode.".to_owned());
+    }
+    if open > 0 {
+        lines.push(match (app.snap.on_shutdown, live) {
+            (OnShutdown::Cancel, _) => format!("{open} open order(s) will be cancelled before vigil stops."),
+            (OnShutdown::Leave, true) => {
+                format!("{open} open order(s) stay on the exchange and may fill while vigil is stopped.")
+            }
+            (OnShutdown::Leave, false) => {
+                format!("{open} open order(s) stay open; paper orders do not fill until vigil runs again.")
+            }
+        });
+    }
+    if pending > 0 {
+        lines.push(format!("{pending} order(s) awaiting confirmation will be rejected, unsent."));
+    }
+    lines
+}
+
+/// The autonomy form in at most `rows` lines: the limits list is cut to fit,
+/// with a line saying how many more there are and where to see them.
+fn autonomy<'a>(app: &'a App, form: &'a AutonomyForm, quote: &'a str, rows: usize) -> Vec<Line<'a>> {
     let t = &app.theme;
     if !form.enable {
         let mut lines =
             vec![Line::styled("Every order will wait for your confirmation again.", t.style(Role::Text))];
-        if let Some(b) = app.snap.autonomy {
+        if let Some(b) = app.snap.controls.budget() {
             lines.push(Line::styled(
                 format!(
                     "Budget used: {}/{} orders, {}/{} {quote}",
@@ -135,16 +172,31 @@ fn autonomy<'a>(app: &'a App, form: &'a AutonomyForm, quote: &'a str) -> Vec<Lin
     if let Some(err) = &form.error {
         lines.push(Line::styled(err.clone(), t.style(Role::Fail)));
     }
+    if app.snap.strategies.is_empty() {
+        lines.push(Line::styled(
+            "No strategy is running: nothing will be proposed (start one with --strategy).",
+            t.style(Role::Warn),
+        ));
+    }
     lines.push(Line::raw(""));
     lines.push(Line::styled("Limits in force:", t.style(Role::Title)));
-    if app.snap.limits.is_empty() {
+    let limits = &app.snap.limits;
+    if limits.is_empty() {
         lines.push(Line::styled("(the engine reported none)", t.style(Role::Muted)));
     }
-    for (name, value) in &app.snap.limits {
+    let room = rows.saturating_sub(lines.len());
+    let shown = if limits.len() > room { room.saturating_sub(1) } else { limits.len() };
+    for (name, value) in &limits[..shown] {
         lines.push(Line::from(vec![
             Span::styled(format!("  {name:<24}"), t.style(Role::Muted)),
             Span::styled(value.clone(), t.style(Role::Text)),
         ]));
+    }
+    if shown < limits.len() {
+        lines.push(Line::styled(
+            format!("  +{} more (all of them: vigil config show)", limits.len() - shown),
+            t.style(Role::Muted),
+        ));
     }
     lines
 }

@@ -14,7 +14,7 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     let rows = app.snap.positions.iter().filter(|p| !p.qty.is_zero() || !p.realized_pnl.is_zero()).map(|p| {
         let mark = app.snap.markets.iter().find(|m| m.symbol == p.symbol).and_then(|m| m.last_price);
-        let upnl = mark.map(|m| p.unrealized_pnl(m));
+        let upnl = mark.and_then(|m| p.unrealized_pnl(m));
         Row::new([
             Cell::from(p.symbol.to_string()),
             Cell::from(p.qty.to_string()),

@@ -49,14 +49,9 @@ pub(super) fn draw(app: &App, ticket: &Ticket, frame: &mut Frame, body: Rect) {
         second.push(Span::styled("price: at market (slippage is checked)", t.style(Role::Muted)));
     }
     let mut lines = vec![Line::from(first), Line::from(second)];
-    if let Ok(intent) = ticket.intent()
-        && let Some(price) = intent.price
-    {
+    if let Some(notional) = ticket.notional() {
         let quote = &app.snap.quote_asset;
-        lines.push(Line::from(Span::styled(
-            format!("notional {} {quote}", intent.qty * price),
-            t.style(Role::Muted),
-        )));
+        lines.push(Line::from(Span::styled(format!("notional {notional} {quote}"), t.style(Role::Muted))));
     }
     match (&ticket.error, &ticket.checks) {
         (Some(err), _) => lines.push(Line::from(Span::styled(err.clone(), t.style(Role::Warn)))),

@@ -6,7 +6,6 @@ use ratatui::text::Span;
 use ratatui::widgets::{Cell, Row, Table};
 
 use super::pnl_style;
-use crate::market::FeedState;
 use crate::tui::app::{App, Pane};
 use crate::tui::format::{change_pct, sparkline};
 use crate::tui::theme::Role;
@@ -21,7 +20,7 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
         let selected = Some(&m.symbol) == app.selected_symbol.as_ref();
         let (pct_text, pct) = change_pct(m.open_price, m.last_price);
         let marker = if selected { "▶" } else { " " };
-        let symbol_role = if m.state == FeedState::Connected { Role::Text } else { Role::Warn };
+        let symbol_role = if m.state.is_synced() { Role::Text } else { Role::Warn };
         let row = Row::new([
             Cell::from(Span::styled(format!("{marker}{}", m.symbol), t.style(symbol_role))),
             Cell::from(m.last_price.map(|p| p.to_string()).unwrap_or_else(|| "—".into())),
