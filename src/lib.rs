@@ -1,6 +1,6 @@
 //! vigil: a self-hosted terminal trading workstation for crypto spot markets.
 //!
-//! The binary (`src/main.rs`) is a thin clap front; everything lives here so
+//! The binary (`src/main.rs`) only calls [`cli::main`]; everything lives here so
 //! integration tests and benches drive the same code the binary runs.
 //! See ARCHITECTURE.md for how the modules fit together.
 

@@ -115,6 +115,11 @@ fn autonomous_modal() {
     let (mut app, _ends) = app_with(TuiOptions { keystore_unlocked: true, ..options("dark") });
     app.on_key(key('A'));
     snap_all("autonomous", &app);
+    // Every size that shows the dialog shows its answer keys, however many limits there are.
+    for (w, h) in [(80, 24), (72, 20), (120, 30), (160, 48)] {
+        let text = screen(&app, (w, h));
+        assert!(text.contains("y arm   n go back"), "{w}x{h}: the arm dialog's keys are cut off:\n{text}");
+    }
 }
 
 #[test]

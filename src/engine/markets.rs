@@ -6,8 +6,9 @@ use std::collections::{BTreeMap, VecDeque};
 use rust_decimal::Decimal;
 
 use super::api::MarketView;
+use crate::domain::{FeedState, Level};
 use crate::domain::{Symbol, TimestampMs};
-use crate::market::{BookUpdate, FeedState, FeedStatus, Level, MarketEvent};
+use crate::market::{BookUpdate, FeedStatus, MarketEvent};
 
 /// Chart/sparkline history kept per symbol.
 const HISTORY: usize = 500;
@@ -112,9 +113,9 @@ impl Markets {
             None => {
                 self.feed_state = Some(status.state);
                 self.feed_detail = status.detail.clone();
-                // A connection-level "connected" says nothing about any book: each
-                // symbol turns connected only when its own book has synced. Every
-                // other connection state downgrades all symbols.
+                // A socket that is up says nothing about any book: each symbol
+                // turns synced only on its own status event, after its
+                // snapshot. Every other connection state downgrades all symbols.
                 if status.state != FeedState::Connected {
                     for m in self.by_symbol.values_mut() {
                         m.state = status.state;

@@ -12,8 +12,9 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::Level;
 use crate::domain::{Fill, Liquidity, Order, OrderId, OrderType, Side, Symbol, TimestampMs};
-use crate::market::{BookUpdate, Level, Trade};
+use crate::market::{BookUpdate, Trade};
 
 /// Fee rates as fractions (0.001 = 0.1 %), charged in the quote asset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -284,7 +284,7 @@ impl Connection {
         self.out.event(MarketEvent::Book(update)).await
     }
 
-    /// Records fresh data for a symbol; a stale, synced book becomes connected again.
+    /// Records fresh data for a symbol; a stale book that is still in sync becomes synced again.
     async fn touch(&mut self, idx: usize) -> Result<(), Closed> {
         let s = &mut self.symbols[idx];
         s.last_update = Instant::now();

@@ -148,7 +148,7 @@ impl Store {
         Ok(out)
     }
 
-    /// Orders that can still trade (accepted, submitted, partially filled).
+    /// Orders that can still trade (submitted or partially filled).
     pub fn open_orders(&self) -> Result<Vec<Order>, StoreError> {
         Ok(self.orders()?.into_iter().filter(|o| o.status.is_open()).collect())
     }

@@ -188,6 +188,14 @@ impl Harness {
         wait_for(&self.handle, cond).await
     }
 
+    /// Sends `book` and waits until the engine has applied it (commands and
+    /// market data reach the actor on separate channels).
+    pub async fn refresh(&self, book: MarketEvent) {
+        let now = self.clock.now_ms();
+        self.market(book).await;
+        self.wait(|s| s.markets.iter().any(|m| m.last_update_ms == Some(now))).await;
+    }
+
     /// Arms autonomous mode with this budget (no keystore, so no code).
     pub async fn arm(&self, max_orders: u32, max_notional: &str) {
         let max_notional = d(max_notional);

@@ -1,4 +1,5 @@
 //! Rendering helpers for screen tests: buffer → text, and a style-annotated dump of rows.
+#![allow(dead_code)] // shared by several test crates; each uses a part
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

@@ -107,17 +107,16 @@ fn quit_lines(app: &App) -> Vec<String> {
     let live = app.snap.venue == Some(Venue::Live);
     let mut lines = Vec::new();
     if app.snap.controls.approval() == Approval::Autonomous {
-        lines
-            .push("Autonomous mode ends: strategies stop, and the next start is in confirm mode.".to_owned());
+        lines.push("Autonomous mode ends; the next start is in confirm mode.".to_owned());
     }
     if open > 0 {
         lines.push(match (app.snap.on_shutdown, live) {
             (OnShutdown::Cancel, _) => format!("{open} open order(s) will be cancelled before vigil stops."),
             (OnShutdown::Leave, true) => {
-                format!("{open} open order(s) stay on the exchange and may fill while vigil is stopped.")
+                format!("{open} open order(s) stay on the exchange and may fill meanwhile.")
             }
             (OnShutdown::Leave, false) => {
-                format!("{open} open order(s) stay open; paper orders do not fill until vigil runs again.")
+                format!("{open} open order(s) stay open (paper: no fills while vigil is stopped).")
             }
         });
     }

@@ -1,0 +1,79 @@
+//! `[strategies]` and `[engine]` through the binary: a value out of range is an
+//! error naming the file, the line and column, and the allowed range, and
+//! `config show` prints the values in force.
+#![allow(clippy::unwrap_used)]
+
+use std::process::Command;
+
+/// Runs `vigil --config FILE config show` on `text`: (exit code, stdout, stderr).
+fn config_show(text: &str) -> (i32, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .arg("--config")
+        .arg(&path)
+        .args(["config", "show"])
+        .output()
+        .unwrap();
+    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+    (out.status.code().unwrap_or(-1), text(out.stdout), text(out.stderr))
+}
+
+#[test]
+fn out_of_range_strategy_values_are_refused_with_their_position() {
+    let cases = [
+        (
+            "[strategies.grid]\nlevels = 4294967295\n",
+            "line 1, column 1",
+            "grid.levels = 4294967295 is out of range: allowed 1 ..= 50",
+        ),
+        (
+            "[strategies.grid]\nspacing_pct = \"0\"\n",
+            "line 1, column 1",
+            "grid.spacing_pct = 0 is out of range",
+        ),
+        ("[strategies.grid]\nlevels = 20\nspacing_pct = \"5\"\n", "line 1", "levels × spacing_pct below 100"),
+        ("[strategies.grid]\nqty = \"-1\"\n", "line 1", "grid.qty = -1 is out of range"),
+        (
+            "[strategies.sma-cross]\nfast = 30\n",
+            "line 1",
+            "sma-cross.fast = 30 is out of range: at least 1 and below slow (20)",
+        ),
+        ("[strategies.sma-cross]\nsample_ms = 0\n", "line 1", "sma-cross.sample_ms = 0 is out of range"),
+        (
+            "\n[strategies]\nproposal_ttl_ms = 5\n",
+            "line 3, column 19",
+            "proposal_ttl_ms = 5 is out of range: allowed 1000 ..= 3600000",
+        ),
+        (
+            "[strategies]\nreject_mute_ms = -1\n",
+            "line 2",
+            "reject_mute_ms = -1 is out of range: allowed 0 ..= 86400000",
+        ),
+        (
+            "[engine]\non_shutdown = \"flee\"\n",
+            "line 2",
+            "unknown variant `flee`, expected `leave` or `cancel`",
+        ),
+    ];
+    for (text, position, message) in cases {
+        let (code, _, stderr) = config_show(text);
+        assert_eq!(code, 1, "{text}: {stderr}");
+        assert!(stderr.contains("config.toml is not valid"), "{text}: {stderr}");
+        assert!(stderr.contains(position), "{text}: want {position:?} in {stderr}");
+        assert!(stderr.contains(message), "{text}: want {message:?} in {stderr}");
+    }
+}
+
+#[test]
+fn config_show_prints_the_proposal_and_shutdown_settings() {
+    let (code, stdout, stderr) =
+        config_show("[strategies]\nproposal_ttl_ms = 45000\n[engine]\non_shutdown = \"cancel\"\n");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("proposal_ttl_ms = 45000"), "{stdout}");
+    assert!(stdout.contains("reject_mute_ms = 300000"), "{stdout}");
+    assert!(stdout.contains("on_shutdown = \"cancel\""), "{stdout}");
+}
