@@ -154,12 +154,12 @@ pub struct Order {
 impl Order {
     /// Quantity still to fill.
     pub fn remaining_qty(&self) -> Decimal {
-        (self.intent.qty - self.filled_qty).max(Decimal::ZERO)
+        self.intent.qty.saturating_sub(self.filled_qty).max(Decimal::ZERO)
     }
 
     /// Volume-weighted average fill price, if anything filled.
     pub fn avg_fill_price(&self) -> Option<Decimal> {
-        (!self.filled_qty.is_zero()).then(|| self.filled_quote / self.filled_qty)
+        self.filled_quote.checked_div(self.filled_qty)
     }
 }
 

@@ -99,8 +99,9 @@ impl PaperBroker {
             Side::Sell => &book.bids,
         };
         let fills = self.take(order, opposite, limit, quote_asset, now);
-        let filled: Decimal = fills.iter().map(|f| f.qty).sum();
-        let remaining = order.remaining_qty() - filled;
+        // Each fill is at most what remained, so these stay within the order's quantity.
+        let filled = fills.iter().map(|f| f.qty).fold(Decimal::ZERO, Decimal::saturating_add);
+        let remaining = order.remaining_qty().saturating_sub(filled);
         match (intent.order_type, limit) {
             (OrderType::Limit, Some(price)) if remaining > Decimal::ZERO => {
                 let resting = Resting {

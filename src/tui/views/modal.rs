@@ -24,7 +24,8 @@ pub(super) fn draw(app: &App, modal: &Modal, frame: &mut Frame, body: Rect) {
         Modal::KillSwitch { engage: false } => (" Release the kill switch? ", 9),
         Modal::Autonomous(f) if f.enable => (" Arm autonomous mode? ", 24),
         Modal::Autonomous(_) => (" Return to confirm mode? ", 9),
-        Modal::Quit => (" Quit vigil? ", 11),
+        // Borders, the sentences, a blank row and the keys.
+        Modal::Quit => (" Quit vigil? ", u16::try_from(quit_lines(app).len()).unwrap_or(8).saturating_add(4)),
     };
     let area = centered(body, 72, height);
     frame.render_widget(Clear, area);
