@@ -292,3 +292,22 @@ async fn huge_numbers_are_refused_not_a_panic() {
     ));
     h.stop().await;
 }
+
+#[tokio::test]
+async fn a_halt_stored_by_an_earlier_version_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = vigil::store::Store::open(&dir.path().join("state")).unwrap();
+        let legacy = serde_json::json!({ "kill_switch": true, "trading_state": "halted" });
+        store.put_value("trading_state", &legacy).unwrap();
+    }
+    let h = start(dir.path(), loose_limits(), vec![]).await;
+    let snap = h.handle.snapshot();
+    assert!(snap.controls.kill_switch(), "an old halt must survive the upgrade");
+    assert_eq!(snap.controls.cause().unwrap().actor, Actor::Restart);
+    assert!(matches!(
+        h.submit(buy(OrderType::Limit, "0.01", Some("63000"))).await,
+        SubmitOutcome::Refused { .. }
+    ));
+    h.stop().await;
+}

@@ -19,7 +19,7 @@ use super::actor;
 use super::api::EngineHandle;
 use super::controls::Controls;
 use super::ledger::{LossStreak, OrderLedger};
-use super::persist::{CONTROLS_KEY, LOSS_STREAK_KEY, Persistence};
+use super::persist::{CONTROLS_KEY, LEGACY_CONTROLS_KEY, LOSS_STREAK_KEY, Persistence};
 use super::state::{EngineConfig, EngineState, EquityMarks, OnShutdown, Parts, TotpCheck};
 use super::strategies::StrategyRunner;
 use crate::clock::Clock;
@@ -94,7 +94,10 @@ pub fn start(setup: EngineSetup) -> Result<(EngineHandle, JoinHandle<()>), Engin
             Some(LossStreak { count, last_loss_ms: v.get("last_loss_ms")?.as_i64() })
         })
         .unwrap_or_default();
-    let controls = Controls::restore(saved.values.get(CONTROLS_KEY), now);
+    let controls = match (saved.values.get(CONTROLS_KEY), saved.values.get(LEGACY_CONTROLS_KEY)) {
+        (None, Some(legacy)) => Controls::restore_legacy(legacy, now),
+        (current, _) => Controls::restore(current, now),
+    };
     let fills = saved.fills.iter().rev().map(|f| f.fill.clone());
     let proposals = config.proposals;
     let mut state = EngineState::new(Parts {

@@ -149,6 +149,30 @@ impl Controls {
         Self { posture }
     }
 
+    /// The controls from the record versions before this type stored them
+    /// (`{"kill_switch": bool, "trading_state": "active" | "reducing" |
+    /// "halted"}` under `trading_state`): a halt or reduce-only state is kept
+    /// (its cause was not stored, so the restart is named), and a record that
+    /// cannot be read restarts halted, as with the current record.
+    pub fn restore_legacy(stored: &serde_json::Value, now: TimestampMs) -> Self {
+        let kill = stored.get("kill_switch").and_then(serde_json::Value::as_bool);
+        let state = stored.get("trading_state").and_then(|v| TradingState::deserialize(v).ok());
+        let cause = |why: &str| Cause::new(Actor::Restart, why, now);
+        let posture = match (kill, state) {
+            (Some(false), Some(TradingState::Active)) => Posture::Confirm,
+            (Some(false), Some(TradingState::Reducing)) => {
+                Posture::Reducing { cause: cause("reduce-only since an earlier version of vigil") }
+            }
+            (Some(_), Some(_)) => {
+                Posture::Halted { cause: cause("halted since an earlier version of vigil") }
+            }
+            _ => Posture::Halted {
+                cause: cause("the stored trading state could not be read: check it, then release the halt"),
+            },
+        };
+        Self { posture }
+    }
+
     /// Confirm or autonomous (every state but `Autonomous` confirms).
     pub fn approval(&self) -> Approval {
         match self.posture {
@@ -457,5 +481,19 @@ mod tests {
         let halted = Controls::restore(Some(&garbage), 9);
         assert!(halted.kill_switch());
         assert_eq!(halted.cause().map(|c| c.actor.clone()), Some(Actor::Restart));
+    }
+
+    #[test]
+    fn the_earlier_record_format_keeps_its_halt() {
+        let legacy = |kill: bool, state: &str| json!({ "kill_switch": kill, "trading_state": state });
+        assert_eq!(Controls::restore_legacy(&legacy(false, "active"), 9), Controls::confirm());
+        assert_eq!(
+            Controls::restore_legacy(&legacy(false, "reducing"), 9).trading_state(),
+            TradingState::Reducing
+        );
+        for (kill, state) in [(true, "active"), (true, "halted"), (false, "halted"), (true, "reducing")] {
+            assert!(Controls::restore_legacy(&legacy(kill, state), 9).kill_switch(), "{kill} {state}");
+        }
+        assert!(Controls::restore_legacy(&json!("halted"), 9).kill_switch(), "unreadable restarts halted");
     }
 }

@@ -17,6 +17,9 @@ use crate::store::{Actor, AuditKind, AuditLog, FillStep, Store};
 
 /// The store key of the controls' durable record.
 pub const CONTROLS_KEY: &str = "controls";
+/// Where versions before `Controls` stored the kill switch and trading state;
+/// read at boot when no `controls` record exists yet.
+pub const LEGACY_CONTROLS_KEY: &str = "trading_state";
 /// The store key of the loss streak.
 pub const LOSS_STREAK_KEY: &str = "loss_streak";
 
