@@ -27,8 +27,8 @@ fn out_of_range_strategy_values_are_refused_with_their_position() {
     let cases = [
         (
             "[strategies.grid]\nlevels = 4294967295\n",
-            "line 1, column 1",
-            "grid.levels = 4294967295 is out of range: allowed 1 ..= 50",
+            "line 2, column 10",
+            "levels = 4294967295 is out of range: allowed 1 ..= 50",
         ),
         (
             "[strategies.grid]\nspacing_pct = \"0\"\n",
@@ -36,13 +36,17 @@ fn out_of_range_strategy_values_are_refused_with_their_position() {
             "grid.spacing_pct = 0 is out of range",
         ),
         ("[strategies.grid]\nlevels = 20\nspacing_pct = \"5\"\n", "line 1", "levels × spacing_pct below 100"),
-        ("[strategies.grid]\nqty = \"-1\"\n", "line 1", "grid.qty = -1 is out of range"),
+        ("[strategies.grid]\n\nqty = \"-1\"\n", "line 3, column 7", "qty = -1 is out of range"),
         (
             "[strategies.sma-cross]\nfast = 30\n",
             "line 1",
             "sma-cross.fast = 30 is out of range: at least 1 and below slow (20)",
         ),
-        ("[strategies.sma-cross]\nsample_ms = 0\n", "line 1", "sma-cross.sample_ms = 0 is out of range"),
+        (
+            "[strategies.sma-cross]\nsample_ms = 0\n",
+            "line 2, column 13",
+            "sample_ms = 0 is out of range: allowed 100 ..= 86400000",
+        ),
         (
             "\n[strategies]\nproposal_ttl_ms = 5\n",
             "line 3, column 19",

@@ -122,6 +122,11 @@ async fn a_proposal_older_than_its_ttl_cannot_be_approved() {
     };
     h.clock.advance(30_001);
     h.wait(|s| s.pending.is_empty()).await;
+    // A late "yes" (or "no") to an order that expired by itself says so.
+    let late = h.handle.request(|reply| Command::Confirm { id: later, reply }).await;
+    assert_eq!(late, Err(CommandError::Expired { id: later, ttl_secs: 30 }));
+    let late = h.handle.request(|reply| Command::Reject { id: later, reply }).await;
+    assert_eq!(late, Err(CommandError::Expired { id: later, ttl_secs: 30 }));
     h.stop().await;
 
     let entries = fixture::audit_entries(dir.path());
@@ -180,12 +185,19 @@ async fn a_rejected_proposal_stays_quiet_for_the_mute_time() {
         h.clock.advance(10_000);
         h.refresh(fixture::book(64_000, 5, "2", T0)).await;
     }
-    let snap = h.wait(|s| s.version > 0).await;
+    let snap = h.handle.snapshot();
     assert!(snap.pending.is_empty(), "proposed again {} s after a no: {:?}", 30, snap.pending);
     h.clock.advance(30_001);
     h.market(fixture::book(64_000, 5, "2", T0)).await;
     let snap = h.wait(|s| s.pending.len() == 1).await;
     assert_ne!(snap.pending[0].order.id, id, "a new proposal, after the mute time");
+
+    // Cancel-all by a person is a "no" too: the inbox does not refill at the next book.
+    let report = h.handle.request(|reply| Command::CancelAll { reply }).await.unwrap();
+    assert_eq!(report.rejected, 1);
+    h.clock.advance(1_000);
+    h.refresh(fixture::book(64_000, 5, "2", T0)).await;
+    assert!(h.handle.snapshot().pending.is_empty(), "proposed again right after cancel-all");
     h.stop().await;
 
     let entries = fixture::audit_entries(dir.path());
@@ -310,4 +322,36 @@ async fn a_halt_stored_by_an_earlier_version_is_kept() {
         SubmitOutcome::Refused { .. }
     ));
     h.stop().await;
+}
+
+#[tokio::test]
+async fn the_kill_switch_cancels_what_is_left_even_when_already_halted() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = start(dir.path(), loose_limits(), vec![]).await;
+    assert!(matches!(
+        h.place(buy(OrderType::Limit, "0.01", Some("63000"))).await,
+        SubmitOutcome::Sent { .. }
+    ));
+    // A crash right after the halt was stored, before its cancels: the order is still open on disk.
+    h.crash().await;
+    {
+        let store = vigil::store::Store::open(&dir.path().join("state")).unwrap();
+        let halted = serde_json::json!({
+            "state": "halted",
+            "cause": { "actor": "person", "why": "operator", "at_ms": T0 }
+        });
+        store.put_value("controls", &halted).unwrap();
+    }
+    let h = start(dir.path(), loose_limits(), vec![]).await;
+    let snap = h.handle.snapshot();
+    assert!(snap.controls.kill_switch());
+    assert!(
+        snap.orders.iter().all(|o| !o.status.is_open()),
+        "a restored halt leaves nothing open: {:?}",
+        snap.orders
+    );
+    h.stop().await;
+    let entries = fixture::audit_entries(dir.path());
+    let cancel = entries.iter().find(|e| e.kind == AuditKind::Cancel).unwrap();
+    assert_eq!(cancel.actor, Actor::Restart);
 }

@@ -149,6 +149,24 @@ fn a_ticket_whose_notional_overflows_says_so() {
     assert!(text.contains("notional too large"), "{text}");
 }
 
+/// The keys a person might hit in and around the ticket.
+fn ticket_key() -> impl Strategy<Value = KeyEvent> {
+    let plain = |code| KeyEvent::new(code, KeyModifiers::NONE);
+    prop_oneof![
+        4 => "[0-9.]".prop_map(move |c| plain(KeyCode::Char(c.chars().next().unwrap_or('0')))),
+        1 => Just(plain(KeyCode::Tab)),
+        1 => Just(plain(KeyCode::BackTab)),
+        1 => Just(plain(KeyCode::Char(' '))),
+        1 => Just(plain(KeyCode::Backspace)),
+        1 => Just(plain(KeyCode::Enter)),
+        1 => Just(plain(KeyCode::Char('y'))),
+        1 => Just(plain(KeyCode::Char('n'))),
+        1 => Just(plain(KeyCode::Esc)),
+        1 => Just(plain(KeyCode::Char('b'))),
+        1 => Just(plain(KeyCode::Char('s'))),
+    ]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
@@ -161,5 +179,23 @@ proptest! {
         h in 6u16..60,
     ) {
         let _ = ticket_screen(&qty, &price, w, h);
+    }
+
+    /// Any sequence of ticket keys (side and type toggles, review, yes, no, close), drawn
+    /// after every key at a random size: no panic.
+    #[test]
+    fn any_key_sequence_in_the_ticket_never_panics(
+        keys in proptest::collection::vec(ticket_key(), 1..60),
+        w in 20u16..200,
+        h in 6u16..60,
+    ) {
+        let (handle, ends) = EngineHandle::channel();
+        ends.snapshots.send(std::sync::Arc::new(tui_fixture::snapshot(5, 20, 0))).unwrap();
+        let mut app = App::new(handle, &TuiOptions::default()).unwrap();
+        app.on_key(key('b'));
+        for key in keys {
+            app.on_key(key);
+            let _ = screen(&app, w, h);
+        }
     }
 }

@@ -17,7 +17,9 @@ use super::prompt::UnlockArgs;
 use super::session::{FeedArgs, Session, SessionOptions};
 use super::trading::{VaultSession, load_config, runtime};
 use crate::domain::{OrderId, OrderIntent, OrderType, Origin, Side, Symbol, Venue};
-use crate::engine::{CheckLine, CheckVerdict, Command as EngineCommand, EngineHandle, SubmitOutcome};
+use crate::engine::{
+    CheckLine, CheckVerdict, Command as EngineCommand, CommandError, EngineHandle, OnShutdown, SubmitOutcome,
+};
 use crate::store::Store;
 
 /// Exit code when a check refused the order.
@@ -113,7 +115,7 @@ fn place(args: PlaceArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         price: args.price.filter(|_| order_type == OrderType::Limit),
         origin: Origin::Manual,
     };
-    let config = load_config(ctx)?;
+    let config = one_shot(load_config(ctx)?);
     let vault = VaultSession::unlock_if_present(ctx, &args.unlock)?;
     runtime()?.block_on(async {
         let mut feed = args.feed.clone();
@@ -135,6 +137,15 @@ fn place(args: PlaceArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// A one-shot command's engine stops as soon as the command is done, so
+/// `[engine] on_shutdown = "cancel"` would cancel the order it just placed:
+/// it leaves open orders for the next session, whatever the config says
+/// (which is meant for long-running sessions: `tui`, `run`, `demo`).
+fn one_shot(mut config: crate::config::Config) -> crate::config::Config {
+    config.engine.on_shutdown = OnShutdown::Leave;
+    config
+}
+
 async fn place_in(handle: &EngineHandle, intent: OrderIntent) -> anyhow::Result<ExitCode> {
     wait_for_market(handle, &intent.symbol).await?;
     let outcome = handle.request(|reply| EngineCommand::Submit { intent: intent.clone(), reply }).await?;
@@ -151,18 +162,32 @@ async fn place_in(handle: &EngineHandle, intent: OrderIntent) -> anyhow::Result<
         SubmitOutcome::Pending { id, checks } => (id, checks),
     };
     print_checks(&checks);
-    if !ask_confirm()? {
-        handle.request(|reply| EngineCommand::Reject { id, reply }).await?;
+    let ttl_secs = handle
+        .snapshot()
+        .pending
+        .iter()
+        .find(|p| p.order.id == id)
+        .map(|p| (p.expires_ms.saturating_sub(handle.snapshot().now_ms) / 1_000).max(0));
+    if !ask_confirm(ttl_secs)? {
+        match handle.request(|reply| EngineCommand::Reject { id, reply }).await {
+            Ok(()) | Err(CommandError::Expired { .. }) => {}
+            Err(err) => return Err(err.into()),
+        }
         println!("declined: nothing was sent");
         return Ok(ExitCode::from(DECLINED));
     }
-    match handle.request(|reply| EngineCommand::Confirm { id, reply }).await? {
-        SubmitOutcome::Sent { id, .. } => report_sent(handle, id).await,
-        SubmitOutcome::Refused { checks } | SubmitOutcome::Pending { checks, .. } => {
+    match handle.request(|reply| EngineCommand::Confirm { id, reply }).await {
+        Ok(SubmitOutcome::Sent { id, .. }) => report_sent(handle, id).await,
+        Ok(SubmitOutcome::Refused { checks } | SubmitOutcome::Pending { checks, .. }) => {
             print_checks(&checks);
             println!("refused at confirmation: the market or balances moved; nothing was sent");
             Ok(ExitCode::from(REFUSED))
         }
+        Err(err @ CommandError::Expired { .. }) => {
+            println!("refused: {err}");
+            Ok(ExitCode::from(REFUSED))
+        }
+        Err(err) => Err(err.into()),
     }
 }
 
@@ -217,8 +242,12 @@ pub fn print_checks(checks: &[CheckLine]) {
     }
 }
 
-fn ask_confirm() -> anyhow::Result<bool> {
+/// Asks on stdin; `answer_within` (seconds) is how long the engine holds the order.
+fn ask_confirm(answer_within: Option<i64>) -> anyhow::Result<bool> {
     let mut out = io::stdout().lock();
+    if let Some(secs) = answer_within {
+        writeln!(out, "(answer within {secs} s: an order left unanswered expires, unsent)")?;
+    }
     write!(out, "Confirm? [y/N] ")?;
     out.flush()?;
     let mut line = String::new();
@@ -265,7 +294,7 @@ fn list(ctx: &Context, open_only: bool) -> anyhow::Result<ExitCode> {
 }
 
 fn cancel(ctx: &Context, id: OrderId, feed: &FeedArgs, unlock: &UnlockArgs) -> anyhow::Result<ExitCode> {
-    let config = load_config(ctx)?;
+    let config = one_shot(load_config(ctx)?);
     let vault = VaultSession::unlock_if_present(ctx, unlock)?;
     runtime()?.block_on(async {
         let options = SessionOptions {

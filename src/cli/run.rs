@@ -155,7 +155,11 @@ async fn follow(handle: &EngineHandle, duration: Option<Duration>) {
                     break;
                 }
                 let snapshot = rx.borrow_and_update().clone();
-                for line in snapshot.log.iter().filter(|l| l.seq > last_seen) {
+                let mut new = snapshot.log.iter().filter(|l| l.seq > last_seen).peekable();
+                if let Some(skipped) = new.peek().map(|l| l.seq.saturating_sub(last_seen).saturating_sub(1)).filter(|n| *n > 0 && last_seen > 0) {
+                    println!("… {skipped} event line(s) scrolled away unseen (see `vigil audit show`)");
+                }
+                for line in new {
                     println!("{} {:<9} {}", fmt_time(line.ts_ms), line.kind, line.text);
                 }
                 last_seen = snapshot.log.last().map_or(last_seen, |l| l.seq.max(last_seen));

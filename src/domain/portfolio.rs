@@ -14,8 +14,9 @@ pub struct Balance {
 
 impl Balance {
     /// Free plus locked.
+    /// Saturates rather than overflow: a total no exchange can hold.
     pub fn total(&self) -> Decimal {
-        self.free + self.locked
+        self.free.saturating_add(self.locked)
     }
 }
 

@@ -150,6 +150,11 @@ pub fn start(setup: EngineSetup) -> Result<(EngineHandle, JoinHandle<()>), Engin
         state.persist_balances();
     }
     state.persist_marks();
+    // A halt restored from an earlier session cancels what is still open (a
+    // crash between the halt and its cancels leaves orders that could fill).
+    if state.controls.kill_switch() {
+        state.cancel_all(&Actor::Restart, "halted since an earlier session");
+    }
     // A pending order's check verdicts were for a market that has moved on; a
     // person must never confirm without seeing them, so pending orders expire.
     let pending: Vec<_> = state.ledger.pending_orders().map(|o| o.id).collect();

@@ -197,6 +197,7 @@ impl OrderLedger {
         }
         self.fills.push_front(fill.clone());
         let streak_changed = order.status.is_terminal() && self.count_trade(&order);
+        self.prune_closed();
         Ok(Booked { order, streak_changed })
     }
 
@@ -265,12 +266,14 @@ impl OrderLedger {
         self.streak != before
     }
 
-    /// Forgets the oldest closed orders beyond what the screen shows (they stay in the store).
+    /// Forgets the closed orders that ended longest ago, beyond what the
+    /// screen shows (they stay in the store).
     fn prune_closed(&mut self) {
-        let closed: Vec<OrderId> =
-            self.orders.values().filter(|o| o.status.is_terminal()).map(|o| o.id).collect();
+        let mut closed: Vec<(TimestampMs, OrderId)> =
+            self.orders.values().filter(|o| o.status.is_terminal()).map(|o| (o.updated_ms, o.id)).collect();
         if let Some(excess) = closed.len().checked_sub(RECENT_CLOSED) {
-            for id in &closed[..excess] {
+            closed.sort_unstable();
+            for (_, id) in &closed[..excess] {
                 self.orders.remove(id);
             }
         }

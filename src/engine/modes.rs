@@ -63,13 +63,15 @@ impl EngineState {
     }
 
     /// Engages the kill switch for `actor`: halted (durably) before every open
-    /// order is cancelled and every pending one rejected.
+    /// order is cancelled and every pending one rejected. Engaging it again
+    /// cancels whatever is still open (a crash between the halt and the
+    /// cancels, say); a breaker that stays breached does nothing more.
     pub fn halt(&mut self, actor: Actor, why: &str) -> CancelAllReport {
-        match self.control(Change::Halt, actor.clone(), why) {
-            // Halted now (or failed to record, which halts too): drop everything.
-            Ok(true) | Err(_) => self.cancel_all(&actor, &format!("kill switch: {why}")),
-            // Already halted: what it cancelled is gone.
-            Ok(false) => CancelAllReport::default(),
+        let changed = self.control(Change::Halt, actor.clone(), why);
+        match changed {
+            Ok(false) if !matches!(actor, Actor::Person) => CancelAllReport::default(),
+            // Halted now (or failed to record, which halts too), or a person insists.
+            _ => self.cancel_all(&actor, &format!("kill switch: {why}")),
         }
     }
 

@@ -11,6 +11,10 @@ use super::state::EngineState;
 use crate::domain::{Approval, Fill, OrderId, OrderIntent, OrderStatus, OrderType, Origin};
 use crate::store::{Actor, AuditKind};
 
+/// How an expiry's reason starts (the screen, the audit log and the answer
+/// to a late "yes" all say the same).
+const EXPIRED: &str = "expired unanswered";
+
 /// Who the audit log names for an intent.
 pub fn actor_of(origin: &Origin) -> Actor {
     match origin {
@@ -52,14 +56,12 @@ impl EngineState {
     /// may have moved since it was proposed) before anything is reserved.
     pub fn confirm(&mut self, id: OrderId) -> Result<SubmitOutcome, CommandError> {
         let Some(order) = self.ledger.get(id).filter(|_| self.ledger.is_pending(id)) else {
-            return Err(CommandError::NoSuchPending(id));
+            return Err(self.not_pending(id));
         };
         let intent = order.intent.clone();
-        let ttl = self.config.proposals.ttl_ms;
-        if self.now().saturating_sub(order.created_ms) >= ttl {
-            let ttl_secs = ttl / 1_000;
-            self.reject_pending(id, Actor::Engine, &format!("expired unanswered after {ttl_secs} s"));
-            return Err(CommandError::Expired { id, ttl_secs });
+        if self.now().saturating_sub(order.created_ms) >= self.config.proposals.ttl_ms {
+            self.expire(id);
+            return Err(self.not_pending(id));
         }
         let checks = self.gate(&intent);
         if !checks_pass(&checks) {
@@ -76,28 +78,45 @@ impl EngineState {
         Ok(self.accept_and_route(id, checks, Actor::Person))
     }
 
-    /// A person rejects a pending order. A strategy's proposal of the same
-    /// side and price is then muted for `reject_mute_ms`.
+    /// A person rejects a pending order.
     pub fn reject(&mut self, id: OrderId) -> Result<(), CommandError> {
-        let Some(order) = self.ledger.get(id).filter(|_| self.ledger.is_pending(id)) else {
-            return Err(CommandError::NoSuchPending(id));
-        };
-        if let Origin::Strategy(name) = &order.intent.origin {
-            let (name, intent) = (name.clone(), order.intent.clone());
-            self.strategies.mute(&name, &intent, self.now());
+        if !self.ledger.is_pending(id) {
+            return Err(self.not_pending(id));
         }
         self.reject_pending(id, Actor::Person, "rejected by the operator");
         Ok(())
     }
 
+    /// Why `id` cannot be decided: it expired unanswered, or it is not pending.
+    fn not_pending(&self, id: OrderId) -> CommandError {
+        let expired =
+            self.ledger.get(id).and_then(|o| o.reason.as_deref()).is_some_and(|r| r.starts_with(EXPIRED));
+        if expired {
+            CommandError::Expired { id, ttl_secs: self.config.proposals.ttl_ms / 1_000 }
+        } else {
+            CommandError::NoSuchPending(id)
+        }
+    }
+
     /// Closes a pending order for `actor`, audited with `reason`: a person's
-    /// "no", an expiry, a restart, the kill switch or a breaker.
+    /// "no" (one by one, by cancel-all or by the kill switch), an expiry, a
+    /// restart or a breaker. When a person says no to a strategy's proposal,
+    /// that strategy's same side and price is muted for `reject_mute_ms`, so
+    /// the "no" is not asked again at the next book update.
     pub(super) fn reject_pending(&mut self, id: OrderId, actor: Actor, reason: &str) {
-        if !self.ledger.is_pending(id) {
-            return;
+        let Some(order) = self.ledger.get(id).filter(|_| self.ledger.is_pending(id)) else { return };
+        if let (Actor::Person, Origin::Strategy(name)) = (&actor, &order.intent.origin) {
+            let (name, intent) = (name.clone(), order.intent.clone());
+            self.strategies.mute(&name, &intent, self.now());
         }
         self.audit(AuditKind::Rejected, actor, json!({ "order": id, "reason": reason }));
         self.close(id, OrderStatus::Rejected, Some(reason.to_owned()));
+    }
+
+    /// Rejects a pending order whose time to be answered is up.
+    pub(super) fn expire(&mut self, id: OrderId) {
+        let reason = format!("{EXPIRED} after {} s", self.config.proposals.ttl_ms / 1_000);
+        self.reject_pending(id, Actor::Engine, &reason);
     }
 
     /// Cancels an open order (cancels always go through, even when halted).
@@ -186,6 +205,10 @@ impl EngineState {
         };
         let (fills, done) = self.broker.submit(&order, &book, &quote, self.now());
         for fill in fills {
+            // A fill that could not be booked ends the order: the rest of the walk is void.
+            if !self.ledger.is_open(id) {
+                break;
+            }
             self.book_fill(fill);
         }
         if done {
@@ -219,8 +242,10 @@ impl EngineState {
             Ok(done) => done,
             Err(reason) => {
                 self.broker.cancel(id);
-                self.audit(AuditKind::Cancel, Actor::Engine, json!({ "order": id, "why": reason }));
-                self.close(id, OrderStatus::Cancelled, Some(format!("fill not booked: {reason}")));
+                if self.ledger.is_open(id) {
+                    self.audit(AuditKind::Cancel, Actor::Engine, json!({ "order": id, "why": reason }));
+                    self.close(id, OrderStatus::Cancelled, Some(format!("fill not booked: {reason}")));
+                }
                 return;
             }
         };

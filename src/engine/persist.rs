@@ -39,12 +39,16 @@ impl Persistence {
 }
 
 impl ControlsRecorder for Persistence {
-    /// The durable record first, then the audit entry: both flushed before
-    /// the change takes effect.
+    /// The durable record and the audit entry in one atomic batch, flushed
+    /// before the change takes effect: the record never says "released"
+    /// without the entry that says who released it.
     fn record(&mut self, transition: &Transition) -> Result<(), String> {
-        self.store.put_value(CONTROLS_KEY, &transition.durable).map_err(|e| format!("controls: {e}"))?;
+        let batch = self
+            .store
+            .value_batch(CONTROLS_KEY, &transition.durable)
+            .map_err(|e| format!("controls: {e}"))?;
         self.audit
-            .append(transition.kind, transition.cause.actor.clone(), transition.body.clone())
+            .append_with(transition.kind, transition.cause.actor.clone(), transition.body.clone(), batch)
             .map(|_| ())
             .map_err(|e| format!("audit log: {e}"))
     }

@@ -5,7 +5,6 @@ use super::api::SubmitOutcome;
 use super::state::EngineState;
 use crate::domain::{Origin, TradingState};
 use crate::market::MarketEvent;
-use crate::store::Actor;
 use crate::strategy::StrategyContext;
 
 /// Milliseconds in a UTC day.
@@ -91,8 +90,7 @@ impl EngineState {
     fn expire_proposals(&mut self) {
         let ttl = self.config.proposals.ttl_ms;
         for id in self.ledger.proposed_before(self.now().saturating_sub(ttl)) {
-            let reason = format!("expired unanswered after {} s", ttl / 1_000);
-            self.reject_pending(id, Actor::Engine, &reason);
+            self.expire(id);
         }
     }
 }

@@ -85,8 +85,9 @@ pub struct EquityMarks {
     pub day_start: (i64, Decimal),
 }
 
-/// The event tail shown on screen, each line numbered so a follower (the
-/// headless log) never skips or repeats one.
+/// The event tail shown on screen (the last 200 lines), each line numbered so
+/// a follower (the headless log) never repeats one and can tell when it fell
+/// behind and lines scrolled away unseen.
 #[derive(Debug, Default)]
 pub struct EventLog {
     lines: VecDeque<LogLine>,

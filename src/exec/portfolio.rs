@@ -214,15 +214,18 @@ impl Portfolio {
     /// Equity in the quote currency: every asset marked by `mark` (quote itself
     /// at 1; an asset without a mark counts as zero, which understates, never
     /// flatters).
+    /// Saturates rather than overflow on absurd marks or balances.
     pub fn equity(&self, quote: &str, mark: impl Fn(&str) -> Option<Decimal>) -> Decimal {
         self.balances
             .iter()
-            .map(
-                |(asset, b)| {
-                    if asset == quote { b.total() } else { b.total() * mark(asset).unwrap_or_default() }
-                },
-            )
-            .sum()
+            .map(|(asset, b)| {
+                if asset == quote {
+                    b.total()
+                } else {
+                    b.total().saturating_mul(mark(asset).unwrap_or_default())
+                }
+            })
+            .fold(Decimal::ZERO, Decimal::saturating_add)
     }
 }
 

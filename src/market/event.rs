@@ -33,10 +33,11 @@ pub struct BookUpdate {
 
 impl BookUpdate {
     /// Mid price, when both sides have a level.
+    /// `None` also when the prices overflow (a hostile book is not a mid).
     pub fn mid(&self) -> Option<Decimal> {
         let bid = self.bids.first()?.price;
         let ask = self.asks.first()?.price;
-        Some((bid + ask) / Decimal::TWO)
+        bid.checked_add(ask)?.checked_div(Decimal::TWO)
     }
 }
 

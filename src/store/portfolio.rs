@@ -117,6 +117,21 @@ impl Store {
         self.put(tree::VALUES, key.as_bytes(), value)
     }
 
+    /// The write of a named value as a batch, to be applied atomically with
+    /// something else (the audit entry recording why it changed).
+    pub fn value_batch(&self, key: &str, value: &serde_json::Value) -> Result<WriteBatch, StoreError> {
+        if key.to_ascii_lowercase().contains("approval") {
+            return Err(StoreError::ForbiddenKey(key.to_owned()));
+        }
+        let mut batch = WriteBatch::new();
+        batch.insert(
+            tree::VALUES,
+            key.as_bytes().to_vec(),
+            codec::encode(tree::VALUES, key.as_bytes(), value)?,
+        );
+        Ok(batch)
+    }
+
     /// A named value.
     pub fn value(&self, key: &str) -> Result<Option<serde_json::Value>, StoreError> {
         self.read(tree::VALUES, key.as_bytes())

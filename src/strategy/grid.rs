@@ -19,11 +19,13 @@ const MAX_LEVELS: u32 = 50;
 pub struct GridConfig {
     pub symbol: Symbol,
     /// Rungs on each side of the centre (1 ..= 50).
+    #[serde(deserialize_with = "levels")]
     pub levels: u32,
     /// Distance between rungs, in percent of the centre price (above 0; the
     /// lowest rung, levels × spacing_pct, must stay below 100 %).
     pub spacing_pct: Decimal,
     /// Base quantity per rung.
+    #[serde(deserialize_with = "super::strategy_qty")]
     pub qty: Decimal,
 }
 
@@ -38,6 +40,12 @@ impl Default for GridConfig {
     }
 }
 
+fn levels<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    super::in_range(d, "levels", 1, MAX_LEVELS)
+}
+
+/// The whole table's check (also what only the whole table can tell, which
+/// is reported at the table's header).
 impl Validate for GridConfig {
     fn validate(&self) -> Result<(), String> {
         if !(1..=MAX_LEVELS).contains(&self.levels) {
@@ -50,7 +58,7 @@ impl Validate for GridConfig {
                 self.spacing_pct
             ));
         }
-        check_qty("grid", self.qty)
+        check_qty("grid.qty", self.qty)
     }
 }
 

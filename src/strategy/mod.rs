@@ -80,18 +80,26 @@ fn validated<'de, D: serde::Deserializer<'de>, T: Deserialize<'de> + Validate>(d
     Ok(value)
 }
 
-fn in_range<'de, D: serde::Deserializer<'de>>(
-    d: D,
-    name: &str,
-    low: i64,
-    high: i64,
-) -> Result<i64, D::Error> {
-    let value = i64::deserialize(d)?;
-    if (low..=high).contains(&value) {
+/// Reads a number and checks it lies in `low ..= high`; the error names the
+/// key, so the parser reports it at the value's line and column.
+pub(crate) fn in_range<'de, D, T>(d: D, name: &str, low: T, high: T) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de> + PartialOrd + std::fmt::Display,
+{
+    let value = T::deserialize(d)?;
+    if low <= value && value <= high {
         Ok(value)
     } else {
         Err(serde::de::Error::custom(format!("{name} = {value} is out of range: allowed {low} ..= {high}")))
     }
+}
+
+/// Reads a strategy quantity: above zero and at most [`MAX_STRATEGY_QTY`].
+pub(crate) fn strategy_qty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+    let qty = <Decimal as Deserialize>::deserialize(d)?;
+    check_qty("qty", qty).map_err(serde::de::Error::custom)?;
+    Ok(qty)
 }
 
 fn proposal_ttl<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
@@ -105,11 +113,11 @@ fn reject_mute<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> 
 /// A quantity a strategy may trade: above zero, at most this.
 const MAX_STRATEGY_QTY: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
 
-fn check_qty(strategy: &str, qty: Decimal) -> Result<(), String> {
+fn check_qty(key: &str, qty: Decimal) -> Result<(), String> {
     if qty > Decimal::ZERO && qty <= MAX_STRATEGY_QTY {
         Ok(())
     } else {
-        Err(format!("{strategy}.qty = {qty} is out of range: allowed above 0 and at most {MAX_STRATEGY_QTY}"))
+        Err(format!("{key} = {qty} is out of range: allowed above 0 and at most {MAX_STRATEGY_QTY}"))
     }
 }
 

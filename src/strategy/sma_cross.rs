@@ -16,18 +16,36 @@ use crate::market::MarketEvent;
 pub struct SmaCrossConfig {
     pub symbol: Symbol,
     /// Base quantity bought on a bullish cross.
+    #[serde(deserialize_with = "super::strategy_qty")]
     pub qty: Decimal,
     /// Samples in the fast average (at least 1, fewer than `slow`).
+    #[serde(deserialize_with = "fast")]
     pub fast: usize,
     /// Samples in the slow average (at most 10000).
+    #[serde(deserialize_with = "slow")]
     pub slow: usize,
     /// One price sample per this many milliseconds (100 ..= 86400000).
+    #[serde(deserialize_with = "sample_ms")]
     pub sample_ms: i64,
+}
+
+fn fast<'de, D: serde::Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    super::in_range(d, "fast", 1, MAX_SLOW)
+}
+
+fn slow<'de, D: serde::Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    super::in_range(d, "slow", 2, MAX_SLOW)
+}
+
+fn sample_ms<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    super::in_range(d, "sample_ms", 100, 86_400_000)
 }
 
 /// Most samples in the slow average.
 const MAX_SLOW: usize = 10_000;
 
+/// The whole table's check (also what only the whole table can tell, which
+/// is reported at the table's header).
 impl Validate for SmaCrossConfig {
     fn validate(&self) -> Result<(), String> {
         if self.fast == 0 || self.fast >= self.slow {
@@ -45,7 +63,7 @@ impl Validate for SmaCrossConfig {
                 self.sample_ms
             ));
         }
-        check_qty("sma-cross", self.qty)
+        check_qty("sma-cross.qty", self.qty)
     }
 }
 

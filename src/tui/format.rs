@@ -29,8 +29,14 @@ pub fn signed(value: Decimal) -> String {
 pub fn change_pct(open: Option<Decimal>, last: Option<Decimal>) -> (String, Decimal) {
     match (open, last) {
         (Some(open), Some(last)) if !open.is_zero() => {
-            let pct = (last - open) / open * Decimal::ONE_HUNDRED;
-            (format!("{}%", signed(pct)), pct)
+            let pct = last
+                .checked_sub(open)
+                .and_then(|d| d.checked_div(open))
+                .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED));
+            match pct {
+                Some(pct) => (format!("{}%", signed(pct)), pct),
+                None => ("—".into(), Decimal::ZERO),
+            }
         }
         _ => ("—".into(), Decimal::ZERO),
     }

@@ -11,8 +11,9 @@
 //! answers `Pending { id }` (confirm mode), immediately `Confirm { id }` for that order only.
 //! A failing check blocks the review, and the engine runs the gate again on both commands.
 //!
-//! Quit: `q` quits at once when nothing is open or pending, otherwise it asks first. Either
-//! way `Command::Shutdown` is sent, and the engine makes every order safe.
+//! Quit: `q` quits at once when nothing is open or pending and autonomous mode is off;
+//! otherwise it asks first, saying what the shutdown will do (`[engine] on_shutdown`).
+//! Either way `Command::Shutdown` is sent.
 
 mod action;
 mod app;

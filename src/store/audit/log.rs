@@ -73,13 +73,26 @@ impl AuditLog {
         actor: Actor,
         body: serde_json::Value,
     ) -> Result<u64, AuditError> {
+        self.append_with(kind, actor, body, WriteBatch::new())
+    }
+
+    /// Appends an entry together with `also` (writes to other trees of the
+    /// same database) in one atomic batch: the change and the entry that
+    /// records it are durable together or not at all.
+    pub fn append_with(
+        &mut self,
+        kind: AuditKind,
+        actor: Actor,
+        body: serde_json::Value,
+        also: WriteBatch,
+    ) -> Result<u64, AuditError> {
         let seq = self.count.checked_add(1).ok_or(AuditError::Full)?;
         let ts_ms = self.clock.now_ms();
         let entry = AuditEntry::new_signed(&self.key, seq, ts_ms, kind, actor, body, self.last);
         let tag = entry.tag;
         let head = Head::new(&self.key, seq, tag);
         let key = codec::u64_key(seq);
-        let mut batch = WriteBatch::new();
+        let mut batch = also;
         batch.require_absent(tree::AUDIT, key.to_vec());
         batch.insert(tree::AUDIT, key.to_vec(), codec::encode(tree::AUDIT, &key, &entry)?);
         batch.insert(tree::AUDIT_META, records::HEAD_KEY, codec::encode(tree::AUDIT_META, b"head", &head)?);

@@ -36,7 +36,7 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
         levels
             .iter()
             .scan(Decimal::ZERO, |acc, l| {
-                *acc += l.qty;
+                *acc = acc.saturating_add(l.qty);
                 Some(*acc)
             })
             .collect()
@@ -46,7 +46,7 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let width = inner.width as usize;
     let bar_width = width.saturating_sub(24);
     let line = |level: &Level, cum: Decimal, style: Style| {
-        let share = if max.is_zero() { 0.0 } else { (cum / max).to_f64().unwrap_or(0.0) };
+        let share = cum.checked_div(max).and_then(|s| s.to_f64()).unwrap_or(0.0);
         let bar = "█".repeat(((share * bar_width as f64).round() as usize).min(bar_width));
         Line::from(vec![
             Span::styled(format!("{:>12} ", clip(&level.price.to_string(), 12)), style),
@@ -64,7 +64,10 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
         lines.push(line(level, *cum, t.style(Role::Ask)));
     }
     let spread = match (book.bids.first(), book.asks.first()) {
-        (Some(b), Some(a)) => format!("spread {}  mid {}", a.price - b.price, book.mid().unwrap_or_default()),
+        (Some(b), Some(a)) => match (a.price.checked_sub(b.price), book.mid()) {
+            (Some(spread), Some(mid)) => format!("spread {spread}  mid {mid}"),
+            _ => "spread out of range".into(),
+        },
         _ => "one-sided book".into(),
     };
     lines.push(Line::from(Span::styled(format!("{:^width$}", clip(&spread, width)), t.style(Role::Muted))));
