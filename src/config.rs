@@ -30,6 +30,8 @@ pub struct Config {
     pub strategies: StrategiesConfig,
     /// The engine's own behaviour (`[engine]`).
     pub engine: EngineSection,
+    /// Keeping the audit log's heads off this machine (`[audit]`).
+    pub audit: AuditSection,
     /// Autonomous-mode budget offered by default (`[autonomy]`).
     pub autonomy: AutonomyConfig,
     /// The workstation: theme and key bindings (`[tui]`).
@@ -84,6 +86,30 @@ pub struct EngineSection {
     pub on_shutdown: OnShutdown,
 }
 
+/// `[audit]`: a witness for the audit log's head.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditSection {
+    /// Program and arguments run (no shell) with the signed head of the audit
+    /// log as one JSON object on stdin, every `witness_every` entries and when
+    /// the engine stops; e.g. `["ssh", "backup-host", "cat >> vigil-heads"]`.
+    /// Empty: no witness.
+    pub witness_command: Vec<String>,
+    /// How many entries between two witness runs (1 ..= 1000000).
+    #[serde(deserialize_with = "witness_every")]
+    pub witness_every: u64,
+}
+
+impl Default for AuditSection {
+    fn default() -> Self {
+        Self { witness_command: Vec::new(), witness_every: 100 }
+    }
+}
+
+fn witness_every<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    in_range(d, "witness_every", 1, 1_000_000)
+}
+
 /// `[autonomy]`: the budget proposed when arming autonomous mode.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -97,6 +123,21 @@ pub struct AutonomyConfig {
 impl Default for AutonomyConfig {
     fn default() -> Self {
         Self { max_orders: 20, max_notional: Decimal::new(2_000, 0) }
+    }
+}
+
+/// Reads a number and checks it lies in `low ..= high`; the error names the
+/// key, so the parser reports it at the value's line and column.
+pub(crate) fn in_range<'de, D, T>(d: D, name: &str, low: T, high: T) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de> + PartialOrd + std::fmt::Display,
+{
+    let value = T::deserialize(d)?;
+    if low <= value && value <= high {
+        Ok(value)
+    } else {
+        Err(serde::de::Error::custom(format!("{name} = {value} is out of range: allowed {low} ..= {high}")))
     }
 }
 

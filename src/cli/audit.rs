@@ -11,7 +11,9 @@ use chrono::{DateTime, SecondsFormat};
 use super::Context;
 use super::prompt::UnlockArgs;
 use crate::domain::TimestampMs;
-use crate::store::{AuditEntry, AuditKey, AuditReader, DB_DIR_NAME, KeyKind, SledBackend};
+use crate::store::{
+    Actor, AuditEntry, AuditKey, AuditKind, AuditLog, AuditReader, DB_DIR_NAME, KeyKind, SledBackend,
+};
 
 /// Bodies longer than this are cut in the human-readable listing (`--json` is never cut).
 const BODY_WIDTH: usize = 160;
@@ -27,6 +29,17 @@ pub enum Command {
     },
     /// Print entries (oldest first): time, seq, kind, actor, body
     Show(ShowArgs),
+    /// Accept the log as it is now after `verify` reported a problem with its
+    /// anchor (you restored an older state dir on purpose, say): checks the
+    /// chain, records that a person re-anchored it and why, and writes a new
+    /// anchor. A broken chain cannot be re-anchored.
+    Reanchor {
+        /// Why: recorded in the audit log
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        unlock: UnlockArgs,
+    },
 }
 
 /// Options of `vigil audit show`.
@@ -49,13 +62,50 @@ pub fn run(cmd: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
     if !state_dir.join(DB_DIR_NAME).is_dir() {
         anyhow::bail!("no audit log in {} (nothing has been recorded yet)", state_dir.display());
     }
-    let backend = SledBackend::open(&state_dir)
-        .with_context(|| format!("opening the state in {} (is vigil running?)", state_dir.display()))?;
-    let reader = AuditReader::new(&backend);
+    if let Command::Reanchor { reason, unlock } = cmd {
+        return reanchor(ctx, &reason, &unlock);
+    }
+    // A private copy: verifying or showing never writes to (or repairs) the log.
+    let copy = SledBackend::open_copy(&state_dir)
+        .with_context(|| format!("reading the state in {}", state_dir.display()))?;
+    let reader = AuditReader::new(copy.backend());
     match cmd {
         Command::Verify { unlock } => verify(&reader, ctx, &unlock),
         Command::Show(args) => show(&reader, &args),
+        Command::Reanchor { .. } => Ok(ExitCode::FAILURE),
     }
+}
+
+/// `vigil audit reanchor`: the one command that accepts a log its anchor
+/// disagrees with. It opens the real database (writing), so it asks for a
+/// reason and refuses a broken chain.
+fn reanchor(ctx: &Context, reason: &str, unlock: &UnlockArgs) -> anyhow::Result<ExitCode> {
+    let state_dir = ctx.state_dir();
+    let store = crate::store::Store::open(&state_dir)
+        .with_context(|| format!("opening the state in {} (is vigil running?)", state_dir.display()))?;
+    let backend = store.backend();
+    let reader = AuditReader::new(backend.as_ref());
+    let kind = reader.meta()?.map_or(KeyKind::Install, |m| m.key_kind);
+    let key = audit_key(ctx, kind, unlock)?;
+    let report = reader.verify_anchored(&key, &state_dir)?;
+    let problem = match report.problem {
+        None => {
+            println!("audit log OK: {} entries; nothing to re-anchor", report.entries);
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(p) if !p.is_anchor_problem() => {
+            println!("audit log FAILED: {p}: a broken chain cannot be re-anchored");
+            return Ok(ExitCode::FAILURE);
+        }
+        Some(p) => p,
+    };
+    let clock: std::sync::Arc<dyn crate::clock::Clock> = std::sync::Arc::new(crate::clock::SystemClock);
+    let mut log = AuditLog::with_backend(backend, key, clock)?;
+    let body = serde_json::json!({ "text": "re-anchored by a person", "problem": problem.to_string(), "reason": reason });
+    log.append(AuditKind::Note, Actor::Person, body)?;
+    let log = log.reanchor(&state_dir)?;
+    println!("re-anchored at {} entries (the problem and your reason are in the log)", log.len());
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The key that signs the log: the per-install key file, or the key derived
@@ -80,8 +130,12 @@ fn verify(reader: &AuditReader<'_>, ctx: &Context, unlock: &UnlockArgs) -> anyho
         writeln!(out, "audit log OK: 0 entries (empty)")?;
         return Ok(ExitCode::SUCCESS);
     }
+    if kind == Some(KeyKind::Install) && vigil_keystore::Keystore::exists(&ctx.keystore_dir()) {
+        writeln!(out, "audit log FAILED: {}", crate::store::Problem::InstallKeyedWithKeystore)?;
+        return Ok(ExitCode::FAILURE);
+    }
     let key = audit_key(ctx, kind.unwrap_or(KeyKind::Install), unlock)?;
-    let report = reader.verify(&key)?;
+    let report = reader.verify_anchored(&key, &ctx.state_dir())?;
     match report.problem {
         None => {
             writeln!(out, "audit log OK: {} entries, head {}", report.entries, report.head.short())?;

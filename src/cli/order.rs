@@ -20,7 +20,7 @@ use crate::domain::{OrderId, OrderIntent, OrderType, Origin, Side, Symbol, Venue
 use crate::engine::{
     CheckLine, CheckVerdict, Command as EngineCommand, CommandError, EngineHandle, OnShutdown, SubmitOutcome,
 };
-use crate::store::Store;
+use crate::store::SledBackend;
 
 /// Exit code when a check refused the order.
 const REFUSED: u8 = 1;
@@ -260,13 +260,13 @@ fn ask_confirm(answer_within: Option<i64>) -> anyhow::Result<bool> {
 
 fn list(ctx: &Context, open_only: bool) -> anyhow::Result<ExitCode> {
     let dir = ctx.state_dir();
-    if !dir.exists() {
-        println!("no orders yet ({} does not exist)", dir.display());
+    if !dir.join(crate::store::DB_DIR_NAME).exists() {
+        println!("no orders yet ({} holds no state)", dir.display());
         return Ok(ExitCode::SUCCESS);
     }
-    let store =
-        Store::open(&dir).with_context(|| format!("cannot open {} (is vigil running?)", dir.display()))?;
-    let mut orders = store.orders()?;
+    // A private copy: listing orders never writes to (or repairs) the state.
+    let copy = SledBackend::open_copy(&dir).with_context(|| format!("cannot read {}", dir.display()))?;
+    let mut orders = copy.store().orders()?;
     orders.retain(|o| {
         !open_only || o.status.is_open() || o.status == crate::domain::OrderStatus::PendingConfirmation
     });

@@ -19,8 +19,11 @@ use crate::domain::{Symbol, Venue};
 use crate::engine::{self, EngineConfig, EngineHandle, EngineSetup, ProposalPolicy, TotpCheck};
 use crate::market::{self, FeedConfig, FeedHandle};
 use crate::sim::{self, SimConfig, SimHandle, SymbolSpec};
-use crate::store::{Actor, AuditKey, AuditKind, AuditLog, AuditReader, KeyKind, Store};
+use crate::store::{
+    Actor, AuditKey, AuditKind, AuditLog, AuditReader, DB_DIR_NAME, KeyKind, SledBackend, Store, Witness,
+};
 use crate::strategy;
+use vigil_keystore::Keystore;
 
 /// Which market data source to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -95,10 +98,35 @@ impl Session {
 
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let state_dir = ctx.state_dir();
+        let mut vault_key = options.vault_audit_key;
+        // Checked on a private copy before the real database is ever opened
+        // read-write: sled's recovery would rewrite a damaged one.
+        let mut checked_key = None;
+        if state_dir.join(DB_DIR_NAME).is_dir() {
+            let copy = SledBackend::open_copy(&state_dir)
+                .with_context(|| format!("cannot read {}", state_dir.display()))?;
+            let key = audit_key(&copy.store(), ctx, vault_key.take())?;
+            let report = AuditReader::new(copy.backend()).verify_anchored(&key, &state_dir)?;
+            if let Some(problem) = report.problem {
+                bail!(
+                    "refusing to trade from {}: the audit log failed its check: {problem}. Run `vigil audit verify`; \
+                     then restore a backup (`vigil restore`) or, if you know why, `vigil audit reanchor`",
+                    state_dir.display()
+                );
+            }
+            checked_key = Some(key);
+        }
         let store =
             Store::open(&state_dir).with_context(|| format!("cannot open {}", state_dir.display()))?;
-        let key = audit_key(&store, ctx, options.vault_audit_key)?;
-        let mut audit = AuditLog::with_backend(store.backend(), key, clock.clone())?;
+        let key = match checked_key {
+            Some(key) => key,
+            None => audit_key(&store, ctx, vault_key)?,
+        };
+        let witness = Witness::new(&config.audit.witness_command, config.audit.witness_every);
+        let mut audit = AuditLog::with_backend(store.backend(), key, clock.clone())?.anchored(&state_dir)?;
+        if let Some(witness) = witness {
+            audit = audit.with_witness(witness);
+        }
         if let Some(unlock) = options.unlock {
             // Failures leave no trace in this log when they happen (the state is
             // not open yet); the keystore counts them and the success reports them.
@@ -234,10 +262,19 @@ fn feed_name(choice: FeedChoice) -> &'static str {
 }
 
 /// The key that signs this state dir's audit log: whatever kind the log was
-/// started with; a new log uses the vault key when a keystore is unlocked.
+/// started with; a new log uses the vault key when a keystore is unlocked. A
+/// data dir with a keystore never trades on an install-keyed log: anyone who
+/// can write the state dir could have put one there (with its key beside it).
 fn audit_key(store: &Store, ctx: &Context, vault: Option<AuditKey>) -> anyhow::Result<AuditKey> {
     let backend = store.backend();
     let recorded = AuditReader::new(backend.as_ref()).meta()?.map(|m| m.key_kind);
+    if recorded == Some(KeyKind::Install) && Keystore::exists(&ctx.keystore_dir()) {
+        bail!(
+            "refusing to trade from {}: {}. Run `vigil audit verify`",
+            ctx.state_dir().display(),
+            crate::store::Problem::InstallKeyedWithKeystore
+        );
+    }
     match (recorded, vault) {
         (Some(KeyKind::Vault), Some(key)) | (None, Some(key)) => Ok(key),
         (Some(KeyKind::Vault), None) => {

@@ -213,5 +213,6 @@ impl EngineState {
         }
         self.persist_marks();
         self.audit(AuditKind::Note, Actor::Engine, body);
+        self.witness_audit_head();
     }
 }

@@ -55,6 +55,11 @@ impl ControlsRecorder for Persistence {
 }
 
 impl EngineState {
+    /// Hands the audit log's signed head to the witness, if one is configured.
+    pub fn witness_audit_head(&self) {
+        self.persist.audit.witness_now();
+    }
+
     /// Appends an audit entry (durable before this returns).
     pub fn audit(&mut self, kind: AuditKind, actor: Actor, body: serde_json::Value) {
         if let Err(err) = self.persist.audit.append(kind, actor, body) {

@@ -26,11 +26,12 @@ mod state;
 pub mod tree;
 
 pub use audit::{
-    Actor, AuditEntry, AuditError, AuditKey, AuditKind, AuditLog, AuditReader, KeyKind, VerifyReport,
+    Actor, AuditEntry, AuditError, AuditKey, AuditKind, AuditLog, AuditReader, KeyKind, Problem,
+    VerifyReport, Witness,
 };
 pub use backend::{BackendError, BatchOutcome, KvBackend, KvIter, KvPair, WriteBatch, WriteOp};
 pub use codec::CodecError;
 pub use fsperm::{DIR_MODE, FILE_MODE};
-pub use sled_backend::{DB_DIR_NAME, SledBackend};
+pub use sled_backend::{DB_DIR_NAME, ReadOnlyCopy, SledBackend};
 pub use snapshot::Snapshot;
 pub use state::{FillOutcome, FillStep, Store, StoreError, StoredFill};

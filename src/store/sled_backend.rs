@@ -5,7 +5,9 @@
 //! (spacejam/sled #1452, #1533), so callers flush explicitly; this type never
 //! relies on the background flusher for anything acknowledged.
 
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sled::Transactional;
@@ -60,6 +62,39 @@ impl SledBackend {
         Ok(Self { db, path })
     }
 
+    /// Opens a private copy of the database in `<state_dir>/db`, for commands
+    /// that only read (`audit verify|show`, `order list`): sled's recovery
+    /// rewrites a database after a corrupt record, and a read-only command
+    /// must never change (or destroy the evidence in) the original. The copy
+    /// lives in a 0700 temp dir and is deleted when the returned value drops.
+    ///
+    /// The original is read under a shared lock on sled's own lock file, so a
+    /// running engine (which holds it exclusively) is reported as "in use"
+    /// instead of being copied mid-write.
+    pub fn open_copy(state_dir: &Path) -> Result<ReadOnlyCopy, BackendError> {
+        let source = state_dir.join(DB_DIR_NAME);
+        let io = |context: String| move |source| BackendError::Io { context, source };
+        let lock_file =
+            std::fs::File::open(source.join("db")).map_err(io(format!("opening {}", source.display())))?;
+        // sled takes this file's lock exclusively (flock); a shared one here
+        // fails while an engine runs, and is released when the file closes.
+        if lock_file.try_lock_shared().is_err() {
+            return Err(BackendError::Db(format!(
+                "{} is in use by a running vigil: stop it first",
+                source.display()
+            )));
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("vigil-readonly-")
+            .tempdir()
+            .map_err(io("creating a private temp dir".into()))?;
+        let copy = dir.path().join(DB_DIR_NAME);
+        copy_tree(&source, &copy)?;
+        drop(lock_file);
+        let db = sled::Config::new().path(&copy).open().map_err(db_err)?;
+        Ok(ReadOnlyCopy { backend: Arc::new(Self { db, path: source }), _dir: dir })
+    }
+
     /// Where the database lives (for messages).
     pub fn path(&self) -> &Path {
         &self.path
@@ -68,6 +103,49 @@ impl SledBackend {
     fn tree(&self, name: &str) -> Result<sled::Tree, BackendError> {
         self.db.open_tree(name).map_err(db_err)
     }
+}
+
+/// A database opened from a private copy; the copy is deleted when this
+/// drops (keep it alive as long as anything reads the backend).
+pub struct ReadOnlyCopy {
+    backend: Arc<SledBackend>,
+    _dir: tempfile::TempDir,
+}
+
+impl ReadOnlyCopy {
+    /// The copied database.
+    pub fn backend(&self) -> &SledBackend {
+        &self.backend
+    }
+
+    /// A [`Store`](super::Store) over the copy.
+    pub fn store(&self) -> super::Store {
+        super::Store::with_backend(self.backend.clone())
+    }
+}
+
+/// Copies the regular files and directories under `from` into a new 0700
+/// `to` (files 0600), following no symlinks.
+fn copy_tree(from: &Path, to: &Path) -> Result<(), BackendError> {
+    let io = |context: String| move |source| BackendError::Io { context, source };
+    std::fs::DirBuilder::new()
+        .mode(fsperm::DIR_MODE)
+        .create(to)
+        .map_err(io(format!("creating {}", to.display())))?;
+    for entry in std::fs::read_dir(from).map_err(io(format!("listing {}", from.display())))? {
+        let entry = entry.map_err(io(format!("listing {}", from.display())))?;
+        let kind = entry.file_type().map_err(io(format!("reading {}", entry.path().display())))?;
+        let target = to.join(entry.file_name());
+        if kind.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), &target)
+                .map_err(io(format!("copying {}", entry.path().display())))?;
+            std::fs::set_permissions(&target, std::fs::Permissions::from_mode(fsperm::FILE_MODE))
+                .map_err(io(format!("setting mode of {}", target.display())))?;
+        }
+    }
+    Ok(())
 }
 
 fn collect_iter<'a>(iter: sled::Iter) -> KvIter<'a> {

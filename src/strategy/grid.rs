@@ -41,7 +41,7 @@ impl Default for GridConfig {
 }
 
 fn levels<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    super::in_range(d, "levels", 1, MAX_LEVELS)
+    crate::config::in_range(d, "levels", 1, MAX_LEVELS)
 }
 
 /// The whole table's check (also what only the whole table can tell, which

@@ -80,21 +80,6 @@ fn validated<'de, D: serde::Deserializer<'de>, T: Deserialize<'de> + Validate>(d
     Ok(value)
 }
 
-/// Reads a number and checks it lies in `low ..= high`; the error names the
-/// key, so the parser reports it at the value's line and column.
-pub(crate) fn in_range<'de, D, T>(d: D, name: &str, low: T, high: T) -> Result<T, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de> + PartialOrd + std::fmt::Display,
-{
-    let value = T::deserialize(d)?;
-    if low <= value && value <= high {
-        Ok(value)
-    } else {
-        Err(serde::de::Error::custom(format!("{name} = {value} is out of range: allowed {low} ..= {high}")))
-    }
-}
-
 /// Reads a strategy quantity: above zero and at most [`MAX_STRATEGY_QTY`].
 pub(crate) fn strategy_qty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
     let qty = <Decimal as Deserialize>::deserialize(d)?;
@@ -103,11 +88,11 @@ pub(crate) fn strategy_qty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Dec
 }
 
 fn proposal_ttl<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    in_range(d, "proposal_ttl_ms", 1_000, 3_600_000)
+    crate::config::in_range(d, "proposal_ttl_ms", 1_000, 3_600_000)
 }
 
 fn reject_mute<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    in_range(d, "reject_mute_ms", 0, 86_400_000)
+    crate::config::in_range(d, "reject_mute_ms", 0, 86_400_000)
 }
 
 /// A quantity a strategy may trade: above zero, at most this.

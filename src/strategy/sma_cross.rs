@@ -30,15 +30,15 @@ pub struct SmaCrossConfig {
 }
 
 fn fast<'de, D: serde::Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
-    super::in_range(d, "fast", 1, MAX_SLOW)
+    crate::config::in_range(d, "fast", 1, MAX_SLOW)
 }
 
 fn slow<'de, D: serde::Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
-    super::in_range(d, "slow", 2, MAX_SLOW)
+    crate::config::in_range(d, "slow", 2, MAX_SLOW)
 }
 
 fn sample_ms<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    super::in_range(d, "sample_ms", 100, 86_400_000)
+    crate::config::in_range(d, "sample_ms", 100, 86_400_000)
 }
 
 /// Most samples in the slow average.

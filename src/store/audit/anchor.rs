@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use super::key::{AuditKey, KeyKind};
 use super::tag::Tag;
+use super::verify::Problem;
 use crate::domain::TimestampMs;
 
 const ANCHOR_DOMAIN: &[u8] = b"vigil-audit-anchor-v1\0";
@@ -66,11 +67,19 @@ impl Anchor {
     /// True when `key` made this anchor (constant-time comparison).
     pub fn is_authentic(&self, key: &AuditKey) -> bool {
         use hmac::Mac;
-        anchor_mac(key, self.seq, &self.tag, self.key_kind, self.ts_ms).verify_slice(self.mac.as_bytes()).is_ok()
+        anchor_mac(key, self.seq, &self.tag, self.key_kind, self.ts_ms)
+            .verify_slice(self.mac.as_bytes())
+            .is_ok()
     }
 }
 
-fn anchor_mac(key: &AuditKey, seq: u64, tag: &Tag, kind: KeyKind, ts_ms: TimestampMs) -> hmac::Hmac<sha2::Sha256> {
+fn anchor_mac(
+    key: &AuditKey,
+    seq: u64,
+    tag: &Tag,
+    kind: KeyKind,
+    ts_ms: TimestampMs,
+) -> hmac::Hmac<sha2::Sha256> {
     let kind = kind.to_string();
     key.mac_parts(ANCHOR_DOMAIN, &[&seq.to_be_bytes(), tag.as_bytes(), kind.as_bytes(), &ts_ms.to_be_bytes()])
 }
@@ -81,6 +90,36 @@ pub fn anchor_path(state_dir: &Path) -> PathBuf {
     let mut name = state_dir.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "state".into());
     name.push(".anchor");
     state_dir.with_file_name(name)
+}
+
+/// What `anchor` says about a log of `count` entries, where `tag_at(n)` is
+/// the tag of entry `n`: `None` when they agree. `legacy` logs (written before
+/// anchors existed) may lack one.
+pub fn check(
+    anchor: Option<&Anchor>,
+    key: &AuditKey,
+    count: u64,
+    tag_at: impl Fn(u64) -> Option<Tag>,
+    legacy: bool,
+) -> Option<Problem> {
+    let Some(anchor) = anchor else {
+        return (count > 0 && !legacy).then_some(Problem::AnchorMissing { entries: count });
+    };
+    if anchor.key_kind != key.kind() {
+        return Some(Problem::AnchorKeyKind { anchor: anchor.key_kind, log: key.kind() });
+    }
+    if !anchor.is_authentic(key) {
+        return Some(Problem::AnchorForged);
+    }
+    if count < anchor.seq {
+        return Some(Problem::BelowAnchor { anchor: anchor.seq, found: count });
+    }
+    // One entry ahead is a crash between the entry and its anchor; more is not.
+    if count > anchor.seq.saturating_add(1) {
+        return Some(Problem::BeyondAnchor { anchor: anchor.seq, found: count });
+    }
+    let tag = if anchor.seq == 0 { Some(super::tag::GENESIS) } else { tag_at(anchor.seq) };
+    (tag != Some(anchor.tag)).then_some(Problem::AnchorTagMismatch { seq: anchor.seq })
 }
 
 /// Reads the anchor, if there is one. Never follows a symlink.
@@ -136,7 +175,11 @@ mod tests {
     use crate::store::audit::tag::GENESIS;
 
     fn key() -> AuditKey {
-        AuditKey::from_vault([7; 32])
+        AuditKey::from_vault(secrecy::SecretBox::new(Box::new([7; 32])))
+    }
+
+    fn tag(byte: u8) -> Tag {
+        Tag::try_from(hex::encode([byte; 32])).unwrap()
     }
 
     #[test]
@@ -155,10 +198,45 @@ mod tests {
         let back = read(&path).unwrap().unwrap();
         assert!(back.is_authentic(&key()));
         assert!(!Anchor { seq: 11, ..back.clone() }.is_authentic(&key()));
-        assert!(!back.is_authentic(&AuditKey::from_vault([8; 32])));
+        assert!(!back.is_authentic(&AuditKey::from_vault(secrecy::SecretBox::new(Box::new([8; 32])))));
         fs::write(&path, br#"{"seq": 1}"#).unwrap();
         assert!(matches!(read(&path), Err(AnchorError::Malformed { .. })));
         assert!(read(&dir.path().join("none.anchor")).unwrap().is_none());
+    }
+
+    #[test]
+    fn check_names_each_disagreement() {
+        let k = key();
+        let tags = [GENESIS, tag(1), tag(2), tag(3)];
+        let at = |n: u64| tags.get(usize::try_from(n).unwrap()).copied();
+        let anchor = Anchor::new(&k, 2, tags[2], 5);
+        assert_eq!(check(Some(&anchor), &k, 2, at, false), None);
+        assert_eq!(check(Some(&anchor), &k, 3, at, false), None, "a crash between entry and anchor");
+        assert_eq!(
+            check(Some(&anchor), &k, 1, at, false),
+            Some(Problem::BelowAnchor { anchor: 2, found: 1 })
+        );
+        assert_eq!(
+            check(Some(&anchor), &k, 0, at, false),
+            Some(Problem::BelowAnchor { anchor: 2, found: 0 })
+        );
+        assert_eq!(
+            check(Some(&anchor), &k, 4, at, false),
+            Some(Problem::BeyondAnchor { anchor: 2, found: 4 })
+        );
+        let other = |n: u64| (n == 2).then(|| tag(9));
+        assert_eq!(check(Some(&anchor), &k, 2, other, false), Some(Problem::AnchorTagMismatch { seq: 2 }));
+        assert_eq!(check(None, &k, 2, at, false), Some(Problem::AnchorMissing { entries: 2 }));
+        assert_eq!(check(None, &k, 2, at, true), None, "a log from before anchors");
+        assert_eq!(check(None, &k, 0, at, false), None, "a new log");
+        let dir = tempfile::tempdir().unwrap();
+        let install = AuditKey::load_or_create_install_key(&dir.path().join("state")).unwrap();
+        assert_eq!(
+            check(Some(&anchor), &install, 2, at, false),
+            Some(Problem::AnchorKeyKind { anchor: KeyKind::Vault, log: KeyKind::Install })
+        );
+        let forged = Anchor { seq: 3, ..anchor };
+        assert_eq!(check(Some(&forged), &k, 3, at, false), Some(Problem::AnchorForged));
     }
 
     #[test]

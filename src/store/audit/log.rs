@@ -2,16 +2,19 @@
 //! writes the entry and the new head in one atomic batch and flushes before
 //! returning its sequence number.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::AuditError;
+use super::anchor::{self, Anchor};
 use super::entry::{Actor, AuditEntry, AuditKind};
 use super::key::AuditKey;
 use super::reader::AuditReader;
 use super::records::{self, AuditMeta, FORMAT_VERSION, Head};
 use super::tag::{GENESIS, Tag};
+use super::verify::Problem;
 use super::verify::VerifyReport;
+use super::witness::Witness;
 use crate::clock::Clock;
 use crate::store::backend::{KvBackend, WriteBatch};
 use crate::store::sled_backend::SledBackend;
@@ -24,13 +27,17 @@ pub struct AuditLog {
     clock: Arc<dyn Clock>,
     count: u64,
     last: Tag,
+    /// Where the anchor is kept current, once [`AuditLog::anchored`].
+    anchor: Option<PathBuf>,
+    witness: Option<Witness>,
 }
 
 impl AuditLog {
-    /// Opens the log in the sled database under `state_dir` (its own handle:
-    /// use [`AuditLog::with_backend`] to share the [`Store`](crate::store::Store)'s).
+    /// Opens the log in the sled database under `state_dir`, anchored beside
+    /// it (its own handle: use [`AuditLog::with_backend`] to share the
+    /// [`Store`](crate::store::Store)'s).
     pub fn open(state_dir: &Path, key: AuditKey, clock: Arc<dyn Clock>) -> Result<Self, AuditError> {
-        Self::with_backend(Arc::new(SledBackend::open(state_dir)?), key, clock)
+        Self::with_backend(Arc::new(SledBackend::open(state_dir)?), key, clock)?.anchored(state_dir)
     }
 
     /// Opens the log over `kv`. A new log records which kind of key signs it.
@@ -63,7 +70,59 @@ impl AuditLog {
                 check_head(kv.as_ref(), &key)?
             }
         };
-        Ok(Self { kv, key, clock, count, last })
+        Ok(Self { kv, key, clock, count, last, anchor: None, witness: None })
+    }
+
+    /// Checks the log against its anchor beside `state_dir` and keeps the
+    /// anchor current from now on (every append rewrites it, durably). A log
+    /// that disagrees with its anchor is refused with the [`Problem`], and
+    /// nothing is written. A log from before anchors existed is anchored now.
+    pub fn anchored(mut self, state_dir: &Path) -> Result<Self, AuditError> {
+        let path = anchor::anchor_path(state_dir);
+        let stored = anchor::read(&path)?;
+        let meta = records::read_meta(self.kv.as_ref())?.ok_or(AuditError::Anchor(Problem::MetaMissing))?;
+        let reader = AuditReader::new(self.kv.as_ref());
+        let problem =
+            anchor::check(stored.as_ref(), &self.key, self.count, |seq| reader.tag_at(seq), !meta.anchored);
+        if let Some(problem) = problem {
+            return Err(AuditError::Anchor(problem));
+        }
+        if !meta.anchored {
+            let meta = AuditMeta { anchored: true, ..meta };
+            self.kv.insert(
+                tree::AUDIT_META,
+                records::META_KEY,
+                &codec::encode(tree::AUDIT_META, b"meta", &meta)?,
+            )?;
+            self.kv.flush()?;
+        }
+        anchor::write(&path, &Anchor::new(&self.key, self.count, self.last, self.clock.now_ms()))?;
+        self.anchor = Some(path);
+        Ok(self)
+    }
+
+    /// Writes a fresh anchor for the log as it is and keeps it current: the
+    /// person's decision (`vigil audit reanchor`) to accept a log its old
+    /// anchor disagreed with. The caller records why first.
+    pub fn reanchor(mut self, state_dir: &Path) -> Result<Self, AuditError> {
+        let path = anchor::anchor_path(state_dir);
+        anchor::write(&path, &Anchor::new(&self.key, self.count, self.last, self.clock.now_ms()))?;
+        self.anchor = Some(path);
+        Ok(self)
+    }
+
+    /// Hands the signed head to `witness` every so many entries and at
+    /// [`AuditLog::witness_now`].
+    pub fn with_witness(mut self, witness: Witness) -> Self {
+        self.witness = Some(witness);
+        self
+    }
+
+    /// Hands the current head to the witness, if there is one (at shutdown).
+    pub fn witness_now(&self) {
+        if let Some(witness) = &self.witness {
+            witness.send(&Anchor::new(&self.key, self.count, self.last, self.clock.now_ms()));
+        }
     }
 
     /// Appends an entry and returns its sequence number once it is durable.
@@ -102,6 +161,13 @@ impl AuditLog {
         self.kv.flush()?;
         self.count = seq;
         self.last = tag;
+        if let Some(path) = &self.anchor {
+            let head = Anchor::new(&self.key, seq, tag, ts_ms);
+            anchor::write(path, &head)?;
+            if let Some(witness) = self.witness.as_ref().filter(|w| w.due(seq)) {
+                witness.send(&head);
+            }
+        }
         Ok(seq)
     }
 

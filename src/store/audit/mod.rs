@@ -3,10 +3,15 @@
 //! from a fixed genesis tag, plus a MACed head (count + last tag) written in
 //! the same atomic step as each entry so a cut-off tail is detectable too.
 //!
-//! What it cannot detect: someone holding the key, or a rollback of the whole
-//! state directory to an older copy (head and entries together). Bodies are
+//! An anchor beside the state directory (see `anchor`) catches what the head
+//! inside the database cannot: a tail sled's recovery discarded, an emptied
+//! or swapped state directory. What it cannot detect: someone holding the
+//! key, or a rollback of the whole data directory (state and anchor
+//! together) to an older copy; `[audit] witness_command` keeps heads off the
+//! machine for that. Bodies are
 //! never secrets; callers record ids, verdicts and outcomes only.
 
+mod anchor;
 mod entry;
 mod key;
 mod log;
@@ -14,9 +19,11 @@ mod reader;
 mod records;
 mod tag;
 mod verify;
+mod witness;
 
 use std::path::PathBuf;
 
+pub use anchor::{Anchor, AnchorError, anchor_path};
 pub use entry::{Actor, ActorError, AuditEntry, AuditKind, canonical_bytes};
 pub use key::{AuditKey, INSTALL_KEY_FILE, KeyKind};
 pub use log::AuditLog;
@@ -24,6 +31,7 @@ pub use reader::AuditReader;
 pub use records::{AuditMeta, FORMAT_VERSION, Head};
 pub use tag::{GENESIS, Tag, TagError};
 pub use verify::{Problem, VerifyReport};
+pub use witness::Witness;
 
 use super::backend::BackendError;
 use super::codec::CodecError;
@@ -67,4 +75,13 @@ pub enum AuditError {
     /// 2^64 - 1 entries.
     #[error("audit log is full")]
     Full,
+    /// The anchor file could not be read or written.
+    #[error(transparent)]
+    AnchorFile(#[from] AnchorError),
+    /// The log does not match its anchor (or the data dir's keystore): a
+    /// trading session refuses to start until a person looks.
+    #[error(
+        "audit log refused: {0}; run `vigil audit verify`, then restore a backup or `vigil audit reanchor`"
+    )]
+    Anchor(Problem),
 }

@@ -3,6 +3,7 @@
 //! needs the key and lives in `verify.rs`.
 
 use super::AuditError;
+use super::anchor;
 use super::entry::AuditEntry;
 use super::key::AuditKey;
 use super::records::{self, AuditMeta};
@@ -38,5 +39,31 @@ impl<'a> AuditReader<'a> {
     /// Checks the whole chain against `key`; see [`VerifyReport`].
     pub fn verify(&self, key: &AuditKey) -> Result<VerifyReport, AuditError> {
         verify::verify_chain(self.kv, key)
+    }
+
+    /// Checks the chain, then the log against its anchor beside `state_dir`
+    /// (a discarded tail, an emptied, swapped or replaced log): the first
+    /// problem of either is the report's.
+    pub fn verify_anchored(
+        &self,
+        key: &AuditKey,
+        state_dir: &std::path::Path,
+    ) -> Result<VerifyReport, AuditError> {
+        let mut report = self.verify(key)?;
+        if report.problem.is_some() {
+            return Ok(report);
+        }
+        let stored = anchor::read(&anchor::anchor_path(state_dir))?;
+        let legacy = self.meta()?.is_some_and(|m| !m.anchored);
+        let tag_at = |seq| self.tag_at(seq);
+        report.problem = anchor::check(stored.as_ref(), key, report.entries, tag_at, legacy);
+        Ok(report)
+    }
+
+    /// The tag of entry `seq`, if it is there and readable.
+    pub(crate) fn tag_at(&self, seq: u64) -> Option<super::tag::Tag> {
+        let key = codec::u64_key(seq);
+        let bytes = self.kv.get(tree::AUDIT, &key).ok()??;
+        codec::decode::<AuditEntry>(tree::AUDIT, &key, &bytes).ok().map(|e| e.tag)
     }
 }

@@ -39,6 +39,37 @@ pub enum Problem {
     HeadMismatch { seq: u64 },
     /// Entries exist but the metadata record does not.
     MetaMissing,
+    /// The log has entries but no anchor beside its state dir.
+    AnchorMissing { entries: u64 },
+    /// The anchor's MAC is wrong: edited, or made with another key.
+    AnchorForged,
+    /// The anchor names another kind of key than the log's.
+    AnchorKeyKind { anchor: KeyKind, log: KeyKind },
+    /// The log holds fewer entries than its anchor recorded.
+    BelowAnchor { anchor: u64, found: u64 },
+    /// The log holds more entries than its anchor recorded (and more than a
+    /// crash between an entry and its anchor explains).
+    BeyondAnchor { anchor: u64, found: u64 },
+    /// The entry at the anchor's count is not the one the anchor recorded.
+    AnchorTagMismatch { seq: u64 },
+    /// The log is signed by the install key although the data dir has a keystore.
+    InstallKeyedWithKeystore,
+}
+
+impl Problem {
+    /// True for the disagreements between a sound chain and its anchor (the
+    /// ones `vigil audit reanchor` may accept); false for a broken chain.
+    pub fn is_anchor_problem(&self) -> bool {
+        matches!(
+            self,
+            Self::AnchorMissing { .. }
+                | Self::AnchorForged
+                | Self::AnchorKeyKind { .. }
+                | Self::BelowAnchor { .. }
+                | Self::BeyondAnchor { .. }
+                | Self::AnchorTagMismatch { .. }
+        )
+    }
 }
 
 impl fmt::Display for Problem {
@@ -70,6 +101,34 @@ impl fmt::Display for Problem {
             }
             Self::HeadMismatch { seq } => write!(f, "head record: tag does not match entry {seq}"),
             Self::MetaMissing => write!(f, "log metadata missing while entries exist"),
+            Self::AnchorMissing { entries } => write!(
+                f,
+                "the log has {entries} entries but its anchor is missing (deleted, or the state dir was put in place by hand)"
+            ),
+            Self::AnchorForged => write!(
+                f,
+                "the anchor's MAC does not match: it was edited, or the state dir was swapped for another one"
+            ),
+            Self::AnchorKeyKind { anchor, log } => write!(
+                f,
+                "the anchor was made with the {anchor} key but the log is signed by the {log} key: the state dir was swapped"
+            ),
+            Self::BelowAnchor { anchor, found } => write!(
+                f,
+                "entry {} missing: tail truncated or log emptied (the anchor records {anchor} entries, found {found})",
+                found.saturating_add(1)
+            ),
+            Self::BeyondAnchor { anchor, found } => write!(
+                f,
+                "{found} entries but the anchor records {anchor}: the anchor was rolled back or the log replaced"
+            ),
+            Self::AnchorTagMismatch { seq } => {
+                write!(f, "entry {seq} is not the entry the anchor recorded: the log was replaced")
+            }
+            Self::InstallKeyedWithKeystore => write!(
+                f,
+                "the log is signed by the install key but this data dir has a keystore: the state dir may have been swapped for one made without it"
+            ),
         }
     }
 }
