@@ -29,7 +29,7 @@ impl Witness {
 
     /// True when entry `seq` is one the witness sees.
     pub(super) fn due(&self, seq: u64) -> bool {
-        self.every > 0 && seq % self.every == 0
+        self.every > 0 && seq.is_multiple_of(self.every)
     }
 
     /// Runs the command with `head` as JSON on stdin. Failures are logged,
