@@ -72,7 +72,10 @@ fn refuse_shared(dir: &Path, path: &Path, mode: u32) -> Result<(), Error> {
     Err(Error::InsecurePermissions { path: path.to_owned(), mode: mode & 0o777, dir: dir.to_owned() })
 }
 
-/// Calls `visit` on every entry below `dir` (not following symlinks), depth first.
+/// Calls `visit` on every entry below `dir` (not following symlinks), depth first. A
+/// generation an interrupted write left half-made (`.gen-N.tmp/`, deleted by the next
+/// write) is visited but not entered: its own 0700 mode is what keeps others out, and
+/// sled's files inside may not have been sealed to 0600 yet.
 fn walk(
     dir: &Path,
     depth: usize,
@@ -82,7 +85,9 @@ fn walk(
         let path = entry.map_err(|e| Error::io(dir, e))?.path();
         let meta = fs::symlink_metadata(&path).map_err(|e| Error::io(&path, e))?;
         visit(&path, &meta)?;
-        if meta.is_dir() && depth < MAX_DEPTH {
+        let unfinished = depth == 0
+            && path.file_name().is_some_and(|n| n.to_string_lossy().starts_with(crate::storage::TEMP_PREFIX));
+        if meta.is_dir() && depth < MAX_DEPTH && !unfinished {
             walk(&path, depth + 1, visit)?;
         }
     }

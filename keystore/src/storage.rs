@@ -10,7 +10,7 @@ mod generations;
 mod pointer;
 mod sled_io;
 
-pub(crate) use generations::{GenStore, exists};
+pub(crate) use generations::{GenStore, TEMP_PREFIX, exists};
 
 use crate::error::Error;
 

@@ -10,6 +10,7 @@
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use super::Store;
 use super::files;
@@ -22,7 +23,7 @@ const LOCK: &str = "LOCK";
 /// The sled data file of the older layout (sled files directly in the keystore directory).
 const LEGACY_DB: &str = "db";
 /// Prefix of a generation being written; never named by `CURRENT`.
-const TEMP_PREFIX: &str = ".gen-";
+pub(crate) const TEMP_PREFIX: &str = ".gen-";
 
 /// Where the records in memory came from, i.e. what the next flush replaces.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -231,14 +232,26 @@ fn is_legacy_file(name: &str) -> bool {
     matches!(name, "db" | "conf" | "blobs") || name.starts_with("snap.")
 }
 
-/// Takes an exclusive non-blocking `flock` on `dir/name`; a held lock is [`Error::InUse`].
+/// How long a held lock is waited for before the keystore is reported in use. A lock can be
+/// held for an instant by something that is not a live vigil: a child process forked by
+/// this one (it shares the descriptor until it execs), or a vigil that is just exiting.
+const LOCK_WAIT: Duration = Duration::from_millis(500);
+
+/// Takes an exclusive `flock` on `dir/name`; one still held after [`LOCK_WAIT`] is
+/// [`Error::InUse`].
 fn lock_exclusive(dir: &Path, name: &str, create: bool) -> Result<File, Error> {
     let path = dir.join(name);
     let file = files::open_lock_file(&path, create).map_err(|e| Error::io(&path, e))?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(fs::TryLockError::WouldBlock) => Err(Error::InUse { dir: dir.to_owned() }),
-        Err(fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
+    let deadline = Instant::now() + LOCK_WAIT;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(fs::TryLockError::WouldBlock) => return Err(Error::InUse { dir: dir.to_owned() }),
+            Err(fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
+        }
     }
 }
 
