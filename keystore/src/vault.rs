@@ -26,6 +26,9 @@ const AUDIT_INFO: &[u8] = b"vigil audit hmac v1";
 /// HKDF info for the recovery-code hashing key.
 const RECOVERY_INFO: &[u8] = b"vigil recovery code v1";
 
+/// A storage key and the bytes stored under it.
+type StoredRecord = (Vec<u8>, Vec<u8>);
+
 /// The keys an unlocked vault works with, each zeroized on drop.
 struct Keys {
     /// Encrypts every record; replaced by [`Vault::change_passphrase`].
@@ -124,7 +127,7 @@ impl Vault {
 
     /// Every encrypted record (all but the header, the counter and `s/derived`, which is
     /// rewritten separately), opened with the current data key and sealed under `fresh`.
-    fn resealed_records(&self, keys: &Keys, fresh: &[u8; KEY_LEN]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, Error> {
+    fn resealed_records(&self, keys: &Keys, fresh: &[u8; KEY_LEN]) -> Result<Vec<StoredRecord>, Error> {
         let plain_records = [HEADER_KEY, LOCKOUT_KEY, DERIVED_KEY];
         let mut out = Vec::new();
         for key in self.store.scan_prefix(b"")? {

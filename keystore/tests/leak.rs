@@ -181,7 +181,7 @@ fn remove_totp_reset_and_passwd_leave_no_old_value_in_any_file() {
 
     // And the keystore works: new passphrase, new authenticator, records kept or gone.
     let now = T0 + 60;
-    let factor = SecondFactor::Totp(app_code(&new_totp.base32().expose_secret().to_owned(), now));
+    let factor = SecondFactor::Totp(app_code(new_totp.base32().expose_secret(), now));
     let ks = Keystore::open(&fx.dir).unwrap();
     let vault = ks.unlock(&pass("a brand new passphrase"), factor, now).unwrap();
     assert_eq!(vault.get("keep").unwrap().unwrap().expose_secret(), b"a value that stays");
