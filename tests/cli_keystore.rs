@@ -503,3 +503,51 @@ fn keys_verify_reports_binance_errors_in_one_line_and_changes_nothing() {
     assert!(!v.transcript.contains("signature="), "no signed URL in any output: {}", v.transcript);
     assert_nothing_leaked(&v, &[(TRADE_ONLY_API_KEY, WRONG_SECRET), (UNKNOWN_KEY, WRONG_SECRET)]);
 }
+
+/// SHA-256 of every file under `dir`, by path.
+fn hashes(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    use sha2::Digest as _;
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(path) = stack.pop() {
+        for entry in fs::read_dir(&path).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((p.clone(), sha2::Sha256::digest(fs::read(&p).unwrap()).to_vec()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn keys_list_on_a_damaged_keystore_fails_in_one_line_and_changes_nothing() {
+    let mut v = Vault::init();
+    add_key(&mut v, "main", API_KEY, API_SECRET);
+    let dir = v.data.join("keystore");
+    let current = fs::read_to_string(dir.join("CURRENT")).unwrap();
+    let generation = current.lines().nth(1).unwrap().strip_prefix("generation ").unwrap();
+    let db = dir.join(format!("gen-{:08}", generation.parse::<u64>().unwrap())).join("db");
+    let good = fs::read(&db).unwrap();
+    // The newest record sits in the last non-zero bytes of the data file.
+    let last = good.iter().rposition(|&b| b != 0).unwrap();
+    for (file, at) in [(&db, last), (&db, last / 2), (&dir.join("CURRENT"), 40)] {
+        let original = fs::read(file).unwrap();
+        let mut bad = original.clone();
+        bad[at] ^= 0x01;
+        fs::write(file, &bad).unwrap();
+        let before = hashes(&dir);
+        let out = v.run(&["keys", "list"]);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(!out.status.success(), "{}: a damaged keystore was used: {}", file.display(), text(&out));
+        assert!(stderr.contains("is damaged") && stderr.contains("restore the keystore"), "{stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+        assert_eq!(hashes(&dir), before, "{} byte {at}: `keys list` changed the files", file.display());
+        fs::write(file, &original).unwrap();
+    }
+    let out = v.run(&["keys", "list"]);
+    assert!(out.status.success() && text(&out).contains("main"), "{}", text(&out));
+}

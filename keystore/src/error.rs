@@ -44,6 +44,39 @@ pub enum Error {
         dir: PathBuf,
     },
 
+    /// The keystore directory or a file inside it belongs to another user, who could
+    /// replace its contents at will.
+    #[error(
+        "{} is owned by uid {owner}, not by you (uid {me}); vigil will not use a keystore another \
+         user controls: if it really is yours, take it back with `chown -R {me} {}`",
+        path.display(),
+        dir.display()
+    )]
+    ForeignOwner {
+        /// The offending file or directory.
+        path: PathBuf,
+        /// Its owner's uid.
+        owner: u32,
+        /// This process's effective uid.
+        me: u32,
+        /// The keystore directory (for the fix command).
+        dir: PathBuf,
+    },
+
+    /// The keystore's files do not read back as the generation `CURRENT` names (damage,
+    /// truncation, a missing generation). Nothing on disk was changed.
+    #[error(
+        "keystore {} is damaged ({detail}); nothing was changed on disk: restore the keystore \
+         directory from a backup (`vigil init` only works in an empty directory)",
+        path.display()
+    )]
+    Corrupted {
+        /// The damaged file or generation directory.
+        path: PathBuf,
+        /// What did not check out.
+        detail: String,
+    },
+
     /// Another process (usually another vigil) holds the keystore's lock.
     #[error("the keystore at {} is in use by another process; close the other vigil first", dir.display())]
     InUse {

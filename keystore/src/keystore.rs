@@ -1,7 +1,8 @@
 //! Creating, opening and unlocking a keystore directory.
 //!
-//! `open` is cheap (permission check, header parse, no KDF) so the CLI can report a broken
-//! or insecure keystore before prompting for anything. `unlock` needs the passphrase AND a
+//! `open` is cheap (permission check, one private copy of the live generation read into
+//! memory, header parse, no KDF) so the CLI can report a broken or insecure keystore before
+//! prompting for anything, and it never writes to the keystore directory. `unlock` needs the passphrase AND a
 //! second factor; a failure of either gives the same error and bumps a persistent counter
 //! that imposes a growing delay.
 
@@ -20,7 +21,7 @@ use crate::lockout::Lockout;
 use crate::params::KdfParams;
 use crate::perms;
 use crate::recovery::RecoveryCodes;
-use crate::storage::{SledStore, Store};
+use crate::storage::{self, GenStore, Store};
 use crate::totp::TotpEnrollment;
 use crate::vault::Vault;
 
@@ -41,9 +42,10 @@ pub struct Keystore {
 }
 
 impl Keystore {
-    /// `true` if `dir` holds a keystore database (it may still be broken or insecure).
+    /// `true` if `dir` holds a keystore, in the generation layout (a `CURRENT` pointer) or
+    /// the older single-database one (it may still be broken or insecure).
     pub fn exists(dir: &Path) -> bool {
-        dir.join("db").is_file()
+        storage::exists(dir)
     }
 
     /// Creates a keystore in `dir` (made 0700; every file 0600) with a fresh random data key
@@ -62,10 +64,10 @@ impl Keystore {
             return Err(Error::AlreadyExists { dir: dir.to_owned() });
         }
         perms::create_private_dir(dir)?;
-        let store: Arc<dyn Store> = Arc::new(SledStore::open(dir, true)?);
+        let store: Arc<dyn Store> = Arc::new(GenStore::create(dir)?);
         let dek = SecretBox::new(Box::new(random_bytes::<KEY_LEN>()?));
         let header = Header::seal(params, passphrase.expose_secret().as_bytes(), dek.expose_secret())?;
-        let vault = Vault::new(Arc::clone(&store), dek, params);
+        let vault = Vault::new(Arc::clone(&store), dek, params)?;
         let codes = RecoveryCodes::generate()?;
         vault.enrol(enrollment, &codes, now_unix)?;
         // The header goes last: a keystore interrupted before this point has no header and
@@ -76,15 +78,22 @@ impl Keystore {
     }
 
     /// Opens a keystore without running the KDF: refuses a missing keystore, group/world
-    /// accessible files, a corrupted header, an unknown format version and out-of-range
-    /// Argon2id parameters. Nothing is written.
+    /// accessible or foreign-owned files, damaged files ([`Error::Corrupted`]), a corrupted
+    /// header, an unknown format version and out-of-range Argon2id parameters.
+    ///
+    /// Nothing is written: the live generation is read through a private copy outside the
+    /// keystore directory. The returned handle is a *writer* from the start (unlock records
+    /// the used TOTP step or a failure): it holds the keystore's exclusive lock until it is
+    /// dropped, taken before anything is read, so a second vigil gets [`Error::InUse`] and
+    /// the records in memory can never be stale. A keystore in the older single-database
+    /// layout is converted to generations by its first write.
     pub fn open(dir: &Path) -> Result<Keystore, Error> {
         disable_core_dumps()?;
         if !Self::exists(dir) {
             return Err(Error::NotFound { dir: dir.to_owned() });
         }
         perms::check(dir)?;
-        let store: Arc<dyn Store> = Arc::new(SledStore::open(dir, false)?);
+        let store: Arc<dyn Store> = Arc::new(GenStore::open(dir)?);
         Self::from_store(dir, store)
     }
 
@@ -111,7 +120,7 @@ impl Keystore {
         let Some(dek) = self.header.unwrap_dek(passphrase.expose_secret().as_bytes())? else {
             return Err(self.record_failure(lockout, now_unix));
         };
-        let vault = Vault::new(Arc::clone(&self.store), dek, self.header.params());
+        let vault = Vault::new(Arc::clone(&self.store), dek, self.header.params())?;
         if !vault.accept_factor(&factor, now_unix)? {
             return Err(self.record_failure(lockout, now_unix));
         }

@@ -17,6 +17,8 @@ pub(crate) const LOCKOUT_KEY: &[u8] = b"s/lockout";
 pub(crate) const TOTP_KEY: &[u8] = b"s/totp";
 /// Hashes of the unused recovery codes (encrypted).
 pub(crate) const RECOVERY_KEY: &[u8] = b"s/recovery";
+/// The audit and recovery keys, once the data key has been rotated (encrypted).
+pub(crate) const DERIVED_KEY: &[u8] = b"s/derived";
 /// Prefix of every user record.
 pub(crate) const USER_PREFIX: &[u8] = b"u/";
 /// Longest accepted user record name, in bytes.

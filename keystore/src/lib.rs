@@ -1,6 +1,7 @@
 //! vigil's encrypted vault.
 //!
-//! A directory holding a sled database: a header (magic, format version, Argon2id
+//! A directory of immutable generations (each a sled database, switched atomically through a
+//! `CURRENT` pointer, read only through a private copy): a header (magic, format version, Argon2id
 //! parameters, salt, and a random 256-bit data key wrapped by the passphrase-derived key),
 //! records encrypted with AES-256-GCM under that data key, a TOTP second factor with replay
 //! protection, ten single-use recovery codes and a persistent failed-unlock counter.

@@ -1,16 +1,17 @@
 //! Unix permissions of the keystore directory, like ssh does for private keys: the
 //! directory is 0700, everything inside 0600 (subdirectories 0700), and a keystore that
-//! other users can read or write is refused rather than silently used.
+//! other users can read or write, or that another user owns, is refused rather than
+//! silently used.
 
 use std::fs;
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::Path;
 
 use crate::error::Error;
 
 /// Any group or other permission bit.
 const SHARED_BITS: u32 = 0o077;
-/// sled nests at most one level (`blobs/`); a deeper tree is not ours, stop walking there.
+/// Generations nest two levels (`gen-N/blobs/`); a deeper tree is not ours, stop there.
 const MAX_DEPTH: usize = 4;
 
 /// Creates `dir` (and missing parents) with mode 0700, or adopts an existing *empty*
@@ -34,28 +35,34 @@ pub(crate) fn create_private_dir(dir: &Path) -> Result<(), Error> {
     fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|e| Error::io(dir, e))
 }
 
-/// Refuses `dir` if it, or anything below it, grants any permission to group or others.
-/// Symlinks inside count as shared (their mode is 0777): sled never creates them.
+/// Refuses `dir` if it, or anything below it, grants any permission to group or others,
+/// or is owned by another user. Symlinks inside count as shared (their mode is 0777): the
+/// keystore never creates them.
 pub(crate) fn check(dir: &Path) -> Result<(), Error> {
     let meta = fs::metadata(dir).map_err(|e| Error::io(dir, e))?;
+    let me = effective_uid();
+    refuse_foreign(dir, dir, &meta, me)?;
     refuse_shared(dir, dir, meta.permissions().mode())?;
-    walk(dir, 0, &mut |path, meta| refuse_shared(dir, path, meta.permissions().mode()))
-}
-
-/// Forces files to 0600 and directories to 0700 under (and including) `dir`.
-pub(crate) fn tighten(dir: &Path) -> Result<(), Error> {
-    set_mode(dir, 0o700)?;
     walk(dir, 0, &mut |path, meta| {
-        let want = if meta.is_dir() { 0o700 } else { 0o600 };
-        if meta.file_type().is_symlink() || meta.permissions().mode() & 0o777 == want {
-            return Ok(());
-        }
-        set_mode(path, want)
+        refuse_foreign(dir, path, meta, me)?;
+        refuse_shared(dir, path, meta.permissions().mode())
     })
 }
 
-fn set_mode(path: &Path, mode: u32) -> Result<(), Error> {
-    fs::set_permissions(path, fs::Permissions::from_mode(mode)).map_err(|e| Error::io(path, e))
+/// This process's effective uid: the owner every keystore file must have.
+pub(crate) fn effective_uid() -> u32 {
+    // SAFETY: `geteuid` takes no arguments, cannot fail and touches no memory of ours.
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::geteuid()
+    }
+}
+
+fn refuse_foreign(dir: &Path, path: &Path, meta: &fs::Metadata, me: u32) -> Result<(), Error> {
+    if meta.uid() == me {
+        return Ok(());
+    }
+    Err(Error::ForeignOwner { path: path.to_owned(), owner: meta.uid(), me, dir: dir.to_owned() })
 }
 
 fn refuse_shared(dir: &Path, path: &Path, mode: u32) -> Result<(), Error> {
@@ -65,7 +72,10 @@ fn refuse_shared(dir: &Path, path: &Path, mode: u32) -> Result<(), Error> {
     Err(Error::InsecurePermissions { path: path.to_owned(), mode: mode & 0o777, dir: dir.to_owned() })
 }
 
-/// Calls `visit` on every entry below `dir` (not following symlinks), depth first.
+/// Calls `visit` on every entry below `dir` (not following symlinks), depth first. A
+/// generation an interrupted write left half-made (`.gen-N.tmp/`, deleted by the next
+/// write) is visited but not entered: its own 0700 mode is what keeps others out, and
+/// sled's files inside may not have been sealed to 0600 yet.
 fn walk(
     dir: &Path,
     depth: usize,
@@ -75,7 +85,9 @@ fn walk(
         let path = entry.map_err(|e| Error::io(dir, e))?.path();
         let meta = fs::symlink_metadata(&path).map_err(|e| Error::io(&path, e))?;
         visit(&path, &meta)?;
-        if meta.is_dir() && depth < MAX_DEPTH {
+        let unfinished = depth == 0
+            && path.file_name().is_some_and(|n| n.to_string_lossy().starts_with(crate::storage::TEMP_PREFIX));
+        if meta.is_dir() && depth < MAX_DEPTH && !unfinished {
             walk(&path, depth + 1, visit)?;
         }
     }

@@ -3,16 +3,18 @@
 //! Every write is flushed before the method returns, so an acknowledged `put` survives a
 //! crash. Plaintexts are returned in `SecretBox`es and every intermediate copy is zeroized.
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 
 use hkdf::Hkdf;
 use secrecy::{ExposeSecret, SecretBox, SecretString};
 use sha2::Sha256;
 
-use crate::aead::KEY_LEN;
+use crate::aead::{KEY_LEN, random_bytes};
 use crate::error::Error;
 use crate::header::Header;
-use crate::layout::{self, HEADER_KEY, RECOVERY_KEY, TOTP_KEY, TotpState, USER_PREFIX};
+use crate::layout::{
+    self, DERIVED_KEY, HEADER_KEY, LOCKOUT_KEY, RECOVERY_KEY, TOTP_KEY, TotpState, USER_PREFIX,
+};
 use crate::params::KdfParams;
 use crate::recovery::{RecoveryCodes, RecoveryHashes};
 use crate::storage::Store;
@@ -24,16 +26,47 @@ const AUDIT_INFO: &[u8] = b"vigil audit hmac v1";
 /// HKDF info for the recovery-code hashing key.
 const RECOVERY_INFO: &[u8] = b"vigil recovery code v1";
 
-/// An unlocked keystore. The data key sits in a `SecretBox` and is zeroized on drop.
+/// A storage key and the bytes stored under it.
+type StoredRecord = (Vec<u8>, Vec<u8>);
+
+/// The keys an unlocked vault works with, each zeroized on drop.
+struct Keys {
+    /// Encrypts every record; replaced by [`Vault::change_passphrase`].
+    dek: SecretBox<[u8; KEY_LEN]>,
+    /// The audit-log HMAC key: stable for the life of the keystore.
+    audit: SecretBox<[u8; 32]>,
+    /// Keys the recovery-code hashes: stable, or the stored hashes stop matching.
+    recovery: SecretBox<[u8; 32]>,
+}
+
+/// An unlocked keystore. The keys sit in `SecretBox`es and are zeroized on drop.
 pub struct Vault {
     store: Arc<dyn Store>,
-    dek: SecretBox<[u8; KEY_LEN]>,
+    keys: RwLock<Keys>,
     params: KdfParams,
 }
 
 impl Vault {
-    pub(crate) fn new(store: Arc<dyn Store>, dek: SecretBox<[u8; KEY_LEN]>, params: KdfParams) -> Self {
-        Vault { store, dek, params }
+    /// The derived keys come from the `s/derived` record once the data key has been rotated,
+    /// and from HKDF over the data key before that (what every keystore starts with).
+    pub(crate) fn new(
+        store: Arc<dyn Store>,
+        dek: SecretBox<[u8; KEY_LEN]>,
+        params: KdfParams,
+    ) -> Result<Self, Error> {
+        let keys = match store.get(DERIVED_KEY)? {
+            Some(sealed) => {
+                let plain = record::open(dek.expose_secret(), DERIVED_KEY, &sealed, "derived keys")?;
+                stored_keys(dek, &plain)?
+            }
+            None => derived_keys(dek),
+        };
+        Ok(Vault { store, keys: RwLock::new(keys), params })
+    }
+
+    fn keys(&self) -> RwLockReadGuard<'_, Keys> {
+        // Keys are replaced in one assignment, so a poisoned lock still holds a whole set.
+        self.keys.read().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Encrypts `plaintext` under `name` (fresh nonce) and flushes before returning.
@@ -70,12 +103,44 @@ impl Vault {
             .collect()
     }
 
-    /// Re-wraps the data key under `new` with a fresh salt (same Argon2id parameters).
-    /// Records are untouched; the old passphrase stops working once this returns.
+    /// Changes the passphrase and rotates the data key: every record is decrypted with the
+    /// old data key and sealed again under a fresh random one, which is wrapped under `new`
+    /// (fresh salt, same Argon2id parameters). All of it is one flush, so one new
+    /// generation: either everything switches or nothing does, and no file keeps the old
+    /// wrapped key or an old ciphertext. The audit and recovery keys stay the same (they
+    /// are stored in `s/derived`, sealed under the new data key).
     pub fn change_passphrase(&self, new: &SecretString) -> Result<(), Error> {
-        let header = Header::seal(self.params, new.expose_secret().as_bytes(), self.dek.expose_secret())?;
+        let mut guard = self.keys.write().unwrap_or_else(PoisonError::into_inner);
+        let fresh = SecretBox::new(Box::new(random_bytes::<KEY_LEN>()?));
+        let resealed = self.resealed_records(&guard, fresh.expose_secret())?;
+        let derived = derived_plaintext(&guard);
+        let header = Header::seal(self.params, new.expose_secret().as_bytes(), fresh.expose_secret())?;
+        for (key, sealed) in &resealed {
+            self.store.insert(key, sealed)?;
+        }
+        self.store.insert(DERIVED_KEY, &record::seal(fresh.expose_secret(), DERIVED_KEY, &derived)?)?;
         self.store.insert(HEADER_KEY, &header.encode())?;
-        self.store.flush()
+        self.store.flush()?;
+        guard.dek = fresh;
+        Ok(())
+    }
+
+    /// Every encrypted record (all but the header, the counter and `s/derived`, which is
+    /// rewritten separately), opened with the current data key and sealed under `fresh`.
+    fn resealed_records(&self, keys: &Keys, fresh: &[u8; KEY_LEN]) -> Result<Vec<StoredRecord>, Error> {
+        let plain_records = [HEADER_KEY, LOCKOUT_KEY, DERIVED_KEY];
+        let mut out = Vec::new();
+        for key in self.store.scan_prefix(b"")? {
+            if plain_records.contains(&key.as_slice()) {
+                continue;
+            }
+            let label = record_label(&key);
+            let stored =
+                self.store.get(&key)?.ok_or_else(|| Error::RecordCorrupted { name: label.clone() })?;
+            let plain = record::open(keys.dek.expose_secret(), &key, &stored, &label)?;
+            out.push((key.clone(), record::seal(fresh, &key, &plain)?));
+        }
+        Ok(out)
     }
 
     /// Replaces the TOTP secret (after the person confirmed the new one). The last used
@@ -91,10 +156,11 @@ impl Vault {
         Ok(self.recovery_hashes()?.remaining())
     }
 
-    /// HKDF-SHA256(DEK, info "vigil audit hmac v1"): the key of the HMAC-chained audit log,
-    /// stable for the life of the keystore (a passphrase change does not alter it).
+    /// HKDF-SHA256(first DEK, info "vigil audit hmac v1"): the key of the HMAC-chained audit
+    /// log, stable for the life of the keystore (a passphrase change and the data-key
+    /// rotation it brings do not alter it).
     pub fn audit_key(&self) -> SecretBox<[u8; 32]> {
-        self.derive(AUDIT_INFO)
+        SecretBox::new(Box::new(*self.keys().audit.expose_secret()))
     }
 
     /// Writes the initial TOTP and recovery records of a new keystore (not flushed).
@@ -113,7 +179,7 @@ impl Vault {
     ) -> Result<(), Error> {
         // The code typed to confirm enrolment counts as used.
         self.write_totp(enrollment, now_unix / STEP_SECS)?;
-        let hashes = RecoveryHashes::of(codes, self.derive(RECOVERY_INFO).expose_secret())?;
+        let hashes = RecoveryHashes::of(codes, self.keys().recovery.expose_secret())?;
         self.put_raw(RECOVERY_KEY, &hashes.encode())
     }
 
@@ -132,8 +198,7 @@ impl Vault {
             }
             SecondFactor::Recovery(code) => {
                 let mut hashes = self.recovery_hashes()?;
-                let key = self.derive(RECOVERY_INFO);
-                if !hashes.consume(key.expose_secret(), code.expose_secret())? {
+                if !hashes.consume(self.keys().recovery.expose_secret(), code.expose_secret())? {
                     return Ok(false);
                 }
                 self.put_raw(RECOVERY_KEY, &hashes.encode())?;
@@ -161,20 +226,50 @@ impl Vault {
     }
 
     fn put_raw(&self, key: &[u8], plaintext: &[u8]) -> Result<(), Error> {
-        let sealed = record::seal(self.dek.expose_secret(), key, plaintext)?;
+        let sealed = record::seal(self.keys().dek.expose_secret(), key, plaintext)?;
         self.store.insert(key, &sealed)
     }
 
     fn get_raw(&self, key: &[u8], label: &str) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>, Error> {
         let Some(stored) = self.store.get(key)? else { return Ok(None) };
-        record::open(self.dek.expose_secret(), key, &stored, label).map(Some)
+        record::open(self.keys().dek.expose_secret(), key, &stored, label).map(Some)
     }
+}
 
-    fn derive(&self, info: &[u8]) -> SecretBox<[u8; 32]> {
-        let mut out = SecretBox::new(Box::new([0u8; 32]));
-        Hkdf::<Sha256>::new(None, self.dek.expose_secret())
-            .expand(info, secrecy::ExposeSecretMut::expose_secret_mut(&mut out))
-            .expect("32 bytes is far below HKDF-SHA256's 8160-byte output limit");
-        out
-    }
+/// The keys of a vault whose data key was never rotated: both derived from it.
+fn derived_keys(dek: SecretBox<[u8; KEY_LEN]>) -> Keys {
+    let audit = hkdf(dek.expose_secret(), AUDIT_INFO);
+    let recovery = hkdf(dek.expose_secret(), RECOVERY_INFO);
+    Keys { dek, audit, recovery }
+}
+
+/// The keys of a rotated vault: `s/derived` holds `audit key (32) ‖ recovery key (32)`.
+fn stored_keys(dek: SecretBox<[u8; KEY_LEN]>, plain: &[u8]) -> Result<Keys, Error> {
+    let corrupted = || Error::RecordCorrupted { name: "derived keys".into() };
+    let (audit, recovery) = plain.split_at_checked(32).ok_or_else(corrupted)?;
+    let boxed = |bytes: &[u8]| -> Result<SecretBox<[u8; 32]>, Error> {
+        Ok(SecretBox::new(Box::new(bytes.try_into().map_err(|_| corrupted())?)))
+    };
+    Ok(Keys { dek, audit: boxed(audit)?, recovery: boxed(recovery)? })
+}
+
+fn derived_plaintext(keys: &Keys) -> zeroize::Zeroizing<Vec<u8>> {
+    let mut out = zeroize::Zeroizing::new(Vec::with_capacity(64));
+    out.extend_from_slice(keys.audit.expose_secret());
+    out.extend_from_slice(keys.recovery.expose_secret());
+    out
+}
+
+/// How a record is named in errors: the user's name, or the system record's role.
+fn record_label(key: &[u8]) -> String {
+    let name = key.strip_prefix(USER_PREFIX).or_else(|| key.strip_prefix(b"s/".as_slice())).unwrap_or(key);
+    String::from_utf8_lossy(name).into_owned()
+}
+
+fn hkdf(ikm: &[u8; KEY_LEN], info: &[u8]) -> SecretBox<[u8; 32]> {
+    let mut out = SecretBox::new(Box::new([0u8; 32]));
+    Hkdf::<Sha256>::new(None, ikm)
+        .expand(info, secrecy::ExposeSecretMut::expose_secret_mut(&mut out))
+        .expect("32 bytes is far below HKDF-SHA256's 8160-byte output limit");
+    out
 }

@@ -6,7 +6,7 @@ mod common;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 
-use common::{Fixture, T0, mode, walk};
+use common::{Fixture, T0, live_gen, mode, walk};
 use secrecy::ExposeSecret;
 use vigil_keystore::{Error, Keystore};
 
@@ -23,7 +23,7 @@ fn created_private_and_stays_private_after_large_writes() {
     assert_private(&fx.dir);
     // Large values make sled create blob files after open; they must be 0600 too.
     vault.put("big", &vec![7u8; 300 * 1024]).unwrap();
-    let blobs: Vec<_> = fs::read_dir(fx.dir.join("blobs")).unwrap().collect();
+    let blobs: Vec<_> = fs::read_dir(live_gen(&fx.dir).join("blobs")).unwrap().collect();
     assert!(!blobs.is_empty(), "expected sled to write a blob file for a 300 KiB value");
     assert_private(&fx.dir);
     drop(vault);
@@ -53,10 +53,14 @@ fn group_or_world_access_is_refused_with_the_fix() {
     let fx = Fixture::new();
     refused(&fx, &fx.dir, 0o755);
     refused(&fx, &fx.dir, 0o710);
-    refused(&fx, &fx.dir.join("db"), 0o644);
-    refused(&fx, &fx.dir.join("db"), 0o602);
-    refused(&fx, &fx.dir.join("conf"), 0o640);
-    refused(&fx, &fx.dir.join("blobs"), 0o750);
+    let generation = live_gen(&fx.dir);
+    refused(&fx, &generation, 0o750);
+    refused(&fx, &generation.join("db"), 0o644);
+    refused(&fx, &generation.join("db"), 0o602);
+    refused(&fx, &generation.join("conf"), 0o640);
+    refused(&fx, &generation.join("blobs"), 0o750);
+    refused(&fx, &fx.dir.join("CURRENT"), 0o644);
+    refused(&fx, &fx.dir.join("LOCK"), 0o606);
 }
 
 #[test]
@@ -66,4 +70,31 @@ fn a_foreign_file_dropped_in_with_loose_mode_is_refused() {
     fs::write(&stray, b"x").unwrap();
     fs::set_permissions(&stray, fs::Permissions::from_mode(0o666)).unwrap();
     assert!(matches!(Keystore::open(&fx.dir), Err(Error::InsecurePermissions { .. })));
+}
+
+/// The tests run as root in CI, so the foreign owner is made with `chown` to nobody.
+fn refused_foreign(fx: &Fixture, path: &std::path::Path) {
+    std::os::unix::fs::chown(path, Some(65534), None).unwrap();
+    let err = Keystore::open(&fx.dir).err().unwrap();
+    assert!(matches!(&err, Error::ForeignOwner { path: p, owner: 65534, .. } if p == path), "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("owned by uid 65534") && msg.contains(&format!("chown -R 0 {}", fx.dir.display())),
+        "{msg}"
+    );
+    std::os::unix::fs::chown(path, Some(0), None).unwrap();
+    Keystore::open(&fx.dir).unwrap();
+}
+
+#[test]
+fn a_keystore_owned_by_another_user_is_refused_with_the_fix() {
+    // SAFETY: `geteuid` takes no arguments and cannot fail.
+    #[allow(unsafe_code)]
+    if unsafe { libc::geteuid() } != 0 {
+        return; // only root can give files away
+    }
+    let fx = Fixture::new();
+    refused_foreign(&fx, &fx.dir);
+    refused_foreign(&fx, &fx.dir.join("CURRENT"));
+    refused_foreign(&fx, &live_gen(&fx.dir).join("db"));
 }

@@ -1,5 +1,5 @@
-//! `vigil passwd`: change the passphrase. Only the wrapped data key changes;
-//! every record stays as it is.
+//! `vigil passwd`: change the passphrase. The data key is rotated with it: every
+//! record is re-encrypted under a fresh key, in one atomic keystore write.
 
 use std::path::PathBuf;
 use std::process::ExitCode;

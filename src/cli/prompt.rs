@@ -3,8 +3,8 @@
 //! which other local users can read through /proc.
 
 use std::fs;
-use std::io::{self, BufRead, IsTerminal, Write};
-use std::os::unix::fs::PermissionsExt;
+use std::io::{self, BufRead, IsTerminal, Read as _, Write};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
@@ -73,9 +73,12 @@ pub fn typed_factor(typed: SecretString) -> SecondFactor {
     }
 }
 
-/// Reads a secret from a file that must not be readable by anyone but its owner.
+/// Reads a secret from a file that must not be readable by anyone but its owner, and whose
+/// owner must be this user (another user could swap its content). Mode and owner are
+/// checked on the opened descriptor, so the file checked is the file read.
 pub fn read_secret_file(path: &Path) -> anyhow::Result<SecretString> {
-    let meta = fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut file = fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let meta = file.metadata().with_context(|| format!("cannot read {}", path.display()))?;
     let mode = meta.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
         bail!(
@@ -84,13 +87,32 @@ pub fn read_secret_file(path: &Path) -> anyhow::Result<SecretString> {
             path.display()
         );
     }
-    let raw =
-        Zeroizing::new(fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?);
+    let me = effective_uid();
+    if meta.uid() != me {
+        bail!(
+            "{} is owned by uid {}, not by you (uid {me}); use a file of your own, or take it \
+             back with `chown {me} {}` if it really is yours",
+            path.display(),
+            meta.uid(),
+            path.display()
+        );
+    }
+    let mut raw = Zeroizing::new(String::new());
+    file.read_to_string(&mut raw).with_context(|| format!("cannot read {}", path.display()))?;
     let line = raw.lines().next().unwrap_or_default();
     if line.is_empty() {
         bail!("{} is empty: the secret must be on its first line", path.display());
     }
     Ok(SecretString::from(line.to_owned()))
+}
+
+/// This process's effective uid: the owner a secret file must have.
+fn effective_uid() -> u32 {
+    // SAFETY: `geteuid` takes no arguments, cannot fail and touches no memory of ours.
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::geteuid()
+    }
 }
 
 /// Prompts on the terminal without echo.
@@ -148,6 +170,21 @@ mod tests {
         assert!(err.contains("mode 0644") && err.contains("chmod 600"), "{err}");
         fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
         assert_eq!(read_secret_file(&path).unwrap().expose_secret(), "correct horse battery");
+    }
+
+    /// The tests run as root in CI, so the foreign owner is made with `chown` to nobody.
+    #[test]
+    fn secret_file_owned_by_another_user_is_refused() {
+        if effective_uid() != 0 {
+            return; // only root can give a file away
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pass");
+        fs::write(&path, "correct horse battery\n").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+        std::os::unix::fs::chown(&path, Some(65534), None).unwrap();
+        let err = read_secret_file(&path).unwrap_err().to_string();
+        assert!(err.contains("owned by uid 65534") && err.contains("chown 0"), "{err}");
     }
 
     #[test]
