@@ -25,7 +25,13 @@ pub(crate) fn create_private_dir(dir: &Path) -> Result<(), Error> {
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
-                fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+                // Missing parents (the data dir itself, usually) are private too,
+                // whatever the umask: 0700 is all the umask can narrow.
+                fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(parent)
+                    .map_err(|e| Error::io(parent, e))?;
             }
             fs::DirBuilder::new().mode(0o700).create(dir).map_err(|e| Error::io(dir, e))?;
         }

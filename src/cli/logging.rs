@@ -21,16 +21,25 @@ pub fn to_file(dir: &Path) -> anyhow::Result<WorkerGuard> {
         .mode(0o700)
         .create(dir)
         .with_context(|| format!("creating the log directory {}", dir.display()))?;
-    // An existing directory (made by hand, or by an older build) is tightened too.
-    std::fs::set_permissions(dir, Permissions::from_mode(0o700))
-        .with_context(|| format!("restricting {} to its owner", dir.display()))?;
+    // An existing directory (made by hand, or by an older build) is tightened
+    // too, through a descriptor opened without following a symlink.
+    OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_DIRECTORY)
+        .open(dir)
+        .and_then(|d| d.set_permissions(Permissions::from_mode(0o700)))
+        .with_context(|| {
+            format!("restricting {} to its owner (is it a directory of yours?)", dir.display())
+        })?;
     let path = dir.join("vigil.log");
+    // Never through a symlink: a planted `vigil.log -> somewhere` is refused, not followed.
     let file = OpenOptions::new()
         .create(true)
         .append(true)
         .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
         .open(&path)
-        .with_context(|| format!("opening {}", path.display()))?;
+        .with_context(|| format!("opening {} (a symlink there is refused: remove it)", path.display()))?;
     // A log left by an older build may predate the 0600 rule.
     file.set_permissions(Permissions::from_mode(0o600))
         .with_context(|| format!("restricting {} to its owner", path.display()))?;
@@ -69,5 +78,21 @@ mod tests {
             let mode = std::fs::metadata(d).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o700, "{}", d.display());
         }
+    }
+
+    #[test]
+    fn a_planted_symlink_is_refused_and_its_target_untouched() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("logs");
+        std::fs::create_dir(&dir).unwrap();
+        let target = root.path().join("precious");
+        std::fs::write(&target, "keep\n").unwrap();
+        std::fs::set_permissions(&target, Permissions::from_mode(0o644)).unwrap();
+        std::os::unix::fs::symlink(&target, dir.join("vigil.log")).unwrap();
+        let err = to_file(&dir).unwrap_err();
+        assert!(format!("{err:#}").contains("a symlink there is refused"), "{err:#}");
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep\n");
+        let mode = std::fs::metadata(&target).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o644, "the target's mode was changed");
     }
 }

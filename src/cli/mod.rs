@@ -13,6 +13,7 @@ mod trading;
 mod unlock;
 
 pub mod audit;
+pub mod backup;
 pub mod config;
 pub mod demo;
 pub mod init;
@@ -80,6 +81,10 @@ pub enum Command {
     /// The tamper-evident audit log
     #[command(subcommand)]
     Audit(audit::Command),
+    /// Write the keystore, the state and the audit anchor to one file (0600)
+    Backup(backup::BackupArgs),
+    /// Restore a backup into an empty data dir and verify its audit log
+    Restore(backup::RestoreArgs),
     /// Show the effective configuration
     #[command(subcommand)]
     Config(config::Command),
@@ -89,6 +94,14 @@ pub enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let ctx = Context::new(cli.data_dir, cli.config);
+    // Every command that reads or writes the data dir first checks it is
+    // ours and writable by nobody else (the market and simulator commands
+    // and `config` never touch it).
+    let uses_data_dir = !matches!(cli.command, Command::Market(_) | Command::Sim(_) | Command::Config(_));
+    if uses_data_dir && let Err(err) = crate::store::check_data_dir(ctx.data_dir()) {
+        eprintln!("vigil: refusing the data dir: {err}");
+        return ExitCode::FAILURE;
+    }
     let outcome = match cli.command {
         Command::Demo(args) => demo::run(args, &ctx),
         Command::Init(args) => init::run(args, &ctx),
@@ -101,6 +114,8 @@ pub fn main() -> ExitCode {
         Command::Order(cmd) => order::run(cmd, &ctx),
         Command::Sim(cmd) => sim::run(cmd, &ctx),
         Command::Audit(cmd) => audit::run(cmd, &ctx),
+        Command::Backup(args) => backup::backup(&args, &ctx),
+        Command::Restore(args) => backup::restore(&args, &ctx),
         Command::Config(cmd) => config::run(cmd, &ctx),
     };
     match outcome {

@@ -87,7 +87,7 @@ pub fn read_secret_file(path: &Path) -> anyhow::Result<SecretString> {
             path.display()
         );
     }
-    let me = effective_uid();
+    let me = crate::store::effective_uid();
     if meta.uid() != me {
         bail!(
             "{} is owned by uid {}, not by you (uid {me}); use a file of your own, or take it \
@@ -104,15 +104,6 @@ pub fn read_secret_file(path: &Path) -> anyhow::Result<SecretString> {
         bail!("{} is empty: the secret must be on its first line", path.display());
     }
     Ok(SecretString::from(line.to_owned()))
-}
-
-/// This process's effective uid: the owner a secret file must have.
-fn effective_uid() -> u32 {
-    // SAFETY: `geteuid` takes no arguments, cannot fail and touches no memory of ours.
-    #[allow(unsafe_code)]
-    unsafe {
-        libc::geteuid()
-    }
 }
 
 /// Prompts on the terminal without echo.
@@ -175,7 +166,7 @@ mod tests {
     /// The tests run as root in CI, so the foreign owner is made with `chown` to nobody.
     #[test]
     fn secret_file_owned_by_another_user_is_refused() {
-        if effective_uid() != 0 {
+        if crate::store::effective_uid() != 0 {
             return; // only root can give a file away
         }
         let dir = tempfile::tempdir().unwrap();

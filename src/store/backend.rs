@@ -27,6 +27,16 @@ pub enum BackendError {
     /// The state directory is readable by other users; we refuse to use it.
     #[error("{path} is accessible by group or others (mode {mode:o}); run `chmod 700 {path}`")]
     InsecureDir { path: String, mode: u32 },
+    /// The data directory is writable by other users (or not a directory).
+    #[error(
+        "{path} is writable by group or others (mode {mode:o}), or not a directory; run `chmod 700 {path}`"
+    )]
+    WritableDir { path: String, mode: u32 },
+    /// A directory of the data dir belongs to another user.
+    #[error(
+        "{path} is owned by uid {owner}, not by you (uid {me}); use a data dir of your own (`--data-dir`), or take it over with `chown -R {me} {path}` if it is yours"
+    )]
+    ForeignOwner { path: String, owner: u32, me: u32 },
 }
 
 /// One write inside a [`WriteBatch`].

@@ -72,27 +72,40 @@ impl SledBackend {
     /// running engine (which holds it exclusively) is reported as "in use"
     /// instead of being copied mid-write.
     pub fn open_copy(state_dir: &Path) -> Result<ReadOnlyCopy, BackendError> {
+        let io = |context: String| move |source| BackendError::Io { context, source };
+        let dir = tempfile::Builder::new()
+            .prefix("vigil-readonly-")
+            .tempdir()
+            .map_err(io("creating a private temp dir".into()))?;
+        let copy = dir.path().join(DB_DIR_NAME);
+        Self::copy_db(state_dir, &copy)?;
+        let db = sled::Config::new().path(&copy).open().map_err(db_err)?;
+        Ok(ReadOnlyCopy { backend: Arc::new(Self { db, path: state_dir.join(DB_DIR_NAME) }), _dir: dir })
+    }
+
+    /// Copies the database files of `<state_dir>/db` into a new 0700 `to`
+    /// (files 0600), never while an engine has it open: sled takes its lock
+    /// file exclusively (flock), so the shared lock taken here for the copy
+    /// fails while one runs, and the copy is never torn.
+    pub fn copy_db(state_dir: &Path, to: &Path) -> Result<(), BackendError> {
         let source = state_dir.join(DB_DIR_NAME);
         let io = |context: String| move |source| BackendError::Io { context, source };
         let lock_file =
             std::fs::File::open(source.join("db")).map_err(io(format!("opening {}", source.display())))?;
-        // sled takes this file's lock exclusively (flock); a shared one here
-        // fails while an engine runs, and is released when the file closes.
         if lock_file.try_lock_shared().is_err() {
             return Err(BackendError::Db(format!(
                 "{} is in use by a running vigil: stop it first",
                 source.display()
             )));
         }
-        let dir = tempfile::Builder::new()
-            .prefix("vigil-readonly-")
-            .tempdir()
-            .map_err(io("creating a private temp dir".into()))?;
-        let copy = dir.path().join(DB_DIR_NAME);
-        copy_tree(&source, &copy)?;
-        drop(lock_file);
-        let db = sled::Config::new().path(&copy).open().map_err(db_err)?;
-        Ok(ReadOnlyCopy { backend: Arc::new(Self { db, path: source }), _dir: dir })
+        if let Some(parent) = to.parent() {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(fsperm::DIR_MODE)
+                .create(parent)
+                .map_err(io(format!("creating {}", parent.display())))?;
+        }
+        copy_tree(&source, to)
     }
 
     /// Where the database lives (for messages).

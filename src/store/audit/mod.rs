@@ -23,7 +23,7 @@ mod witness;
 
 use std::path::PathBuf;
 
-pub use anchor::{Anchor, AnchorError, anchor_path};
+pub use anchor::{Anchor, AnchorError, anchor_path, read as read_anchor};
 pub use entry::{Actor, ActorError, AuditEntry, AuditKind, canonical_bytes};
 pub use key::{AuditKey, INSTALL_KEY_FILE, KeyKind};
 pub use log::AuditLog;

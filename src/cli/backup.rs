@@ -1,0 +1,162 @@
+//! `vigil backup FILE` and `vigil restore FILE`: the whole data dir that
+//! matters — the keystore (still encrypted), the state store, the install
+//! audit key and the audit anchor — in one tar file, written 0600.
+//!
+//! A backup is taken only while no engine runs on the data dir: the state
+//! store is copied under a shared lock on sled's own lock file (which a
+//! running engine holds exclusively), so the copy is never torn. A restore
+//! refuses a data dir that holds anything, and checks the restored audit log
+//! against its anchor before it says "restored".
+
+use std::fs::{self, File, OpenOptions};
+use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _, PermissionsExt as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+
+use super::Context;
+use super::prompt::UnlockArgs;
+use crate::store::audit::anchor_path;
+use crate::store::{DB_DIR_NAME, SledBackend};
+
+/// What a backup holds, relative to the data dir.
+const KEYSTORE: &str = "keystore";
+const STATE: &str = "state";
+
+/// Options of `vigil backup`.
+#[derive(Debug, clap::Args)]
+pub struct BackupArgs {
+    /// The file to write (refused if it exists)
+    pub file: PathBuf,
+}
+
+/// Options of `vigil restore`.
+#[derive(Debug, clap::Args)]
+pub struct RestoreArgs {
+    /// A file written by `vigil backup`
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub unlock: UnlockArgs,
+}
+
+/// Writes the backup.
+pub fn backup(args: &BackupArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let data = ctx.data_dir();
+    let state = ctx.state_dir();
+    if !state.join(DB_DIR_NAME).is_dir() && !vigil_keystore::Keystore::exists(&ctx.keystore_dir()) {
+        bail!("nothing to back up in {}: no keystore and no state", data.display());
+    }
+    let staging =
+        tempfile::Builder::new().prefix("vigil-backup-").tempdir().context("creating a private temp dir")?;
+    if state.join(DB_DIR_NAME).is_dir() {
+        SledBackend::copy_db(&state, &staging.path().join(STATE).join(DB_DIR_NAME))
+            .with_context(|| format!("copying the state in {}", state.display()))?;
+        copy_file_if_present(
+            &state.join(crate::store::audit::INSTALL_KEY_FILE),
+            &staging.path().join(STATE),
+        )?;
+        copy_file_if_present(&anchor_path(&state), staging.path())?;
+    }
+    let keystore = ctx.keystore_dir();
+    if keystore.is_dir() {
+        copy_keystore(&keystore, &staging.path().join(KEYSTORE))?;
+    }
+    let file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&args.file)
+        .with_context(|| format!("creating {} (it must not exist yet)", args.file.display()))?;
+    let mut tar = tar::Builder::new(file);
+    tar.follow_symlinks(false);
+    tar.append_dir_all(".", staging.path()).context("writing the backup")?;
+    let file = tar.into_inner().context("finishing the backup")?;
+    file.sync_all().context("flushing the backup to disk")?;
+    println!(
+        "backed up {} to {} (keep it as safe as the data dir: the keystore inside is encrypted, the trading records are not)",
+        data.display(),
+        args.file.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Restores a backup into an empty (or missing) data dir, then checks the audit log.
+pub fn restore(args: &RestoreArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let data = ctx.data_dir();
+    if fs::read_dir(data).is_ok_and(|mut entries| entries.next().is_some()) {
+        bail!(
+            "{} is not empty: restore only into an empty data dir (use --data-dir for a new one)",
+            data.display()
+        );
+    }
+    let file = File::open(&args.file).with_context(|| format!("opening {}", args.file.display()))?;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(data)
+        .with_context(|| format!("creating {}", data.display()))?;
+    let mut archive = tar::Archive::new(file);
+    archive.set_preserve_permissions(false);
+    archive.set_overwrite(false);
+    for entry in archive.entries().context("reading the backup")? {
+        let mut entry = entry.context("reading the backup")?;
+        let kind = entry.header().entry_type();
+        if !(kind.is_file() || kind.is_dir()) {
+            bail!(
+                "{} holds something that is not a file or a directory: not a vigil backup",
+                args.file.display()
+            );
+        }
+        // `unpack_in` refuses paths that climb out of the data dir.
+        if !entry.unpack_in(data).context("restoring a file")? {
+            bail!("{} holds a path outside the data dir: not a vigil backup", args.file.display());
+        }
+    }
+    crate::store::tighten_tree(data).context("making the restored files private")?;
+    println!("restored {} into {}", args.file.display(), data.display());
+    if !ctx.state_dir().join(DB_DIR_NAME).is_dir() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let verified = super::audit::run(super::audit::Command::Verify { unlock: args.unlock.clone() }, ctx)?;
+    if verified != ExitCode::SUCCESS {
+        println!(
+            "the restored audit log did not verify: do not trade from {} before you know why",
+            data.display()
+        );
+    }
+    Ok(verified)
+}
+
+/// The keystore's files without its lock file and any half-written
+/// generation (names starting with a dot).
+fn copy_keystore(from: &Path, to: &Path) -> anyhow::Result<()> {
+    fs::DirBuilder::new().recursive(true).mode(0o700).create(to)?;
+    for entry in fs::read_dir(from).with_context(|| format!("listing {}", from.display()))? {
+        let entry = entry?;
+        let name = entry.file_name();
+        if name == "LOCK" || name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            copy_keystore(&entry.path(), &to.join(&name))?;
+        } else if kind.is_file() {
+            copy_file_if_present(&entry.path(), to)?;
+        }
+    }
+    Ok(())
+}
+
+fn copy_file_if_present(from: &Path, into: &Path) -> anyhow::Result<()> {
+    let Some(name) = from.file_name() else { return Ok(()) };
+    if !from.is_file() {
+        return Ok(());
+    }
+    fs::DirBuilder::new().recursive(true).mode(0o700).create(into)?;
+    let target = into.join(name);
+    fs::copy(from, &target).with_context(|| format!("copying {}", from.display()))?;
+    fs::set_permissions(&target, fs::Permissions::from_mode(0o600))?;
+    Ok(())
+}
