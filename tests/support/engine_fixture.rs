@@ -61,7 +61,8 @@ pub fn paper_setup(
     market: mpsc::Receiver<MarketEvent>,
 ) -> EngineSetup {
     let key = AuditKey::load_or_create_install_key(state_dir).unwrap();
-    let audit = AuditLog::with_backend(store.backend(), key, clock.clone()).unwrap();
+    let audit =
+        AuditLog::with_backend(store.backend(), key, clock.clone()).unwrap().anchored(state_dir).unwrap();
     let config = EngineConfig {
         venue: Venue::Paper,
         feed_name: "test".into(),
