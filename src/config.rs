@@ -141,6 +141,38 @@ where
     }
 }
 
+enum ReadError {
+    Io(std::io::Error),
+    Unsafe(String),
+}
+
+/// Reads the config file (never through a symlink it does not own) and
+/// refuses one that someone else owns or can write: it sets the risk limits
+/// and `[audit] witness_command`, which vigil runs.
+fn read_private(path: &Path) -> Result<String, ReadError> {
+    use std::io::Read as _;
+    use std::os::unix::fs::MetadataExt as _;
+    let mut file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    let meta = file.metadata().map_err(ReadError::Io)?;
+    let me = crate::store::effective_uid();
+    if meta.uid() != me {
+        return Err(ReadError::Unsafe(format!(
+            "is owned by uid {}, not by you (uid {me}): use a config file of your own",
+            meta.uid()
+        )));
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err(ReadError::Unsafe(format!(
+            "is writable by group or others (mode {:o}), and it sets the risk limits: run `chmod 600 {}`",
+            meta.mode() & 0o777,
+            path.display()
+        )));
+    }
+    let mut text = String::new();
+    file.read_to_string(&mut text).map_err(ReadError::Io)?;
+    Ok(text)
+}
+
 /// Why the configuration could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -148,6 +180,10 @@ pub enum ConfigError {
     Read { path: String, source: std::io::Error },
     #[error("{path} is not valid: {message}")]
     Parse { path: String, message: String },
+    /// The file can weaken the gate and names a command the engine runs: only
+    /// its owner may be able to change it.
+    #[error("{path} {why}")]
+    Unsafe { path: String, why: String },
     #[error("{path}: invalid [risk] limit")]
     Limits { path: String, source: crate::risk::LimitsError },
 }
@@ -157,10 +193,13 @@ impl Config {
     /// user named it with `--config`, so its absence is a mistake).
     pub fn load(path: &Path, required: bool) -> Result<Self, ConfigError> {
         let shown = path.display().to_string();
-        let text = match std::fs::read_to_string(path) {
+        let text = match read_private(path) {
             Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return Ok(Self::default()),
-            Err(source) => return Err(ConfigError::Read { path: shown, source }),
+            Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+                return Ok(Self::default());
+            }
+            Err(ReadError::Io(source)) => return Err(ConfigError::Read { path: shown, source }),
+            Err(ReadError::Unsafe(why)) => return Err(ConfigError::Unsafe { path: shown, why }),
         };
         Self::parse(&text, &shown)
     }

@@ -285,3 +285,25 @@ fn backup_then_restore_round_trips_and_restore_refuses_a_used_dir() {
     assert!(text(&out).contains("is not empty"), "{}", text(&out));
     assert_eq!(hashes(&data), before);
 }
+
+#[test]
+fn restore_refuses_what_is_not_a_backup_and_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let bogus = dir.path().join("notes.tar");
+    {
+        let mut tar = tar::Builder::new(std::fs::File::create(&bogus).unwrap());
+        let mut header = tar::Header::new_gnu();
+        header.set_size(5);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(&mut header, "notes.txt", &b"hello"[..]).unwrap();
+        tar.finish().unwrap();
+    }
+    let target = dir.path().join("restored");
+    let out = vigil(&target, &["restore", bogus.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("not a vigil backup"), "{}", text(&out));
+    assert!(!target.exists(), "a refused restore created the data dir");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left.len(), 1, "staging left behind: {left:?}");
+}

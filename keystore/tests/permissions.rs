@@ -60,7 +60,6 @@ fn group_or_world_access_is_refused_with_the_fix() {
     refused(&fx, &generation.join("conf"), 0o640);
     refused(&fx, &generation.join("blobs"), 0o750);
     refused(&fx, &fx.dir.join("CURRENT"), 0o644);
-    refused(&fx, &fx.dir.join("LOCK"), 0o606);
 }
 
 #[test]

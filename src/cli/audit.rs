@@ -60,6 +60,13 @@ pub struct ShowArgs {
 pub fn run(cmd: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
     let state_dir = ctx.state_dir();
     if !state_dir.join(DB_DIR_NAME).is_dir() {
+        // No database, but an anchor that counted entries: the log was removed.
+        if let Some(anchor) = crate::store::audit::read_anchor(&crate::store::audit::anchor_path(&state_dir))?
+        {
+            let problem = crate::store::Problem::BelowAnchor { anchor: anchor.seq, found: 0 };
+            println!("audit log FAILED: {problem} ({} is missing)", state_dir.join(DB_DIR_NAME).display());
+            return Ok(ExitCode::FAILURE);
+        }
         anyhow::bail!("no audit log in {} (nothing has been recorded yet)", state_dir.display());
     }
     if let Command::Reanchor { reason, unlock } = cmd {
@@ -71,7 +78,7 @@ pub fn run(cmd: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
     let reader = AuditReader::new(copy.backend());
     match cmd {
         Command::Verify { unlock } => verify(&reader, ctx, &unlock),
-        Command::Show(args) => show(&reader, &args),
+        Command::Show(args) => show(&reader, &args, ctx),
         Command::Reanchor { .. } => Ok(ExitCode::FAILURE),
     }
 }
@@ -81,10 +88,11 @@ pub fn run(cmd: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
 /// reason and refuses a broken chain.
 fn reanchor(ctx: &Context, reason: &str, unlock: &UnlockArgs) -> anyhow::Result<ExitCode> {
     let state_dir = ctx.state_dir();
-    let store = crate::store::Store::open(&state_dir)
-        .with_context(|| format!("opening the state in {} (is vigil running?)", state_dir.display()))?;
-    let backend = store.backend();
-    let reader = AuditReader::new(backend.as_ref());
+    // Judged on a private copy first: opening a damaged original read-write
+    // would let sled's recovery cut a broken chain into a clean, shorter one.
+    let copy = SledBackend::open_copy(&state_dir)
+        .with_context(|| format!("reading the state in {}", state_dir.display()))?;
+    let reader = AuditReader::new(copy.backend());
     let kind = reader.meta()?.map_or(KeyKind::Install, |m| m.key_kind);
     let key = audit_key(ctx, kind, unlock)?;
     let report = reader.verify_anchored(&key, &state_dir)?;
@@ -99,8 +107,18 @@ fn reanchor(ctx: &Context, reason: &str, unlock: &UnlockArgs) -> anyhow::Result<
         }
         Some(p) => p,
     };
+    let entries = report.entries;
+    drop(copy);
+    let store = crate::store::Store::open(&state_dir)
+        .with_context(|| format!("opening the state in {} (is vigil running?)", state_dir.display()))?;
     let clock: std::sync::Arc<dyn crate::clock::Clock> = std::sync::Arc::new(crate::clock::SystemClock);
-    let mut log = AuditLog::with_backend(backend, key, clock)?;
+    let mut log = AuditLog::with_backend(store.backend(), key, clock)?;
+    if log.len() != entries {
+        anyhow::bail!(
+            "the database read back {} entries where its copy had {entries}: not re-anchored; restore a backup",
+            log.len()
+        );
+    }
     let body = serde_json::json!({ "text": "re-anchored by a person", "problem": problem.to_string(), "reason": reason });
     log.append(AuditKind::Note, Actor::Person, body)?;
     let log = log.reanchor(&state_dir)?;
@@ -156,7 +174,17 @@ fn verify(reader: &AuditReader<'_>, ctx: &Context, unlock: &UnlockArgs) -> anyho
     }
 }
 
-fn show(reader: &AuditReader<'_>, args: &ShowArgs) -> anyhow::Result<ExitCode> {
+fn show(reader: &AuditReader<'_>, args: &ShowArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    // The anchor needs the key to be trusted, but its count alone says when
+    // entries are missing: say so before listing what is left.
+    let anchor = crate::store::audit::read_anchor(&crate::store::audit::anchor_path(&ctx.state_dir()))?;
+    let count = reader.entries()?.count();
+    if let Some(anchor) = anchor.filter(|a| a.seq > u64::try_from(count).unwrap_or(u64::MAX)) {
+        eprintln!(
+            "warning: the log holds {count} entries but its anchor records {}: run `vigil audit verify`",
+            anchor.seq
+        );
+    }
     let mut out = std::io::stdout().lock();
     let since = args.since.unwrap_or(TimestampMs::MIN);
     let entries = reader.entries()?.filter(|e| e.as_ref().map_or(true, |e| e.ts_ms >= since));

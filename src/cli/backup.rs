@@ -9,7 +9,7 @@
 //! against its anchor before it says "restored".
 
 use std::fs::{self, File, OpenOptions};
-use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _, PermissionsExt as _};
+use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -49,15 +49,22 @@ pub fn backup(args: &BackupArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     }
     let staging =
         tempfile::Builder::new().prefix("vigil-backup-").tempdir().context("creating a private temp dir")?;
-    if state.join(DB_DIR_NAME).is_dir() {
-        SledBackend::copy_db(&state, &staging.path().join(STATE).join(DB_DIR_NAME))
+    // Held until the backup is written: no engine can start (and append to
+    // the log and its anchor) between the copies.
+    let _state_lock = if state.join(DB_DIR_NAME).is_dir() {
+        let lock =
+            SledBackend::lock_shared(&state).with_context(|| format!("locking {}", state.display()))?;
+        SledBackend::copy_db_locked(&state, &staging.path().join(STATE).join(DB_DIR_NAME))
             .with_context(|| format!("copying the state in {}", state.display()))?;
         copy_file_if_present(
             &state.join(crate::store::audit::INSTALL_KEY_FILE),
             &staging.path().join(STATE),
         )?;
         copy_file_if_present(&anchor_path(&state), staging.path())?;
-    }
+        Some(lock)
+    } else {
+        None
+    };
     let keystore = ctx.keystore_dir();
     if keystore.is_dir() {
         copy_keystore(&keystore, &staging.path().join(KEYSTORE))?;
@@ -92,29 +99,28 @@ pub fn restore(args: &RestoreArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         );
     }
     let file = File::open(&args.file).with_context(|| format!("opening {}", args.file.display()))?;
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(data)
-        .with_context(|| format!("creating {}", data.display()))?;
-    let mut archive = tar::Archive::new(file);
-    archive.set_preserve_permissions(false);
-    archive.set_overwrite(false);
-    for entry in archive.entries().context("reading the backup")? {
-        let mut entry = entry.context("reading the backup")?;
-        let kind = entry.header().entry_type();
-        if !(kind.is_file() || kind.is_dir()) {
-            bail!(
-                "{} holds something that is not a file or a directory: not a vigil backup",
-                args.file.display()
-            );
-        }
-        // `unpack_in` refuses paths that climb out of the data dir.
-        if !entry.unpack_in(data).context("restoring a file")? {
-            bail!("{} holds a path outside the data dir: not a vigil backup", args.file.display());
-        }
+    // Unpacked into a private staging dir beside the data dir, checked, and
+    // only then renamed into place: a bad backup leaves nothing behind.
+    let parent = data.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    fs::DirBuilder::new().recursive(true).mode(0o700).create(parent)?;
+    let staging = tempfile::Builder::new()
+        .prefix(".vigil-restore-")
+        .tempdir_in(parent)
+        .with_context(|| format!("creating a staging dir in {}", parent.display()))?;
+    unpack(file, staging.path(), &args.file)?;
+    crate::store::tighten_tree(staging.path()).context("making the restored files private")?;
+    if staging.path().join(KEYSTORE).exists() {
+        vigil_keystore::Keystore::open(&staging.path().join(KEYSTORE))
+            .map(drop)
+            .with_context(|| format!("the keystore in {} does not open", args.file.display()))?;
     }
-    crate::store::tighten_tree(data).context("making the restored files private")?;
+    if data.exists() {
+        fs::remove_dir(data).with_context(|| format!("replacing the empty {}", data.display()))?;
+    }
+    fs::rename(staging.path(), data)
+        .with_context(|| format!("moving the restored files to {}", data.display()))?;
+    // The staging dir is the data dir now: it must not be deleted on drop.
+    let _ = staging.keep();
     println!("restored {} into {}", args.file.display(), data.display());
     if !ctx.state_dir().join(DB_DIR_NAME).is_dir() {
         return Ok(ExitCode::SUCCESS);
@@ -127,6 +133,38 @@ pub fn restore(args: &RestoreArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(verified)
+}
+
+/// Unpacks a backup into `into`: only regular files and directories under
+/// the names a backup has, never outside `into`, and at least one of them.
+fn unpack(file: File, into: &Path, shown: &Path) -> anyhow::Result<()> {
+    let not_a_backup = |why: &str| anyhow::anyhow!("{} {why}: not a vigil backup", shown.display());
+    let mut archive = tar::Archive::new(file);
+    archive.set_preserve_permissions(false);
+    archive.set_overwrite(false);
+    let mut found = false;
+    for entry in archive.entries().context("reading the backup")? {
+        let mut entry = entry.context("reading the backup")?;
+        let kind = entry.header().entry_type();
+        if !(kind.is_file() || kind.is_dir()) {
+            return Err(not_a_backup("holds something that is not a file or a directory"));
+        }
+        let path = entry.path().context("reading the backup")?.into_owned();
+        let top = path.components().find_map(|c| match c {
+            std::path::Component::Normal(name) => Some(name.to_string_lossy().into_owned()),
+            _ => None,
+        });
+        match top.as_deref() {
+            None if kind.is_dir() => continue,
+            Some(KEYSTORE | STATE | "state.anchor") => found = true,
+            _ => return Err(not_a_backup(&format!("holds {}", path.display()))),
+        }
+        // `unpack_in` refuses paths that climb out of `into`.
+        if !entry.unpack_in(into).context("restoring a file")? {
+            return Err(not_a_backup("holds a path outside the data dir"));
+        }
+    }
+    if found { Ok(()) } else { Err(not_a_backup("holds neither a keystore nor a state")) }
 }
 
 /// The keystore's files without its lock file and any half-written
@@ -149,14 +187,21 @@ fn copy_keystore(from: &Path, to: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Copies a regular file into `into` (0600), refusing a symlink in its place.
 fn copy_file_if_present(from: &Path, into: &Path) -> anyhow::Result<()> {
     let Some(name) = from.file_name() else { return Ok(()) };
-    if !from.is_file() {
-        return Ok(());
+    let mut source = match OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW).open(from) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => {
+            return Err(e).with_context(|| format!("opening {} (a symlink there is refused)", from.display()));
+        }
+    };
+    if !source.metadata()?.is_file() {
+        bail!("{} is not a regular file: not backed up", from.display());
     }
     fs::DirBuilder::new().recursive(true).mode(0o700).create(into)?;
-    let target = into.join(name);
-    fs::copy(from, &target).with_context(|| format!("copying {}", from.display()))?;
-    fs::set_permissions(&target, fs::Permissions::from_mode(0o600))?;
+    let mut target = OpenOptions::new().write(true).create_new(true).mode(0o600).open(into.join(name))?;
+    std::io::copy(&mut source, &mut target).with_context(|| format!("copying {}", from.display()))?;
     Ok(())
 }

@@ -94,7 +94,9 @@ pub fn tighten_tree(dir: &Path) -> Result<(), BackendError> {
         let entry = entry.map_err(io_err(format!("listing {}", dir.display())))?;
         let path = entry.path();
         let kind = entry.file_type().map_err(io_err(format!("reading {}", path.display())))?;
-        if kind.is_symlink() {
+        // Only our own files and directories: a symlink, FIFO or device
+        // planted here is neither followed nor opened (a FIFO would hang).
+        if !kind.is_file() && !kind.is_dir() {
             continue;
         }
         let mode = if kind.is_dir() { DIR_MODE } else { FILE_MODE };

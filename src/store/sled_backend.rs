@@ -5,7 +5,7 @@
 //! (spacejam/sled #1452, #1533), so callers flush explicitly; this type never
 //! relies on the background flusher for anything acknowledged.
 
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -27,6 +27,18 @@ pub struct SledBackend {
 
 fn db_err(err: sled::Error) -> BackendError {
     BackendError::Db(err.to_string())
+}
+
+/// One line for a database sled cannot read: which one, and what to do.
+fn damaged(path: &Path, err: &sled::Error) -> BackendError {
+    let what = match err {
+        sled::Error::Corruption { .. } => "is damaged".to_owned(),
+        other => format!("cannot be read ({other})"),
+    };
+    BackendError::Db(format!(
+        "the state database {} {what}: it was left as it is; run `vigil audit verify`, and restore a backup (`vigil restore`) into a new data dir",
+        path.display()
+    ))
 }
 
 /// How long a held lock is waited for. sled releases its file lock when the last
@@ -57,7 +69,10 @@ impl SledBackend {
         fsperm::ensure_private_dir(state_dir)?;
         let path = state_dir.join(DB_DIR_NAME);
         fsperm::ensure_private_dir(&path)?;
-        let db = open_waiting_for_lock(&sled::Config::new().path(&path)).map_err(db_err)?;
+        let db = open_waiting_for_lock(&sled::Config::new().path(&path)).map_err(|e| match e {
+            sled::Error::Corruption { .. } => damaged(&path, &e),
+            other => db_err(other),
+        })?;
         fsperm::tighten_tree(&path)?;
         Ok(Self { db, path })
     }
@@ -79,7 +94,8 @@ impl SledBackend {
             .map_err(io("creating a private temp dir".into()))?;
         let copy = dir.path().join(DB_DIR_NAME);
         Self::copy_db(state_dir, &copy)?;
-        let db = sled::Config::new().path(&copy).open().map_err(db_err)?;
+        let db =
+            sled::Config::new().path(&copy).open().map_err(|e| damaged(&state_dir.join(DB_DIR_NAME), &e))?;
         Ok(ReadOnlyCopy { backend: Arc::new(Self { db, path: state_dir.join(DB_DIR_NAME) }), _dir: dir })
     }
 
@@ -88,16 +104,32 @@ impl SledBackend {
     /// file exclusively (flock), so the shared lock taken here for the copy
     /// fails while one runs, and the copy is never torn.
     pub fn copy_db(state_dir: &Path, to: &Path) -> Result<(), BackendError> {
-        let source = state_dir.join(DB_DIR_NAME);
-        let io = |context: String| move |source| BackendError::Io { context, source };
+        let _lock = Self::lock_shared(state_dir)?;
+        Self::copy_db_locked(state_dir, to)
+    }
+
+    /// A shared lock on sled's lock file of `<state_dir>/db`, held until the
+    /// returned file drops: no engine can open the database meanwhile (and
+    /// one that has it open makes this fail as "in use").
+    pub fn lock_shared(state_dir: &Path) -> Result<std::fs::File, BackendError> {
+        let source = state_dir.join(DB_DIR_NAME).join("db");
         let lock_file =
-            std::fs::File::open(source.join("db")).map_err(io(format!("opening {}", source.display())))?;
+            std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW).open(&source).map_err(
+                |e| BackendError::Io { context: format!("opening {}", source.display()), source: e },
+            )?;
         if lock_file.try_lock_shared().is_err() {
             return Err(BackendError::Db(format!(
                 "{} is in use by a running vigil: stop it first",
                 source.display()
             )));
         }
+        Ok(lock_file)
+    }
+
+    /// [`SledBackend::copy_db`] for a caller that holds [`SledBackend::lock_shared`].
+    pub fn copy_db_locked(state_dir: &Path, to: &Path) -> Result<(), BackendError> {
+        let source = state_dir.join(DB_DIR_NAME);
+        let io = |context: String| move |source| BackendError::Io { context, source };
         if let Some(parent) = to.parent() {
             std::fs::DirBuilder::new()
                 .recursive(true)

@@ -21,7 +21,7 @@ fn open_nofollow(path: &Path, options: &mut OpenOptions) -> io::Result<File> {
 }
 
 /// Opens a directory for `fsync`/`fchmod` without following a symlink.
-fn open_dir(path: &Path) -> io::Result<File> {
+pub(crate) fn open_dir(path: &Path) -> io::Result<File> {
     OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_DIRECTORY | libc::O_CLOEXEC)
@@ -35,13 +35,9 @@ pub(crate) fn read_nofollow(path: &Path) -> io::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Opens (creating it 0600 if missing) a file that is only ever locked, never written.
-pub(crate) fn open_lock_file(path: &Path, create: bool) -> io::Result<File> {
-    let file = open_nofollow(path, OpenOptions::new().read(true).write(create).create(create).mode(0o600))?;
-    if create {
-        file.set_permissions(fs::Permissions::from_mode(0o600))?;
-    }
-    Ok(file)
+/// Opens an existing file to `flock` it (never through a symlink).
+pub(crate) fn open_lock_file(path: &Path) -> io::Result<File> {
+    open_nofollow(path, OpenOptions::new().read(true))
 }
 
 /// Writes `bytes` to a new 0600 file at `path` (which must not exist) and fsyncs it.

@@ -2,10 +2,11 @@
 //! as a fresh, immutable sled database (`gen-N/`) and switches the `CURRENT` pointer to it
 //! with one atomic rename. See `ARCHITECTURE.md` ("Keystore layout") for why.
 //!
-//! Locking: a [`GenStore`] holds an exclusive `flock` on `LOCK` (on `db` for a keystore in
-//! the older single-database layout, which is also what older vigil builds lock) from open
-//! to drop, taken *before* anything is read. So the records in memory can never be stale:
-//! no other process can switch `CURRENT` while this one may still write.
+//! Locking: a [`GenStore`] holds an exclusive `flock` on the keystore directory itself (and
+//! on `db` for a keystore in the older single-database layout, which is what older vigil
+//! builds lock) from open to drop, taken *before* anything is read. So the records in memory
+//! can never be stale: no other process can switch `CURRENT` while this one may still write.
+//! Locking the directory creates nothing: opening a keystore to read it writes no file.
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
@@ -18,8 +19,6 @@ use super::pointer::{self, CURRENT, CURRENT_TMP, Pointer, Records};
 use super::sled_io::{self, SledIoError};
 use crate::error::Error;
 
-/// The lock file of the generation layout (empty; only ever `flock`ed).
-const LOCK: &str = "LOCK";
 /// The sled data file of the older layout (sled files directly in the keystore directory).
 const LEGACY_DB: &str = "db";
 /// Prefix of a generation being written; never named by `CURRENT`.
@@ -62,7 +61,7 @@ impl GenStore {
     /// A store for a new keystore in the empty 0700 directory `dir`; nothing but `LOCK` is
     /// written until the first flush.
     pub(crate) fn create(dir: &Path) -> Result<Self, Error> {
-        let lock = lock_exclusive(dir, LOCK, true)?;
+        let lock = lock_exclusive(dir)?;
         Ok(Self::with_state(dir, Records::new(), Source::Fresh, lock))
     }
 
@@ -70,12 +69,7 @@ impl GenStore {
     /// generation (or the older layout's database) through a private copy.
     pub(crate) fn open(dir: &Path) -> Result<Self, Error> {
         let legacy = fs::symlink_metadata(dir.join(CURRENT)).is_err();
-        let lock = if legacy {
-            lock_exclusive(dir, LEGACY_DB, false)?
-        } else {
-            let create = fs::symlink_metadata(dir.join(LOCK)).is_err();
-            lock_exclusive(dir, LOCK, create)?
-        };
+        let lock = if legacy { lock_file(dir, LEGACY_DB)? } else { lock_exclusive(dir)? };
         // Another vigil may have converted the layout between the check and the lock.
         if legacy && fs::symlink_metadata(dir.join(CURRENT)).is_ok() {
             drop(lock);
@@ -104,7 +98,7 @@ impl GenStore {
     /// Writes `state.working` as the next generation and makes it live.
     fn commit(&self, state: &mut State) -> Result<(), Error> {
         if state.source == Source::Legacy && state._locks.len() == 1 {
-            state._locks.push(lock_exclusive(&self.dir, LOCK, true)?);
+            state._locks.push(lock_exclusive(&self.dir)?);
         }
         let next = match state.source {
             Source::Fresh | Source::Legacy => 1,
@@ -237,11 +231,21 @@ fn is_legacy_file(name: &str) -> bool {
 /// this one (it shares the descriptor until it execs), or a vigil that is just exiting.
 const LOCK_WAIT: Duration = Duration::from_millis(500);
 
-/// Takes an exclusive `flock` on `dir/name`; one still held after [`LOCK_WAIT`] is
-/// [`Error::InUse`].
-fn lock_exclusive(dir: &Path, name: &str, create: bool) -> Result<File, Error> {
+/// Takes an exclusive `flock` on the keystore directory.
+fn lock_exclusive(dir: &Path) -> Result<File, Error> {
+    let file = files::open_dir(dir).map_err(|e| Error::io(dir, e))?;
+    wait_for_lock(file, dir, dir)
+}
+
+/// Takes an exclusive `flock` on the existing file `dir/name` (the older layout's `db`).
+fn lock_file(dir: &Path, name: &str) -> Result<File, Error> {
     let path = dir.join(name);
-    let file = files::open_lock_file(&path, create).map_err(|e| Error::io(&path, e))?;
+    let file = files::open_lock_file(&path).map_err(|e| Error::io(&path, e))?;
+    wait_for_lock(file, &path, dir)
+}
+
+/// Waits for `file`'s exclusive lock; one still held after [`LOCK_WAIT`] is [`Error::InUse`].
+fn wait_for_lock(file: File, path: &Path, dir: &Path) -> Result<File, Error> {
     let deadline = Instant::now() + LOCK_WAIT;
     loop {
         match file.try_lock() {
@@ -250,7 +254,7 @@ fn lock_exclusive(dir: &Path, name: &str, create: bool) -> Result<File, Error> {
                 std::thread::sleep(Duration::from_millis(10));
             }
             Err(fs::TryLockError::WouldBlock) => return Err(Error::InUse { dir: dir.to_owned() }),
-            Err(fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
+            Err(fs::TryLockError::Error(e)) => return Err(Error::io(path, e)),
         }
     }
 }

@@ -93,17 +93,17 @@ pub fn anchor_path(state_dir: &Path) -> PathBuf {
 }
 
 /// What `anchor` says about a log of `count` entries, where `tag_at(n)` is
-/// the tag of entry `n`: `None` when they agree. `legacy` logs (written before
-/// anchors existed) may lack one.
+/// the tag of entry `n`: `None` when they agree. No anchor is fine only for
+/// an empty log (a new one; an emptied one whose anchor was deleted too is
+/// the whole-data-dir rollback this cannot see, see SECURITY.md).
 pub fn check(
     anchor: Option<&Anchor>,
     key: &AuditKey,
     count: u64,
     tag_at: impl Fn(u64) -> Option<Tag>,
-    legacy: bool,
 ) -> Option<Problem> {
     let Some(anchor) = anchor else {
-        return (count > 0 && !legacy).then_some(Problem::AnchorMissing { entries: count });
+        return (count > 0).then_some(Problem::AnchorMissing { entries: count });
     };
     if anchor.key_kind != key.kind() {
         return Some(Problem::AnchorKeyKind { anchor: anchor.key_kind, log: key.kind() });
@@ -210,33 +210,23 @@ mod tests {
         let tags = [GENESIS, tag(1), tag(2), tag(3)];
         let at = |n: u64| tags.get(usize::try_from(n).unwrap()).copied();
         let anchor = Anchor::new(&k, 2, tags[2], 5);
-        assert_eq!(check(Some(&anchor), &k, 2, at, false), None);
-        assert_eq!(check(Some(&anchor), &k, 3, at, false), None, "a crash between entry and anchor");
-        assert_eq!(
-            check(Some(&anchor), &k, 1, at, false),
-            Some(Problem::BelowAnchor { anchor: 2, found: 1 })
-        );
-        assert_eq!(
-            check(Some(&anchor), &k, 0, at, false),
-            Some(Problem::BelowAnchor { anchor: 2, found: 0 })
-        );
-        assert_eq!(
-            check(Some(&anchor), &k, 4, at, false),
-            Some(Problem::BeyondAnchor { anchor: 2, found: 4 })
-        );
+        assert_eq!(check(Some(&anchor), &k, 2, at), None);
+        assert_eq!(check(Some(&anchor), &k, 3, at), None, "a crash between entry and anchor");
+        assert_eq!(check(Some(&anchor), &k, 1, at), Some(Problem::BelowAnchor { anchor: 2, found: 1 }));
+        assert_eq!(check(Some(&anchor), &k, 0, at), Some(Problem::BelowAnchor { anchor: 2, found: 0 }));
+        assert_eq!(check(Some(&anchor), &k, 4, at), Some(Problem::BeyondAnchor { anchor: 2, found: 4 }));
         let other = |n: u64| (n == 2).then(|| tag(9));
-        assert_eq!(check(Some(&anchor), &k, 2, other, false), Some(Problem::AnchorTagMismatch { seq: 2 }));
-        assert_eq!(check(None, &k, 2, at, false), Some(Problem::AnchorMissing { entries: 2 }));
-        assert_eq!(check(None, &k, 2, at, true), None, "a log from before anchors");
-        assert_eq!(check(None, &k, 0, at, false), None, "a new log");
+        assert_eq!(check(Some(&anchor), &k, 2, other), Some(Problem::AnchorTagMismatch { seq: 2 }));
+        assert_eq!(check(None, &k, 2, at), Some(Problem::AnchorMissing { entries: 2 }));
+        assert_eq!(check(None, &k, 0, at), None, "a new log");
         let dir = tempfile::tempdir().unwrap();
         let install = AuditKey::load_or_create_install_key(&dir.path().join("state")).unwrap();
         assert_eq!(
-            check(Some(&anchor), &install, 2, at, false),
+            check(Some(&anchor), &install, 2, at),
             Some(Problem::AnchorKeyKind { anchor: KeyKind::Vault, log: KeyKind::Install })
         );
         let forged = Anchor { seq: 3, ..anchor };
-        assert_eq!(check(Some(&forged), &k, 3, at, false), Some(Problem::AnchorForged));
+        assert_eq!(check(Some(&forged), &k, 3, at), Some(Problem::AnchorForged));
     }
 
     #[test]

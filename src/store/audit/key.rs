@@ -95,7 +95,12 @@ impl AuditKey {
     /// file readable by group or others, or one that is not exactly 32 bytes.
     pub fn load_install_key(state_dir: &Path) -> Result<Self, AuditError> {
         let path = Self::install_key_path(state_dir);
-        let mut file = fs::File::open(&path).map_err(io_err(&path))?;
+        // Never through a symlink: the key must be the file vigil wrote.
+        let mut file = fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&path)
+            .map_err(io_err(&path))?;
         let meta = file.metadata().map_err(io_err(&path))?;
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {

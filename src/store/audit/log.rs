@@ -12,7 +12,6 @@ use super::key::AuditKey;
 use super::reader::AuditReader;
 use super::records::{self, AuditMeta, FORMAT_VERSION, Head};
 use super::tag::{GENESIS, Tag};
-use super::verify::Problem;
 use super::verify::VerifyReport;
 use super::witness::Witness;
 use crate::clock::Clock;
@@ -76,25 +75,16 @@ impl AuditLog {
     /// Checks the log against its anchor beside `state_dir` and keeps the
     /// anchor current from now on (every append rewrites it, durably). A log
     /// that disagrees with its anchor is refused with the [`Problem`], and
-    /// nothing is written. A log from before anchors existed is anchored now.
+    /// nothing is written. A log with entries and no anchor (one written
+    /// before anchors existed, or one whose anchor was deleted: the two look
+    /// alike) is refused too; `vigil audit reanchor` is how a person accepts it.
     pub fn anchored(mut self, state_dir: &Path) -> Result<Self, AuditError> {
         let path = anchor::anchor_path(state_dir);
         let stored = anchor::read(&path)?;
-        let meta = records::read_meta(self.kv.as_ref())?.ok_or(AuditError::Anchor(Problem::MetaMissing))?;
         let reader = AuditReader::new(self.kv.as_ref());
-        let problem =
-            anchor::check(stored.as_ref(), &self.key, self.count, |seq| reader.tag_at(seq), !meta.anchored);
+        let problem = anchor::check(stored.as_ref(), &self.key, self.count, |seq| reader.tag_at(seq));
         if let Some(problem) = problem {
             return Err(AuditError::Anchor(problem));
-        }
-        if !meta.anchored {
-            let meta = AuditMeta { anchored: true, ..meta };
-            self.kv.insert(
-                tree::AUDIT_META,
-                records::META_KEY,
-                &codec::encode(tree::AUDIT_META, b"meta", &meta)?,
-            )?;
-            self.kv.flush()?;
         }
         anchor::write(&path, &Anchor::new(&self.key, self.count, self.last, self.clock.now_ms()))?;
         self.anchor = Some(path);

@@ -54,9 +54,8 @@ impl<'a> AuditReader<'a> {
             return Ok(report);
         }
         let stored = anchor::read(&anchor::anchor_path(state_dir))?;
-        let legacy = self.meta()?.is_some_and(|m| !m.anchored);
         let tag_at = |seq| self.tag_at(seq);
-        report.problem = anchor::check(stored.as_ref(), key, report.entries, tag_at, legacy);
+        report.problem = anchor::check(stored.as_ref(), key, report.entries, tag_at);
         Ok(report)
     }
 

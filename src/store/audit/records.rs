@@ -27,16 +27,12 @@ pub struct AuditMeta {
     pub version: u32,
     pub key_kind: KeyKind,
     pub key_check: Tag,
-    /// The log keeps an anchor beside its state dir. False only for logs
-    /// written before anchors existed; they are anchored at their next open.
-    #[serde(default)]
-    pub anchored: bool,
 }
 
 impl AuditMeta {
     /// Metadata for a new log signed by `key`.
     pub fn for_key(key: &AuditKey) -> Self {
-        Self { version: FORMAT_VERSION, key_kind: key.kind(), key_check: key_check(key), anchored: true }
+        Self { version: FORMAT_VERSION, key_kind: key.kind(), key_check: key_check(key) }
     }
 
     /// True when `key` is the key this log was created with.
