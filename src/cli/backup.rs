@@ -194,7 +194,8 @@ fn copy_file_if_present(from: &Path, into: &Path) -> anyhow::Result<()> {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => {
-            return Err(e).with_context(|| format!("opening {} (a symlink there is refused)", from.display()));
+            return Err(e)
+                .with_context(|| format!("opening {} (a symlink there is refused)", from.display()));
         }
     };
     if !source.metadata()?.is_file() {
