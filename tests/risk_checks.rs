@@ -38,9 +38,9 @@ fn venue_armed() {
     assert_check(&World::new().check(&buy, &l, id), Pass, &["paper"]);
     let mut w = World::live();
     assert_check(&w.check(&buy, &l, id), Pass, &["unlocked", "verified"]);
-    w.live = LiveArming { keystore_unlocked: false, key_verified: true, reconciling: false };
+    w.live = LiveArming { keystore_unlocked: false, key_verified: true, reconciling: false, test_key: false };
     assert_check(&w.check(&buy, &l, id), Fail, &["keystore is locked"]);
-    w.live = LiveArming { keystore_unlocked: true, key_verified: false, reconciling: true };
+    w.live = LiveArming { keystore_unlocked: true, key_verified: false, reconciling: true, test_key: false };
     assert_check(&w.check(&buy, &l, id), Fail, &["not verified", "reconciling"]);
 }
 

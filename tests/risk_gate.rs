@@ -236,7 +236,12 @@ fn world() -> impl Strategy<Value = World> {
             approval: if autonomous { Approval::Autonomous } else { Approval::Confirm },
             trading_state: [TradingState::Active, TradingState::Reducing, TradingState::Halted][state],
             kill_switch: kill,
-            live: LiveArming { keystore_unlocked: unlocked, key_verified: unlocked, reconciling },
+            live: LiveArming {
+                keystore_unlocked: unlocked,
+                key_verified: unlocked,
+                reconciling,
+                test_key: false,
+            },
             autonomy: budget.map(|(orders, notional)| BudgetLeft { orders, notional }),
             instrument: book.2,
             feed: FeedView { state: feeds[feed.0], last_update_ms: feed.1 },
@@ -286,6 +291,7 @@ fn world() -> impl Strategy<Value = World> {
                 can_transfer: x,
                 can_leverage: l,
             }),
+            exchange: None,
             fee_rate: misc.4,
         }
     })

@@ -38,6 +38,7 @@ fn expected(n: u64) -> (Order, Balance, Balance, Position) {
     let order = Order {
         id: OrderId(1),
         client_id: "vigil-1".into(),
+        venue_order_id: None,
         intent: OrderIntent {
             symbol: btc(),
             side: Side::Buy,
@@ -87,6 +88,7 @@ fn crash_child() {
             fee_asset: "USDT".into(),
             liquidity: Liquidity::Taker,
             ts_ms: n as i64,
+            trade_id: None,
         };
         let balances = vec![("USDT".into(), usdt), ("BTC".into(), btc_bal)];
         let step = FillStep { fill_seq: n, fill, order, balances, position };

@@ -23,6 +23,7 @@ fn order(id: u64, status: OrderStatus) -> Order {
     Order {
         id: OrderId(id),
         client_id: format!("vigil-{id}"),
+        venue_order_id: None,
         intent: OrderIntent {
             symbol: btc(),
             side: Side::Buy,
@@ -52,6 +53,7 @@ fn fill(order_id: u64, qty: &str) -> Fill {
         fee_asset: "BTC".into(),
         liquidity: Liquidity::Maker,
         ts_ms: 1_700_000_000_500,
+        trade_id: None,
     }
 }
 

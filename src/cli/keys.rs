@@ -5,7 +5,7 @@
 //! only the meta record; no command ever prints a key, not even partly.
 //! `verify` (in [`verify`]) asks the exchange what the key may do.
 
-mod verify;
+pub(crate) mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -94,6 +94,14 @@ pub struct KeyCheck {
     pub verdict: KeyVerdict,
     /// Why, in words: what the key can do that vigil refuses, or what it lacks.
     pub detail: String,
+    /// The REST base URL that answered. The live venue trusts a verdict only
+    /// from the endpoint it trades with (a verdict from another server could
+    /// have been laundered by a server that lies). Absent in older records.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    /// The flags the exchange reported, as it reported them.
+    #[serde(default)]
+    pub restrictions: Option<crate::venue::ApiRestrictions>,
 }
 
 /// vigil's judgement of a key's permissions.
@@ -174,12 +182,12 @@ pub fn list(vault: &Vault) -> anyhow::Result<Vec<(String, KeyMeta)>> {
 }
 
 /// Now, RFC 3339 in UTC to the second: the times a person reads in `keys list`.
-fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// One key's meta record, if the key exists.
-fn read_meta(vault: &Vault, name: &str) -> anyhow::Result<Option<KeyMeta>> {
+pub(crate) fn read_meta(vault: &Vault, name: &str) -> anyhow::Result<Option<KeyMeta>> {
     let Some(raw) = vault.get(&meta_record(name))? else { return Ok(None) };
     let meta = serde_json::from_slice(raw.expose_secret())
         .with_context(|| format!("key {name:?} has an unreadable meta record"))?;
@@ -227,15 +235,15 @@ fn exchange_name(exchange: Exchange) -> &'static str {
     }
 }
 
-fn meta_record(name: &str) -> String {
+pub(crate) fn meta_record(name: &str) -> String {
     format!("apikey/{name}/meta")
 }
 
-fn key_record(name: &str) -> String {
+pub(crate) fn key_record(name: &str) -> String {
     format!("apikey/{name}/key")
 }
 
-fn secret_record(name: &str) -> String {
+pub(crate) fn secret_record(name: &str) -> String {
     format!("apikey/{name}/secret")
 }
 
@@ -260,6 +268,8 @@ mod tests {
             checked_at: "T".into(),
             verdict: KeyVerdict::Refused,
             detail: "it can withdraw funds (enableWithdrawals)".into(),
+            endpoint: None,
+            restrictions: None,
         });
         assert_eq!(verification(&meta), "REFUSED: it can withdraw funds (enableWithdrawals), T");
         let json = serde_json::to_string(&meta).unwrap();

@@ -5,6 +5,7 @@
 //! `anyhow` chains and prints them. Nothing here prints a secret.
 
 mod context;
+mod live;
 mod logging;
 mod prompt;
 mod session;

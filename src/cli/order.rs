@@ -14,9 +14,9 @@ use rust_decimal::Decimal;
 
 use super::Context;
 use super::prompt::UnlockArgs;
-use super::session::{FeedArgs, Session, SessionOptions};
+use super::session::{FeedArgs, Session, SessionOptions, VenueArgs};
 use super::trading::{VaultSession, load_config, runtime};
-use crate::domain::{OrderId, OrderIntent, OrderType, Origin, Side, Symbol, Venue};
+use crate::domain::{OrderId, OrderIntent, OrderType, Origin, Side, Symbol};
 use crate::engine::{
     CheckLine, CheckVerdict, Command as EngineCommand, CommandError, EngineHandle, OnShutdown, SubmitOutcome,
 };
@@ -42,6 +42,8 @@ pub enum Command {
     Cancel {
         id: u64,
         #[command(flatten)]
+        venue: VenueArgs,
+        #[command(flatten)]
         feed: FeedArgs,
         #[command(flatten)]
         unlock: UnlockArgs,
@@ -51,8 +53,8 @@ pub enum Command {
 /// Options of `vigil order place`.
 #[derive(Debug, clap::Args)]
 pub struct PlaceArgs {
-    #[arg(long, value_enum, default_value = "paper")]
-    pub venue: Venue,
+    #[command(flatten)]
+    pub venue: VenueArgs,
     #[arg(long)]
     pub symbol: Symbol,
     #[arg(long, value_enum)]
@@ -89,7 +91,7 @@ pub fn run(cmd: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
     match cmd {
         Command::Place(args) => place(args, ctx),
         Command::List { open } => list(ctx, open),
-        Command::Cancel { id, feed, unlock } => cancel(ctx, OrderId(id), &feed, &unlock),
+        Command::Cancel { id, venue, feed, unlock } => cancel(ctx, OrderId(id), &venue, &feed, &unlock),
     }
 }
 
@@ -123,7 +125,8 @@ fn place(args: PlaceArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             feed.symbols = vec![args.symbol.clone()];
         }
         let options = SessionOptions {
-            venue: args.venue,
+            venue: args.venue.venue,
+            live: vault.live_credentials(&args.venue)?,
             feed: &feed,
             strategies: &[],
             vault_audit_key: vault.audit_key(),
@@ -293,12 +296,19 @@ fn list(ctx: &Context, open_only: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn cancel(ctx: &Context, id: OrderId, feed: &FeedArgs, unlock: &UnlockArgs) -> anyhow::Result<ExitCode> {
+fn cancel(
+    ctx: &Context,
+    id: OrderId,
+    venue: &VenueArgs,
+    feed: &FeedArgs,
+    unlock: &UnlockArgs,
+) -> anyhow::Result<ExitCode> {
     let config = one_shot(load_config(ctx)?);
     let vault = VaultSession::unlock_if_present(ctx, unlock)?;
     runtime()?.block_on(async {
         let options = SessionOptions {
-            venue: Venue::Paper,
+            venue: venue.venue,
+            live: vault.live_credentials(venue)?,
             feed,
             strategies: &[],
             vault_audit_key: vault.audit_key(),

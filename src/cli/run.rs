@@ -12,9 +12,9 @@ use rust_decimal::Decimal;
 
 use super::Context;
 use super::prompt::UnlockArgs;
-use super::session::{FeedArgs, Session, SessionOptions};
+use super::session::{FeedArgs, Session, SessionOptions, VenueArgs};
 use super::trading::{VaultSession, load_config, runtime};
-use crate::domain::{Approval, Venue};
+use crate::domain::Approval;
 use crate::engine::{Command, EngineHandle};
 
 /// Options of `vigil run`.
@@ -26,8 +26,8 @@ pub struct Args {
     /// confirm (strategies only propose) or autonomous (send within the budget)
     #[arg(long, value_enum, default_value = "confirm")]
     pub mode: Approval,
-    #[arg(long, value_enum, default_value = "paper")]
-    pub venue: Venue,
+    #[command(flatten)]
+    pub venue: VenueArgs,
     /// Strategy to run (repeatable): sma-cross, grid
     #[arg(long = "strategy", required = true)]
     pub strategies: Vec<String>,
@@ -73,7 +73,8 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
 
     runtime()?.block_on(async {
         let options = SessionOptions {
-            venue: args.venue,
+            venue: args.venue.venue,
+            live: vault.live_credentials(&args.venue)?,
             feed: &args.feed,
             strategies: &args.strategies,
             vault_audit_key: audit_key,
@@ -114,7 +115,7 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         }
         println!(
             "vigil running headless: {} venue, {} mode, strategies {}; stop with Ctrl-C",
-            args.venue,
+            args.venue.venue,
             args.mode,
             args.strategies.join(",")
         );

@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::Context;
+use super::live::{self, LiveCredentials};
 use super::trading::UnlockRecord;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
@@ -51,14 +52,31 @@ pub struct FeedArgs {
     /// REST base URL (overrides the feed preset; http:// only for loopback)
     #[arg(long, value_name = "URL")]
     pub rest_url: Option<String>,
+    /// WebSocket API URL for trading and user data (live venue; overrides the
+    /// feed preset; ws:// only for loopback)
+    #[arg(long, value_name = "URL")]
+    pub ws_api_url: Option<String>,
     /// Seed of the embedded simulator
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
 }
 
+/// Where orders go: `--venue paper|live` and, for live, `--key NAME`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct VenueArgs {
+    /// paper (simulated fills against the real book) or live (the exchange, with real money)
+    #[arg(long, value_enum, default_value = "paper")]
+    pub venue: Venue,
+    /// The stored API key the live venue trades with (`vigil keys list`)
+    #[arg(long, value_name = "NAME", required_if_eq("venue", "live"))]
+    pub key: Option<String>,
+}
+
 /// What a session needs beyond the feed.
 pub struct SessionOptions<'a> {
     pub venue: Venue,
+    /// The key a live session trades with; required when `venue` is live.
+    pub live: Option<LiveCredentials>,
     pub feed: &'a FeedArgs,
     pub strategies: &'a [String],
     /// The unlocked vault's audit key, when a keystore is in use.
@@ -80,8 +98,8 @@ pub struct Session {
 impl Session {
     /// Starts market data and the engine on the current runtime.
     pub async fn start(ctx: &Context, config: &Config, options: SessionOptions<'_>) -> anyhow::Result<Self> {
-        if options.venue == Venue::Live {
-            bail!("the live venue is not available in this build: use --venue paper");
+        if options.venue == Venue::Live && options.live.is_none() {
+            bail!("the live venue needs a key: pass --key NAME (an unlocked keystore holds it)");
         }
         let symbols = if options.feed.symbols.is_empty() {
             config.feed.symbols.clone()
@@ -92,6 +110,7 @@ impl Session {
             bail!("no symbols to trade: pass --symbols or set [feed] symbols in the config");
         }
         let (feed_name, sim, ws_url, rest_url) = endpoints(options.feed, &symbols).await?;
+        let ws_api_url = ws_api_url(options.feed, sim.as_ref(), &ws_url);
         let instruments = market::fetch_exchange_info(&rest_url, &symbols)
             .await
             .with_context(|| format!("cannot read exchange info from {rest_url}"))?;
@@ -146,6 +165,15 @@ impl Session {
             strategies.push(built);
         }
 
+        let (live, venue_label) = match options.live.filter(|_| options.venue == Venue::Live) {
+            Some(credentials) => {
+                let (setup, label) =
+                    live::prepare(credentials, &rest_url, &ws_api_url, clock.clone()).await?;
+                (Some(setup), label)
+            }
+            None => (None, format!("simulated fills against the {feed_name} book")),
+        };
+
         let mut feed_config = FeedConfig::custom(&feed_name, &ws_url, &rest_url, symbols);
         feed_config.depth = config.feed.depth;
         feed_config.stale_after = Duration::from_millis(config.risk.stale_after_ms.max(1_000));
@@ -155,6 +183,7 @@ impl Session {
 
         let engine_config = EngineConfig {
             venue: options.venue,
+            venue_label,
             feed_name,
             quote_asset: config.paper.quote_asset.clone(),
             instruments,
@@ -175,6 +204,7 @@ impl Session {
             totp: options.totp,
             strategies,
             market: rx,
+            live,
         };
         let (handle, engine) = engine::start(setup)?;
         Ok(Self { handle, engine, forwarder, sim })
@@ -250,6 +280,20 @@ pub async fn endpoints(
             market::BINANCE_TESTNET_WS.to_owned(),
             market::BINANCE_TESTNET_REST.to_owned(),
         )),
+    }
+}
+
+/// The WebSocket API URL: `--ws-api-url`, else the embedded simulator's,
+/// else beside a simulator given by `--ws-url`, else the feed's preset.
+fn ws_api_url(feed: &FeedArgs, sim: Option<&SimHandle>, ws_url: &str) -> String {
+    if let Some(url) = &feed.ws_api_url {
+        return url.clone();
+    }
+    match (sim, feed.feed) {
+        (Some(sim), _) => format!("{}/ws-api/v3", sim.ws_url()),
+        (None, FeedChoice::Sim) => format!("{}/ws-api/v3", ws_url.trim_end_matches('/')),
+        (None, FeedChoice::Binance) => live::BINANCE_WS_API.to_owned(),
+        (None, FeedChoice::BinanceTestnet) => live::BINANCE_TESTNET_WS_API.to_owned(),
     }
 }
 

@@ -2,12 +2,18 @@
 //! runtime, and — when a keystore exists — an unlocked vault, from which the
 //! audit key and the TOTP check for arming autonomy are taken.
 
+use std::sync::Arc;
+
+use anyhow::bail;
 use vigil_keystore::{Keystore, Vault};
 
 use super::Context;
+use super::live::LiveCredentials;
 use super::prompt::UnlockArgs;
+use super::session::VenueArgs;
 use super::unlock::{now_unix, unlock_counting};
 use crate::config::Config;
+use crate::domain::Venue;
 use crate::engine::TotpCheck;
 use crate::store::AuditKey;
 
@@ -30,7 +36,8 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 /// The vault, if this data dir has a keystore (then it must be unlocked).
 pub struct VaultSession {
-    vault: Option<Vault>,
+    /// Shared: the TOTP check and a live session's signer both use it.
+    vault: Option<Arc<Vault>>,
     /// Failed unlock attempts since the previous success, for the audit log.
     failed_before: u32,
 }
@@ -42,7 +49,7 @@ impl VaultSession {
             return Ok(Self::none());
         }
         let (vault, failed_before) = unlock_counting(ctx, args)?;
-        Ok(Self { vault: Some(vault), failed_before })
+        Ok(Self { vault: Some(Arc::new(vault)), failed_before })
     }
 
     /// No keystore: paper trading with the per-install audit key.
@@ -52,7 +59,7 @@ impl VaultSession {
 
     /// A vault the TUI's unlock screen opened after `failed_before` failures.
     pub fn from_vault(vault: Vault, failed_before: u32) -> Self {
-        Self { vault: Some(vault), failed_before }
+        Self { vault: Some(Arc::new(vault)), failed_before }
     }
 
     /// The successful unlock, for the session's audit log: how many failed
@@ -67,8 +74,26 @@ impl VaultSession {
     }
 
     /// Verifies fresh TOTP codes (replay-protected) for arming autonomous mode.
-    pub fn totp_check(self) -> Option<TotpCheck> {
-        let vault = self.vault?;
+    pub fn totp_check(&self) -> Option<TotpCheck> {
+        let vault = self.vault.clone()?;
         Some(Box::new(move |code: &str| vault.verify_totp(code, now_unix()).unwrap_or(false)))
+    }
+
+    /// The key a live session trades with: `--key NAME` from the unlocked
+    /// keystore. `None` on paper.
+    pub fn live_credentials(&self, venue: &VenueArgs) -> anyhow::Result<Option<LiveCredentials>> {
+        if venue.venue != Venue::Live {
+            return Ok(None);
+        }
+        let Some(name) = venue.key.clone() else {
+            bail!("--venue live needs --key NAME: the stored API key to trade with (`vigil keys list`)");
+        };
+        let Some(vault) = self.vault.clone() else {
+            bail!(
+                "the live venue needs a keystore holding the key: `vigil init`, then `vigil keys add {name}` \
+                 and `vigil keys verify {name}`"
+            );
+        };
+        Ok(Some(LiveCredentials::Keystore { vault, name }))
     }
 }

@@ -9,18 +9,17 @@ use vigil_keystore::{Error as KeystoreError, Keystore};
 
 use super::Context;
 use super::prompt::typed_factor;
-use super::session::{FeedArgs, Session, SessionOptions};
+use super::session::{FeedArgs, Session, SessionOptions, VenueArgs};
 use super::trading::{VaultSession, load_config, runtime};
 use super::unlock::{now_unix, unlock_with};
 use crate::config::Config;
-use crate::domain::Venue;
 use crate::tui::{AutonomyDefaults, TuiOptions, UnlockFailure};
 
 /// Options of `vigil tui`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    #[arg(long, value_enum, default_value = "paper")]
-    pub venue: Venue,
+    #[command(flatten)]
+    pub venue: VenueArgs,
     #[command(flatten)]
     pub feed: FeedArgs,
     /// Strategy proposing orders into the inbox (repeatable): sma-cross, grid
@@ -52,7 +51,8 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             VaultSession::none()
         };
         let session_options = SessionOptions {
-            venue: args.venue,
+            venue: args.venue.venue,
+            live: vault.live_credentials(&args.venue)?,
             feed: &args.feed,
             strategies: &args.strategies,
             vault_audit_key: vault.audit_key(),

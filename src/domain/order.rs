@@ -57,6 +57,9 @@ pub enum Origin {
     Manual,
     /// Proposed by the named strategy.
     Strategy(String),
+    /// Found open at the exchange by reconciliation: placed outside vigil (or
+    /// by another program). Shown and counted in exposure, never managed.
+    External,
 }
 
 impl fmt::Display for Origin {
@@ -64,6 +67,7 @@ impl fmt::Display for Origin {
         match self {
             Origin::Manual => f.pad("manual"),
             Origin::Strategy(name) => f.pad(&format!("strategy:{name}")),
+            Origin::External => f.pad("external"),
         }
     }
 }
@@ -93,10 +97,19 @@ impl fmt::Display for OrderId {
 
 /// Order lifecycle. `PendingConfirmation` exists only in confirm mode; the
 /// terminal states are `Filled`, `Cancelled` and `Rejected`.
+///
+/// On the live venue an order is `Submitting` (stored before the request
+/// leaves), then `Submitted` once the exchange acknowledged it; when the
+/// request's outcome is not known (timeout, lost connection, 5xx, -1007) it is
+/// `Unknown` until a query by its client id or the user data stream says what
+/// happened. All three are open: they keep their reservation and count
+/// against every limit, because the exchange may be working them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     PendingConfirmation,
+    Submitting,
+    Unknown,
     Submitted,
     PartiallyFilled,
     Filled,
@@ -107,7 +120,7 @@ pub enum OrderStatus {
 impl OrderStatus {
     /// True while the order can still trade (and so holds a balance reservation).
     pub fn is_open(self) -> bool {
-        matches!(self, Self::Submitted | Self::PartiallyFilled)
+        matches!(self, Self::Submitting | Self::Unknown | Self::Submitted | Self::PartiallyFilled)
     }
 
     /// True once nothing more can happen to the order.
@@ -120,6 +133,8 @@ impl fmt::Display for OrderStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.pad(match self {
             Self::PendingConfirmation => "pending",
+            Self::Submitting => "submitting",
+            Self::Unknown => "unknown",
             Self::Submitted => "submitted",
             Self::PartiallyFilled => "partial",
             Self::Filled => "filled",
@@ -135,6 +150,9 @@ pub struct Order {
     pub id: OrderId,
     /// Idempotency key sent as `newClientOrderId` (`^[a-zA-Z0-9-_]{1,36}$`).
     pub client_id: String,
+    /// The exchange's `orderId`, once the live venue has reported it.
+    #[serde(default)]
+    pub venue_order_id: Option<u64>,
     pub intent: OrderIntent,
     pub status: OrderStatus,
     pub filled_qty: Decimal,
@@ -184,4 +202,8 @@ pub struct Fill {
     pub fee_asset: String,
     pub liquidity: Liquidity,
     pub ts_ms: TimestampMs,
+    /// The exchange's trade id (live fills): a fill is booked once per trade id,
+    /// however often the user data stream and reconciliation report it.
+    #[serde(default)]
+    pub trade_id: Option<u64>,
 }

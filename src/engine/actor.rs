@@ -14,6 +14,7 @@ use tokio::time::{Instant, MissedTickBehavior, interval, sleep_until};
 use super::api::{Command, CommandError, EngineEnds, Event, Reply};
 use super::controls::Change;
 use super::state::EngineState;
+use crate::exec::{LiveVenue, VenueReport};
 use crate::market::MarketEvent;
 use crate::store::Actor;
 
@@ -22,8 +23,17 @@ const PUBLISH_EVERY: Duration = Duration::from_millis(50);
 /// Housekeeping cadence: breakers, equity peak, day roll-over.
 const TICK_EVERY: Duration = Duration::from_millis(250);
 
+/// How long a clean stop waits for the exchange to answer the cancels that
+/// `on_shutdown = "cancel"` sent.
+const LIVE_STOP_GRACE: Duration = Duration::from_secs(5);
+
 /// Runs the engine until [`Command::Shutdown`] or until every handle is dropped.
-pub async fn run(mut state: EngineState, mut ends: EngineEnds, mut market: mpsc::Receiver<MarketEvent>) {
+pub async fn run(
+    mut state: EngineState,
+    mut ends: EngineEnds,
+    mut market: mpsc::Receiver<MarketEvent>,
+    mut venue: Option<LiveVenue>,
+) {
     let mut last_publish = Instant::now();
     let mut tick = interval(TICK_EVERY);
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
@@ -60,6 +70,16 @@ pub async fn run(mut state: EngineState, mut ends: EngineEnds, mut market: mpsc:
                     dirty = true;
                 }
             },
+            Some(report) = next_report(&mut venue) => {
+                state.on_venue(report);
+                if last_publish.elapsed() >= PUBLISH_EVERY {
+                    publish_now(&mut state, &ends);
+                    last_publish = Instant::now();
+                    dirty = false;
+                } else {
+                    dirty = true;
+                }
+            }
             () = sleep_until(last_publish + PUBLISH_EVERY), if dirty => {
                 publish_now(&mut state, &ends);
                 last_publish = Instant::now();
@@ -73,6 +93,25 @@ pub async fn run(mut state: EngineState, mut ends: EngineEnds, mut market: mpsc:
     }
     state.shut_down();
     publish_now(&mut state, &ends);
+    if let Some(venue) = venue.as_mut() {
+        // Cancels sent at the stop: take the exchange's answers while they come.
+        let deadline = Instant::now() + LIVE_STOP_GRACE;
+        while state.cancels_in_flight() {
+            match tokio::time::timeout_at(deadline, venue.reports.recv()).await {
+                Ok(Some(report)) => state.on_venue(report),
+                _ => break,
+            }
+        }
+        publish_now(&mut state, &ends);
+    }
+}
+
+/// The next report of the live venue; never ready on paper.
+async fn next_report(venue: &mut Option<LiveVenue>) -> Option<VenueReport> {
+    match venue {
+        Some(venue) => venue.reports.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 fn publish_now(state: &mut EngineState, ends: &EngineEnds) {

@@ -119,6 +119,27 @@ pub struct Snapshot {
     /// Risk limits in force as (name, value) display pairs, shown before arming autonomous mode.
     #[serde(default)]
     pub limits: Vec<(String, String)>,
+    /// What the venue trades with, in words ("key main on https://api.binance.com").
+    #[serde(default)]
+    pub venue_label: String,
+    /// The live venue's connection to the account; `None` on paper.
+    #[serde(default)]
+    pub live: Option<LiveStatus>,
+}
+
+/// The live venue as the screen shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct LiveStatus {
+    /// The user data stream is subscribed (fills are being seen).
+    pub stream_up: bool,
+    /// Orders are refused until reconciliation has been applied.
+    pub reconciling: bool,
+    /// Local minus exchange clock, ms.
+    pub skew_ms: Option<i64>,
+    /// Why submissions are paused, while the exchange asks for a pause.
+    pub paused: Option<String>,
+    /// Open orders at the exchange that vigil did not place.
+    pub external_orders: Vec<Order>,
 }
 
 /// Answer to [`Command::Submit`].

@@ -19,11 +19,13 @@ use super::actor;
 use super::api::EngineHandle;
 use super::controls::Controls;
 use super::ledger::{LossStreak, OrderLedger};
+use super::live::{LiveKey, LiveLink};
 use super::persist::{CONTROLS_KEY, LEGACY_CONTROLS_KEY, LOSS_STREAK_KEY, Persistence};
 use super::state::{EngineConfig, EngineState, EquityMarks, OnShutdown, Parts, TotpCheck};
 use super::strategies::StrategyRunner;
 use crate::clock::Clock;
-use crate::domain::{Balance, OrderIntent};
+use crate::domain::{Balance, OrderIntent, Venue};
+use crate::exec::LiveVenue;
 use crate::exec::Portfolio;
 use crate::market::MarketEvent;
 use crate::store::{Actor, AuditKind, AuditLog, Store, StoreError};
@@ -31,6 +33,10 @@ use crate::strategy::Strategy;
 
 /// Closed orders loaded back for the screen at boot.
 const CLOSED_AT_BOOT: usize = 100;
+/// The store key naming the venue a data dir's state was made on.
+const VENUE_KEY: &str = "venue";
+/// The store key of this data dir's client order id prefix.
+const CLIENT_PREFIX_KEY: &str = "client_id_prefix";
 
 /// Why the engine could not start.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +45,17 @@ pub enum EngineError {
     Load(#[from] StoreError),
     #[error("invalid limits: {0}")]
     Limits(String),
+    #[error(
+        "this data dir holds {stored} trading state; it cannot trade on the {wanted} venue (paper balances \
+         and real ones must never mix): use another --data-dir"
+    )]
+    VenueMismatch { stored: String, wanted: String },
+}
+
+/// What a live session adds: the running venue and the key it trades with.
+pub struct LiveSetup {
+    pub venue: LiveVenue,
+    pub key: LiveKey,
 }
 
 /// Everything [`start`] needs.
@@ -51,11 +68,13 @@ pub struct EngineSetup {
     pub totp: Option<TotpCheck>,
     pub strategies: Vec<Box<dyn Strategy>>,
     pub market: mpsc::Receiver<MarketEvent>,
+    /// The live venue; `None` trades on paper.
+    pub live: Option<LiveSetup>,
 }
 
 /// Loads state and spawns the engine actor on the current tokio runtime.
 pub fn start(setup: EngineSetup) -> Result<(EngineHandle, JoinHandle<()>), EngineError> {
-    let EngineSetup { mut config, clock, store, audit, totp, strategies, market } = setup;
+    let EngineSetup { mut config, clock, store, audit, totp, strategies, market, live } = setup;
     for i in &mut config.instruments {
         for value in [
             &mut i.tick_size,
@@ -72,6 +91,28 @@ pub fn start(setup: EngineSetup) -> Result<(EngineHandle, JoinHandle<()>), Engin
     config.limits.validate().map_err(|e| EngineError::Limits(e.to_string()))?;
     let saved = store.load_all()?;
     let fresh = saved.balances.is_empty() && saved.orders.is_empty();
+    let wanted = config.venue.to_string();
+    match saved.values.get(VENUE_KEY).and_then(|v| v.as_str()) {
+        Some(stored) if stored != wanted => {
+            return Err(EngineError::VenueMismatch { stored: stored.to_owned(), wanted });
+        }
+        // State from before the venue was recorded was made on paper.
+        None if !fresh && config.venue == Venue::Live => {
+            return Err(EngineError::VenueMismatch { stored: "paper".to_owned(), wanted });
+        }
+        Some(_) => {}
+        None => store.put_value(VENUE_KEY, &json!(wanted))?,
+    }
+    let client_prefix = match saved.values.get(CLIENT_PREFIX_KEY).and_then(|v| v.as_str()) {
+        Some(prefix) => prefix.to_owned(),
+        // Orders from before the prefix existed keep their `vigil-N` ids;
+        // new ones get this data dir's own prefix.
+        None => {
+            let prefix = format!("vigil-{:08x}-", rand::random::<u32>());
+            store.put_value(CLIENT_PREFIX_KEY, &json!(prefix))?;
+            prefix
+        }
+    };
     let now = clock.now_ms();
 
     let mut fill_counts = BTreeMap::new();
@@ -99,6 +140,13 @@ pub fn start(setup: EngineSetup) -> Result<(EngineHandle, JoinHandle<()>), Engin
         (current, _) => Controls::restore(current, now),
     };
     let fills = saved.fills.iter().rev().map(|f| f.fill.clone());
+    let all_fills: Vec<_> = saved.fills.iter().map(|f| f.fill.clone()).collect();
+    let (live_link, venue) = match live {
+        Some(LiveSetup { venue, key }) => {
+            (Some(Box::new(LiveLink::new(venue.requests.clone(), key, &all_fills))), Some(venue))
+        }
+        None => (None, None),
+    };
     let proposals = config.proposals;
     let mut state = EngineState::new(Parts {
         persist: Persistence::new(store, audit, fill_counts),
@@ -107,12 +155,14 @@ pub fn start(setup: EngineSetup) -> Result<(EngineHandle, JoinHandle<()>), Engin
         strategies: StrategyRunner::new(strategies, proposals.reject_mute_ms),
         portfolio: Portfolio::default(),
         controls,
-        ledger: OrderLedger::restore(orders, fills, saved.next_order_id.0, streak),
+        ledger: OrderLedger::restore(orders, fills, saved.next_order_id.0, streak, client_prefix),
         marks: EquityMarks { peak: saved.equity_peak.unwrap_or_default(), day_start: (0, Decimal::ZERO) },
+        live: live_link,
         config,
     });
 
-    let balances = if fresh {
+    // A live account's balances come from the exchange at reconciliation.
+    let balances = if fresh && state.live.is_none() {
         state
             .config
             .initial_balances
@@ -133,8 +183,10 @@ pub fn start(setup: EngineSetup) -> Result<(EngineHandle, JoinHandle<()>), Engin
         .collect();
     state.portfolio = Portfolio::restore(balances, saved.positions, holds);
     let quote = state.config.quote_asset.clone();
-    for order in &open {
-        state.broker.restore(order, &quote);
+    if state.live.is_none() {
+        for order in &open {
+            state.broker.restore(order, &quote);
+        }
     }
     // Until books sync, holdings cannot be marked: keep the stored day start and
     // peak; `tick` sets them from a fully marked equity.
@@ -188,7 +240,7 @@ pub fn start(setup: EngineSetup) -> Result<(EngineHandle, JoinHandle<()>), Engin
     // Published before the actor runs, so `start` returns a handle whose snapshot
     // already tells the truth (a restored halt, open orders), never the default.
     ends.snapshots.send_replace(Arc::new(state.snapshot()));
-    let task = tokio::spawn(actor::run(state, ends, market));
+    let task = tokio::spawn(actor::run(state, ends, market, venue));
     Ok((handle, task))
 }
 

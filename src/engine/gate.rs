@@ -33,7 +33,9 @@ impl EngineState {
         let balances: Vec<(String, Balance)> =
             self.portfolio.balances().iter().map(|(a, b)| (a.clone(), b.clone())).collect();
         let positions: Vec<Position> = self.portfolio.positions().values().cloned().collect();
-        let open_orders: Vec<Order> = self.ledger.open_orders().cloned().collect();
+        // Orders placed outside vigil count against every limit too.
+        let external = self.live.as_ref().map_or(&[][..], |l| l.external());
+        let open_orders: Vec<Order> = self.ledger.open_orders().chain(external).cloned().collect();
         let submissions: Vec<risk::Submission> = self.ledger.submissions().cloned().collect();
         let market = symbol.and_then(|s| self.markets.get(s));
         let book = market.and_then(|m| m.book.as_ref());
@@ -52,8 +54,9 @@ impl EngineState {
             kill_switch: self.controls.kill_switch(),
             live: LiveArming {
                 keystore_unlocked: self.totp.is_some(),
-                key_verified: false,
-                reconciling: false,
+                test_key: self.live.as_ref().is_some_and(|l| l.key.test_key),
+                key_verified: self.live.as_ref().is_some_and(|l| l.key.verified),
+                reconciling: self.live.as_ref().is_none_or(|l| l.reconciling()),
             },
             autonomy: self.controls.budget().map(|b| BudgetLeft {
                 orders: b.max_orders.saturating_sub(b.orders_used),
@@ -76,9 +79,13 @@ impl EngineState {
             unrealized_pnl: unrealized,
             losing_streak: streak.count,
             last_loss_ms: streak.last_loss_ms,
-            clock_skew_ms: None,
-            key_permissions: None,
-            fee_rate: (self.config.venue == Venue::Paper).then_some(self.broker.fees().taker),
+            clock_skew_ms: self.live.as_ref().and_then(|l| l.skew_ms()),
+            key_permissions: self.live.as_ref().and_then(|l| l.key.permissions),
+            exchange: self.live.as_ref().map(|l| l.exchange_usage(self.now())),
+            fee_rate: match &self.live {
+                Some(live) => live.fee_rate(),
+                None => (self.config.venue == Venue::Paper).then_some(self.broker.fees().taker),
+            },
         };
         f(&snapshot)
     }

@@ -57,6 +57,10 @@ pub struct OrderLedger {
     /// Most recent first.
     fills: VecDeque<Fill>,
     next_id: u64,
+    /// Goes before the order id in every `newClientOrderId`: random per data
+    /// dir, so ids stay unique at the exchange even when a data dir starts
+    /// over (a query by client id must never find an older order).
+    client_prefix: String,
     submissions: VecDeque<Submission>,
     streak: LossStreak,
 }
@@ -69,12 +73,14 @@ impl OrderLedger {
         fills: impl IntoIterator<Item = Fill>,
         next_id: u64,
         streak: LossStreak,
+        client_prefix: String,
     ) -> Self {
         Self {
             orders: orders.into_iter().map(|o| (o.id, o)).collect(),
             fills: fills.into_iter().take(RECENT_FILLS).collect(),
             next_id,
             streak,
+            client_prefix,
             ..Self::default()
         }
     }
@@ -85,7 +91,8 @@ impl OrderLedger {
         self.next_id = self.next_id.saturating_add(1);
         let order = Order {
             id,
-            client_id: format!("vigil-{}", id.0),
+            client_id: format!("{}{}", self.client_prefix, id.0),
+            venue_order_id: None,
             intent,
             status: OrderStatus::PendingConfirmation,
             filled_qty: Decimal::ZERO,
@@ -146,13 +153,55 @@ impl OrderLedger {
             .collect()
     }
 
-    /// A confirmed or autonomous order leaves for the venue.
-    pub fn mark_submitted(&mut self, id: OrderId, now: TimestampMs) -> Option<Order> {
+    /// A confirmed or autonomous order leaves for the venue: `Submitted` on
+    /// paper, `Submitting` on the live venue until the exchange answers.
+    pub fn mark_submitted(&mut self, id: OrderId, status: OrderStatus, now: TimestampMs) -> Option<Order> {
         let order = self.orders.get_mut(&id)?;
-        order.status = OrderStatus::Submitted;
+        order.status = status;
         order.updated_ms = now;
         self.pending_checks.remove(&id);
         Some(order.clone())
+    }
+
+    /// Moves an open order between open states (`Submitting` → `Submitted`
+    /// or `Unknown`, `Unknown` → `Submitted`) and records the exchange's id.
+    /// Never reopens a closed order or undoes a fill; `None` if nothing changed.
+    pub fn update_open(
+        &mut self,
+        id: OrderId,
+        status: Option<OrderStatus>,
+        venue_order_id: Option<u64>,
+        now: TimestampMs,
+    ) -> Option<Order> {
+        let order = self.orders.get_mut(&id).filter(|o| o.status.is_open())?;
+        let mut changed = false;
+        if let Some(venue_id) = venue_order_id.filter(|v| order.venue_order_id != Some(*v)) {
+            order.venue_order_id = Some(venue_id);
+            changed = true;
+        }
+        let movable = matches!(order.status, OrderStatus::Submitting | OrderStatus::Unknown);
+        if let Some(status) = status.filter(|s| movable && s.is_open() && *s != order.status) {
+            order.status = status;
+            changed = true;
+        }
+        if !changed {
+            return None;
+        }
+        order.updated_ms = now;
+        Some(order.clone())
+    }
+
+    /// The order with this client order id, if the ledger holds it.
+    pub fn by_client_id(&self, client_id: &str) -> Option<OrderId> {
+        self.orders.values().find(|o| o.client_id == client_id).map(|o| o.id)
+    }
+
+    /// The order the exchange knows as `venue_order_id` on `symbol`.
+    pub fn by_venue_id(&self, symbol: &crate::domain::Symbol, venue_order_id: u64) -> Option<OrderId> {
+        self.orders
+            .values()
+            .find(|o| o.venue_order_id == Some(venue_order_id) && &o.intent.symbol == symbol)
+            .map(|o| o.id)
     }
 
     /// Remembers that `intent` was sent at `now` (rate and duplicate checks).
@@ -313,18 +362,19 @@ mod tests {
             fee_asset: "USDT".into(),
             liquidity: Liquidity::Taker,
             ts_ms: ts,
+            trade_id: None,
         }
     }
 
     fn sent(ledger: &mut OrderLedger, intent: OrderIntent) -> OrderId {
         let id = ledger.create(intent, 1).id;
-        ledger.mark_submitted(id, 1);
+        ledger.mark_submitted(id, OrderStatus::Submitted, 1);
         id
     }
 
     #[test]
     fn a_sell_walking_four_levels_at_a_loss_is_one_losing_trade() {
-        let mut ledger = OrderLedger::restore([], [], 1, LossStreak::default());
+        let mut ledger = OrderLedger::restore([], [], 1, LossStreak::default(), "vigil-".into());
         let id = sent(&mut ledger, sell("4"));
         for (i, price) in ["99", "98", "97"].iter().enumerate() {
             let booked = ledger.apply_fill(&fill(id, price, "1", 10 + i as i64), d("-1")).unwrap();
@@ -339,7 +389,8 @@ mod tests {
 
     #[test]
     fn a_profitable_trade_ends_the_streak_and_unfilled_orders_do_not_count() {
-        let mut ledger = OrderLedger::restore([], [], 1, LossStreak { count: 3, last_loss_ms: Some(5) });
+        let mut ledger =
+            OrderLedger::restore([], [], 1, LossStreak { count: 3, last_loss_ms: Some(5) }, "vigil-".into());
         let nothing = sent(&mut ledger, sell("1"));
         assert!(!ledger.close(nothing, OrderStatus::Cancelled, None, 9).unwrap().streak_changed);
         let partial = sent(&mut ledger, sell("2"));
@@ -350,7 +401,7 @@ mod tests {
 
     #[test]
     fn overflowing_fills_book_nothing() {
-        let mut ledger = OrderLedger::restore([], [], 1, LossStreak::default());
+        let mut ledger = OrderLedger::restore([], [], 1, LossStreak::default(), "vigil-".into());
         let id = sent(&mut ledger, sell("2"));
         let huge = Fill { price: Decimal::MAX, qty: d("2"), ..fill(id, "1", "1", 1) };
         assert_eq!(ledger.apply_fill(&huge, Decimal::ZERO), Err(LedgerError::Overflow(id)));
@@ -360,7 +411,7 @@ mod tests {
 
     #[test]
     fn ids_are_fresh_and_pending_orders_age() {
-        let mut ledger = OrderLedger::restore([], [], 7, LossStreak::default());
+        let mut ledger = OrderLedger::restore([], [], 7, LossStreak::default(), "vigil-".into());
         let a = ledger.create(sell("1"), 1_000).id;
         let b = ledger.create(sell("1"), 5_000).id;
         assert_eq!((a, b), (OrderId(7), OrderId(8)));

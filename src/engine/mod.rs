@@ -7,6 +7,7 @@ mod boot;
 mod controls;
 mod gate;
 mod ledger;
+mod live;
 mod markets;
 mod modes;
 mod orders;
@@ -17,9 +18,11 @@ mod strategies;
 
 pub use api::{
     AutonomyBudget, CancelAllReport, CheckLine, CheckVerdict, Command, CommandError, EngineEnds,
-    EngineHandle, Event, LogLine, MarketView, PendingOrder, Reply, Snapshot, SubmitOutcome, checks_pass,
+    EngineHandle, Event, LiveStatus, LogLine, MarketView, PendingOrder, Reply, Snapshot, SubmitOutcome,
+    checks_pass,
 };
-pub use boot::{EngineError, EngineSetup, start};
+pub use boot::{EngineError, EngineSetup, LiveSetup, start};
 pub use controls::{Cause, Change, Controls, ControlsError, ControlsRecorder, Transition};
 pub use gate::check_lines;
+pub use live::LiveKey;
 pub use state::{EngineConfig, OnShutdown, ProposalPolicy, TotpCheck, limits_view};

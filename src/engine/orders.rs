@@ -20,6 +20,7 @@ pub fn actor_of(origin: &Origin) -> Actor {
     match origin {
         Origin::Manual => Actor::Person,
         Origin::Strategy(name) => Actor::Strategy(name.clone()),
+        Origin::External => Actor::Engine,
     }
 }
 
@@ -128,8 +129,13 @@ impl EngineState {
         if !self.ledger.is_open(id) {
             return Err(CommandError::NoSuchOrder(id));
         }
-        self.broker.cancel(id);
         self.audit(AuditKind::Cancel, actor.clone(), json!({ "order": id, "why": why }));
+        if self.live.is_some() {
+            // Closed when the exchange confirms; until then it may still fill.
+            self.cancel_live(id);
+            return Ok(());
+        }
+        self.broker.cancel(id);
         self.close(id, OrderStatus::Cancelled, Some(format!("cancelled by {actor}: {why}")));
         Ok(())
     }
@@ -164,7 +170,8 @@ impl EngineState {
         }
         let now = self.now();
         self.ledger.record_submission(&intent, now);
-        let Some(order) = self.ledger.mark_submitted(id, now) else {
+        let sending = if self.live.is_some() { OrderStatus::Submitting } else { OrderStatus::Submitted };
+        let Some(order) = self.ledger.mark_submitted(id, sending, now) else {
             return SubmitOutcome::Refused { checks };
         };
         self.persist_order_and_portfolio(&order);
@@ -195,8 +202,13 @@ impl EngineState {
         SubmitOutcome::Sent { id, checks }
     }
 
-    /// Hands a submitted order to the paper broker and books what fills now.
+    /// Hands a submitted order to its venue: the live venue's request loop,
+    /// or the paper broker, booking what fills now.
     fn route(&mut self, id: OrderId) {
+        if self.live.is_some() {
+            self.route_live(id);
+            return;
+        }
         let quote = self.config.quote_asset.clone();
         let Some(order) = self.ledger.get(id).cloned() else { return };
         let Some(book) = self.markets.get(&order.intent.symbol).and_then(|m| m.book.clone()) else {
@@ -209,7 +221,7 @@ impl EngineState {
             if !self.ledger.is_open(id) {
                 break;
             }
-            self.book_fill(fill);
+            self.book_paper_fill(fill);
         }
         if done {
             self.finish_if_open(id);
@@ -219,17 +231,30 @@ impl EngineState {
     /// Books fills the broker produced from market movement.
     pub fn book_fills(&mut self, fills: Vec<(OrderId, Fill)>) {
         for (_, fill) in fills {
-            self.book_fill(fill);
+            self.book_paper_fill(fill);
+        }
+    }
+
+    /// Books a paper fill. One whose numbers overflow is not booked: the
+    /// order is cancelled with that reason (a paper fill is the engine's own
+    /// simulation, so nothing happened anywhere else).
+    fn book_paper_fill(&mut self, fill: Fill) {
+        let id = fill.order_id;
+        if let Err(reason) = self.book_fill(fill) {
+            self.broker.cancel(id);
+            if self.ledger.is_open(id) {
+                self.audit(AuditKind::Cancel, Actor::Engine, json!({ "order": id, "why": reason }));
+                self.close(id, OrderStatus::Cancelled, Some(format!("fill not booked: {reason}")));
+            }
         }
     }
 
     /// Applies one fill to the order and the portfolio, durably and
-    /// atomically. A fill whose numbers overflow is not booked: the order is
-    /// cancelled with that reason (a paper fill is the engine's own
-    /// simulation, so nothing happened anywhere else).
-    fn book_fill(&mut self, fill: Fill) {
-        let Some(instrument) = self.instrument(&fill.symbol).cloned() else { return };
-        let id = fill.order_id;
+    /// atomically; an error (unknown symbol or order, overflow) books nothing.
+    pub(super) fn book_fill(&mut self, fill: Fill) -> Result<(), String> {
+        let Some(instrument) = self.instrument(&fill.symbol).cloned() else {
+            return Err(format!("{} is not traded here", fill.symbol));
+        };
         let booked = self
             .portfolio
             .plan_fill(&fill, &instrument.base_asset, &instrument.quote_asset)
@@ -238,17 +263,7 @@ impl EngineState {
                 let booked = self.ledger.apply_fill(&fill, plan.realized).map_err(|e| e.to_string())?;
                 Ok((plan, booked))
             });
-        let (plan, Booked { order, streak_changed }) = match booked {
-            Ok(done) => done,
-            Err(reason) => {
-                self.broker.cancel(id);
-                if self.ledger.is_open(id) {
-                    self.audit(AuditKind::Cancel, Actor::Engine, json!({ "order": id, "why": reason }));
-                    self.close(id, OrderStatus::Cancelled, Some(format!("fill not booked: {reason}")));
-                }
-                return;
-            }
-        };
+        let (plan, Booked { order, streak_changed }) = booked?;
         let realized = plan.realized;
         self.portfolio.commit(plan);
         if order.status == OrderStatus::Filled {
@@ -266,6 +281,7 @@ impl EngineState {
                 order.id, fill.side, fill.qty, fill.symbol, fill.price, fill.liquidity
             ),
         );
+        Ok(())
     }
 
     /// A market order (or an exhausted book) ends: whatever did not fill is cancelled.

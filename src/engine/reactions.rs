@@ -69,6 +69,7 @@ impl EngineState {
     /// Periodic housekeeping: expired proposals, equity peak, day roll-over, breakers.
     pub fn tick(&mut self) {
         self.expire_proposals();
+        self.tick_live();
         let now = self.now();
         let Some(equity) = self.marked_equity() else { return };
         if equity > self.marks.peak {

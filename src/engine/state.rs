@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::api::{LogLine, Snapshot};
 use super::controls::Controls;
 use super::ledger::OrderLedger;
+use super::live::LiveLink;
 use super::markets::Markets;
 use super::persist::Persistence;
 use super::strategies::StrategyRunner;
@@ -65,6 +66,8 @@ impl Default for ProposalPolicy {
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
     pub venue: Venue,
+    /// What the venue trades with, shown beside the venue badge.
+    pub venue_label: String,
     pub feed_name: String,
     pub quote_asset: String,
     pub instruments: Vec<Instrument>,
@@ -117,6 +120,8 @@ pub struct EngineState {
     pub(super) controls: Controls,
     pub(super) ledger: OrderLedger,
     pub(super) marks: EquityMarks,
+    /// The live venue's state, when orders go to an exchange.
+    pub(super) live: Option<Box<LiveLink>>,
     log: EventLog,
     snapshot_version: u64,
     /// The limits in force as display pairs (computed once; limits do not change at runtime).
@@ -154,11 +159,13 @@ pub(super) struct Parts {
     pub controls: Controls,
     pub ledger: OrderLedger,
     pub marks: EquityMarks,
+    pub live: Option<Box<LiveLink>>,
 }
 
 impl EngineState {
     pub(super) fn new(parts: Parts) -> Self {
-        let Parts { config, clock, persist, totp, strategies, portfolio, controls, ledger, marks } = parts;
+        let Parts { config, clock, persist, totp, strategies, portfolio, controls, ledger, marks, live } =
+            parts;
         let symbols: Vec<Symbol> = config.instruments.iter().map(|i| i.symbol.clone()).collect();
         Self {
             broker: PaperBroker::new(config.fees),
@@ -175,6 +182,7 @@ impl EngineState {
             controls,
             ledger,
             marks,
+            live,
         }
     }
 
@@ -241,6 +249,8 @@ impl EngineState {
             pnl_today: self.pnl_today(),
             log: self.log.lines.iter().cloned().collect(),
             limits: self.limits_view.clone(),
+            venue_label: self.config.venue_label.clone(),
+            live: self.live_status(),
         }
     }
 }

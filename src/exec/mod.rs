@@ -1,9 +1,12 @@
 //! Execution: where accepted orders go. The paper broker fills against the
-//! live (or simulated) book; portfolio accounting turns fills into balances,
+//! live (or simulated) book; the live venue carries orders to the exchange
+//! and its reports back; portfolio accounting turns fills into balances,
 //! positions and PnL.
 
+pub mod live;
 mod paper;
 mod portfolio;
 
+pub use live::{LiveEndpoints, LiveVenue, Reconciliation, VenueReport, VenueRequest};
 pub use paper::{FeeSchedule, PaperBroker};
 pub use portfolio::{FillPlan, Portfolio, PortfolioError};

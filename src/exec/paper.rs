@@ -218,6 +218,7 @@ impl PaperBroker {
                 fee_asset: quote_asset.to_owned(),
                 liquidity: Liquidity::Taker,
                 ts_ms: now,
+                trade_id: None,
             });
         }
         fills
@@ -240,6 +241,7 @@ fn maker_fill(id: OrderId, rest: &Resting, qty: Decimal, rate: Decimal, ts_ms: T
         fee_asset: rest.quote_asset.clone(),
         liquidity: Liquidity::Maker,
         ts_ms,
+        trade_id: None,
     })
 }
 

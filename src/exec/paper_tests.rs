@@ -25,6 +25,7 @@ fn order(id: u64, side: Side, order_type: OrderType, qty: &str, price: Option<&s
     Order {
         id: OrderId(id),
         client_id: format!("t{id}"),
+        venue_order_id: None,
         intent: OrderIntent {
             symbol: sym(),
             side,

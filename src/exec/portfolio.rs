@@ -138,19 +138,36 @@ impl Portfolio {
         self.holds.get(&id).map_or(Decimal::ZERO, |h| h.amount)
     }
 
-    /// Works out what `fill` does to balances, the order's hold and the
-    /// position, without changing anything (fees are in `quote`). Checked:
-    /// numbers that overflow are an error and nothing is booked. Apply the
-    /// result with [`Portfolio::commit`]; its `realized` is the PnL the fill
-    /// realizes (sells: price minus average cost, times quantity, minus fee).
+    /// Works out what `fill` does to balances and the position, checked; an
+    /// overflow plans nothing.
+    ///
+    /// The fee is taken in the asset the exchange charged it in: the quote
+    /// (paper, and Binance sells), the base (Binance buys: the fee comes out
+    /// of what was bought), or a third asset such as BNB, which is debited
+    /// apart and not counted in the position's cost or PnL (it has no price
+    /// in this symbol).
     pub fn plan_fill(&self, fill: &Fill, base: &str, quote: &str) -> Result<FillPlan, PortfolioError> {
         let overflow = || PortfolioError::Overflow { order: fill.order_id };
         let notional = fill.price.checked_mul(fill.qty).ok_or_else(overflow)?;
+        let fee_in = |asset: &str| if fill.fee_asset == asset { fill.fee } else { Decimal::ZERO };
+        let (fee_quote, fee_base) = (fee_in(quote), fee_in(base));
+        let fee_other = (fill.fee_asset != quote && fill.fee_asset != base && !fill.fee.is_zero())
+            .then(|| (fill.fee_asset.clone(), fill.fee));
         let position =
             self.positions.get(&fill.symbol).cloned().unwrap_or_else(|| Position::flat(fill.symbol.clone()));
         let (spent_asset, spent, gained_asset, gained) = match fill.side {
-            Side::Buy => (quote, notional.checked_add(fill.fee).ok_or_else(overflow)?, base, fill.qty),
-            Side::Sell => (base, fill.qty, quote, notional.checked_sub(fill.fee).ok_or_else(overflow)?),
+            Side::Buy => (
+                quote,
+                notional.checked_add(fee_quote).ok_or_else(overflow)?,
+                base,
+                fill.qty.checked_sub(fee_base).ok_or_else(overflow)?,
+            ),
+            Side::Sell => (
+                base,
+                fill.qty.checked_add(fee_base).ok_or_else(overflow)?,
+                quote,
+                notional.checked_sub(fee_quote).ok_or_else(overflow)?,
+            ),
         };
         let hold = self.holds.get(&fill.order_id).filter(|h| h.asset == spent_asset);
         let from_hold = hold.map_or(Decimal::ZERO, |h| h.amount.min(spent));
@@ -169,22 +186,24 @@ impl Portfolio {
                     .avg_cost
                     .checked_mul(position.qty)
                     .and_then(|c| c.checked_add(notional))
-                    .and_then(|c| c.checked_add(fill.fee))
+                    .and_then(|c| c.checked_add(fee_quote))
                     .ok_or_else(overflow)?;
-                let qty = position.qty.checked_add(fill.qty).ok_or_else(overflow)?;
+                let qty = position.qty.checked_add(gained).ok_or_else(overflow)?;
                 let avg_cost =
                     if qty.is_zero() { Decimal::ZERO } else { cost.checked_div(qty).ok_or_else(overflow)? };
                 (Position { qty, avg_cost, ..position }, Decimal::ZERO)
             }
             Side::Sell => {
+                let base_fee_value = fee_base.checked_mul(fill.price).ok_or_else(overflow)?;
                 let realized = fill
                     .price
                     .checked_sub(position.avg_cost)
                     .and_then(|edge| edge.checked_mul(fill.qty))
-                    .and_then(|r| r.checked_sub(fill.fee))
+                    .and_then(|r| r.checked_sub(fee_quote))
+                    .and_then(|r| r.checked_sub(base_fee_value))
                     .ok_or_else(overflow)?;
                 let realized_pnl = position.realized_pnl.checked_add(realized).ok_or_else(overflow)?;
-                let qty = position.qty.checked_sub(fill.qty).ok_or_else(overflow)?;
+                let qty = position.qty.checked_sub(spent).ok_or_else(overflow)?;
                 let position = if qty <= Decimal::ZERO {
                     Position { qty: Decimal::ZERO, avg_cost: Decimal::ZERO, realized_pnl, ..position }
                 } else {
@@ -197,7 +216,39 @@ impl Portfolio {
         if gained_asset != spent_asset {
             balances.push((spent_asset.to_owned(), spent_balance));
         }
+        if let Some((asset, fee)) = fee_other {
+            let mut paid = self.balance(&asset);
+            paid.free = paid.free.checked_sub(fee).ok_or_else(overflow)?;
+            balances.push((asset, paid));
+        }
         Ok(FillPlan { order: fill.order_id, from_hold, balances, position, realized })
+    }
+
+    /// Takes the exchange's balances as the truth (the live venue). vigil's
+    /// own holds stay locked even if the exchange has not locked them yet
+    /// (an order still on its way), so free never counts money an order in
+    /// flight will spend. With `complete`, an asset not listed is zero (the
+    /// account answer omits zero balances).
+    pub fn set_exchange_balances(&mut self, listed: &[(String, Decimal, Decimal)], complete: bool) {
+        if complete {
+            for (asset, balance) in &mut self.balances {
+                if !listed.iter().any(|(a, _, _)| a == asset) {
+                    *balance = Balance::default();
+                }
+            }
+        }
+        for (asset, free, locked) in listed {
+            let held = self
+                .holds
+                .values()
+                .filter(|h| &h.asset == asset)
+                .map(|h| h.amount)
+                .fold(Decimal::ZERO, Decimal::saturating_add);
+            let total = free.saturating_add(*locked);
+            let spendable = (*free).min(total.saturating_sub(held)).max(Decimal::ZERO);
+            self.balances
+                .insert(asset.clone(), Balance { free: spendable, locked: total.saturating_sub(spendable) });
+        }
     }
 
     /// Applies a planned fill.
@@ -258,6 +309,7 @@ mod tests {
             fee_asset: "USDT".into(),
             liquidity: Liquidity::Taker,
             ts_ms: 9,
+            trade_id: None,
         }
     }
 

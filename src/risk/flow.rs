@@ -3,6 +3,7 @@
 
 use super::check::{CheckId, CheckResult};
 use super::context::Ctx;
+use super::snapshot::ExchangeUsage;
 use super::text::Num;
 use super::text::detail;
 use crate::domain::{Order, OrderType, TimestampMs};
@@ -101,6 +102,9 @@ pub(crate) fn order_rate(ctx: &Ctx) -> CheckResult {
             oldest_ten = oldest_ten.min(TEN_SECONDS_MS.unsigned_abs() - a);
         }
     }
+    if let Some(refusal) = ctx.snap.exchange.and_then(|usage| exchange_refusal(&usage)) {
+        return CheckResult::fail(ID, refusal);
+    }
     let (per_min, per_10s) = (ctx.limits.max_orders_per_minute, ctx.limits.max_orders_per_10s);
     if minute >= per_min {
         return CheckResult::fail(
@@ -118,4 +122,25 @@ pub(crate) fn order_rate(ctx: &Ctx) -> CheckResult {
         ID,
         detail!("{minute} orders in the last 60 s (max {per_min}), {ten} in the last 10 s (max {per_10s})"),
     )
+}
+
+/// The exchange's own limits, refused one order before the exchange would
+/// refuse (and, after a 429, for as long as it asked to wait).
+fn exchange_refusal(usage: &ExchangeUsage<'_>) -> Option<String> {
+    if let Some((left_ms, why)) = usage.paused {
+        return Some(detail!("the exchange paused submissions for {} s more: {why}", left_ms.div_ceil(1000)));
+    }
+    let full = |pair: Option<(u32, u32)>| pair.filter(|(used, limit)| used.saturating_add(1) >= *limit);
+    if let Some((used, limit)) = full(usage.orders_10s) {
+        return Some(detail!(
+            "the exchange counts {used} orders in its 10 s window, limit {limit}: wait a few seconds"
+        ));
+    }
+    if let Some((used, limit)) = full(usage.orders_1d) {
+        return Some(detail!("the exchange counts {used} orders today, limit {limit}"));
+    }
+    if let Some((used, limit)) = usage.weight_1m.filter(|(used, limit)| used.saturating_add(10) >= *limit) {
+        return Some(detail!("request weight {used} of {limit} used this minute: wait for the next minute"));
+    }
+    None
 }

@@ -28,7 +28,9 @@ pub use breaker::{BreakerTrip, breaker_status};
 pub use check::{CheckId, CheckResult, GateResult, Verdict};
 pub use limits::{BreakerAction, Limits, LimitsError};
 pub use reservation::{Reservation, reservation};
-pub use snapshot::{BudgetLeft, FeedView, KeyPermissions, LiveArming, RiskSnapshot, Submission};
+pub use snapshot::{
+    BudgetLeft, ExchangeUsage, FeedView, KeyPermissions, LiveArming, RiskSnapshot, Submission,
+};
 
 use crate::domain::{OrderIntent, TimestampMs};
 use context::Ctx;

@@ -14,6 +14,9 @@ use crate::domain::{FeedState, Level};
 pub struct LiveArming {
     /// The keystore is unlocked in this session.
     pub keystore_unlocked: bool,
+    /// `vigil demo --venue live`: the embedded simulator's public test key,
+    /// which needs no keystore (it opens no real account).
+    pub test_key: bool,
     /// The API key was verified against the exchange (`keys verify` semantics).
     pub key_verified: bool,
     /// The venue is reconciling open orders and balances after a (re)connect.
@@ -41,6 +44,18 @@ pub struct KeyPermissions {
     /// `enableMargin`, `enableFutures`, `enableVanillaOptions` or portfolio margin:
     /// vigil never uses them; a key that has them is more than it needs.
     pub can_leverage: bool,
+}
+
+/// The exchange's own request and order limits as the live venue last saw
+/// them: `(used, limit)` pairs from the rate-limit headers, and a pause the
+/// exchange imposed with a 429 or 418.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ExchangeUsage<'a> {
+    /// Submissions paused: ms left and the exchange's words.
+    pub paused: Option<(u64, &'a str)>,
+    pub weight_1m: Option<(u32, u32)>,
+    pub orders_10s: Option<(u32, u32)>,
+    pub orders_1d: Option<(u32, u32)>,
 }
 
 /// The feed's health for the symbol being traded.
@@ -100,6 +115,8 @@ pub struct RiskSnapshot<'a> {
     pub clock_skew_ms: Option<i64>,
     /// `None` until the key's restrictions were read (live).
     pub key_permissions: Option<KeyPermissions>,
+    /// The exchange's rate limits as last reported (live; `None` on paper).
+    pub exchange: Option<ExchangeUsage<'a>>,
     /// The account's actual taker fee rate when the venue reported it; else the
     /// configured `taker_fee_rate` is used.
     pub fee_rate: Option<Decimal>,

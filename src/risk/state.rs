@@ -58,16 +58,20 @@ pub(crate) fn venue_armed(ctx: &Ctx) -> CheckResult {
     }
     let live = ctx.snap.live;
     let mut missing = Vec::new();
-    if !live.keystore_unlocked {
+    if !live.keystore_unlocked && !live.test_key {
         missing.push("the keystore is locked (unlock it)");
     }
     if !live.key_verified {
         missing.push("the API key is not verified (run `vigil keys verify`)");
     }
     if live.reconciling {
-        missing.push("the venue is reconciling orders and balances after a reconnect (wait for it)");
+        missing.push(
+            "the venue is reconciling orders and balances, or its user data stream is down (wait for it)",
+        );
     }
-    if missing.is_empty() {
+    if missing.is_empty() && live.test_key {
+        CheckResult::pass(ID, "live venue armed: the simulator's public test key (no keystore), reconciled")
+    } else if missing.is_empty() {
         CheckResult::pass(ID, "live venue armed: keystore unlocked, key verified, reconciled")
     } else {
         CheckResult::fail(ID, detail!("live venue not armed: {}", missing.join("; ")))

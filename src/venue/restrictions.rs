@@ -3,13 +3,13 @@
 //! on it: a key that can move funds is refused, a key that cannot trade spot is
 //! of no use, anything else is trade-only.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The restrictions Binance reports for a key. Unknown fields are ignored (new
 /// ones appear over time); a missing flag reads as `None`, which the policy
 /// treats as "not granted" except for the flags that move funds, where
 /// "not reported" is refused (the safe reading of a response vigil cannot judge).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiRestrictions {
     pub ip_restrict: Option<bool>,

@@ -11,8 +11,8 @@ use vigil::domain::{
 };
 use vigil::domain::{FeedState, Level};
 use vigil::risk::{
-    BudgetLeft, CheckId, CheckResult, FeedView, GateResult, KeyPermissions, Limits, LiveArming, RiskSnapshot,
-    Submission, evaluate,
+    BudgetLeft, CheckId, CheckResult, ExchangeUsage, FeedView, GateResult, KeyPermissions, Limits,
+    LiveArming, RiskSnapshot, Submission, evaluate,
 };
 
 /// The fixed "now" of every test.
@@ -53,6 +53,7 @@ pub fn order(id: u64, intent: OrderIntent, status: OrderStatus) -> Order {
     Order {
         id: OrderId(id),
         client_id: format!("vigil-{id}"),
+        venue_order_id: None,
         intent,
         status,
         filled_qty: Decimal::ZERO,
@@ -110,6 +111,7 @@ pub struct World {
     pub last_loss_ms: Option<i64>,
     pub clock_skew_ms: Option<i64>,
     pub key_permissions: Option<KeyPermissions>,
+    pub exchange: Option<ExchangeUsage<'static>>,
     pub fee_rate: Option<Decimal>,
 }
 
@@ -147,6 +149,7 @@ impl World {
             last_loss_ms: None,
             clock_skew_ms: None,
             key_permissions: None,
+            exchange: None,
             fee_rate: None,
         }
     }
@@ -155,7 +158,12 @@ impl World {
     pub fn live() -> Self {
         Self {
             venue: Venue::Live,
-            live: LiveArming { keystore_unlocked: true, key_verified: true, reconciling: false },
+            live: LiveArming {
+                keystore_unlocked: true,
+                key_verified: true,
+                reconciling: false,
+                test_key: false,
+            },
             clock_skew_ms: Some(20),
             key_permissions: Some(KeyPermissions { can_trade: true, ..KeyPermissions::default() }),
             ..Self::new()
@@ -186,6 +194,7 @@ impl World {
             last_loss_ms: self.last_loss_ms,
             clock_skew_ms: self.clock_skew_ms,
             key_permissions: self.key_permissions,
+            exchange: self.exchange,
             fee_rate: self.fee_rate,
         }
     }

@@ -65,6 +65,7 @@ pub fn paper_setup(
         AuditLog::with_backend(store.backend(), key, clock.clone()).unwrap().anchored(state_dir).unwrap();
     let config = EngineConfig {
         venue: Venue::Paper,
+        venue_label: "simulated fills".into(),
         feed_name: "test".into(),
         quote_asset: "USDT".into(),
         instruments: vec![instrument()],
@@ -74,7 +75,7 @@ pub fn paper_setup(
         proposals: ProposalPolicy::default(),
         on_shutdown: OnShutdown::Leave,
     };
-    EngineSetup { config, clock, store, audit, totp: None, strategies, market }
+    EngineSetup { config, clock, store, audit, totp: None, strategies, market, live: None }
 }
 
 /// A feed status: connection-level with `None`, one symbol's book with `Some`.

@@ -84,6 +84,7 @@ pub fn gate(snap: &Snapshot, intent: &OrderIntent) -> Vec<CheckLine> {
         last_loss_ms: None,
         clock_skew_ms: None,
         key_permissions: None,
+        exchange: None,
         fee_rate: Some(dec("0.001")),
     };
     check_lines(&risk::evaluate(intent, &risk_snapshot, &limits, NOW).checks)
@@ -157,6 +158,7 @@ fn order(
     Order {
         id: OrderId(id),
         client_id: format!("vigil-{id}"),
+        venue_order_id: None,
         intent: OrderIntent {
             symbol: symbol.clone(),
             side,
@@ -220,6 +222,7 @@ pub fn snapshot(levels: usize, points: usize, rows: usize) -> Snapshot {
         fee_asset: "USDT".into(),
         liquidity: Liquidity::Taker,
         ts_ms: T0 + 30_000,
+        trade_id: None,
     }];
     for i in 0..rows as u64 {
         orders.push(order(
@@ -241,6 +244,7 @@ pub fn snapshot(levels: usize, points: usize, rows: usize) -> Snapshot {
             fee_asset: "USDT".into(),
             liquidity: Liquidity::Maker,
             ts_ms: T0 + 20_000 + i as i64,
+            trade_id: None,
         });
     }
     let mut proposal = order(
@@ -271,6 +275,8 @@ pub fn snapshot(levels: usize, points: usize, rows: usize) -> Snapshot {
         version: 7,
         now_ms: NOW,
         venue: Some(Venue::Paper),
+        venue_label: "simulated fills against the sim book".into(),
+        live: None,
         controls: Controls::confirm(),
         on_shutdown: OnShutdown::Leave,
         strategies: vec!["grid".into()],

@@ -2,6 +2,7 @@
 //! it if it can move funds, and record the outcome in the key's meta record.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use secrecy::{ExposeSecret, SecretString};
@@ -14,9 +15,10 @@ use crate::cli::Context;
 use crate::cli::prompt::UnlockArgs;
 use crate::cli::trading::runtime;
 use crate::cli::unlock::unlock;
+use crate::clock::SystemClock;
 use crate::market::transport::{UrlKind, check_url};
 use crate::market::{BINANCE_REST, BINANCE_TESTNET_REST};
-use crate::venue::{AccountError, ApiRestrictions, SignedClient, Verdict, assess};
+use crate::venue::{AccountError, ApiRestrictions, SignedClient, Signer, Verdict, assess};
 
 /// Runs the check and records it; a refused or non-trading key is an error (exit 1)
 /// after its permissions and the reason have been shown and recorded.
@@ -34,11 +36,9 @@ pub(super) fn run(
     let mut meta = super::read_meta(&vault, name)?
         .with_context(|| format!("no key named {name:?}; `vigil keys list` shows the stored ones"))?;
     let base = rest_url.unwrap_or_else(|| default_rest(meta.exchange).to_owned());
-    let client = SignedClient::new(
-        &base,
-        read_text(&vault, &key_record(name))?,
-        read_text(&vault, &secret_record(name))?,
-    )?;
+    let signer = Arc::new(Signer::new(read_text(&vault, &secret_record(name))?));
+    let client =
+        SignedClient::new(&base, read_text(&vault, &key_record(name))?, signer, Arc::new(SystemClock))?;
     let restrictions = runtime()?
         .block_on(client.api_restrictions())
         .map_err(|err| anyhow::anyhow!("cannot verify key {name:?}: {err}{}", hint(&err, meta.exchange)))?;
@@ -56,7 +56,13 @@ pub(super) fn run(
         Verdict::Refused(why) => (KeyVerdict::Refused, why.join("; ")),
     };
     meta.verified_at = (verdict == KeyVerdict::TradeOnly).then(|| now.clone());
-    meta.permissions = Some(KeyCheck { checked_at: now, verdict, detail: detail.clone() });
+    meta.permissions = Some(KeyCheck {
+        checked_at: now,
+        verdict,
+        detail: detail.clone(),
+        endpoint: Some(client.base().to_owned()),
+        restrictions: Some(restrictions.clone()),
+    });
     vault.put(&meta_record(name), &serde_json::to_vec(&meta)?)?;
 
     match verdict {
@@ -85,7 +91,7 @@ fn default_rest(exchange: Exchange) -> &'static str {
 
 /// A stored credential as a secret string; the vault's plaintext buffer is
 /// zeroized when it drops, and the copy lives only inside the `SecretString`.
-fn read_text(vault: &Vault, record: &str) -> anyhow::Result<SecretString> {
+pub(crate) fn read_text(vault: &Vault, record: &str) -> anyhow::Result<SecretString> {
     let raw =
         vault.get(record)?.with_context(|| format!("the vault has no record {record}; re-add the key"))?;
     let text = std::str::from_utf8(raw.expose_secret())
@@ -131,7 +137,7 @@ mod tests {
     use super::*;
 
     fn api(code: i64) -> AccountError {
-        AccountError::Api { endpoint: "e".into(), status: 400, code, msg: "m".into() }
+        AccountError::Api { endpoint: "e".into(), status: 400, code, msg: "m".into(), retry_after_s: None }
     }
 
     #[test]

@@ -88,11 +88,16 @@ pub enum Actor {
     /// The engine acting at start-up on what an earlier session left.
     Restart,
     Cli,
+    /// The exchange, on the live venue: a fill, a refusal, a cancel or
+    /// expiry it reported, or a difference reconciliation found.
+    Exchange,
 }
 
 /// A string that is not a known actor.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("invalid actor {0:?}: expected person, engine, restart, cli, strategy:NAME or breaker:NAME")]
+#[error(
+    "invalid actor {0:?}: expected person, engine, restart, cli, exchange, strategy:NAME or breaker:NAME"
+)]
 pub struct ActorError(pub String);
 
 impl TryFrom<String> for Actor {
@@ -103,6 +108,7 @@ impl TryFrom<String> for Actor {
             "engine" => Ok(Self::Engine),
             "restart" => Ok(Self::Restart),
             "cli" => Ok(Self::Cli),
+            "exchange" => Ok(Self::Exchange),
             _ => {
                 let named =
                     |prefix: &str| s.strip_prefix(prefix).filter(|n| !n.is_empty()).map(str::to_owned);
@@ -133,6 +139,7 @@ impl fmt::Display for Actor {
             Self::Breaker(name) => write!(f, "breaker:{name}"),
             Self::Restart => f.write_str("restart"),
             Self::Cli => f.write_str("cli"),
+            Self::Exchange => f.write_str("exchange"),
         }
     }
 }
