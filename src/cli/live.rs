@@ -113,9 +113,14 @@ pub async fn prepare(
              refused by key_permissions / venue_armed. Run `vigil keys verify {name} --rest-url {base}`."
         );
     }
-    let label = format!("{} on {base} ({how})", if test_key { name.clone() } else { format!("key {name}") });
+    let host = url::Url::parse(&base).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
+    let label = if test_key {
+        format!("simulator test account @ {host} (public test key, no keystore)")
+    } else {
+        format!("key {name} @ {host}")
+    };
     let venue = LiveVenue::start(client, LiveEndpoints { rest_url: base, ws_api_url: ws_api_url.to_owned() });
-    let key = LiveKey { label: name, test_key, verified, permissions };
+    let key = LiveKey { label: name, test_key, verified, permissions, standing: how };
     Ok((LiveSetup { venue, key }, label))
 }
 

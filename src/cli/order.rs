@@ -1,6 +1,6 @@
 //! `vigil order place|list|cancel`: one-shot orders through the very same
 //! engine and gate as the workstation. `place` prints every check, then asks
-//! `Confirm? [y/N]` on stdin; only `y` sends.
+//! a confirmation on stdin (`[y/N]`, saying LIVE on the live venue); only `y` sends.
 //!
 //! Exit codes of `place`: 0 placed, 1 refused by a failing check (or an
 //! error), 2 declined by the person.
@@ -16,7 +16,7 @@ use super::Context;
 use super::prompt::UnlockArgs;
 use super::session::{FeedArgs, Session, SessionOptions, VenueArgs};
 use super::trading::{VaultSession, load_config, runtime};
-use crate::domain::{OrderId, OrderIntent, OrderType, Origin, Side, Symbol};
+use crate::domain::{OrderId, OrderIntent, OrderStatus, OrderType, Origin, Side, Symbol, Venue};
 use crate::engine::{
     CheckLine, CheckVerdict, Command as EngineCommand, CommandError, EngineHandle, OnShutdown, SubmitOutcome,
 };
@@ -30,7 +30,7 @@ const DECLINED: u8 = 2;
 /// Subcommands of `vigil order`.
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// Place one order: every check is shown, then `Confirm? [y/N]` is asked on stdin
+    /// Place one order: every check is shown, then a `[y/N]` confirmation is asked on stdin
     Place(PlaceArgs),
     /// List orders from the state store (newest first)
     List {
@@ -151,6 +151,10 @@ fn one_shot(mut config: crate::config::Config) -> crate::config::Config {
 
 async fn place_in(handle: &EngineHandle, intent: OrderIntent) -> anyhow::Result<ExitCode> {
     wait_for_market(handle, &intent.symbol).await?;
+    if handle.snapshot().venue == Some(Venue::Live) {
+        wait_for_reconciliation(handle).await?;
+        println!("LIVE: this order goes to the exchange with real money ({})", handle.snapshot().venue_label);
+    }
     let outcome = handle.request(|reply| EngineCommand::Submit { intent: intent.clone(), reply }).await?;
     let (id, checks) = match outcome {
         SubmitOutcome::Refused { checks } => {
@@ -171,7 +175,8 @@ async fn place_in(handle: &EngineHandle, intent: OrderIntent) -> anyhow::Result<
         .iter()
         .find(|p| p.order.id == id)
         .map(|p| (p.expires_ms.saturating_sub(handle.snapshot().now_ms) / 1_000).max(0));
-    if !ask_confirm(ttl_secs)? {
+    let live = handle.snapshot().venue == Some(Venue::Live);
+    if !ask_confirm(ttl_secs, live)? {
         match handle.request(|reply| EngineCommand::Reject { id, reply }).await {
             Ok(()) | Err(CommandError::Expired { .. }) => {}
             Err(err) => return Err(err.into()),
@@ -191,6 +196,42 @@ async fn place_in(handle: &EngineHandle, intent: OrderIntent) -> anyhow::Result<
             Ok(ExitCode::from(REFUSED))
         }
         Err(err) => Err(err.into()),
+    }
+}
+
+/// Order `id` once it is closed (or after 15 s, as it stands then).
+async fn closed(handle: &EngineHandle, id: OrderId) -> Option<crate::domain::Order> {
+    let mut rx = handle.watch();
+    let find = |snapshot: &crate::engine::Snapshot| snapshot.orders.iter().find(|o| o.id == id).cloned();
+    let waited = tokio::time::timeout(Duration::from_secs(15), async {
+        loop {
+            let order = find(&rx.borrow_and_update());
+            if order.as_ref().is_none_or(|o| o.status.is_terminal()) || rx.changed().await.is_err() {
+                return order;
+            }
+        }
+    })
+    .await;
+    waited.unwrap_or_else(|_| find(&handle.snapshot()))
+}
+
+/// Waits until the live venue has reconciled with the exchange.
+async fn wait_for_reconciliation(handle: &EngineHandle) -> anyhow::Result<()> {
+    let mut rx = handle.watch();
+    let ready = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            let done = rx.borrow_and_update().live.as_ref().is_some_and(|l| !l.reconciling);
+            if done || rx.changed().await.is_err() {
+                return done;
+            }
+        }
+    })
+    .await;
+    match ready {
+        Ok(true) => Ok(()),
+        _ => bail!(
+            "the live venue did not reconcile with the exchange within 20 s: is the WebSocket API reachable?"
+        ),
     }
 }
 
@@ -215,19 +256,52 @@ async fn wait_for_market(handle: &EngineHandle, symbol: &Symbol) -> anyhow::Resu
 
 async fn report_sent(handle: &EngineHandle, id: OrderId) -> anyhow::Result<ExitCode> {
     // The engine publishes the snapshot before it answers, so the fills the
-    // paper broker made at once are in it.
-    let snapshot = handle.snapshot();
-    match snapshot.orders.iter().find(|o| o.id == id) {
+    // paper broker made at once are in it. A live order is `submitting`
+    // until the exchange answers: wait for that answer.
+    let order = settled(handle, id).await;
+    let live = handle.snapshot().venue == Some(Venue::Live);
+    let venue = if live { "LIVE" } else { "paper" };
+    match order {
+        Some(order) if order.status == OrderStatus::Rejected => {
+            println!("{venue} order #{id} rejected: {}", order.reason.unwrap_or_default());
+            return Ok(ExitCode::from(REFUSED));
+        }
+        Some(order) if order.status == OrderStatus::Unknown || order.status == OrderStatus::Submitting => {
+            println!(
+                "{venue} order #{id} ({}): the exchange's answer did not arrive; vigil will ask it by \
+                 client id {} at the next start and never send it again. Do not place it again by hand.",
+                order.status, order.client_id
+            );
+        }
         Some(order) => {
             let avg = order.avg_fill_price().map(|p| format!(" avg {p}")).unwrap_or_default();
+            let at = order.venue_order_id.map(|v| format!(", exchange order {v}")).unwrap_or_default();
             println!(
-                "placed order #{id}: {} (filled {} of {}{avg})",
+                "placed {venue} order #{id}: {} (filled {} of {}{avg}{at})",
                 order.status, order.filled_qty, order.intent.qty
             );
         }
-        None => println!("placed order #{id}"),
+        None => println!("placed {venue} order #{id}"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Order `id` once it has left `submitting` (or after 15 s).
+async fn settled(handle: &EngineHandle, id: OrderId) -> Option<crate::domain::Order> {
+    let mut rx = handle.watch();
+    let find = |snapshot: &crate::engine::Snapshot| snapshot.orders.iter().find(|o| o.id == id).cloned();
+    let waited = tokio::time::timeout(Duration::from_secs(15), async {
+        loop {
+            let order = find(&rx.borrow_and_update());
+            if order.as_ref().is_none_or(|o| o.status != OrderStatus::Submitting)
+                || rx.changed().await.is_err()
+            {
+                return order;
+            }
+        }
+    })
+    .await;
+    waited.unwrap_or_else(|_| find(&handle.snapshot()))
 }
 
 /// One line per check: verdict, id, sentence.
@@ -246,12 +320,16 @@ pub fn print_checks(checks: &[CheckLine]) {
 }
 
 /// Asks on stdin; `answer_within` (seconds) is how long the engine holds the order.
-fn ask_confirm(answer_within: Option<i64>) -> anyhow::Result<bool> {
+fn ask_confirm(answer_within: Option<i64>, live: bool) -> anyhow::Result<bool> {
     let mut out = io::stdout().lock();
     if let Some(secs) = answer_within {
         writeln!(out, "(answer within {secs} s: an order left unanswered expires, unsent)")?;
     }
-    write!(out, "Confirm? [y/N] ")?;
+    if live {
+        write!(out, "Send this LIVE order to the exchange? [y/N] ")?;
+    } else {
+        write!(out, "Confirm (paper)? [y/N] ")?;
+    }
     out.flush()?;
     let mut line = String::new();
     io::stdin().lock().read_line(&mut line).context("cannot read the confirmation from stdin")?;
@@ -316,10 +394,24 @@ fn cancel(
             totp: vault.totp_check(),
         };
         let session = Session::start(ctx, &config, options).await?;
+        if venue.venue == Venue::Live {
+            // The order list is only true once reconciled with the exchange.
+            wait_for_reconciliation(&session.handle).await?;
+        }
         let result = session.handle.request(|reply| EngineCommand::Cancel { id, reply }).await;
+        let order = match &result {
+            Ok(()) => closed(&session.handle, id).await,
+            Err(_) => None,
+        };
         session.shutdown().await;
         result?;
-        println!("cancelled order #{id}");
+        match order {
+            Some(order) if order.status == OrderStatus::Cancelled => println!("cancelled order #{id}"),
+            Some(order) if order.status.is_terminal() => {
+                println!("order #{id} ended before the cancel: {}", order.status)
+            }
+            _ => println!("cancel of order #{id} requested; the exchange has not confirmed it yet"),
+        }
         Ok(ExitCode::SUCCESS)
     })
 }

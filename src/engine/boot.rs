@@ -226,6 +226,12 @@ pub fn start(setup: EngineSetup) -> Result<(EngineHandle, JoinHandle<()>), Engin
         "engine",
         format!("started: {} venue, confirm mode, {} open orders", state.config.venue, open.len()),
     );
+    if let Some(key) = state.live.as_ref().map(|l| l.key.clone()) {
+        let verdict = if key.verified { "verified trade-only" } else { "NOT verified: orders are refused" };
+        let text = format!("LIVE with {}: {verdict} ({})", state.config.venue_label, key.standing);
+        state.audit(AuditKind::Note, Actor::Restart, json!({ "text": text, "key": key.label }));
+        state.note("venue", text);
+    }
     if let Some(cause) = state.controls.cause() {
         let text = format!(
             "trading is {} since an earlier session ({}, by {}): release it to trade again",

@@ -63,6 +63,9 @@ pub struct LiveKey {
     /// endpoint this session trades with.
     pub verified: bool,
     pub permissions: Option<KeyPermissions>,
+    /// How `verified` was settled, in words (re-verified now, or the stored
+    /// verdict and where it came from), for the event tail and the audit log.
+    pub standing: String,
 }
 
 /// The engine's side of a running live venue.

@@ -25,6 +25,19 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
         Some(Venue::Paper) => badge("PAPER", Role::Paper),
         None => badge("NO VENUE", Role::Muted),
     });
+    if let Some(live) = &s.live {
+        if !live.stream_up {
+            first.push(gap());
+            first.push(badge("NO FILL STREAM", Role::Fail));
+        } else if live.reconciling {
+            first.push(gap());
+            first.push(badge("RECONCILING", Role::Warn));
+        }
+        if live.paused.is_some() {
+            first.push(gap());
+            first.push(badge("PAUSED BY EXCHANGE", Role::Warn));
+        }
+    }
     first.push(gap());
     let controls = &s.controls;
     first.push(match controls.approval() {
@@ -78,6 +91,10 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
             ),
             Role::Autonomous,
         ));
+    }
+    if s.venue == Some(Venue::Live) && !s.venue_label.is_empty() {
+        second.push(Span::raw("  "));
+        second.push(Span::styled(s.venue_label.clone(), t.style(Role::Live)));
     }
     let pending = s.pending.len();
     if pending > 0 {

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
 use super::{centered, checks, pane, side_style};
-use crate::domain::{OrderType, Side};
+use crate::domain::{OrderType, Side, Venue};
 use crate::tui::app::App;
 use crate::tui::theme::Role;
 use crate::tui::ticket::{Ticket, TicketField};
@@ -19,7 +19,12 @@ pub(super) fn draw(app: &App, ticket: &Ticket, frame: &mut Frame, body: Rect) {
         Side::Buy => "BUY",
         Side::Sell => "SELL",
     };
+    let venue = match app.snap.venue {
+        Some(Venue::Live) => Span::styled(" LIVE ", t.style(Role::Live)),
+        _ => Span::styled(" PAPER ", t.style(Role::Paper)),
+    };
     let title = Line::from(vec![
+        venue,
         Span::styled(format!(" {side_word} "), side_style(t, ticket.side).patch(t.style(Role::Title))),
         Span::styled(format!("{} ", ticket.symbol), t.style(Role::Title)),
     ]);
