@@ -75,6 +75,8 @@ pub struct LiveLink {
     stream_up: bool,
     /// A reconciliation has been applied since the stream last came up.
     reconciled: bool,
+    /// The account's balances have been read at least once this session.
+    balances_known: bool,
     reconcile_in_flight: bool,
     /// Reconcile again as soon as the one in flight is done.
     reconcile_again: bool,
@@ -103,6 +105,7 @@ impl LiveLink {
             key,
             stream_up: false,
             reconciled: false,
+            balances_known: false,
             reconcile_in_flight: false,
             reconcile_again: false,
             reconcile_retry_at: None,
@@ -128,6 +131,12 @@ impl LiveLink {
         let last = self.last_trade.entry(symbol.clone()).or_insert(trade);
         *last = (*last).max(trade);
         self.booked_trades.insert((symbol.clone(), trade))
+    }
+
+    /// True once the account's balances have been read: before that the
+    /// portfolio is empty, and equity (the breakers, the day's PnL) means nothing.
+    pub fn balances_known(&self) -> bool {
+        self.balances_known
     }
 
     /// True while orders may not go out: reconciling, or the stream is down.
@@ -685,6 +694,7 @@ impl EngineState {
                 link.fee_rate = account.commission_rates.map(|r| r.taker);
                 link.reconcile_in_flight = false;
                 link.reconciled = link.stream_up;
+                link.balances_known = true;
                 std::mem::take(&mut link.reconcile_again)
             }
             None => false,

@@ -202,10 +202,15 @@ impl EngineState {
         self.portfolio.equity(quote, |asset| self.markets.mark_asset(asset, quote))
     }
 
-    /// Equity only when every held asset has a mark price. Right after a
-    /// (re)start the books are not synced yet; equity would read low and trip
-    /// the drawdown breaker on nothing.
+    /// Equity only when every held asset has a mark price (and, live, once
+    /// the account's balances have been read). Right after a (re)start the
+    /// books are not synced yet; equity would read low and trip the drawdown
+    /// breaker on nothing.
     pub fn marked_equity(&self) -> Option<Decimal> {
+        if self.live.as_ref().is_some_and(|l| !l.balances_known()) {
+            // The live account has not been read yet: nothing to mark.
+            return None;
+        }
         let quote = &self.config.quote_asset;
         let unmarked = self.portfolio.balances().iter().any(|(asset, b)| {
             asset != quote && !b.total().is_zero() && self.markets.mark_asset(asset, quote).is_none()

@@ -368,4 +368,46 @@ mod tests {
         let eq = p.equity("USDT", |a| (a == "BTC").then(|| d("150")));
         assert_eq!(eq, d("1100"));
     }
+
+    #[test]
+    fn a_buy_whose_fee_is_taken_in_the_base_asset_holds_what_arrived() {
+        // Binance charges a buy's commission in the asset bought.
+        let mut p = Portfolio::with_balances([("USDT", d("1000"))]);
+        p.reserve(OrderId(1), "USDT", d("640")).unwrap();
+        let buy =
+            Fill { fee: d("0.00001"), fee_asset: "BTC".into(), ..fill(1, Side::Buy, "64000", "0.01", "0") };
+        apply(&mut p, &buy);
+        assert_eq!(p.balance("BTC").free, d("0.00999"));
+        assert_eq!(p.balance("USDT").total(), d("360"));
+        let position = p.position(&Symbol::new("BTCUSDT").unwrap()).unwrap();
+        assert_eq!(position.qty, d("0.00999"));
+        // The whole 640 USDT bought what is held: the fee is in the cost.
+        assert_eq!(position.avg_cost.round_dp(2), d("64064.06"));
+    }
+
+    #[test]
+    fn a_fee_in_a_third_asset_is_debited_apart() {
+        let mut p = Portfolio::with_balances([("USDT", d("1000")), ("BNB", d("1"))]);
+        let buy = Fill { fee: d("0.001"), fee_asset: "BNB".into(), ..fill(1, Side::Buy, "100", "1", "0") };
+        apply(&mut p, &buy);
+        assert_eq!(p.balance("BNB").free, d("0.999"));
+        assert_eq!(p.balance("USDT").free, d("900"));
+        assert_eq!(p.balance("BTC").free, d("1"));
+    }
+
+    #[test]
+    fn exchange_balances_are_the_truth_but_never_free_what_an_order_in_flight_holds() {
+        let mut p = Portfolio::with_balances([("USDT", d("1000")), ("ETH", d("2"))]);
+        p.reserve(OrderId(1), "USDT", d("300")).unwrap();
+        // The exchange has not locked the order yet: all 1000 free there.
+        p.set_exchange_balances(&[("USDT".into(), d("1000"), d("0"))], false);
+        assert_eq!(p.balance("USDT"), Balance { free: d("700"), locked: d("300") });
+        // Once it has, and another program locked 100 more, free is the exchange's.
+        p.set_exchange_balances(&[("USDT".into(), d("600"), d("400"))], false);
+        assert_eq!(p.balance("USDT"), Balance { free: d("600"), locked: d("400") });
+        assert_eq!(p.balance("ETH").free, d("2"));
+        // A complete account answer omits zero balances: ETH is gone.
+        p.set_exchange_balances(&[("USDT".into(), d("600"), d("400"))], true);
+        assert_eq!(p.balance("ETH"), Balance::default());
+    }
 }
