@@ -98,8 +98,9 @@ impl Signer {
         };
         match &self.held {
             Held::InMemory(secret) => Ok(key(secret)),
-            // The decrypted copy drops (and is zeroized) at the end of this arm;
-            // the HMAC state keeps only the padded key blocks it derived.
+            // The decrypted copy drops (zeroized) at the end of this arm. The
+            // HMAC state holds the key's padded blocks until the signature is
+            // done; hmac's `zeroize` feature wipes it when it drops.
             Held::Source(source) => Ok(key(&source.secret()?)),
         }
     }
