@@ -35,7 +35,11 @@ async fn a_resting_limit_is_acknowledged_locks_funds_and_cancels_at_the_exchange
     let price = (bid * d("0.97")).round_dp(2);
     let id = sent(engine.place(intent(Side::Buy, OrderType::Limit, "0.01", Some(price))).await);
     let snap = engine
-        .wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Submitted && o.venue_order_id.is_some()))
+        .wait(|s| {
+            s.orders
+                .iter()
+                .any(|o| o.id == id && o.status == OrderStatus::Submitted && o.venue_order_id.is_some())
+        })
         .await;
     let order = snap.orders.iter().find(|o| o.id == id).unwrap();
     assert!(order.client_id.starts_with("vigil-"), "{}", order.client_id);
@@ -44,7 +48,8 @@ async fn a_resting_limit_is_acknowledged_locks_funds_and_cancels_at_the_exchange
     engine.wait(|s| balance(s, "USDT").locked >= locked).await;
 
     engine.handle.request(|reply| Command::Cancel { id, reply }).await.unwrap();
-    let snap = engine.wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Cancelled)).await;
+    let snap =
+        engine.wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Cancelled)).await;
     let after = balance(&snap, "USDT");
     engine.wait(|s| balance(s, "USDT").locked.is_zero()).await;
     assert_eq!(after.total(), usdt_before.total(), "a cancelled order costs nothing");

@@ -1,6 +1,7 @@
-//! The actor loop: one task owns [`EngineState`]; commands and market events
-//! are handled one at a time, and snapshots are published after changes
-//! (immediately after a command, before its answer is sent; for market data at once when the last
+//! The actor loop: one task owns [`EngineState`]; commands, market events and
+//! the live venue's reports are handled one at a time, and snapshots are
+//! published after changes (immediately after a command, before its answer is
+//! sent, and after a venue report; for market data at once when the last
 //! publish is older than [`PUBLISH_EVERY`], else when that much time has
 //! passed: a leading-edge throttle, so a quiet market's tick is seen without
 //! waiting for a timer, and a busy one is published at most 20 times a second).
@@ -71,14 +72,12 @@ pub async fn run(
                 }
             },
             Some(report) = next_report(&mut venue) => {
+                // An exchange's answer is rare and always worth seeing at once
+                // (an acknowledgement, a fill, a refusal): no throttle.
                 state.on_venue(report);
-                if last_publish.elapsed() >= PUBLISH_EVERY {
-                    publish_now(&mut state, &ends);
-                    last_publish = Instant::now();
-                    dirty = false;
-                } else {
-                    dirty = true;
-                }
+                publish_now(&mut state, &ends);
+                last_publish = Instant::now();
+                dirty = false;
             }
             () = sleep_until(last_publish + PUBLISH_EVERY), if dirty => {
                 publish_now(&mut state, &ends);

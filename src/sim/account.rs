@@ -66,25 +66,72 @@ fn accounts() -> [Account; 2] {
     ]
 }
 
-/// `GET /sapi/v1/account/apiRestrictions?recvWindow=&timestamp=&signature=`.
-pub(crate) async fn api_restrictions(
-    State(app): State<AppState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Result<Json<ApiRestrictionsMsg>, ApiError> {
+/// The index of the account whose API key is `key`, if any.
+pub(crate) fn index_of_key(key: &str) -> Option<usize> {
+    accounts().iter().position(|a| a.api_key == key)
+}
+
+/// How many test accounts there are.
+pub(crate) fn count() -> usize {
+    accounts().len()
+}
+
+fn unknown_key() -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, -2015, "Invalid API-key, IP, or permissions for action.")
+}
+
+/// The checks Binance makes on a `SIGNED` REST request: a known key in
+/// `X-MBX-APIKEY`, a valid signature over the query string then the body,
+/// a timestamp inside `recvWindow`. Returns the account index and every
+/// parameter but the signature (query first, as Binance reads them).
+pub(crate) fn authenticate(
+    app: &AppState,
+    headers: &HeaderMap,
+    query: &str,
+    body: &str,
+) -> Result<(usize, Vec<(String, String)>), ApiError> {
     let key = headers.get("X-MBX-APIKEY").and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let account = accounts().into_iter().find(|a| a.api_key == key).ok_or_else(|| {
-        ApiError::new(StatusCode::UNAUTHORIZED, -2015, "Invalid API-key, IP, or permissions for action.")
-    })?;
-    let query = query.unwrap_or_default();
-    let (payload, signature) = match query.rsplit_once("&signature=") {
+    let idx = index_of_key(key).ok_or_else(unknown_key)?;
+    let payload = format!("{query}{body}");
+    let (signed, signature) = match payload.rsplit_once("&signature=") {
         Some(split) => split,
-        None => ("", query.strip_prefix("signature=").ok_or_else(|| ApiError::mandatory("signature"))?),
+        None => ("", payload.strip_prefix("signature=").ok_or_else(|| ApiError::mandatory("signature"))?),
     };
+    let params: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .chain(url::form_urlencoded::parse(body.as_bytes()))
+        .filter(|(k, _)| k != "signature")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    check(app, idx, signed.as_bytes(), signature, &params)?;
+    Ok((idx, params))
+}
+
+/// The same checks for a WebSocket API request: `apiKey` among the params,
+/// the signature over the params sorted by name (reference §2.10).
+pub(crate) fn authenticate_ws(app: &AppState, params: &[(String, String)]) -> Result<usize, ApiError> {
+    let get = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let idx = index_of_key(get("apiKey").unwrap_or_default()).ok_or_else(unknown_key)?;
+    let signature = get("signature").ok_or_else(|| ApiError::mandatory("signature"))?;
+    let unsigned: Vec<(&str, &str)> =
+        params.iter().filter(|(k, _)| k != "signature").map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let payload = crate::venue::sign::ws_api_payload(&unsigned);
+    check(app, idx, payload.as_bytes(), signature, params)?;
+    Ok(idx)
+}
+
+/// Signature and timestamp of account `idx`'s request.
+fn check(
+    app: &AppState,
+    idx: usize,
+    payload: &[u8],
+    signature: &str,
+    params: &[(String, String)],
+) -> Result<(), ApiError> {
+    let account = accounts().into_iter().nth(idx).ok_or_else(unknown_key)?;
     let mut timestamp = None;
     let mut recv_window = DEFAULT_RECV_WINDOW_MS;
-    for (name, value) in url::form_urlencoded::parse(payload.as_bytes()) {
-        match &*name {
+    for (name, value) in params {
+        match name.as_str() {
             "timestamp" => {
                 timestamp = Some(value.parse::<i64>().map_err(|_| ApiError::mandatory("timestamp"))?)
             }
@@ -98,10 +145,10 @@ pub(crate) async fn api_restrictions(
         }
     }
     let timestamp = timestamp.ok_or_else(|| ApiError::mandatory("timestamp"))?;
-    if !Signer::new(SecretString::from(account.secret)).verify(payload.as_bytes(), signature) {
+    if !Signer::new(SecretString::from(account.secret)).verify(payload, signature) {
         return Err(ApiError::bad(-1022, "Signature for this request is not valid."));
     }
-    let now = app.hub.now_ms();
+    let now = app.now_ms();
     if timestamp >= now.saturating_add(MAX_AHEAD_MS) {
         return Err(ApiError::bad(
             -1021,
@@ -111,5 +158,16 @@ pub(crate) async fn api_restrictions(
     if now.checked_sub(timestamp).is_none_or(|age| age > recv_window) {
         return Err(ApiError::bad(-1021, "Timestamp for this request is outside of the recvWindow."));
     }
+    Ok(())
+}
+
+/// `GET /sapi/v1/account/apiRestrictions?recvWindow=&timestamp=&signature=`.
+pub(crate) async fn api_restrictions(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Json<ApiRestrictionsMsg>, ApiError> {
+    let (idx, _) = authenticate(&app, &headers, &query.unwrap_or_default(), "")?;
+    let account = accounts().into_iter().nth(idx).ok_or_else(unknown_key)?;
     Ok(Json(account.restrictions))
 }

@@ -16,7 +16,12 @@ use crate::clock::Clock;
 use crate::domain::{Symbol, TimestampMs};
 use crate::market::Level;
 
+use serde_json::Value;
+
+use super::account;
+use super::accounts::{Accounts, NewOrder, OrderRef, SimFill, SimOrder, UserEvents};
 use super::market::{DepthDiff, DepthSnapshot, SimEvent, SimMarket, SimTrade};
+use super::rest::ApiError;
 use super::spec::SymbolSpec;
 use super::ticker::{Stats, TickerWindow};
 use super::wire::{self, BookTickerMsg, DepthUpdateMsg, Fixed, Outbound, StreamPayload, TradeMsg};
@@ -64,6 +69,8 @@ impl DepthBatch {
 #[derive(Debug)]
 struct Exchange {
     market: SimMarket,
+    /// The test accounts' balances, orders and fills (matched against `market`).
+    accounts: Accounts,
     /// Per symbol: `[@depth@100ms batch, @depth batch]`.
     batches: Vec<[DepthBatch; 2]>,
     last_top: Vec<Option<(Level, Level)>>,
@@ -80,6 +87,8 @@ pub(crate) struct Hub {
     names: Vec<Arc<str>>,
     /// Open subscriptions per stream id: nothing is serialized for streams nobody reads.
     interest: Vec<AtomicUsize>,
+    /// User data events: (account index, `executionReport` / `outboundAccountPosition`).
+    user_tx: broadcast::Sender<Arc<(usize, Value)>>,
 }
 
 impl Hub {
@@ -93,6 +102,7 @@ impl Hub {
             .collect();
         let n = specs.len();
         let state = Exchange {
+            accounts: Accounts::new(account::count(), &specs),
             market,
             batches: (0..n).map(|_| Default::default()).collect(),
             last_top: vec![None; n],
@@ -100,7 +110,8 @@ impl Hub {
         };
         let (tx, _) = broadcast::channel(BROADCAST_CAPACITY);
         let interest = names.iter().map(|_| AtomicUsize::new(0)).collect();
-        Arc::new(Self { state: Mutex::new(state), tx, clock, specs, names, interest })
+        let (user_tx, _) = broadcast::channel(BROADCAST_CAPACITY);
+        Arc::new(Self { state: Mutex::new(state), tx, clock, specs, names, interest, user_tx })
     }
 
     fn lock(&self) -> MutexGuard<'_, Exchange> {
@@ -185,18 +196,85 @@ impl Hub {
     }
 
     /// Takes `steps` market steps and publishes trades and book tickers at once;
-    /// depth changes go into the batches.
+    /// depth changes go into the batches. Resting client orders the market
+    /// reached are filled after the steps.
     pub(crate) fn advance(&self, steps: u64) {
         let now = self.now_ms();
         let mut ex = self.lock();
         for _ in 0..steps {
-            for event in ex.market.step() {
-                match event {
-                    SimEvent::Trade(trade) => self.on_trade(&mut ex, now, trade),
-                    SimEvent::Depth(diff) => self.on_depth(&mut ex, diff),
-                }
+            let events = ex.market.step();
+            self.apply(&mut ex, now, events);
+        }
+        let Exchange { accounts, market, .. } = &mut *ex;
+        let user = accounts.on_market(market, now);
+        self.publish_user(user);
+    }
+
+    fn apply(&self, ex: &mut Exchange, now: TimestampMs, events: Vec<SimEvent>) {
+        for event in events {
+            match event {
+                SimEvent::Trade(trade) => self.on_trade(ex, now, trade),
+                SimEvent::Depth(diff) => self.on_depth(ex, diff),
             }
         }
+    }
+
+    /// A receiver of every account's user data events from now on.
+    pub(crate) fn user_events(&self) -> broadcast::Receiver<Arc<(usize, Value)>> {
+        self.user_tx.subscribe()
+    }
+
+    fn publish_user(&self, events: UserEvents) {
+        for event in events {
+            // Nobody subscribed is fine: reconciliation reads the account later.
+            let _ = self.user_tx.send(Arc::new(event));
+        }
+    }
+
+    /// Places an order for account `acct` at `now`, publishing the market and
+    /// user data events it causes.
+    pub(crate) fn place(
+        &self,
+        acct: usize,
+        order: NewOrder,
+        now: TimestampMs,
+    ) -> Result<(SimOrder, Vec<SimFill>), ApiError> {
+        let mut ex = self.lock();
+        let Exchange { accounts, market, .. } = &mut *ex;
+        let (placed, fills, user, caused) = accounts.place(acct, order, market, now)?;
+        self.apply(&mut ex, now, caused);
+        self.publish_user(user);
+        Ok((placed, fills))
+    }
+
+    /// Cancels one of account `acct`'s orders.
+    pub(crate) fn cancel(
+        &self,
+        acct: usize,
+        symbol: usize,
+        find: &OrderRef,
+        now: TimestampMs,
+    ) -> Result<SimOrder, ApiError> {
+        let (order, user) = self.lock().accounts.cancel(acct, symbol, find, now)?;
+        self.publish_user(user);
+        Ok(order)
+    }
+
+    /// Reads the accounts under the lock.
+    pub(crate) fn with_accounts<R>(&self, read: impl FnOnce(&Accounts) -> R) -> R {
+        read(&self.lock().accounts)
+    }
+
+    /// Fills account `acct`'s open order `client_id` at its price; false if none.
+    pub(crate) fn force_fill(&self, acct: usize, client_id: &str) -> bool {
+        let now = self.now_ms();
+        let mut ex = self.lock();
+        let Exchange { accounts, market, .. } = &mut *ex;
+        let Some(id) = accounts.open_id(acct, client_id) else { return false };
+        let user = accounts.fill_resting(acct, id, market, now);
+        let filled = !user.is_empty();
+        self.publish_user(user);
+        filled
     }
 
     fn on_trade(&self, ex: &mut Exchange, now: TimestampMs, trade: SimTrade) {

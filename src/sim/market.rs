@@ -150,7 +150,106 @@ impl SimMarket {
     }
 }
 
+/// How much a client's taker order may take: base lots, or quote to spend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TakeBudget {
+    Lots(i64),
+    Quote(Decimal),
+}
+
+/// One level a client's taker order took: price in ticks, lots, the trade's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Taken {
+    pub ticks: i64,
+    pub lots: i64,
+    pub trade_id: u64,
+}
+
+impl SimMarket {
+    /// What a taker order would take from the book without taking it: levels
+    /// of the side a `buy` (asks) or sell (bids) meets, within `limit` ticks,
+    /// up to `budget`. `(ticks, lots)` per level, best first.
+    pub(crate) fn peek_take(
+        &self,
+        idx: usize,
+        buy: bool,
+        limit: Option<i64>,
+        budget: TakeBudget,
+    ) -> Vec<(i64, i64)> {
+        let Some(book) = self.books.get(idx) else { return Vec::new() };
+        book.plan_take(buy, limit, budget)
+    }
+
+    /// Takes what [`SimMarket::peek_take`] shows, as trades against the book:
+    /// the public trades and the depth change they cause come back as events
+    /// (one update id), exactly like a market step's.
+    pub(crate) fn take(
+        &mut self,
+        idx: usize,
+        buy: bool,
+        limit: Option<i64>,
+        budget: TakeBudget,
+    ) -> (Vec<Taken>, Vec<SimEvent>) {
+        let Some(book) = self.books.get_mut(idx) else { return (Vec::new(), Vec::new()) };
+        let plan = book.plan_take(buy, limit, budget);
+        let side = if buy { BookSide::Ask } else { BookSide::Bid };
+        let (mut trades, mut touched, mut taken) = (Vec::new(), Vec::new(), Vec::new());
+        for (ticks, lots) in plan {
+            let resting = book.ladder.qty(side, ticks);
+            book.fill(side, ticks, resting, lots, &mut trades, &mut touched);
+            if let Some(trade) = trades.last() {
+                taken.push(Taken { ticks, lots, trade_id: trade.id });
+            }
+        }
+        (taken, book.emit(trades, touched))
+    }
+
+    /// A fresh trade id on `idx` (for a resting client order filled as maker).
+    pub(crate) fn next_trade_id(&mut self, idx: usize) -> Option<u64> {
+        let book = self.books.get_mut(idx)?;
+        let id = book.next_trade_id;
+        book.next_trade_id += 1;
+        Some(id)
+    }
+
+    /// Best bid and ask of `idx` in ticks.
+    pub(crate) fn top_ticks(&self, idx: usize) -> Option<(Option<i64>, Option<i64>)> {
+        let b = self.books.get(idx)?;
+        Some((b.ladder.best(BookSide::Bid).map(|l| l.0), b.ladder.best(BookSide::Ask).map(|l| l.0)))
+    }
+}
+
 impl SymbolBook {
+    /// The levels a taker would take, within `limit` and `budget`.
+    fn plan_take(&self, buy: bool, limit: Option<i64>, budget: TakeBudget) -> Vec<(i64, i64)> {
+        let side = if buy { BookSide::Ask } else { BookSide::Bid };
+        let mut plan = Vec::new();
+        let (mut lots_left, mut quote_left) = match budget {
+            TakeBudget::Lots(lots) => (lots, None),
+            TakeBudget::Quote(quote) => (i64::MAX, Some(quote)),
+        };
+        for (ticks, resting) in self.ladder.top(side, MAX_LEVELS) {
+            let within = limit.is_none_or(|l| if buy { ticks <= l } else { ticks >= l });
+            if !within || lots_left <= 0 {
+                break;
+            }
+            let mut lots = lots_left.min(resting);
+            if let Some(quote) = quote_left {
+                // Checked: the quote amount comes from a client.
+                let lot_cost = self.price(ticks).checked_mul(self.spec.instrument.step_size);
+                let affordable =
+                    lot_cost.and_then(|c| quote.checked_div(c)).and_then(|n| n.floor().to_i64()).unwrap_or(0);
+                lots = lots.min(affordable);
+                let spent = lot_cost.and_then(|c| c.checked_mul(Decimal::from(lots)));
+                let (true, Some(spent)) = (lots > 0, spent) else { break };
+                quote_left = quote.checked_sub(spent);
+            }
+            plan.push((ticks, lots));
+            lots_left -= lots;
+        }
+        plan
+    }
+
     fn open(spec: SymbolSpec, rng: &mut StdRng) -> Result<Self, SimError> {
         let i = &spec.instrument;
         let invalid = |why: &str| SimError::InvalidSpec { symbol: i.symbol.to_string(), why: why.into() };

@@ -9,22 +9,36 @@
 //!   `/stream?streams=...`) and REST (`/api/v3/depth`, `exchangeInfo`, `time`,
 //!   `ticker/24hr`). The wall clock only paces steps and stamps event times.
 //!
-//! One signed endpoint, `/sapi/v1/account/apiRestrictions`, answers for two test
-//! accounts ([`account`]: a trade-only key and one that can withdraw), checking the
-//! key, the HMAC signature and the timestamp as Binance does, so `vigil keys verify`
-//! can be exercised end to end without a real account.
+//! The trading surface is Binance's too, for two test accounts ([`account`]: a
+//! trade-only key and one that can withdraw), each checked for key, HMAC
+//! signature and timestamp as Binance does: `/sapi/v1/account/apiRestrictions`
+//! (so `vigil keys verify` runs end to end), signed orders, cancels, queries,
+//! open orders, the account and its trades (`trade_rest`), matched against
+//! the simulator's own book (`accounts`), with Binance's rate-limit headers
+//! and limits (`usage`), and the WebSocket API's user data stream at
+//! `/ws-api/v3` (`ws_api`). [`Faults`] makes it misbehave on purpose for the
+//! tests: slow or lost answers, 5xx, -1007, 429/418, a skewed clock, dropped
+//! user data connections. So the demo's live mode and the tests run vigil's
+//! live venue without money.
 
 pub mod account;
+mod accounts;
 mod book;
+mod faults;
 mod hub;
 mod market;
 mod rest;
 mod server;
 mod spec;
 mod ticker;
+mod trade_rest;
+mod usage;
 mod wire;
 mod ws;
+mod ws_api;
 
+pub use accounts::{BASE_VALUE, QUOTE_BALANCE};
+pub use faults::Faults;
 pub use market::{DepthDiff, DepthSnapshot, SimEvent, SimMarket, SimTrade};
 pub use server::{SimConfig, SimHandle, start};
 pub use spec::SymbolSpec;

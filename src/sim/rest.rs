@@ -53,7 +53,12 @@ impl ApiError {
         Self::bad(-1102, format!("Mandatory parameter '{param}' was not sent, was empty/null, or malformed."))
     }
 
-    fn illegal(param: &str, range: &str) -> Self {
+    /// HTTP status, Binance code and message (the WebSocket API sends them in its own envelope).
+    pub(super) fn parts(self) -> (u16, i32, String) {
+        (self.status.as_u16(), self.code, self.msg)
+    }
+
+    pub(super) fn illegal(param: &str, range: &str) -> Self {
         Self::bad(
             -1100,
             format!("Illegal characters found in parameter '{param}'; legal range is '{range}'."),
@@ -96,7 +101,7 @@ fn select(hub: &Hub, params: &HashMap<String, String>) -> Result<Selection, ApiE
 
 /// `GET /api/v3/time`.
 pub(crate) async fn time(State(app): State<AppState>) -> Json<ServerTimeMsg> {
-    Json(ServerTimeMsg { server_time: app.hub.now_ms() })
+    Json(ServerTimeMsg { server_time: app.now_ms() })
 }
 
 /// `GET /api/v3/depth?symbol=&limit=`: a snapshot a client can sync the diff stream from.

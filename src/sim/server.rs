@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -14,10 +14,13 @@ use tokio::task::JoinHandle;
 use crate::clock::SystemClock;
 use crate::domain::Symbol;
 
+use super::faults::Faults;
 use super::hub::{self, Hub};
 use super::market::SimMarket;
 use super::spec::SymbolSpec;
-use super::{SimError, account, rest, ws};
+use super::usage::Usage;
+use super::{SimError, account, rest, trade_rest, ws, ws_api};
+use crate::domain::TimestampMs;
 
 /// How long `shutdown` waits for the server to finish before giving up on it.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -55,6 +58,15 @@ pub(crate) struct AppState {
     pub hub: Arc<Hub>,
     pub ping_interval: Duration,
     pub shutdown: watch::Receiver<bool>,
+    pub faults: Arc<Faults>,
+    pub usage: Arc<Usage>,
+}
+
+impl AppState {
+    /// The exchange's clock: the hub's, moved by the fault knob's offset.
+    pub(crate) fn now_ms(&self) -> TimestampMs {
+        self.hub.now_ms().saturating_add(self.faults.clock_offset_ms())
+    }
 }
 
 /// A running simulator. Dropping it stops the server (connections get a
@@ -65,6 +77,8 @@ pub struct SimHandle {
     stop: watch::Sender<bool>,
     server: Option<JoinHandle<()>>,
     drivers: Vec<JoinHandle<()>>,
+    hub: Arc<Hub>,
+    faults: Arc<Faults>,
 }
 
 impl std::fmt::Debug for SimHandle {
@@ -81,18 +95,34 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
     let market = SimMarket::new(config.seed, config.symbols)?;
     let symbols = market.specs().map(|s| s.instrument.symbol.clone()).collect();
     let hub = Hub::new(market, Arc::new(SystemClock));
+    let hub_for_handle = hub.clone();
     let port = config.port;
     let bind = |source| SimError::Bind { port, source };
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await.map_err(bind)?;
     let addr = listener.local_addr().map_err(bind)?;
     let (stop, stopped) = watch::channel(false);
-    let state = AppState { hub: hub.clone(), ping_interval: config.ping_interval, shutdown: stopped.clone() };
+    let faults = Arc::new(Faults::default());
+    let state = AppState {
+        hub: hub.clone(),
+        ping_interval: config.ping_interval,
+        shutdown: stopped.clone(),
+        faults: faults.clone(),
+        usage: Arc::new(Usage::default()),
+    };
     let app = Router::new()
         .route("/api/v3/time", get(rest::time))
         .route("/api/v3/depth", get(rest::depth))
         .route("/api/v3/exchangeInfo", get(rest::exchange_info))
         .route("/api/v3/ticker/24hr", get(rest::ticker_24hr))
         .route("/sapi/v1/account/apiRestrictions", get(account::api_restrictions))
+        .route(
+            "/api/v3/order",
+            post(trade_rest::new_order).delete(trade_rest::cancel_order).get(trade_rest::query_order),
+        )
+        .route("/api/v3/openOrders", get(trade_rest::open_orders))
+        .route("/api/v3/account", get(trade_rest::account))
+        .route("/api/v3/myTrades", get(trade_rest::my_trades))
+        .route("/ws-api/v3", get(ws_api::upgrade))
         .route("/ws", get(ws::raw_bare))
         .route("/ws/{stream}", get(ws::raw_one))
         .route("/stream", get(ws::combined))
@@ -113,7 +143,7 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
         tokio::spawn(hub::run_depth_flush(hub, false, stopped)),
     ];
     tracing::info!(%addr, seed = config.seed, rate = config.rate_per_sec, "sim: listening");
-    Ok(SimHandle { addr, symbols, stop, server: Some(server), drivers })
+    Ok(SimHandle { addr, symbols, stop, server: Some(server), drivers, hub: hub_for_handle, faults })
 }
 
 impl SimHandle {
@@ -125,6 +155,23 @@ impl SimHandle {
     /// Base REST URL (`http://127.0.0.1:P`); append `/api/v3/...`.
     pub fn rest_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The WebSocket API URL (`ws://127.0.0.1:P/ws-api/v3`): trading and user data.
+    pub fn ws_api_url(&self) -> String {
+        format!("ws://{}/ws-api/v3", self.addr)
+    }
+
+    /// The fault knobs (see [`Faults`]).
+    pub fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    /// Fills the open order `client_id` of the account with `api_key` at its
+    /// own price, as if the market had reached it (so a test can make a fill
+    /// happen while no client is connected). False if there is no such order.
+    pub fn force_fill(&self, api_key: &str, client_id: &str) -> bool {
+        account::index_of_key(api_key).is_some_and(|acct| self.hub.force_fill(acct, client_id))
     }
 
     /// The bound address (useful with port 0).

@@ -17,8 +17,8 @@ use tokio::task::JoinHandle;
 use vigil::clock::{Clock, SystemClock};
 use vigil::domain::{OrderIntent, OrderType, Origin, Side, Symbol, Venue};
 use vigil::engine::{
-    Command, EngineConfig, EngineHandle, EngineSetup, LiveKey, LiveSetup, OnShutdown, ProposalPolicy, Snapshot,
-    SubmitOutcome,
+    Command, EngineConfig, EngineHandle, EngineSetup, LiveKey, LiveSetup, OnShutdown, ProposalPolicy,
+    Snapshot, SubmitOutcome,
 };
 use vigil::exec::{FeeSchedule, LiveEndpoints, LiveVenue};
 use vigil::market::{self, FeedConfig, FeedState};
@@ -97,8 +97,10 @@ pub async fn start_with(
         .unwrap();
     let signer = Arc::new(Signer::new(SecretString::from(secret.to_owned())));
     let client =
-        SignedClient::new(&sim.rest_url(), SecretString::from(key.to_owned()), signer, clock.clone()).unwrap();
-    let endpoints = LiveEndpoints { rest_url: sim.rest_url(), ws_api_url: format!("{}/ws-api/v3", sim.ws_url()) };
+        SignedClient::new(&sim.rest_url(), SecretString::from(key.to_owned()), signer, clock.clone())
+            .unwrap();
+    let endpoints =
+        LiveEndpoints { rest_url: sim.rest_url(), ws_api_url: format!("{}/ws-api/v3", sim.ws_url()) };
     let venue = LiveVenue::start(client, endpoints);
     let feed = market::spawn(FeedConfig::custom("sim", &sim.ws_url(), &sim.rest_url(), symbols)).unwrap();
     let (tx, rx) = mpsc::channel(4096);
@@ -157,7 +159,11 @@ impl LiveEngine {
             Err(_) => {
                 let snap = self.handle.snapshot();
                 let log: Vec<String> = snap.log.iter().map(|l| format!("{} {}", l.kind, l.text)).collect();
-                panic!("condition not reached within {secs} s; orders {:#?}\nlog:\n{}", snap.orders, log.join("\n"))
+                panic!(
+                    "condition not reached within {secs} s; orders {:#?}\nlog:\n{}",
+                    snap.orders,
+                    log.join("\n")
+                )
             }
         }
     }

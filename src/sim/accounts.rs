@@ -1,0 +1,660 @@
+//! The simulator's trading accounts: balances, orders and trades per test key,
+//! matched against the simulator's own book. Pure and synchronous (the hub
+//! calls it under the same lock as the market), so the matching rules are
+//! testable without a server.
+//!
+//! Rules, as Binance documents them for spot: a limit order takes what it
+//! crosses at the book's prices (taker), then rests (GTC), expires (IOC), or
+//! — FOK — fills whole or not at all; `LIMIT_MAKER` is refused if it would
+//! take; market orders walk the book by base quantity or by quote amount. A
+//! resting order locks its funds and fills as maker, at its own price, once
+//! the book's opposite side reaches it (the public book is not changed by
+//! that fill: a simplification, the resting order was never shown in it).
+//! Commission is 0.1 %, taken in the asset received.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde_json::{Value, json};
+
+use super::market::{SimEvent, SimMarket, TakeBudget};
+use super::rest::ApiError;
+use super::spec::SymbolSpec;
+use crate::domain::TimestampMs;
+
+/// Commission on every fill, in the asset received (Binance's base rate without BNB).
+const COMMISSION: Decimal = Decimal::from_parts(1, 0, 0, false, 3);
+/// Quote balance of every test account.
+pub const QUOTE_BALANCE: i64 = 100_000;
+/// Base balance of every test account, in quote value at the symbol's start price.
+pub const BASE_VALUE: i64 = 10_000;
+/// Decimal places balances and commissions are kept to (Binance prints 8).
+const DP: u32 = 8;
+
+/// `LIMIT` (with its time in force), `LIMIT_MAKER` or `MARKET`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Limit(Tif),
+    LimitMaker,
+    Market,
+}
+
+/// Time in force of a limit order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tif {
+    Gtc,
+    Ioc,
+    Fok,
+}
+
+/// A validated new order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NewOrder {
+    pub symbol: usize,
+    pub buy: bool,
+    pub kind: Kind,
+    pub price: Option<Decimal>,
+    pub qty: Option<Decimal>,
+    pub quote_qty: Option<Decimal>,
+    pub client_id: String,
+}
+
+/// An order as the account holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SimOrder {
+    pub id: u64,
+    pub symbol: usize,
+    pub client_id: String,
+    pub buy: bool,
+    pub kind: Kind,
+    pub price: Decimal,
+    pub orig_qty: Decimal,
+    pub orig_quote: Decimal,
+    pub executed: Decimal,
+    pub cum_quote: Decimal,
+    pub status: &'static str,
+    pub time: TimestampMs,
+    pub update_time: TimestampMs,
+    /// Funds still locked by the order (quote for a buy, base for a sell).
+    locked: Decimal,
+}
+
+/// One fill of an account's order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SimFill {
+    pub trade_id: u64,
+    pub order_id: u64,
+    pub symbol: usize,
+    pub price: Decimal,
+    pub qty: Decimal,
+    pub commission: Decimal,
+    pub commission_asset: String,
+    pub time: TimestampMs,
+    pub buyer: bool,
+    pub maker: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Holding {
+    free: Decimal,
+    locked: Decimal,
+}
+
+#[derive(Debug, Default)]
+struct Account {
+    balances: BTreeMap<String, Holding>,
+    orders: BTreeMap<u64, SimOrder>,
+    fills: Vec<SimFill>,
+}
+
+/// What a change means for one account's user data stream: the events, as
+/// JSON, in the order they happened.
+pub(crate) type UserEvents = Vec<(usize, Value)>;
+
+/// Every test account, by index.
+#[derive(Debug)]
+pub(crate) struct Accounts {
+    accounts: Vec<Account>,
+    specs: Vec<SymbolSpec>,
+    next_order_id: u64,
+}
+
+fn filter(name: &str) -> ApiError {
+    ApiError::bad(-1013, format!("Filter failure: {name}"))
+}
+
+fn insufficient() -> ApiError {
+    ApiError::bad(-2010, "Account has insufficient balance for requested action.")
+}
+
+fn overflow() -> ApiError {
+    ApiError::bad(-1013, "Filter failure: NOTIONAL")
+}
+
+impl Accounts {
+    /// `count` accounts, each funded with USDT and every listed base asset.
+    pub(crate) fn new(count: usize, specs: &[SymbolSpec]) -> Self {
+        let accounts = (0..count)
+            .map(|_| {
+                let mut balances = BTreeMap::new();
+                for spec in specs {
+                    let i = &spec.instrument;
+                    let base = (Decimal::from(BASE_VALUE) / spec.start_price).round_dp(4);
+                    balances.insert(i.base_asset.clone(), Holding { free: base, locked: Decimal::ZERO });
+                    balances.insert(
+                        i.quote_asset.clone(),
+                        Holding { free: Decimal::from(QUOTE_BALANCE), locked: Decimal::ZERO },
+                    );
+                }
+                Account { balances, ..Account::default() }
+            })
+            .collect();
+        Self { accounts, specs: specs.to_vec(), next_order_id: 1 }
+    }
+
+    fn account(&self, idx: usize) -> Result<&Account, ApiError> {
+        self.accounts
+            .get(idx)
+            .ok_or_else(|| ApiError::bad(-2015, "Invalid API-key, IP, or permissions for action."))
+    }
+
+    fn account_mut(&mut self, idx: usize) -> Result<&mut Account, ApiError> {
+        self.accounts
+            .get_mut(idx)
+            .ok_or_else(|| ApiError::bad(-2015, "Invalid API-key, IP, or permissions for action."))
+    }
+
+    /// Places `order` for account `acct`: checks filters and balance, takes
+    /// what it crosses from `market`, and rests, expires or fills the rest.
+    /// Returns the order, its fills, the account's stream events and the
+    /// market events the taking caused.
+    pub(crate) fn place(
+        &mut self,
+        acct: usize,
+        order: NewOrder,
+        market: &mut SimMarket,
+        now: TimestampMs,
+    ) -> Result<(SimOrder, Vec<SimFill>, UserEvents, Vec<SimEvent>), ApiError> {
+        let spec =
+            self.specs.get(order.symbol).cloned().ok_or_else(|| ApiError::bad(-1121, "Invalid symbol."))?;
+        let i = &spec.instrument;
+        let account = self.account(acct)?;
+        if account.orders.values().any(|o| o.client_id == order.client_id && is_open(o.status)) {
+            return Err(ApiError::bad(-2010, "Duplicate order sent."));
+        }
+        let ticks = |price: Decimal| -> Result<i64, ApiError> {
+            let in_range = price >= i.min_price && price <= i.max_price;
+            let n = price.checked_div(i.tick_size).filter(|n| n.fract().is_zero() && in_range);
+            n.and_then(|n| n.to_i64()).ok_or_else(|| filter("PRICE_FILTER"))
+        };
+        let lots = |qty: Decimal| -> Result<i64, ApiError> {
+            let in_range = qty >= i.min_qty && qty <= i.max_qty;
+            let n = qty.checked_div(i.step_size).filter(|n| n.fract().is_zero() && in_range);
+            n.and_then(|n| n.to_i64()).ok_or_else(|| filter("LOT_SIZE"))
+        };
+        let limit = order.price.map(ticks).transpose()?;
+        let budget = match (order.qty, order.quote_qty) {
+            (Some(qty), None) => TakeBudget::Lots(lots(qty)?),
+            (None, Some(quote)) if order.kind == Kind::Market => TakeBudget::Quote(quote),
+            _ => return Err(ApiError::mandatory("quantity")),
+        };
+        if let (Some(price), Some(qty)) = (order.price, order.qty) {
+            let notional = price.checked_mul(qty).ok_or_else(overflow)?;
+            if notional < i.min_notional {
+                return Err(filter("NOTIONAL"));
+            }
+        }
+        let plan = market.peek_take(order.symbol, order.buy, limit, budget);
+        let plan_lots: i64 = plan.iter().map(|(_, l)| l).sum();
+        let wanted_lots = match budget {
+            TakeBudget::Lots(l) => l,
+            TakeBudget::Quote(_) => plan_lots,
+        };
+        if order.kind == Kind::LimitMaker && !plan.is_empty() {
+            return Err(ApiError::bad(-2010, "Order would immediately match and take."));
+        }
+        if order.kind == Kind::Market && plan.is_empty() {
+            return Err(ApiError::bad(
+                -2010,
+                "Order book liquidity is less than LOT_SIZE filter minimum quantity.",
+            ));
+        }
+        // What the order needs free: its whole limit value, or what the walk costs.
+        let (pay_asset, get_asset) =
+            if order.buy { (&i.quote_asset, &i.base_asset) } else { (&i.base_asset, &i.quote_asset) };
+        let walk_cost = plan.iter().try_fold(Decimal::ZERO, |sum, (t, l)| {
+            let px = Decimal::from(*t).checked_mul(i.tick_size)?;
+            sum.checked_add(px.checked_mul(Decimal::from(*l).checked_mul(i.step_size)?)?)
+        });
+        let lock = match (order.buy, order.price, order.qty) {
+            (true, Some(price), Some(qty)) => price.checked_mul(qty).ok_or_else(overflow)?,
+            (true, None, _) => walk_cost.ok_or_else(overflow)?,
+            (false, _, Some(qty)) => qty,
+            (false, None, None) => Decimal::from(plan_lots).checked_mul(i.step_size).ok_or_else(overflow)?,
+            _ => return Err(ApiError::mandatory("quantity")),
+        };
+        let free = account.balances.get(pay_asset).map_or(Decimal::ZERO, |h| h.free);
+        if lock > free {
+            return Err(insufficient());
+        }
+        let fok_short = order.kind == Kind::Limit(Tif::Fok) && plan_lots < wanted_lots;
+        let id = self.next_order_id;
+        self.next_order_id += 1;
+        let mut sim_order = SimOrder {
+            id,
+            symbol: order.symbol,
+            client_id: order.client_id,
+            buy: order.buy,
+            kind: order.kind,
+            price: order.price.unwrap_or_default(),
+            orig_qty: order.qty.unwrap_or_default(),
+            orig_quote: order.quote_qty.unwrap_or_default(),
+            executed: Decimal::ZERO,
+            cum_quote: Decimal::ZERO,
+            status: "NEW",
+            time: now,
+            update_time: now,
+            locked: lock,
+        };
+        let account = self.account_mut(acct)?;
+        move_to_locked(account, pay_asset, lock);
+        let mut events = vec![(acct, execution(&spec, &sim_order, "NEW", None, now))];
+        let (mut fills, mut market_events) = (Vec::new(), Vec::new());
+        if !fok_short && !plan.is_empty() {
+            let (taken, caused) = market.take(order.symbol, order.buy, limit, budget);
+            market_events = caused;
+            for t in taken {
+                let price = Decimal::from(t.ticks) * i.tick_size;
+                let qty = Decimal::from(t.lots) * i.step_size;
+                let fill = book_fill(account, &spec, &mut sim_order, t.trade_id, price, qty, false, now)?;
+                events.push((acct, execution(&spec, &sim_order, "TRADE", Some(&fill), now)));
+                fills.push(fill);
+            }
+        }
+        let done = (sim_order.orig_qty > Decimal::ZERO && sim_order.executed >= sim_order.orig_qty)
+            || (order.quote_qty.is_some() && sim_order.executed > Decimal::ZERO);
+        let rests = matches!(order.kind, Kind::Limit(Tif::Gtc) | Kind::LimitMaker);
+        if !done && !rests {
+            sim_order.status = "EXPIRED";
+            release(account, pay_asset, &mut sim_order);
+            events.push((acct, execution(&spec, &sim_order, "EXPIRED", None, now)));
+        } else if order.kind == Kind::Market || done {
+            // A market order by quote is done when its budget is spent.
+            sim_order.status = "FILLED";
+            release(account, pay_asset, &mut sim_order);
+        }
+        events.push((acct, position(account, &[pay_asset, get_asset], now)));
+        account.orders.insert(id, sim_order.clone());
+        account.fills.extend(fills.iter().cloned());
+        Ok((sim_order, fills, events, market_events))
+    }
+
+    /// Cancels an open order found by id or client id.
+    pub(crate) fn cancel(
+        &mut self,
+        acct: usize,
+        symbol: usize,
+        find: &OrderRef,
+        now: TimestampMs,
+    ) -> Result<(SimOrder, UserEvents), ApiError> {
+        let spec = self.specs.get(symbol).cloned().ok_or_else(|| ApiError::bad(-1121, "Invalid symbol."))?;
+        let account = self.account_mut(acct)?;
+        let unknown = || ApiError::bad(-2011, "Unknown order sent.");
+        let id = find.find(account, symbol).ok_or_else(unknown)?;
+        let mut order = account.orders.get(&id).filter(|o| is_open(o.status)).cloned().ok_or_else(unknown)?;
+        let pay = if order.buy { &spec.instrument.quote_asset } else { &spec.instrument.base_asset };
+        release(account, pay, &mut order);
+        order.status = "CANCELED";
+        order.update_time = now;
+        account.orders.insert(id, order.clone());
+        let events = vec![
+            (acct, execution(&spec, &order, "CANCELED", None, now)),
+            (acct, position(account, &[pay], now)),
+        ];
+        Ok((order, events))
+    }
+
+    /// One order, found by id or client id.
+    pub(crate) fn get(&self, acct: usize, symbol: usize, find: &OrderRef) -> Result<SimOrder, ApiError> {
+        let account = self.account(acct)?;
+        let missing = || ApiError::bad(-2013, "Order does not exist.");
+        let id = find.find(account, symbol).ok_or_else(missing)?;
+        account.orders.get(&id).cloned().ok_or_else(missing)
+    }
+
+    /// Open orders, on one symbol or all.
+    pub(crate) fn open_orders(&self, acct: usize, symbol: Option<usize>) -> Result<Vec<SimOrder>, ApiError> {
+        let account = self.account(acct)?;
+        Ok(account
+            .orders
+            .values()
+            .filter(|o| is_open(o.status) && symbol.is_none_or(|s| s == o.symbol))
+            .cloned()
+            .collect())
+    }
+
+    /// `(asset, free, locked)` of every asset with a balance.
+    pub(crate) fn balances(&self, acct: usize) -> Result<Vec<(String, Decimal, Decimal)>, ApiError> {
+        let account = self.account(acct)?;
+        Ok(account.balances.iter().map(|(a, h)| (a.clone(), h.free, h.locked)).collect())
+    }
+
+    /// Fills on `symbol` with trade id ≥ `from_id` (the latest `limit` without one).
+    pub(crate) fn fills(
+        &self,
+        acct: usize,
+        symbol: usize,
+        from_id: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<SimFill>, ApiError> {
+        let account = self.account(acct)?;
+        let mut fills: Vec<SimFill> = account.fills.iter().filter(|f| f.symbol == symbol).cloned().collect();
+        fills.sort_by_key(|f| f.trade_id);
+        Ok(match from_id {
+            Some(from) => fills.into_iter().filter(|f| f.trade_id >= from).take(limit).collect(),
+            None => {
+                let skip = fills.len().saturating_sub(limit);
+                fills.into_iter().skip(skip).collect()
+            }
+        })
+    }
+
+    /// Fills every resting order the market has reached, as maker at its price.
+    pub(crate) fn on_market(&mut self, market: &mut SimMarket, now: TimestampMs) -> UserEvents {
+        let mut due = Vec::new();
+        for (acct, account) in self.accounts.iter().enumerate() {
+            for order in account.orders.values().filter(|o| is_open(o.status)) {
+                let Some((bid, ask)) = market.top_ticks(order.symbol) else { continue };
+                let Some(spec) = self.specs.get(order.symbol) else { continue };
+                let Some(price) = order.price.checked_div(spec.instrument.tick_size).and_then(|p| p.to_i64())
+                else {
+                    continue;
+                };
+                let reached =
+                    if order.buy { ask.is_some_and(|a| a <= price) } else { bid.is_some_and(|b| b >= price) };
+                if reached {
+                    due.push((acct, order.id));
+                }
+            }
+        }
+        let mut events = Vec::new();
+        for (acct, id) in due {
+            events.extend(self.fill_resting(acct, id, market, now));
+        }
+        events
+    }
+
+    /// Fills a resting order whole at its own price (tests use it to make a
+    /// fill happen while no client is connected). Returns its events.
+    pub(crate) fn fill_resting(
+        &mut self,
+        acct: usize,
+        id: u64,
+        market: &mut SimMarket,
+        now: TimestampMs,
+    ) -> UserEvents {
+        let Some(account) = self.accounts.get_mut(acct) else { return Vec::new() };
+        let Some(mut order) = account.orders.get(&id).filter(|o| is_open(o.status)).cloned() else {
+            return Vec::new();
+        };
+        let Some(spec) = self.specs.get(order.symbol).cloned() else { return Vec::new() };
+        let Some(trade_id) = market.next_trade_id(order.symbol) else { return Vec::new() };
+        let (price, qty) = (order.price, order.orig_qty.saturating_sub(order.executed));
+        let Ok(fill) = book_fill(account, &spec, &mut order, trade_id, price, qty, true, now) else {
+            return Vec::new();
+        };
+        order.status = "FILLED";
+        let pay = if order.buy { &spec.instrument.quote_asset } else { &spec.instrument.base_asset };
+        release(account, pay, &mut order);
+        let assets = [&spec.instrument.base_asset, &spec.instrument.quote_asset];
+        let events = vec![
+            (acct, execution(&spec, &order, "TRADE", Some(&fill), now)),
+            (acct, position(account, &assets, now)),
+        ];
+        account.orders.insert(id, order);
+        account.fills.push(fill);
+        events
+    }
+
+    /// The id of `acct`'s open order with `client_id`.
+    pub(crate) fn open_id(&self, acct: usize, client_id: &str) -> Option<u64> {
+        let account = self.accounts.get(acct)?;
+        account.orders.values().find(|o| o.client_id == client_id && is_open(o.status)).map(|o| o.id)
+    }
+}
+
+/// An order named by `orderId` or `origClientOrderId`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum OrderRef {
+    Id(u64),
+    Client(String),
+}
+
+impl OrderRef {
+    fn find(&self, account: &Account, symbol: usize) -> Option<u64> {
+        let matches = |o: &&SimOrder| {
+            o.symbol == symbol
+                && match self {
+                    Self::Id(id) => o.id == *id,
+                    Self::Client(c) => &o.client_id == c,
+                }
+        };
+        // The newest order with that client id (Binance allows reuse once filled).
+        account.orders.values().rev().find(matches).map(|o| o.id)
+    }
+}
+
+fn is_open(status: &str) -> bool {
+    matches!(status, "NEW" | "PARTIALLY_FILLED")
+}
+
+fn move_to_locked(account: &mut Account, asset: &str, amount: Decimal) {
+    let h = account.balances.entry(asset.to_owned()).or_default();
+    h.free = h.free.saturating_sub(amount);
+    h.locked = h.locked.saturating_add(amount);
+}
+
+/// Returns what `order` still locks to free.
+fn release(account: &mut Account, asset: &str, order: &mut SimOrder) {
+    let h = account.balances.entry(asset.to_owned()).or_default();
+    h.locked = h.locked.saturating_sub(order.locked);
+    h.free = h.free.saturating_add(order.locked);
+    order.locked = Decimal::ZERO;
+}
+
+/// Books one fill on `order` and the account's balances.
+#[allow(clippy::too_many_arguments)] // one fill's facts, each needed once
+fn book_fill(
+    account: &mut Account,
+    spec: &SymbolSpec,
+    order: &mut SimOrder,
+    trade_id: u64,
+    price: Decimal,
+    qty: Decimal,
+    maker: bool,
+    now: TimestampMs,
+) -> Result<SimFill, ApiError> {
+    let i = &spec.instrument;
+    let quote = price.checked_mul(qty).ok_or_else(overflow)?;
+    let (pay_asset, pay, get_asset, get) = if order.buy {
+        (&i.quote_asset, quote, &i.base_asset, qty)
+    } else {
+        (&i.base_asset, qty, &i.quote_asset, quote)
+    };
+    let commission = get.checked_mul(COMMISSION).ok_or_else(overflow)?.round_dp(DP);
+    // Spend from the order's lock first (at most what it locked for this fill).
+    let from_lock = order.locked.min(pay);
+    order.locked = order.locked.saturating_sub(from_lock);
+    let h = account.balances.entry(pay_asset.clone()).or_default();
+    h.locked = h.locked.saturating_sub(from_lock);
+    h.free = h.free.saturating_sub(pay.saturating_sub(from_lock));
+    let h = account.balances.entry(get_asset.clone()).or_default();
+    h.free = h.free.saturating_add(get.saturating_sub(commission));
+    order.executed = order.executed.checked_add(qty).ok_or_else(overflow)?;
+    order.cum_quote = order.cum_quote.checked_add(quote).ok_or_else(overflow)?;
+    order.status = if order.orig_qty > Decimal::ZERO && order.executed >= order.orig_qty {
+        "FILLED"
+    } else {
+        "PARTIALLY_FILLED"
+    };
+    order.update_time = now;
+    // A buy locked at its limit: what the better fill price saved is free again.
+    if order.buy && order.status == "FILLED" {
+        let h = account.balances.entry(pay_asset.clone()).or_default();
+        h.locked = h.locked.saturating_sub(order.locked);
+        h.free = h.free.saturating_add(order.locked);
+        order.locked = Decimal::ZERO;
+    }
+    Ok(SimFill {
+        trade_id,
+        order_id: order.id,
+        symbol: order.symbol,
+        price,
+        qty,
+        commission,
+        commission_asset: get_asset.clone(),
+        time: now,
+        buyer: order.buy,
+        maker,
+    })
+}
+
+fn wire(d: Decimal) -> String {
+    let mut d = d;
+    d.rescale(DP);
+    d.to_string()
+}
+
+/// An `executionReport` in Binance's shape (reference §2.10).
+pub(crate) fn execution(
+    spec: &SymbolSpec,
+    o: &SimOrder,
+    exec_type: &str,
+    fill: Option<&SimFill>,
+    now: TimestampMs,
+) -> Value {
+    let kind = match o.kind {
+        Kind::Limit(_) => "LIMIT",
+        Kind::LimitMaker => "LIMIT_MAKER",
+        Kind::Market => "MARKET",
+    };
+    let tif = match o.kind {
+        Kind::Limit(Tif::Ioc) => "IOC",
+        Kind::Limit(Tif::Fok) => "FOK",
+        _ => "GTC",
+    };
+    let (last_qty, last_px, commission, asset, trade_id, maker) = match fill {
+        Some(f) => (
+            f.qty,
+            f.price,
+            f.commission,
+            Value::from(f.commission_asset.clone()),
+            i64::try_from(f.trade_id).unwrap_or(-1),
+            f.maker,
+        ),
+        None => (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, Value::Null, -1, false),
+    };
+    let last_quote = last_px.checked_mul(last_qty).unwrap_or_default();
+    json!({
+        "e": "executionReport", "E": now, "s": spec.instrument.symbol.as_str(), "c": o.client_id,
+        "S": if o.buy { "BUY" } else { "SELL" }, "o": kind, "f": tif, "q": wire(o.orig_qty),
+        "p": wire(o.price), "P": wire(Decimal::ZERO), "F": wire(Decimal::ZERO), "g": -1, "C": "",
+        "x": exec_type, "X": o.status, "r": "NONE", "i": o.id, "l": wire(last_qty), "z": wire(o.executed),
+        "L": wire(last_px), "n": wire(commission), "N": asset, "T": now, "t": trade_id, "v": 1,
+        "I": o.id.saturating_mul(10), "w": o.status == "NEW", "m": maker, "M": false, "O": o.time,
+        "Z": wire(o.cum_quote), "Y": wire(last_quote), "Q": wire(o.orig_quote), "W": o.time, "V": "NONE"
+    })
+}
+
+/// An `outboundAccountPosition` for `assets`.
+fn position(account: &Account, assets: &[&String], now: TimestampMs) -> Value {
+    let balances: Vec<Value> = assets
+        .iter()
+        .map(|a| {
+            let h = account.balances.get(*a).cloned().unwrap_or_default();
+            json!({ "a": a, "f": wire(h.free), "l": wire(h.locked) })
+        })
+        .collect();
+    json!({ "e": "outboundAccountPosition", "E": now, "u": now, "B": balances })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::domain::Symbol;
+
+    fn setup() -> (Accounts, SimMarket) {
+        let spec = SymbolSpec::preset(&Symbol::new("BTCUSDT").unwrap()).unwrap();
+        let market = SimMarket::new(7, vec![spec.clone()]).unwrap();
+        (Accounts::new(2, &[spec]), market)
+    }
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    fn order(buy: bool, kind: Kind, price: Option<Decimal>, qty: &str) -> NewOrder {
+        NewOrder { symbol: 0, buy, kind, price, qty: Some(d(qty)), quote_qty: None, client_id: "c1".into() }
+    }
+
+    #[test]
+    fn a_marketable_limit_fills_at_the_book_and_rests_nothing() {
+        let (mut accounts, mut market) = setup();
+        let ask = market.top_ticks(0).unwrap().1.unwrap();
+        let limit = Decimal::from(ask + 500) * d("0.01");
+        let (o, fills, _, caused) = accounts
+            .place(0, order(true, Kind::Limit(Tif::Gtc), Some(limit), "0.001"), &mut market, 1)
+            .unwrap();
+        assert_eq!(o.status, "FILLED");
+        assert!(fills.iter().all(|f| f.price < limit && !f.maker));
+        assert!(!caused.is_empty(), "the public book changed");
+        let usdt = accounts.balances(0).unwrap().into_iter().find(|b| b.0 == "USDT").unwrap();
+        assert_eq!(usdt.2, Decimal::ZERO, "nothing stays locked: {usdt:?}");
+    }
+
+    #[test]
+    fn post_only_that_would_cross_is_refused_and_fok_short_expires_whole() {
+        let (mut accounts, mut market) = setup();
+        let ask = market.top_ticks(0).unwrap().1.unwrap();
+        let crossing = Decimal::from(ask) * d("0.01");
+        let err = accounts.place(0, order(true, Kind::LimitMaker, Some(crossing), "0.001"), &mut market, 1);
+        assert!(err.is_err());
+        let (o, fills, _, _) = accounts
+            .place(0, order(true, Kind::Limit(Tif::Fok), Some(crossing), "1"), &mut market, 1)
+            .unwrap();
+        assert_eq!((o.status, fills.len()), ("EXPIRED", 0));
+    }
+
+    #[test]
+    fn a_resting_order_locks_then_fills_as_maker_when_forced() {
+        let (mut accounts, mut market) = setup();
+        let bid = market.top_ticks(0).unwrap().0.unwrap();
+        let price = Decimal::from(bid - 1000) * d("0.01");
+        let (o, _, _, _) = accounts
+            .place(0, order(true, Kind::Limit(Tif::Gtc), Some(price), "0.01"), &mut market, 1)
+            .unwrap();
+        assert_eq!(o.status, "NEW");
+        let usdt = |a: &Accounts| a.balances(0).unwrap().into_iter().find(|b| b.0 == "USDT").unwrap();
+        assert_eq!(usdt(&accounts).2, price * d("0.01"));
+        let events = accounts.fill_resting(0, o.id, &mut market, 2);
+        assert_eq!(events.len(), 2);
+        assert_eq!(usdt(&accounts).2, Decimal::ZERO);
+        let fills = accounts.fills(0, 0, None, 10).unwrap();
+        assert!(fills[0].maker && fills[0].price == price);
+    }
+
+    #[test]
+    fn hostile_amounts_are_refused_without_panicking() {
+        let (mut accounts, mut market) = setup();
+        let huge = order(true, Kind::Limit(Tif::Gtc), Some(Decimal::MAX), "0.001");
+        assert!(accounts.place(0, huge, &mut market, 1).is_err());
+        let big_qty = order(true, Kind::Market, None, "79228162514264337593543950335");
+        assert!(accounts.place(0, big_qty, &mut market, 1).is_err());
+        let quote =
+            NewOrder { quote_qty: Some(Decimal::MAX), qty: None, ..order(true, Kind::Market, None, "1") };
+        assert!(accounts.place(0, quote, &mut market, 1).is_err(), "more than the account holds");
+    }
+}
