@@ -103,3 +103,157 @@ async fn a_market_buy_fills_and_is_booked_once_per_trade() {
     engine.stop().await;
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_limit_that_takes_part_of_the_book_is_partially_filled_and_rests() {
+    let sim = sim(20).await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
+    let ready = engine.ready().await;
+    let book = ready.markets[0].book.clone().unwrap();
+    let ask = book.asks[0].clone();
+    // More than the best ask holds, limited to that price: part fills, the rest rests.
+    let qty = (ask.qty + d("0.01")).to_string();
+    let id = sent(engine.place(intent(Side::Buy, OrderType::Limit, &qty, Some(ask.price))).await);
+    let snap = engine
+        .wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::PartiallyFilled))
+        .await;
+    let order = snap.orders.iter().find(|o| o.id == id).unwrap();
+    assert!(order.filled_qty > Decimal::ZERO && order.filled_qty < order.intent.qty, "{order:?}");
+    assert_eq!(order.avg_fill_price(), Some(ask.price));
+    engine.handle.request(|reply| Command::Cancel { id, reply }).await.unwrap();
+    engine.wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Cancelled)).await;
+    engine.stop().await;
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_lost_after_execution_leaves_exactly_one_order_found_by_its_client_id() {
+    let sim = sim(20).await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
+    let ready = engine.ready().await;
+    let (bid, _) = top(&ready);
+    sim.faults().drop_responses_after_execution(1);
+    let price = (bid * d("0.97")).round_dp(2);
+    let id = sent(engine.place(intent(Side::Buy, OrderType::Limit, "0.01", Some(price))).await);
+    // The answer broke off: unknown, or already known from the user data stream.
+    let snap = engine
+        .wait(|s| {
+            s.orders
+                .iter()
+                .any(|o| o.id == id && o.status == OrderStatus::Submitted && o.venue_order_id.is_some())
+                && s.log.iter().any(|l| l.text.contains("never resending"))
+        })
+        .await;
+    // One order at the exchange, with vigil's client id: never a second.
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    let client_id = snap.orders.iter().find(|o| o.id == id).unwrap().client_id.clone();
+    let open = sim_open_orders(&sim).await;
+    assert_eq!(open.iter().filter(|o| o["clientOrderId"] == client_id.as_str()).count(), 1, "{open:?}");
+    assert_eq!(open.len(), 1, "{open:?}");
+    engine.stop().await;
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timeout_with_minus_1007_that_never_executed_is_closed_after_the_recv_window() {
+    let sim = sim(20).await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
+    let ready = engine.ready().await;
+    let (bid, _) = top(&ready);
+    sim.faults().timeout_next_order(false);
+    let price = (bid * d("0.97")).round_dp(2);
+    let id = sent(engine.place(intent(Side::Buy, OrderType::Limit, "0.01", Some(price))).await);
+    let snap = engine.wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Unknown)).await;
+    // Unknown keeps its reservation and counts as open.
+    assert!(balance(&snap, "USDT").locked >= price * d("0.01"));
+    let snap = engine
+        .wait_secs(20, |s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Rejected))
+        .await;
+    let order = snap.orders.iter().find(|o| o.id == id).unwrap();
+    assert!(order.reason.as_deref().unwrap_or_default().contains("never reached the exchange"), "{order:?}");
+    assert!(sim_open_orders(&sim).await.is_empty());
+    engine.wait(|s| balance(s, "USDT").locked.is_zero()).await;
+    engine.stop().await;
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_pauses_submissions_and_order_rate_says_why() {
+    let sim = sim(20).await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
+    let ready = engine.ready().await;
+    let (bid, _) = top(&ready);
+    sim.faults().rate_limit(1, 3);
+    let price = (bid * d("0.97")).round_dp(2);
+    let id = sent(engine.place(intent(Side::Buy, OrderType::Limit, "0.01", Some(price))).await);
+    let snap =
+        engine.wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Rejected)).await;
+    assert!(snap.live.as_ref().unwrap().paused.is_some());
+    let again = intent(Side::Buy, OrderType::Limit, "0.01", Some(price - d("1")));
+    let outcome =
+        engine.handle.request(|reply| Command::Submit { intent: again.clone(), reply }).await.unwrap();
+    let SubmitOutcome::Refused { checks } = outcome else { panic!("not refused: {outcome:?}") };
+    let rate = checks.iter().find(|c| c.id == "order_rate").unwrap();
+    assert!(rate.detail.contains("paused") && rate.detail.contains("429"), "{rate:?}");
+    // After Retry-After, orders go out again.
+    tokio::time::sleep(std::time::Duration::from_millis(3_300)).await;
+    let id = sent(engine.place(again).await);
+    engine.wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Submitted)).await;
+    engine.stop().await;
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn minus_1021_resyncs_the_clock_and_sends_the_same_order_once_more() {
+    let sim = sim(20).await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
+    let ready = engine.ready().await;
+    let (bid, _) = top(&ready);
+    // The exchange's clock jumps 6 s ahead of what vigil measured: vigil's
+    // next timestamp is 6 s old there, beyond the 5 s recvWindow (-1021).
+    sim.faults().set_clock_offset_ms(6_000);
+    let price = (bid * d("0.97")).round_dp(2);
+    let id = sent(engine.place(intent(Side::Buy, OrderType::Limit, "0.01", Some(price))).await);
+    let snap = engine
+        .wait(|s| {
+            s.orders
+                .iter()
+                .any(|o| o.id == id && o.status == OrderStatus::Submitted && o.venue_order_id.is_some())
+        })
+        .await;
+    let skew = snap.live.as_ref().unwrap().skew_ms.unwrap();
+    assert!((-7_000..=-5_000).contains(&skew), "the resync measured the new offset: {skew}");
+    assert_eq!(sim_open_orders(&sim).await.len(), 1, "sent once more, not twice");
+    // Beyond max_clock_skew_ms (1000 by default) the gate now refuses.
+    let again = intent(Side::Buy, OrderType::Limit, "0.01", Some(price - d("1")));
+    let outcome = engine.handle.request(|reply| Command::Submit { intent: again, reply }).await.unwrap();
+    let SubmitOutcome::Refused { checks } = outcome else { panic!("not refused: {outcome:?}") };
+    let clock = checks.iter().find(|c| c.id == "clock_skew").unwrap();
+    assert!(clock.detail.contains("behind the exchange"), "{clock:?}");
+    engine.stop().await;
+    sim.shutdown().await;
+}
+
+/// The test account's open orders, read from the simulator as a client would.
+async fn sim_open_orders(sim: &vigil::sim::SimHandle) -> Vec<serde_json::Value> {
+    use std::sync::Arc;
+    let signer = Arc::new(vigil::venue::Signer::new(secrecy::SecretString::from(SECRET)));
+    let client = vigil::venue::SignedClient::new(
+        &sim.rest_url(),
+        secrecy::SecretString::from(KEY),
+        signer,
+        Arc::new(vigil::clock::SystemClock),
+    )
+    .unwrap();
+    client.sync_clock().await.unwrap();
+    let orders = client.open_orders(&btc()).await.unwrap();
+    orders
+        .into_iter()
+        .map(|o| serde_json::json!({"clientOrderId": o.client_order_id, "orderId": o.order_id}))
+        .collect()
+}

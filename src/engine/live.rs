@@ -374,6 +374,17 @@ impl EngineState {
         let now = self.now();
         let (reason, pause) = match failure {
             Failure::Unknown { reason } => {
+                // The user data stream may already have told what happened.
+                if let Some(known) = self.ledger.get(id).and_then(|o| o.venue_order_id) {
+                    let text = "answer lost; the user data stream had reported the order";
+                    let body = json!({ "order": id, "text": text, "reason": reason });
+                    self.audit(AuditKind::Note, Actor::Exchange, body);
+                    self.note(
+                        "venue",
+                        format!("#{id} answer lost ({reason}); the exchange had reported it as order {known}: never resending"),
+                    );
+                    return;
+                }
                 if let Some(order) = self.ledger.update_open(id, Some(OrderStatus::Unknown), None, now) {
                     self.persist_order(&order);
                 }
