@@ -111,7 +111,7 @@ async fn a_limit_that_takes_part_of_the_book_is_partially_filled_and_rests() {
     let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
     let ready = engine.ready().await;
     let book = ready.markets[0].book.clone().unwrap();
-    let ask = book.asks[0].clone();
+    let ask = book.asks[0];
     // More than the best ask holds, limited to that price: part fills, the rest rests.
     let qty = (ask.qty + d("0.01")).to_string();
     let id = sent(engine.place(intent(Side::Buy, OrderType::Limit, &qty, Some(ask.price))).await);
@@ -256,4 +256,151 @@ async fn sim_open_orders(sim: &vigil::sim::SimHandle) -> Vec<serde_json::Value> 
         .into_iter()
         .map(|o| serde_json::json!({"clientOrderId": o.client_order_id, "orderId": o.order_id}))
         .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_filled_while_vigil_was_stopped_is_booked_at_the_next_start() {
+    let sim = sim(20).await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
+    let ready = engine.ready().await;
+    let (bid, _) = top(&ready);
+    let price = (bid * d("0.97")).round_dp(2);
+    let id = sent(engine.place(intent(Side::Buy, OrderType::Limit, "0.01", Some(price))).await);
+    let snap =
+        engine.wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Submitted)).await;
+    let client_id = snap.orders.iter().find(|o| o.id == id).unwrap().client_id.clone();
+    engine.stop().await;
+
+    assert!(sim.force_fill(KEY, &client_id), "the exchange fills it while vigil is away");
+    let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
+    let snap = engine.wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Filled)).await;
+    let fills: Vec<_> = snap.fills.iter().filter(|f| f.order_id == id).collect();
+    assert_eq!(fills.len(), 1, "{fills:?}");
+    assert_eq!((fills[0].price, fills[0].qty), (price, d("0.01")));
+    assert!(snap.log.iter().any(|l| l.text.contains("booked late")), "the difference is shown");
+    engine.stop().await;
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_data_connection_dropped_mid_fill_is_reconciled_without_double_counting() {
+    let sim = sim(20).await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
+    let ready = engine.ready().await;
+    let (bid, _) = top(&ready);
+    let price = (bid * d("0.97")).round_dp(2);
+    let a = sent(engine.place(intent(Side::Buy, OrderType::Limit, "0.01", Some(price))).await);
+    let b = sent(engine.place(intent(Side::Buy, OrderType::Limit, "0.02", Some(price - d("1")))).await);
+    let snap =
+        engine.wait(|s| s.orders.iter().filter(|o| o.status == OrderStatus::Submitted).count() == 2).await;
+    let client = |id| snap.orders.iter().find(|o| o.id == id).unwrap().client_id.clone();
+    let (ca, cb) = (client(a), client(b));
+    // One fill reaches the stream; the connection drops; the other fills
+    // while it is down.
+    assert!(sim.force_fill(KEY, &ca));
+    engine.wait(|s| s.orders.iter().any(|o| o.id == a && o.status == OrderStatus::Filled)).await;
+    sim.faults().drop_user_streams();
+    assert!(sim.force_fill(KEY, &cb));
+    let snap = engine
+        .wait_secs(15, |s| {
+            s.orders.iter().any(|o| o.id == b && o.status == OrderStatus::Filled)
+                && s.live.as_ref().is_some_and(|l| l.stream_up && !l.reconciling)
+        })
+        .await;
+    let qty = |id| snap.fills.iter().filter(|f| f.order_id == id).map(|f| f.qty).sum::<Decimal>();
+    assert_eq!((qty(a), qty(b)), (d("0.01"), d("0.02")), "each fill booked once: {:?}", snap.fills);
+    let position = snap.positions.iter().find(|p| p.symbol == btc()).unwrap();
+    assert_eq!(position.qty, d("0.03") - d("0.00003"), "bought 0.03 minus the 0.1 % fee in BTC");
+    engine.stop().await;
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_that_can_withdraw_is_refused_by_the_gate_and_nothing_is_sent() {
+    use vigil::sim::account::{WITHDRAW_API_KEY, WITHDRAW_SECRET};
+    let sim = sim(20).await;
+    let dir = tempfile::tempdir().unwrap();
+    let key = vigil::engine::LiveKey {
+        verified: false,
+        permissions: Some(vigil::risk::KeyPermissions {
+            can_trade: true,
+            can_withdraw: true,
+            ..Default::default()
+        }),
+        ..trade_only()
+    };
+    let engine = start(dir.path(), &sim, WITHDRAW_API_KEY, WITHDRAW_SECRET, key).await;
+    let ready = engine.ready().await;
+    let (bid, _) = top(&ready);
+    let price = (bid * d("0.97")).round_dp(2);
+    let order = intent(Side::Buy, OrderType::Limit, "0.01", Some(price));
+    let outcome = engine.handle.request(|reply| Command::Submit { intent: order, reply }).await.unwrap();
+    let SubmitOutcome::Refused { checks } = outcome else { panic!("not refused: {outcome:?}") };
+    let failed: Vec<&str> = checks
+        .iter()
+        .filter(|c| c.verdict == vigil::engine::CheckVerdict::Fail)
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(failed, ["venue_armed", "key_permissions"], "{checks:#?}");
+    engine.stop().await;
+    let signer = std::sync::Arc::new(vigil::venue::Signer::new(secrecy::SecretString::from(WITHDRAW_SECRET)));
+    let client = vigil::venue::SignedClient::new(
+        &sim.rest_url(),
+        secrecy::SecretString::from(WITHDRAW_API_KEY),
+        signer,
+        std::sync::Arc::new(vigil::clock::SystemClock),
+    )
+    .unwrap();
+    client.sync_clock().await.unwrap();
+    assert!(client.open_orders(&btc()).await.unwrap().is_empty(), "nothing reached the exchange");
+    assert!(client.my_trades(&btc(), None).await.unwrap().is_empty());
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_placed_outside_vigil_is_listed_as_external_and_counted() {
+    let sim = sim(20).await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = start_with_limits(dir.path(), &sim, 1).await;
+    let ready = engine.ready().await;
+    let (bid, _) = top(&ready);
+    let price = (bid * d("0.97")).round_dp(2);
+    // Another program on the same account.
+    let signer = std::sync::Arc::new(vigil::venue::Signer::new(secrecy::SecretString::from(SECRET)));
+    let other = vigil::venue::SignedClient::new(
+        &sim.rest_url(),
+        secrecy::SecretString::from(KEY),
+        signer,
+        std::sync::Arc::new(vigil::clock::SystemClock),
+    )
+    .unwrap();
+    other.sync_clock().await.unwrap();
+    let new = vigil::venue::NewOrder {
+        symbol: btc(),
+        side: Side::Buy,
+        kind: vigil::venue::OrderKind::Limit { price, qty: d("0.01"), tif: vigil::venue::TimeInForce::Gtc },
+        client_id: "someone-else-1".into(),
+    };
+    other.place(&new).await.unwrap();
+    let snap = engine.wait(|s| s.live.as_ref().is_some_and(|l| l.external_orders.len() == 1)).await;
+    assert_eq!(snap.live.as_ref().unwrap().external_orders[0].client_id, "someone-else-1");
+    // With max_open_orders = 1 the external order already uses the slot.
+    let order = intent(Side::Buy, OrderType::Limit, "0.01", Some(price - d("1")));
+    let outcome = engine.handle.request(|reply| Command::Submit { intent: order, reply }).await.unwrap();
+    let SubmitOutcome::Refused { checks } = outcome else { panic!("not refused: {outcome:?}") };
+    let open = checks.iter().find(|c| c.id == "max_open_orders").unwrap();
+    assert!(open.detail.starts_with("1 orders are open"), "{open:?}");
+    engine.stop().await;
+    sim.shutdown().await;
+}
+
+async fn start_with_limits(
+    dir: &std::path::Path,
+    sim: &vigil::sim::SimHandle,
+    max_open: u32,
+) -> live_fixture::LiveEngine {
+    live_fixture::start_with(dir, sim, KEY, SECRET, trade_only(), |c| c.limits.max_open_orders = max_open)
+        .await
 }
