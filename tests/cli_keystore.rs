@@ -2,160 +2,18 @@
 //! scripted through stdin and 0600 files, in a fresh data dir.
 #![allow(clippy::unwrap_used)]
 
+#[path = "support/cli_vault.rs"]
+mod cli_vault;
+
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 
 use base64::Engine as _;
-use totp_rs::{Algorithm, Builder, Secret};
-
-const PASSPHRASE: &str = "correct horse battery staple";
-const API_KEY: &str = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A";
-const API_SECRET: &str = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
-
-fn vigil() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_vigil"))
-}
-
-fn private_file(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    fs::write(&path, format!("{text}\n")).unwrap();
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
-    path
-}
-
-/// An initialised keystore plus a source of never-before-used second factors.
-/// The second factor a command is given.
-enum Factor {
-    Totp(String),
-    Recovery(String),
-}
-
-struct Vault {
-    root: tempfile::TempDir,
-    data: PathBuf,
-    pass: PathBuf,
-    secret: Vec<u8>,
-    last_step: u64,
-    recovery: Vec<String>,
-    /// Everything any command printed, for the leak scan.
-    transcript: String,
-}
-
-fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
-}
-
-fn code_for(secret: &[u8], step: u64) -> String {
-    let totp = Builder::new()
-        .with_algorithm(Algorithm::SHA1)
-        .with_digits(6)
-        .with_step_duration(30)
-        .with_skew(0)
-        .with_secret(secret.to_vec())
-        .build_noncompliant();
-    totp.generate(step * 30).to_string()
-}
-
-impl Vault {
-    fn init() -> Self {
-        let root = tempfile::tempdir().unwrap();
-        let data = root.path().join("data");
-        let pass = private_file(root.path(), "pass", PASSPHRASE);
-        let mut child = vigil()
-            .arg("--data-dir")
-            .arg(&data)
-            .args(["init", "--kdf-memory", "19456", "--kdf-passes", "2", "--passphrase-file"])
-            .arg(&pass)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut transcript = String::new();
-        let mut base32 = None;
-        while base32.is_none() {
-            let mut line = String::new();
-            assert!(stdout.read_line(&mut line).unwrap() > 0, "init ended early: {transcript}");
-            transcript.push_str(&line);
-            base32 = line.strip_prefix("or type the key: ").map(|s| s.trim().to_owned());
-        }
-        let secret = Secret::try_from_base32(base32.unwrap()).unwrap().as_bytes().to_vec();
-        let step = now() / 30;
-        writeln!(child.stdin.take().unwrap(), "{}", code_for(&secret, step)).unwrap();
-        let out = child.wait_with_output().unwrap();
-        let mut rest = String::new();
-        stdout.read_to_string_into(&mut rest);
-        transcript.push_str(&rest);
-        transcript.push_str(&String::from_utf8_lossy(&out.stderr));
-        assert!(out.status.success(), "init failed: {transcript}");
-        let recovery: Vec<String> = rest
-            .lines()
-            .map(str::trim)
-            .filter(|l| l.len() == 11 && l.as_bytes()[5] == b'-')
-            .map(str::to_owned)
-            .collect();
-        assert_eq!(recovery.len(), 10, "ten recovery codes: {rest}");
-        // Enrolment used `step`: the next code must be for a later one.
-        Self { root, data, pass, secret, last_step: step, recovery, transcript }
-    }
-
-    /// A TOTP code for a step not used yet and still inside the ±1 window,
-    /// else a recovery code.
-    fn second_factor(&mut self) -> Factor {
-        let now_step = now() / 30;
-        let step = (self.last_step + 1).max(now_step - 1);
-        if step <= now_step + 1 {
-            self.last_step = step;
-            Factor::Totp(code_for(&self.secret, step))
-        } else {
-            self.recovery()
-        }
-    }
-
-    fn recovery(&mut self) -> Factor {
-        Factor::Recovery(self.recovery.pop().unwrap())
-    }
-
-    fn run(&mut self, args: &[&str]) -> Output {
-        let factor = self.second_factor();
-        self.run_with(args, &factor)
-    }
-
-    /// Runs with the passphrase file and the factor as a script would give
-    /// them: a TOTP code on the command line, a recovery code in a 0600 file.
-    fn run_with(&mut self, args: &[&str], factor: &Factor) -> Output {
-        let mut cmd = vigil();
-        cmd.arg("--data-dir").arg(&self.data).args(args).arg("--passphrase-file").arg(&self.pass);
-        match factor {
-            Factor::Totp(code) => cmd.args(["--totp", code]),
-            Factor::Recovery(code) => {
-                cmd.arg("--recovery-code-file").arg(private_file(self.root.path(), "recovery", code))
-            }
-        };
-        let out = cmd.stdin(Stdio::null()).output().unwrap();
-        self.transcript.push_str(&String::from_utf8_lossy(&out.stdout));
-        self.transcript.push_str(&String::from_utf8_lossy(&out.stderr));
-        out
-    }
-}
-
-trait ReadRest {
-    fn read_to_string_into(&mut self, buf: &mut String);
-}
-
-impl<R: BufRead> ReadRest for R {
-    fn read_to_string_into(&mut self, buf: &mut String) {
-        std::io::Read::read_to_string(self, buf).unwrap();
-    }
-}
-
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-}
+use cli_vault::*;
+use totp_rs::Secret;
 
 #[test]
 fn keys_round_trip_without_ever_showing_a_key() {

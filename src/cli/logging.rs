@@ -1,6 +1,8 @@
 //! Logs go to a file, never over the screen: a TUI session owns the terminal,
-//! and a stray line would corrupt it. `RUST_LOG` style filters come from the
-//! `VIGIL_LOG` variable (default `info`).
+//! and a stray line would corrupt it. Filters come from `VIGIL_LOG`, else
+//! `RUST_LOG` (default `info`). Whatever they say, the transport crates are
+//! held at `debug`: at `trace` they print frames and headers, which carry the
+//! API key (the secret never leaves the signer).
 
 use std::fs::{DirBuilder, OpenOptions, Permissions};
 use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _, PermissionsExt as _};
@@ -10,6 +12,17 @@ use anyhow::Context as _;
 
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
+
+/// Crates whose trace output would show frames or headers.
+const TRANSPORT_CAP: [&str; 7] = [
+    "tungstenite=debug",
+    "tokio_tungstenite=debug",
+    "hyper=debug",
+    "hyper_util=debug",
+    "reqwest=debug",
+    "h2=debug",
+    "rustls=debug",
+];
 
 /// Sends tracing output to `<dir>/vigil.log` until the guard is dropped.
 /// The log names symbols, orders and endpoints (never a secret), which is
@@ -44,7 +57,14 @@ pub fn to_file(dir: &Path) -> anyhow::Result<WorkerGuard> {
     file.set_permissions(Permissions::from_mode(0o600))
         .with_context(|| format!("restricting {} to its owner", path.display()))?;
     let (writer, guard) = tracing_appender::non_blocking(file);
-    let filter = EnvFilter::try_from_env("VIGIL_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let mut filter = EnvFilter::try_from_env("VIGIL_LOG")
+        .or_else(|_| EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    for cap in TRANSPORT_CAP {
+        if let Ok(directive) = cap.parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
     // A second initialisation (tests calling twice) keeps the first subscriber.
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false).with_writer(writer).try_init();
     Ok(guard)

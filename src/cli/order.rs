@@ -119,6 +119,7 @@ fn place(args: PlaceArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     };
     let config = one_shot(load_config(ctx)?);
     let vault = VaultSession::unlock_if_present(ctx, &args.unlock)?;
+    let _log = super::logging::to_file(ctx.data_dir())?;
     runtime()?.block_on(async {
         let mut feed = args.feed.clone();
         if feed.symbols.is_empty() {
@@ -383,6 +384,7 @@ fn cancel(
 ) -> anyhow::Result<ExitCode> {
     let config = one_shot(load_config(ctx)?);
     let vault = VaultSession::unlock_if_present(ctx, unlock)?;
+    let _log = super::logging::to_file(ctx.data_dir())?;
     runtime()?.block_on(async {
         let options = SessionOptions {
             venue: venue.venue,

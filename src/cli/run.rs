@@ -54,6 +54,7 @@ pub struct Args {
 pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     let config = load_config(ctx)?;
     let vault = VaultSession::unlock_if_present(ctx, &args.unlock)?;
+    let _log = super::logging::to_file(ctx.data_dir())?;
     let audit_key = vault.audit_key();
     let unlock_record = vault.unlock_record();
     // The code that just unlocked the vault is the fresh proof for arming autonomy
