@@ -42,7 +42,7 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     // Removed at exit: the simulator's account starts afresh with every demo.
     let live_state = match args.venue {
         Venue::Live => {
-            std::fs::create_dir_all(ctx.data_dir())?;
+            crate::store::ensure_private_dir(ctx.data_dir())?;
             Some(tempfile::Builder::new().prefix("demo-live-").tempdir_in(ctx.data_dir())?)
         }
         Venue::Paper => None,

@@ -114,11 +114,9 @@ pub async fn prepare(
         );
     }
     let host = url::Url::parse(&base).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_default();
-    let label = if test_key {
-        format!("simulator test account @ {host} (public test key, no keystore)")
-    } else {
-        format!("key {name} @ {host}")
-    };
+    // Short: it shares the header's second line with equity and PnL at 80 columns.
+    let label =
+        if test_key { "sim test key, no keystore".to_owned() } else { format!("key {name} @ {host}") };
     let venue = LiveVenue::start(client, LiveEndpoints { rest_url: base, ws_api_url: ws_api_url.to_owned() });
     let key = LiveKey { label: name, test_key, verified, permissions, standing: how };
     Ok((LiveSetup { venue, key }, label))

@@ -31,7 +31,7 @@ pub use audit::{
 };
 pub use backend::{BackendError, BatchOutcome, KvBackend, KvIter, KvPair, WriteBatch, WriteOp};
 pub use codec::CodecError;
-pub use fsperm::{DIR_MODE, FILE_MODE, check_data_dir, effective_uid, tighten_tree};
+pub use fsperm::{DIR_MODE, FILE_MODE, check_data_dir, effective_uid, ensure_private_dir, tighten_tree};
 pub use sled_backend::{DB_DIR_NAME, ReadOnlyCopy, SledBackend};
 pub use snapshot::Snapshot;
 pub use state::{FillOutcome, FillStep, Store, StoreError, StoredFill};
