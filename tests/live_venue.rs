@@ -404,3 +404,34 @@ async fn start_with_limits(
     live_fixture::start_with(dir, sim, KEY, SECRET, trade_only(), |c| c.limits.max_open_orders = max_open)
         .await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fill_lost_on_the_stream_behind_a_later_booked_trade_is_found_by_the_orders_own_trades() {
+    let sim = sim(20).await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
+    let ready = engine.ready().await;
+    let (bid, ask) = top(&ready);
+    let price = (bid * d("0.97")).round_dp(2);
+    let a = sent(engine.place(intent(Side::Buy, OrderType::Limit, "0.01", Some(price))).await);
+    let snap =
+        engine.wait(|s| s.orders.iter().any(|o| o.id == a && o.status == OrderStatus::Submitted)).await;
+    let client_a = snap.orders.iter().find(|o| o.id == a).unwrap().client_id.clone();
+    // A fills, and both its events are lost; then B trades and is booked from
+    // its own answer, moving the trade cursor past A's trade.
+    sim.faults().lose_user_events(2);
+    assert!(sim.force_fill(KEY, &client_a));
+    let b = sent(
+        engine.place(intent(Side::Buy, OrderType::Limit, "0.001", Some((ask * d("1.01")).round_dp(2)))).await,
+    );
+    engine.wait(|s| s.orders.iter().any(|o| o.id == b && o.status == OrderStatus::Filled)).await;
+    assert!(engine.handle.snapshot().orders.iter().any(|o| o.id == a && o.status == OrderStatus::Submitted));
+    // The next reconciliation (after a reconnect) must still find A's fill.
+    sim.faults().drop_user_streams();
+    let snap =
+        engine.wait_secs(15, |s| s.orders.iter().any(|o| o.id == a && o.status == OrderStatus::Filled)).await;
+    let qty: Decimal = snap.fills.iter().filter(|f| f.order_id == a).map(|f| f.qty).sum();
+    assert_eq!(qty, d("0.01"));
+    engine.stop().await;
+    sim.shutdown().await;
+}

@@ -30,7 +30,7 @@ use super::state::EngineState;
 use crate::domain::{
     Fill, Liquidity, Order, OrderId, OrderIntent, OrderStatus, OrderType, Origin, Side, Symbol, TimestampMs,
 };
-use crate::exec::{Reconciliation, VenueReport, VenueRequest};
+use crate::exec::{ReconcileOrder, Reconciliation, VenueReport, VenueRequest};
 use crate::risk::{ExchangeUsage, KeyPermissions};
 use crate::store::{Actor, AuditKind};
 use crate::venue::client::RECV_WINDOW_MS;
@@ -80,6 +80,8 @@ pub struct LiveLink {
     reconcile_in_flight: bool,
     /// Reconcile again as soon as the one in flight is done.
     reconcile_again: bool,
+    /// True while a reconciliation's answer is being applied.
+    applying_reconciliation: bool,
     reconcile_retry_at: Option<TimestampMs>,
     skew_ms: Option<i64>,
     /// Submissions paused by a 429 or 418 until then, with the exchange's words.
@@ -108,6 +110,7 @@ impl LiveLink {
             balances_known: false,
             reconcile_in_flight: false,
             reconcile_again: false,
+            applying_reconciliation: false,
             reconcile_retry_at: None,
             skew_ms: None,
             paused: None,
@@ -352,8 +355,16 @@ impl EngineState {
 
     /// Asks the venue to read the account (one reconciliation at a time).
     pub(super) fn request_reconcile(&mut self) {
-        let orders: Vec<(OrderId, Symbol, String)> =
-            self.ledger.open_orders().map(|o| (o.id, o.intent.symbol.clone(), o.client_id.clone())).collect();
+        let orders: Vec<ReconcileOrder> = self
+            .ledger
+            .open_orders()
+            .map(|o| ReconcileOrder {
+                id: o.id,
+                symbol: o.intent.symbol.clone(),
+                client_id: o.client_id.clone(),
+                booked: o.filled_qty,
+            })
+            .collect();
         let symbols: Vec<Symbol> = self.config.instruments.iter().map(|i| i.symbol.clone()).collect();
         let Some(link) = self.link() else { return };
         if link.reconcile_in_flight {
@@ -502,8 +513,19 @@ impl EngineState {
     fn settle(&mut self, id: OrderId, status: ExchangeStatus, executed: Decimal, why: Option<&str>) {
         let Some(order) = self.ledger.get(id).filter(|o| o.status.is_open()).cloned() else { return };
         if executed > order.filled_qty {
-            // Trades vigil has not seen yet: read them before closing anything.
-            self.request_reconcile();
+            // Trades vigil has not seen yet: read them before closing
+            // anything. Reconciliation reads the order's own trades; if even
+            // those do not add up, the order stays open and says so rather
+            // than asking again in a loop.
+            if self.link().is_some_and(|l| l.applying_reconciliation) {
+                let booked = order.filled_qty;
+                self.note(
+                    "venue",
+                    format!("#{id}: the exchange reports {executed} executed, {booked} booked; left open"),
+                );
+            } else {
+                self.request_reconcile();
+            }
             return;
         }
         if let Some((closed, text)) = closing_status(status) {
@@ -643,6 +665,9 @@ impl EngineState {
     /// trades vigil missed, refreshes the external orders and the balances,
     /// and audits every difference it found.
     fn apply_reconciliation(&mut self, found: Reconciliation) {
+        if let Some(link) = self.link() {
+            link.applying_reconciliation = true;
+        }
         let mut differences = Vec::new();
         let Reconciliation { orders, open, account, mut trades } = found;
         let now = self.now();
@@ -704,6 +729,7 @@ impl EngineState {
                 link.external = external;
                 link.fee_rate = account.commission_rates.map(|r| r.taker);
                 link.reconcile_in_flight = false;
+                link.applying_reconciliation = false;
                 link.reconciled = link.stream_up;
                 link.balances_known = true;
                 std::mem::take(&mut link.reconcile_again)

@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use rust_decimal::Decimal;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -60,13 +61,24 @@ pub enum VenueRequest {
         symbol: Symbol,
         client_id: String,
     },
-    /// Read the account: each listed order by client id, open orders and
+    /// Read the account: each listed order by client id (and its own trades
+    /// when the exchange has executed more than `booked`), open orders and
     /// trades since `from_trade` per symbol (`None`: the latest page).
     Reconcile {
-        orders: Vec<(OrderId, Symbol, String)>,
+        orders: Vec<ReconcileOrder>,
         from_trade: BTreeMap<Symbol, Option<u64>>,
     },
     SyncClock,
+}
+
+/// One local open order, as reconciliation asks about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReconcileOrder {
+    pub id: OrderId,
+    pub symbol: Symbol,
+    pub client_id: String,
+    /// What vigil has booked as filled.
+    pub booked: Decimal,
 }
 
 /// What the exchange said, for the engine to act on.
@@ -243,15 +255,22 @@ async fn query(
 /// orders, then trades, then balances (which already include those trades).
 async fn reconcile(
     client: &SignedClient,
-    orders: Vec<(OrderId, Symbol, String)>,
+    orders: Vec<ReconcileOrder>,
     from_trade: BTreeMap<Symbol, Option<u64>>,
 ) -> Result<Reconciliation, AccountError> {
     let mut found = Vec::with_capacity(orders.len());
-    for (id, symbol, client_id) in orders {
-        found.push((id, query(client, &symbol, &client_id).await?));
+    let mut trades = Vec::new();
+    for order in orders {
+        let report = query(client, &order.symbol, &order.client_id).await?;
+        // Trades of this order vigil has not booked may be older than the
+        // per-symbol cursor (a later trade of another order was booked
+        // first): read the order's own trades, all of them.
+        if let Some(r) = report.as_ref().filter(|r| r.executed_qty.unwrap_or_default() > order.booked) {
+            trades.extend(client.order_trades(&order.symbol, r.order_id).await?);
+        }
+        found.push((order.id, report));
     }
     let mut open = Vec::new();
-    let mut trades = Vec::new();
     for (symbol, from) in from_trade {
         open.extend(client.open_orders(&symbol).await?);
         let mut next = from;

@@ -21,6 +21,7 @@ pub struct Faults {
     rate_limit_retry_s: AtomicU64,
     banned: AtomicU32,
     clock_offset_ms: AtomicI64,
+    lost_user_events: AtomicU32,
     kick: broadcast::Sender<()>,
 }
 
@@ -36,6 +37,7 @@ impl Default for Faults {
             rate_limit_retry_s: AtomicU64::new(1),
             banned: AtomicU32::new(0),
             clock_offset_ms: AtomicI64::new(0),
+            lost_user_events: AtomicU32::new(0),
             kick: broadcast::channel(4).0,
         }
     }
@@ -98,6 +100,16 @@ impl Faults {
     /// Moves the exchange's clock by `offset_ms` (negative: behind).
     pub fn set_clock_offset_ms(&self, offset_ms: i64) {
         self.clock_offset_ms.store(offset_ms, Ordering::SeqCst);
+    }
+
+    /// The next `n` user data events are lost on the way (the connection
+    /// stays up): only reconciliation can find what they said.
+    pub fn lose_user_events(&self, n: u32) {
+        self.lost_user_events.store(n, Ordering::SeqCst);
+    }
+
+    pub(crate) fn take_lost_user_event(&self) -> bool {
+        take(&self.lost_user_events)
     }
 
     /// Closes every user data (WebSocket API) connection now.

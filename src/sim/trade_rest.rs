@@ -390,7 +390,17 @@ pub(crate) async fn my_trades(
             .transpose()
             .map_err(|_| ApiError::mandatory("limit"))?;
         let limit = limit.unwrap_or(TRADES_DEFAULT).clamp(1, TRADES_MAX);
-        let fills = app.hub.with_accounts(|a| a.fills(acct, symbol, from_id, limit))?;
+        let order_id = params
+            .get("orderId")
+            .map(str::parse::<u64>)
+            .transpose()
+            .map_err(|_| ApiError::mandatory("orderId"))?;
+        let mut fills = app.hub.with_accounts(|a| a.fills(acct, symbol, from_id, limit))?;
+        if let Some(order_id) = order_id {
+            // Binance: every trade of that order (fromId and the page do not apply).
+            fills = app.hub.with_accounts(|a| a.fills(acct, symbol, Some(0), usize::MAX))?;
+            fills.retain(|f| f.order_id == order_id);
+        }
         let name = app.hub.specs().get(symbol).map(|s| s.instrument.symbol.to_string()).unwrap_or_default();
         Ok(Value::Array(
             fills

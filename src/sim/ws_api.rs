@@ -73,7 +73,7 @@ async fn run(app: AppState, socket: WebSocket) {
             event = events.recv() => match event {
                 Ok(event) => {
                     let Some((id, acct)) = subscription else { continue };
-                    if event.0 != acct {
+                    if event.0 != acct || app.faults.take_lost_user_event() {
                         continue;
                     }
                     let wrapped = json!({"subscriptionId": id, "event": event.1});

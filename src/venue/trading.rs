@@ -185,6 +185,16 @@ impl SignedClient {
         }
         self.call(Method::GET, Endpoint::MyTrades, &params).await
     }
+
+    /// `GET /api/v3/myTrades?symbol=&orderId=`: every trade of one order.
+    pub async fn order_trades(
+        &self,
+        symbol: &Symbol,
+        order_id: u64,
+    ) -> Result<Vec<AccountTrade>, AccountError> {
+        let params = [("symbol", symbol.as_str().to_owned()), ("orderId", order_id.to_string())];
+        self.call(Method::GET, Endpoint::MyTrades, &params).await
+    }
 }
 
 #[cfg(test)]
