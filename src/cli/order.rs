@@ -119,7 +119,6 @@ fn place(args: PlaceArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     };
     let config = one_shot(load_config(ctx)?);
     let vault = VaultSession::unlock_if_present(ctx, &args.unlock)?;
-    let _log = super::logging::to_file(ctx.data_dir())?;
     runtime()?.block_on(async {
         let mut feed = args.feed.clone();
         if feed.symbols.is_empty() {
@@ -135,6 +134,8 @@ fn place(args: PlaceArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             totp: vault.totp_check(),
         };
         let session = Session::start(ctx, &config, options).await?;
+        // Only once the session has started: a refused start writes nothing.
+        let _log = super::logging::to_file(ctx.data_dir())?;
         let code = place_in(&session.handle, intent).await;
         session.shutdown().await;
         code
@@ -384,7 +385,6 @@ fn cancel(
 ) -> anyhow::Result<ExitCode> {
     let config = one_shot(load_config(ctx)?);
     let vault = VaultSession::unlock_if_present(ctx, unlock)?;
-    let _log = super::logging::to_file(ctx.data_dir())?;
     runtime()?.block_on(async {
         let options = SessionOptions {
             venue: venue.venue,
@@ -396,6 +396,8 @@ fn cancel(
             totp: vault.totp_check(),
         };
         let session = Session::start(ctx, &config, options).await?;
+        // Only once the session has started: a refused start writes nothing.
+        let _log = super::logging::to_file(ctx.data_dir())?;
         if venue.venue == Venue::Live {
             // The order list is only true once reconciled with the exchange.
             wait_for_reconciliation(&session.handle).await?;

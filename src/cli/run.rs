@@ -54,7 +54,6 @@ pub struct Args {
 pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     let config = load_config(ctx)?;
     let vault = VaultSession::unlock_if_present(ctx, &args.unlock)?;
-    let _log = super::logging::to_file(ctx.data_dir())?;
     let audit_key = vault.audit_key();
     let unlock_record = vault.unlock_record();
     // The code that just unlocked the vault is the fresh proof for arming autonomy
@@ -83,6 +82,8 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             totp,
         };
         let session = Session::start(ctx, &config, options).await?;
+        // Only once the session has started: a refused start writes nothing.
+        let _log = super::logging::to_file(ctx.data_dir())?;
         if args.release_kill_switch {
             let released =
                 session.handle.request(|reply| Command::KillSwitch { engaged: false, reply }).await;
