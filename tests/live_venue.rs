@@ -385,7 +385,10 @@ async fn an_order_placed_outside_vigil_is_listed_as_external_and_counted() {
     };
     other.place(&new).await.unwrap();
     let snap = engine.wait(|s| s.live.as_ref().is_some_and(|l| l.external_orders.len() == 1)).await;
-    assert_eq!(snap.live.as_ref().unwrap().external_orders[0].client_id, "someone-else-1");
+    let external = &snap.live.as_ref().unwrap().external_orders[0];
+    assert_eq!(external.client_id, "someone-else-1");
+    // Its size and price, from the stream's event: counted at what it is.
+    assert_eq!((external.intent.qty, external.intent.price), (d("0.01"), Some(price)));
     // With max_open_orders = 1 the external order already uses the slot.
     let order = intent(Side::Buy, OrderType::Limit, "0.01", Some(price - d("1")));
     let outcome = engine.handle.request(|reply| Command::Submit { intent: order, reply }).await.unwrap();
@@ -432,6 +435,88 @@ async fn a_fill_lost_on_the_stream_behind_a_later_booked_trade_is_found_by_the_o
         engine.wait_secs(15, |s| s.orders.iter().any(|o| o.id == a && o.status == OrderStatus::Filled)).await;
     let qty: Decimal = snap.fills.iter().filter(|f| f.order_id == a).map(|f| f.qty).sum();
     assert_eq!(qty, d("0.01"));
+    engine.stop().await;
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_working_order_the_exchange_once_says_it_does_not_know_stays_open() {
+    let sim = sim(20).await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
+    let ready = engine.ready().await;
+    let (bid, _) = top(&ready);
+    let price = (bid * d("0.97")).round_dp(2);
+    let id = sent(engine.place(intent(Side::Buy, OrderType::Limit, "0.01", Some(price))).await);
+    engine.wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Submitted)).await;
+    // A reconnect's reconciliation gets a transient -2013 for the order.
+    sim.faults().forget_orders(1);
+    sim.faults().drop_user_streams();
+    engine.wait(|s| s.live.as_ref().is_some_and(|l| !l.stream_up)).await;
+    let snap = engine.wait(|s| s.live.as_ref().is_some_and(|l| l.stream_up && !l.reconciling)).await;
+    let order = snap.orders.iter().find(|o| o.id == id).unwrap();
+    assert_eq!(order.status, OrderStatus::Submitted, "the open-orders list says it works: {order:?}");
+    assert!(balance(&snap, "USDT").locked >= price * d("0.01"), "its funds stay reserved");
+    engine.stop().await;
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_429_nothing_more_is_sent_until_retry_after_has_passed() {
+    let sim = sim(20).await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
+    let ready = engine.ready().await;
+    let (bid, _) = top(&ready);
+    // An unknown order is queried every 2 s: the first query meets the 429.
+    sim.faults().timeout_next_order(false);
+    let price = (bid * d("0.97")).round_dp(2);
+    let id = sent(engine.place(intent(Side::Buy, OrderType::Limit, "0.01", Some(price))).await);
+    engine.wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Unknown)).await;
+    sim.faults().rate_limit(1000, 4);
+    engine.wait(|s| s.live.as_ref().is_some_and(|l| l.paused.is_some())).await;
+    let served = sim.faults().limits_served();
+    // A cancel asked for during the pause is held, not sent.
+    engine.handle.request(|reply| Command::Cancel { id, reply }).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(3_000)).await;
+    assert_eq!(sim.faults().limits_served(), served, "no request went out during the pause");
+    engine.stop().await;
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_with_an_order_in_flight_is_resolved_by_its_client_id_at_the_next_start() {
+    let sim = sim(20).await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
+    let ready = engine.ready().await;
+    let (bid, _) = top(&ready);
+    sim.faults().delay_orders(std::time::Duration::from_millis(1_500));
+    // Its stream events are lost too, so vigil only knows it sent it.
+    sim.faults().lose_user_events(2);
+    let price = (bid * d("0.97")).round_dp(2);
+    let id = sent(engine.place(intent(Side::Buy, OrderType::Limit, "0.01", Some(price))).await);
+    // Stored `submitting`; the exchange has the order, its answer is on its
+    // way (delayed): the process dies.
+    while sim_open_orders(&sim).await.is_empty() {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        engine.handle.snapshot().orders.iter().any(|o| o.id == id && o.status == OrderStatus::Submitting)
+    );
+    engine.crash().await;
+    sim.faults().delay_orders(std::time::Duration::ZERO);
+    tokio::time::sleep(std::time::Duration::from_millis(2_000)).await;
+    let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
+    let snap = engine
+        .wait_secs(15, |s| {
+            s.orders
+                .iter()
+                .any(|o| o.id == id && o.status == OrderStatus::Submitted && o.venue_order_id.is_some())
+        })
+        .await;
+    assert_eq!(snap.orders.iter().filter(|o| o.status.is_open()).count(), 1);
+    assert_eq!(sim_open_orders(&sim).await.len(), 1, "found, never sent again");
     engine.stop().await;
     sim.shutdown().await;
 }

@@ -201,14 +201,18 @@ async fn place_in(handle: &EngineHandle, intent: OrderIntent) -> anyhow::Result<
     }
 }
 
-/// Order `id` once it is closed (or after 15 s, as it stands then).
-async fn closed(handle: &EngineHandle, id: OrderId) -> Option<crate::domain::Order> {
+/// Order `id` once `done` says so (or after 15 s, as it stands then).
+async fn order_when(
+    handle: &EngineHandle,
+    id: OrderId,
+    done: impl Fn(&crate::domain::Order) -> bool,
+) -> Option<crate::domain::Order> {
     let mut rx = handle.watch();
     let find = |snapshot: &crate::engine::Snapshot| snapshot.orders.iter().find(|o| o.id == id).cloned();
     let waited = tokio::time::timeout(Duration::from_secs(15), async {
         loop {
             let order = find(&rx.borrow_and_update());
-            if order.as_ref().is_none_or(|o| o.status.is_terminal()) || rx.changed().await.is_err() {
+            if order.as_ref().is_none_or(&done) || rx.changed().await.is_err() {
                 return order;
             }
         }
@@ -260,7 +264,7 @@ async fn report_sent(handle: &EngineHandle, id: OrderId) -> anyhow::Result<ExitC
     // The engine publishes the snapshot before it answers, so the fills the
     // paper broker made at once are in it. A live order is `submitting`
     // until the exchange answers: wait for that answer.
-    let order = settled(handle, id).await;
+    let order = order_when(handle, id, |o| o.status != OrderStatus::Submitting).await;
     let live = handle.snapshot().venue == Some(Venue::Live);
     let venue = if live { "LIVE" } else { "paper" };
     match order {
@@ -286,24 +290,6 @@ async fn report_sent(handle: &EngineHandle, id: OrderId) -> anyhow::Result<ExitC
         None => println!("placed {venue} order #{id}"),
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Order `id` once it has left `submitting` (or after 15 s).
-async fn settled(handle: &EngineHandle, id: OrderId) -> Option<crate::domain::Order> {
-    let mut rx = handle.watch();
-    let find = |snapshot: &crate::engine::Snapshot| snapshot.orders.iter().find(|o| o.id == id).cloned();
-    let waited = tokio::time::timeout(Duration::from_secs(15), async {
-        loop {
-            let order = find(&rx.borrow_and_update());
-            if order.as_ref().is_none_or(|o| o.status != OrderStatus::Submitting)
-                || rx.changed().await.is_err()
-            {
-                return order;
-            }
-        }
-    })
-    .await;
-    waited.unwrap_or_else(|_| find(&handle.snapshot()))
 }
 
 /// One line per check: verdict, id, sentence.
@@ -404,7 +390,7 @@ fn cancel(
         }
         let result = session.handle.request(|reply| EngineCommand::Cancel { id, reply }).await;
         let order = match &result {
-            Ok(()) => closed(&session.handle, id).await,
+            Ok(()) => order_when(&session.handle, id, |o| o.status.is_terminal()).await,
             Err(_) => None,
         };
         session.shutdown().await;

@@ -24,7 +24,7 @@ use super::persist::{CONTROLS_KEY, LEGACY_CONTROLS_KEY, LOSS_STREAK_KEY, Persist
 use super::state::{EngineConfig, EngineState, EquityMarks, OnShutdown, Parts, TotpCheck};
 use super::strategies::StrategyRunner;
 use crate::clock::Clock;
-use crate::domain::{Balance, OrderIntent, Venue};
+use crate::domain::{Balance, OrderIntent, OrderStatus, Venue};
 use crate::exec::LiveVenue;
 use crate::exec::Portfolio;
 use crate::market::MarketEvent;
@@ -202,6 +202,22 @@ pub fn start(setup: EngineSetup) -> Result<(EngineHandle, JoinHandle<()>), Engin
         state.persist_balances();
     }
     state.persist_marks();
+    // An order a crash left `submitting` may or may not have left: no
+    // request of this session will report on it, so it is unknown and asked
+    // about until the exchange says what it is.
+    if state.live.is_some() {
+        let submitting: Vec<_> = state
+            .ledger
+            .open_orders()
+            .filter(|o| o.status == OrderStatus::Submitting)
+            .map(|o| o.id)
+            .collect();
+        for id in submitting {
+            if let Some(order) = state.ledger.update_open(id, Some(OrderStatus::Unknown), None, now) {
+                state.persist_order(&order);
+            }
+        }
+    }
     // A halt restored from an earlier session cancels what is still open (a
     // crash between the halt and its cancels leaves orders that could fill).
     if state.controls.kill_switch() {

@@ -97,6 +97,19 @@ pub struct LiveLink {
     /// whenever one of them is found still working.
     cancel_wanted: BTreeSet<OrderId>,
     last_query_ms: TimestampMs,
+    /// Orders whose `Place` request this session has sent and not yet heard
+    /// back from: that request will report, so -2013 cannot mean "never sent".
+    placing: BTreeSet<OrderId>,
+    /// When the exchange first said it has no such order (-2013). Binance
+    /// answers -2013 for orders that exist now and then, so an order is closed
+    /// on it only when it stays unknown there for a while.
+    missing_since: BTreeMap<OrderId, TimestampMs>,
+    /// Requests held while the exchange asked for a pause (429/418): sending
+    /// during a pause is what gets an IP banned.
+    deferred: Vec<VenueRequest>,
+    /// When each asset's balance was last reported by the stream (`E`), so an
+    /// older account read does not undo a newer event.
+    balance_times: BTreeMap<String, TimestampMs>,
 }
 
 impl LiveLink {
@@ -121,6 +134,10 @@ impl LiveLink {
             last_trade: BTreeMap::new(),
             cancel_wanted: BTreeSet::new(),
             last_query_ms: 0,
+            placing: BTreeSet::new(),
+            missing_since: BTreeMap::new(),
+            deferred: Vec::new(),
+            balance_times: BTreeMap::new(),
         };
         for fill in booked {
             if let Some(trade) = fill.trade_id {
@@ -175,8 +192,27 @@ impl LiveLink {
         }
     }
 
-    fn send(&self, request: VenueRequest) -> bool {
-        self.requests.send(request).is_ok()
+    /// Sends `request`, or holds it while the exchange's pause lasts (a
+    /// periodic query is dropped instead: the next tick asks again). False
+    /// only when the venue task has stopped.
+    fn send(&mut self, request: VenueRequest, now: TimestampMs) -> bool {
+        let paused = self.paused.as_ref().is_some_and(|(until, _)| now < *until);
+        match (paused, &request) {
+            (false, _) => self.requests.send(request).is_ok(),
+            (true, VenueRequest::Query { .. }) => true,
+            (true, _) => {
+                self.deferred.push(request);
+                true
+            }
+        }
+    }
+
+    /// Sends what was held during a pause, in order.
+    fn release_deferred(&mut self) {
+        for request in std::mem::take(&mut self.deferred) {
+            // A stopped venue task is reported when the next order is sent.
+            let _ = self.requests.send(request);
+        }
     }
 }
 
@@ -221,7 +257,11 @@ impl EngineState {
             self.close(id, OrderStatus::Rejected, Some("a limit order needs a price".to_owned()));
             return;
         };
-        let sent = self.link().is_some_and(|l| l.send(VenueRequest::Place { id, order: wire }));
+        let now = self.now();
+        let sent = self.link().is_some_and(|l| {
+            l.placing.insert(id);
+            l.send(VenueRequest::Place { id, order: wire }, now)
+        });
         if !sent {
             self.close(id, OrderStatus::Rejected, Some("the live venue has stopped: not sent".to_owned()));
         }
@@ -230,6 +270,7 @@ impl EngineState {
     /// Asks the exchange to cancel `id`; it closes when the exchange says so.
     pub(super) fn cancel_live(&mut self, id: OrderId) {
         let Some(order) = self.ledger.get(id).cloned() else { return };
+        let now = self.now();
         let Some(link) = self.link() else { return };
         link.cancel_wanted.insert(id);
         let request = VenueRequest::Cancel {
@@ -237,7 +278,7 @@ impl EngineState {
             symbol: order.intent.symbol.clone(),
             client_id: order.client_id.clone(),
         };
-        if !link.send(request) {
+        if !link.send(request, now) {
             self.note("venue", format!("#{id}: the live venue has stopped; the cancel was not sent"));
             return;
         }
@@ -268,17 +309,43 @@ impl EngineState {
     /// One report from the live venue.
     pub fn on_venue(&mut self, report: VenueReport) {
         match report {
-            VenueReport::Placed { id, report } => self.on_answer(id, &report, true),
-            VenueReport::PlaceFailed { id, failure } => self.on_place_failed(id, failure),
+            VenueReport::Placed { id, report } => {
+                self.placed(id);
+                self.on_answer(id, &report, true)
+            }
+            VenueReport::PlaceFailed { id, failure } => {
+                self.placed(id);
+                self.on_place_failed(id, failure)
+            }
             VenueReport::Cancelled { id, report } => self.on_answer(id, &report, false),
             VenueReport::CancelFailed { id, failure } => self.on_cancel_failed(id, failure),
             VenueReport::Queried { id, report } => match report {
                 Some(report) => self.on_answer(id, &report, false),
-                None => self.on_not_at_exchange(id, &mut Vec::new()),
+                None => {
+                    let mut differences = Vec::new();
+                    self.on_not_at_exchange(id, &mut differences);
+                    self.audit_differences(&differences);
+                }
             },
             VenueReport::QueryFailed { id, failure } => self.on_query_failed(id, &failure),
             VenueReport::Execution(report) => self.on_execution(&report),
-            VenueReport::Balances(balances) => self.set_exchange_balances(&balances, false),
+            VenueReport::Balances(position) => {
+                if let Some(link) = self.link() {
+                    for b in &position.balances {
+                        link.balance_times.insert(b.asset.clone(), position.event_time);
+                    }
+                }
+                let listed: Vec<_> =
+                    position.balances.iter().map(|b| (b.asset.clone(), b.free, b.locked)).collect();
+                self.portfolio.set_exchange_balances(&listed, None);
+                self.persist_balances();
+            }
+            VenueReport::Malformed { reason } => {
+                // An event that could not be read may have been an order's
+                // last: read the account rather than wait for a reconnect.
+                self.note("venue", format!("an unreadable user data event ({reason}): reconciling"));
+                self.request_reconcile();
+            }
             VenueReport::StreamUp => {
                 if let Some(link) = self.link() {
                     link.stream_up = true;
@@ -326,24 +393,27 @@ impl EngineState {
     /// reconciliation, end an expired pause.
     pub(super) fn tick_live(&mut self) {
         let now = self.now();
-        let unknown: Vec<(OrderId, Symbol, String)> = self
+        let missing: BTreeSet<OrderId> =
+            self.live.as_ref().map(|l| l.missing_since.keys().copied().collect()).unwrap_or_default();
+        let asking: Vec<(OrderId, Symbol, String)> = self
             .ledger
             .open_orders()
-            .filter(|o| o.status == OrderStatus::Unknown)
+            .filter(|o| o.status == OrderStatus::Unknown || missing.contains(&o.id))
             .map(|o| (o.id, o.intent.symbol.clone(), o.client_id.clone()))
             .collect();
         let Some(link) = self.link() else { return };
-        if !unknown.is_empty() && now.saturating_sub(link.last_query_ms) >= QUERY_EVERY_MS {
-            link.last_query_ms = now;
-            for (id, symbol, client_id) in unknown {
-                link.send(VenueRequest::Query { id, symbol, client_id });
-            }
-        }
-        let retry = link.reconcile_retry_at.is_some_and(|at| now >= at);
         let ended = link.paused.as_ref().is_some_and(|(until, _)| now >= *until);
         if ended {
             link.paused = None;
+            link.release_deferred();
         }
+        if !asking.is_empty() && now.saturating_sub(link.last_query_ms) >= QUERY_EVERY_MS {
+            link.last_query_ms = now;
+            for (id, symbol, client_id) in asking {
+                link.send(VenueRequest::Query { id, symbol, client_id }, now);
+            }
+        }
+        let retry = link.reconcile_retry_at.is_some_and(|at| now >= at);
         if retry {
             link.reconcile_retry_at = None;
             self.request_reconcile();
@@ -366,6 +436,7 @@ impl EngineState {
             })
             .collect();
         let symbols: Vec<Symbol> = self.config.instruments.iter().map(|i| i.symbol.clone()).collect();
+        let now = self.now();
         let Some(link) = self.link() else { return };
         if link.reconcile_in_flight {
             link.reconcile_again = true;
@@ -376,7 +447,23 @@ impl EngineState {
             .map(|s| (s.clone(), link.last_trade.get(&s).map(|t| t.saturating_add(1))))
             .collect();
         link.reconcile_in_flight = true;
-        link.send(VenueRequest::Reconcile { orders, from_trade });
+        link.send(VenueRequest::Reconcile { orders, from_trade }, now);
+    }
+
+    /// The `Place` request of `id` has reported back.
+    fn placed(&mut self, id: OrderId) {
+        if let Some(link) = self.link() {
+            link.placing.remove(&id);
+        }
+    }
+
+    /// Differences found outside a reconciliation, audited and shown.
+    fn audit_differences(&mut self, differences: &[String]) {
+        if differences.is_empty() {
+            return;
+        }
+        let body = json!({ "text": "the exchange disagrees", "differences": differences });
+        self.audit(AuditKind::Note, Actor::Exchange, body);
     }
 
     /// An order request failed: refused (closed), rate-limited or banned
@@ -459,8 +546,12 @@ impl EngineState {
         // -2011 "Unknown order" may mean it filled, or never arrived: only a
         // query says which.
         let Some(order) = self.ledger.get(id).filter(|o| o.status.is_open()).cloned() else { return };
+        let now = self.now();
         if let Some(link) = self.link() {
-            link.send(VenueRequest::Query { id, symbol: order.intent.symbol, client_id: order.client_id });
+            link.send(
+                VenueRequest::Query { id, symbol: order.intent.symbol, client_id: order.client_id },
+                now,
+            );
         }
     }
 
@@ -478,6 +569,9 @@ impl EngineState {
     /// its exchange id, the fills it lists, and whether it still works.
     fn on_answer(&mut self, id: OrderId, report: &OrderReport, placed: bool) {
         let now = self.now();
+        if let Some(link) = self.link() {
+            link.missing_since.remove(&id);
+        }
         let Some(order) = self.ledger.get(id).cloned() else { return };
         let working = (!report.status.is_final()).then_some(OrderStatus::Submitted);
         if let Some(updated) = self.ledger.update_open(id, working, Some(report.order_id), now) {
@@ -553,16 +647,29 @@ impl EngineState {
     }
 
     /// The exchange has no order with this client id.
+    /// The exchange says it has no order with this client id (-2013). The
+    /// order is closed on that only when no request of this session can still
+    /// place it, the request is older than the exchange accepts, and the
+    /// exchange has said so for `NEVER_ARRIVED_AFTER_MS` (Binance answers
+    /// -2013 for existing orders now and then); until then it is asked again.
     fn on_not_at_exchange(&mut self, id: OrderId, differences: &mut Vec<String>) {
         let now = self.now();
         let Some(order) = self.ledger.get(id).filter(|o| o.status.is_open()).cloned() else { return };
+        let Some(link) = self.link() else { return };
+        if link.placing.contains(&id) {
+            return;
+        }
+        let missing_for = now.saturating_sub(*link.missing_since.entry(id).or_insert(now));
         let sent_ago = now.saturating_sub(order.updated_ms);
+        if missing_for < NEVER_ARRIVED_AFTER_MS || sent_ago < NEVER_ARRIVED_AFTER_MS {
+            return;
+        }
+        link.missing_since.remove(&id);
         let (status, reason) = match order.status {
-            OrderStatus::Submitting | OrderStatus::Unknown if sent_ago >= NEVER_ARRIVED_AFTER_MS => (
+            OrderStatus::Submitting | OrderStatus::Unknown => (
                 OrderStatus::Rejected,
                 format!("never reached the exchange: unknown to it {} s after it was sent", sent_ago / 1000),
             ),
-            OrderStatus::Submitting | OrderStatus::Unknown => return,
             _ if order.filled_qty.is_zero() => {
                 (OrderStatus::Cancelled, "unknown to the exchange: it no longer has this order".to_owned())
             }
@@ -615,12 +722,13 @@ impl EngineState {
         if report.status.is_final() {
             return;
         }
+        let price_qty = Some((report.order_price, report.order_qty));
         let order = external_order(
             &symbol,
             report.order_client_id(),
             report.order_id,
             report.side.into(),
-            None,
+            price_qty,
             report.cumulative_qty,
             report.event_time,
         );
@@ -632,6 +740,14 @@ impl EngineState {
     /// trading instead of being dropped.
     fn book_live_fill(&mut self, fill: Fill) {
         let Some(trade) = fill.trade_id else { return };
+        if fill.qty <= Decimal::ZERO || fill.price <= Decimal::ZERO || fill.fee < Decimal::ZERO {
+            let text = format!(
+                "#{}: a fill report with a non-positive amount (trade {trade}) was not booked",
+                fill.order_id
+            );
+            self.note("venue", text);
+            return;
+        }
         let fresh = self.link().is_some_and(|l| !l.booked_trades.contains(&(fill.symbol.clone(), trade)));
         if !fresh {
             return;
@@ -651,13 +767,24 @@ impl EngineState {
         }
     }
 
-    /// The exchange's balances replace vigil's (minus what vigil's own open
-    /// orders hold and the exchange may not have locked yet). With `complete`,
-    /// an asset the exchange no longer lists is zero.
-    fn set_exchange_balances(&mut self, balances: &[AssetBalance], complete: bool) {
-        let listed: Vec<(String, Decimal, Decimal)> =
-            balances.iter().map(|b| (b.asset.clone(), b.free, b.locked)).collect();
-        self.portfolio.set_exchange_balances(&listed, complete);
+    /// The account's balances replace vigil's (minus what vigil's own open
+    /// orders hold and the exchange may not have locked yet), except for an
+    /// asset the stream reported after the account was read: that event is
+    /// newer. An asset the account no longer lists is zero.
+    fn apply_account_balances(&mut self, balances: &[AssetBalance], read_at: TimestampMs) {
+        let newer: BTreeSet<String> = self
+            .live
+            .as_ref()
+            .map(|l| {
+                l.balance_times.iter().filter(|(_, at)| **at > read_at).map(|(a, _)| a.clone()).collect()
+            })
+            .unwrap_or_default();
+        let listed: Vec<(String, Decimal, Decimal)> = balances
+            .iter()
+            .filter(|b| !newer.contains(&b.asset))
+            .map(|b| (b.asset.clone(), b.free, b.locked))
+            .collect();
+        self.portfolio.set_exchange_balances(&listed, Some(&newer));
         self.persist_balances();
     }
 
@@ -669,8 +796,17 @@ impl EngineState {
             link.applying_reconciliation = true;
         }
         let mut differences = Vec::new();
-        let Reconciliation { orders, open, account, mut trades } = found;
+        let Reconciliation { mut orders, open, account, mut trades } = found;
         let now = self.now();
+        // An order the exchange lists as open is open, whatever a query said
+        // (Binance answers -2013 for existing orders now and then).
+        for (id, report) in &mut orders {
+            if report.is_none()
+                && let Some(client_id) = self.ledger.get(*id).map(|o| o.client_id.clone())
+            {
+                *report = open.iter().find(|o| o.order_client_id() == client_id).cloned();
+            }
+        }
         for (id, report) in &orders {
             if let Some(report) = report
                 && let Some(order) = self.ledger.update_open(*id, None, Some(report.order_id), now)
@@ -723,14 +859,16 @@ impl EngineState {
                 order.client_id, order.intent.symbol, order.intent.side, order.intent.qty
             ));
         }
-        self.set_exchange_balances(&account.balances, true);
+        self.apply_account_balances(&account.balances, account.update_time);
         let again = match self.link() {
             Some(link) => {
                 link.external = external;
                 link.fee_rate = account.commission_rates.map(|r| r.taker);
                 link.reconcile_in_flight = false;
                 link.applying_reconciliation = false;
-                link.reconciled = link.stream_up;
+                // A reconnect during this reconciliation asked for another:
+                // only that one covers the gap.
+                link.reconciled = link.stream_up && !link.reconcile_again;
                 link.balances_known = true;
                 std::mem::take(&mut link.reconcile_again)
             }

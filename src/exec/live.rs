@@ -13,8 +13,9 @@
 //!
 //! One rule is kept here because it is about the request, not the order: a
 //! -1021 (timestamp outside `recvWindow`) was refused before the matching
-//! engine, so the clock is resynced and the *same* request, with the same
-//! client order id, is sent once more.
+//! engine, so the clock is resynced and the same order, with the same client
+//! order id and a fresh timestamp, is sent once more. The engine counts the
+//! order as in flight until this task reports, so nothing closes it meanwhile.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -26,7 +27,7 @@ use tokio::task::JoinHandle;
 
 use crate::domain::{OrderId, Symbol};
 use crate::market::Backoff;
-use crate::venue::wire::{Account, AccountTrade, AssetBalance, ExecutionReport, OrderReport};
+use crate::venue::wire::{Account, AccountPosition, AccountTrade, ExecutionReport, OrderReport};
 use crate::venue::{AccountError, Failure, NewOrder, SignedClient, Usage, UserEvent, UserStream};
 
 /// How often the clock is measured against the exchange's.
@@ -110,7 +111,12 @@ pub enum VenueReport {
         failure: Failure,
     },
     Execution(Box<ExecutionReport>),
-    Balances(Vec<AssetBalance>),
+    /// Balances of the assets that changed, as of the event's time.
+    Balances(AccountPosition),
+    /// A user data event could not be read (it may have been a fill).
+    Malformed {
+        reason: String,
+    },
     /// Subscribed to the user data stream (after a connect or reconnect).
     StreamUp,
     /// The user data connection is down; fills are not being seen.
@@ -274,7 +280,7 @@ async fn reconcile(
     for (symbol, from) in from_trade {
         open.extend(client.open_orders(&symbol).await?);
         let mut next = from;
-        loop {
+        for _ in 0..crate::venue::trading::MAX_TRADE_PAGES {
             let page = client.my_trades(&symbol, next).await?;
             let full = page.len() >= crate::venue::trading::TRADES_PAGE;
             let last = page.iter().map(|t| t.id).max();
@@ -282,7 +288,7 @@ async fn reconcile(
             // Only a page read forward from an id can be followed; the
             // latest page (no id) is where a fresh account starts.
             match (full, next, last) {
-                (true, Some(_), Some(last)) => next = Some(last.saturating_add(1)),
+                (true, Some(from), Some(last)) if last >= from => next = Some(last.saturating_add(1)),
                 _ => break,
             }
         }
@@ -343,9 +349,17 @@ async fn keep_stream(client: Arc<SignedClient>, url: String, out: mpsc::Unbounde
 /// is gone (`None`).
 async fn forward(stream: &mut UserStream, out: &mpsc::UnboundedSender<VenueReport>) -> Option<String> {
     loop {
-        let report = match stream.next().await {
+        let seen_malformed = stream.malformed;
+        let next = stream.next().await;
+        if stream.malformed > seen_malformed {
+            let reason = format!("{} unreadable event(s) on this connection", stream.malformed);
+            if out.send(VenueReport::Malformed { reason }).is_err() {
+                return None;
+            }
+        }
+        let report = match next {
             Ok(UserEvent::Execution(report)) => VenueReport::Execution(report),
-            Ok(UserEvent::Balances(position)) => VenueReport::Balances(position.balances),
+            Ok(UserEvent::Balances(position)) => VenueReport::Balances(position),
             Ok(UserEvent::Ending(reason)) => return Some(reason),
             Err(err) => return Some(err.to_string()),
         };

@@ -6,7 +6,7 @@
 //! ends. Because the gate reads only `free`, two orders can never spend the
 //! same money.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 
@@ -194,13 +194,24 @@ impl Portfolio {
                 (Position { qty, avg_cost, ..position }, Decimal::ZERO)
             }
             Side::Sell => {
-                let base_fee_value = fee_base.checked_mul(fill.price).ok_or_else(overflow)?;
+                // Only what vigil's fills built has a known cost: coins the
+                // account held before (live) realize nothing, and carry only
+                // their share of the fee.
+                let tracked = fill.qty.min(position.qty).max(Decimal::ZERO);
+                let fees = fee_base
+                    .checked_mul(fill.price)
+                    .and_then(|f| f.checked_add(fee_quote))
+                    .ok_or_else(overflow)?;
+                let tracked_fees = if fill.qty.is_zero() {
+                    Decimal::ZERO
+                } else {
+                    fees.checked_mul(tracked).and_then(|f| f.checked_div(fill.qty)).ok_or_else(overflow)?
+                };
                 let realized = fill
                     .price
                     .checked_sub(position.avg_cost)
-                    .and_then(|edge| edge.checked_mul(fill.qty))
-                    .and_then(|r| r.checked_sub(fee_quote))
-                    .and_then(|r| r.checked_sub(base_fee_value))
+                    .and_then(|edge| edge.checked_mul(tracked))
+                    .and_then(|r| r.checked_sub(tracked_fees))
                     .ok_or_else(overflow)?;
                 let realized_pnl = position.realized_pnl.checked_add(realized).ok_or_else(overflow)?;
                 let qty = position.qty.checked_sub(spent).ok_or_else(overflow)?;
@@ -227,12 +238,17 @@ impl Portfolio {
     /// Takes the exchange's balances as the truth (the live venue). vigil's
     /// own holds stay locked even if the exchange has not locked them yet
     /// (an order still on its way), so free never counts money an order in
-    /// flight will spend. With `complete`, an asset not listed is zero (the
-    /// account answer omits zero balances).
-    pub fn set_exchange_balances(&mut self, listed: &[(String, Decimal, Decimal)], complete: bool) {
-        if complete {
+    /// flight will spend. With `zero_unlisted_except`, the list is the whole
+    /// account (the account answer omits zero balances): an asset not listed
+    /// is zero, except those named (a newer event reported them).
+    pub fn set_exchange_balances(
+        &mut self,
+        listed: &[(String, Decimal, Decimal)],
+        zero_unlisted_except: Option<&BTreeSet<String>>,
+    ) {
+        if let Some(keep) = zero_unlisted_except {
             for (asset, balance) in &mut self.balances {
-                if !listed.iter().any(|(a, _, _)| a == asset) {
+                if !listed.iter().any(|(a, _, _)| a == asset) && !keep.contains(asset) {
                     *balance = Balance::default();
                 }
             }
@@ -400,14 +416,25 @@ mod tests {
         let mut p = Portfolio::with_balances([("USDT", d("1000")), ("ETH", d("2"))]);
         p.reserve(OrderId(1), "USDT", d("300")).unwrap();
         // The exchange has not locked the order yet: all 1000 free there.
-        p.set_exchange_balances(&[("USDT".into(), d("1000"), d("0"))], false);
+        p.set_exchange_balances(&[("USDT".into(), d("1000"), d("0"))], None);
         assert_eq!(p.balance("USDT"), Balance { free: d("700"), locked: d("300") });
         // Once it has, and another program locked 100 more, free is the exchange's.
-        p.set_exchange_balances(&[("USDT".into(), d("600"), d("400"))], false);
+        p.set_exchange_balances(&[("USDT".into(), d("600"), d("400"))], None);
         assert_eq!(p.balance("USDT"), Balance { free: d("600"), locked: d("400") });
         assert_eq!(p.balance("ETH").free, d("2"));
         // A complete account answer omits zero balances: ETH is gone.
-        p.set_exchange_balances(&[("USDT".into(), d("600"), d("400"))], true);
+        p.set_exchange_balances(&[("USDT".into(), d("600"), d("400"))], Some(&BTreeSet::new()));
         assert_eq!(p.balance("ETH"), Balance::default());
+    }
+
+    #[test]
+    fn selling_coins_held_before_vigil_realizes_nothing_on_them() {
+        // Live: the account held 1 BTC before vigil; vigil bought 0.1 at 60000.
+        let mut p = Portfolio::with_balances([("USDT", d("10000")), ("BTC", d("1"))]);
+        apply(&mut p, &fill(1, Side::Buy, "60000", "0.1", "0"));
+        let realized = apply(&mut p, &fill(2, Side::Sell, "61000", "0.3", "3"));
+        // 0.1 of the 0.3 sold has a known cost: 100 profit, a third of the fee.
+        assert_eq!(realized, d("99"));
+        assert_eq!(p.position(&Symbol::new("BTCUSDT").unwrap()).unwrap().qty, Decimal::ZERO);
     }
 }

@@ -308,10 +308,11 @@ impl Accounts {
         order.status = "CANCELED";
         order.update_time = now;
         account.orders.insert(id, order.clone());
-        let events = vec![
-            (acct, execution(&spec, &order, "CANCELED", None, now)),
-            (acct, position(account, &[pay], now)),
-        ];
+        // Binance: `c` is the cancel request's own id, `C` the order's.
+        let mut cancelled = execution(&spec, &order, "CANCELED", None, now);
+        cancelled["c"] = json!(format!("cancel{}", order.id));
+        cancelled["C"] = json!(order.client_id);
+        let events = vec![(acct, cancelled), (acct, position(account, &[pay], now))];
         Ok((order, events))
     }
 

@@ -22,6 +22,8 @@ pub struct Faults {
     banned: AtomicU32,
     clock_offset_ms: AtomicI64,
     lost_user_events: AtomicU32,
+    forgotten_queries: AtomicU32,
+    limits_served: AtomicU32,
     kick: broadcast::Sender<()>,
 }
 
@@ -38,6 +40,8 @@ impl Default for Faults {
             banned: AtomicU32::new(0),
             clock_offset_ms: AtomicI64::new(0),
             lost_user_events: AtomicU32::new(0),
+            forgotten_queries: AtomicU32::new(0),
+            limits_served: AtomicU32::new(0),
             kick: broadcast::channel(4).0,
         }
     }
@@ -112,6 +116,21 @@ impl Faults {
         take(&self.lost_user_events)
     }
 
+    /// The next `n` order queries answer -2013 "Order does not exist." even
+    /// for an order that exists, as Binance now and then does.
+    pub fn forget_orders(&self, n: u32) {
+        self.forgotten_queries.store(n, Ordering::SeqCst);
+    }
+
+    pub(crate) fn take_forgotten_query(&self) -> bool {
+        take(&self.forgotten_queries)
+    }
+
+    /// How many 429/418 answers the fault knobs have served so far.
+    pub fn limits_served(&self) -> u32 {
+        self.limits_served.load(Ordering::SeqCst)
+    }
+
     /// Closes every user data (WebSocket API) connection now.
     pub fn drop_user_streams(&self) {
         // Nobody connected is fine.
@@ -139,9 +158,11 @@ impl Faults {
     pub(crate) fn next(&self, order: bool) -> Option<Fault> {
         let retry_after_s = self.rate_limit_retry_s.load(Ordering::SeqCst);
         if take(&self.banned) {
+            self.limits_served.fetch_add(1, Ordering::SeqCst);
             return Some(Fault::Banned { retry_after_s });
         }
         if take(&self.rate_limited) {
+            self.limits_served.fetch_add(1, Ordering::SeqCst);
             return Some(Fault::RateLimited { retry_after_s });
         }
         if take(&self.server_errors) {

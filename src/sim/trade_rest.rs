@@ -306,6 +306,9 @@ pub(crate) async fn query_order(
     };
     let found = params.symbol(&app).and_then(|symbol| {
         let find = params.order_ref()?;
+        if app.faults.take_forgotten_query() {
+            return Err(ApiError::bad(-2013, "Order does not exist."));
+        }
         app.hub.with_accounts(|a| a.get(acct, symbol, &find))
     });
     match found {
@@ -395,12 +398,18 @@ pub(crate) async fn my_trades(
             .map(str::parse::<u64>)
             .transpose()
             .map_err(|_| ApiError::mandatory("orderId"))?;
-        let mut fills = app.hub.with_accounts(|a| a.fills(acct, symbol, from_id, limit))?;
-        if let Some(order_id) = order_id {
-            // Binance: every trade of that order (fromId and the page do not apply).
-            fills = app.hub.with_accounts(|a| a.fills(acct, symbol, Some(0), usize::MAX))?;
-            fills.retain(|f| f.order_id == order_id);
-        }
+        let fills = match order_id {
+            // That order's trades, from `fromId` on (the oldest without one), one page.
+            Some(order_id) => {
+                let mut all = app
+                    .hub
+                    .with_accounts(|a| a.fills(acct, symbol, Some(from_id.unwrap_or(0)), usize::MAX))?;
+                all.retain(|f| f.order_id == order_id);
+                all.truncate(limit);
+                all
+            }
+            None => app.hub.with_accounts(|a| a.fills(acct, symbol, from_id, limit))?,
+        };
         let name = app.hub.specs().get(symbol).map(|s| s.instrument.symbol.to_string()).unwrap_or_default();
         Ok(Value::Array(
             fills

@@ -12,6 +12,9 @@ use crate::domain::{Side, Symbol};
 
 /// `myTrades` returns at most this many trades per call (Binance's maximum).
 pub const TRADES_PAGE: usize = 1000;
+/// Pages read in one go at most (100,000 trades): a server that keeps sending
+/// full pages cannot keep vigil reading, or fill its memory, forever.
+pub const MAX_TRADE_PAGES: usize = 100;
 
 /// How long a limit order works (`timeInForce`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,14 +189,34 @@ impl SignedClient {
         self.call(Method::GET, Endpoint::MyTrades, &params).await
     }
 
-    /// `GET /api/v3/myTrades?symbol=&orderId=`: every trade of one order.
+    /// `GET /api/v3/myTrades?symbol=&orderId=&fromId=&limit=1000`, page
+    /// after page: every trade of one order.
     pub async fn order_trades(
         &self,
         symbol: &Symbol,
         order_id: u64,
     ) -> Result<Vec<AccountTrade>, AccountError> {
-        let params = [("symbol", symbol.as_str().to_owned()), ("orderId", order_id.to_string())];
-        self.call(Method::GET, Endpoint::MyTrades, &params).await
+        let mut trades: Vec<AccountTrade> = Vec::new();
+        let mut from: Option<u64> = None;
+        for _ in 0..MAX_TRADE_PAGES {
+            let mut params = vec![
+                ("symbol", symbol.as_str().to_owned()),
+                ("orderId", order_id.to_string()),
+                ("limit", TRADES_PAGE.to_string()),
+            ];
+            if let Some(id) = from {
+                params.push(("fromId", id.to_string()));
+            }
+            let page: Vec<AccountTrade> = self.call(Method::GET, Endpoint::MyTrades, &params).await?;
+            let full = page.len() >= TRADES_PAGE;
+            let last = page.iter().map(|t| t.id).max();
+            trades.extend(page);
+            match (full, last) {
+                (true, Some(last)) if from.is_none_or(|f| last >= f) => from = Some(last.saturating_add(1)),
+                _ => break,
+            }
+        }
+        Ok(trades)
     }
 }
 

@@ -32,6 +32,9 @@ use crate::market::transport::{TransportError, UrlKind, check_url};
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// The largest message accepted: user data events are a few hundred bytes.
 const MAX_MESSAGE_BYTES: usize = 1 << 20;
+/// Binance pings every 20 s: a connection silent for this long is half-open
+/// (a NAT dropped it, the network changed) and fills would stop unseen.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Something the account did, as the exchange reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,7 +200,14 @@ impl UserStream {
 
     /// The next text frame, answering pings on the way; `None` when closed.
     async fn next_text(&mut self) -> Result<Option<String>, UserStreamError> {
-        while let Some(frame) = self.socket.next().await {
+        loop {
+            let Ok(frame) = tokio::time::timeout(IDLE_TIMEOUT, self.socket.next()).await else {
+                return Err(UserStreamError::Closed(format!(
+                    "nothing heard for {} s",
+                    IDLE_TIMEOUT.as_secs()
+                )));
+            };
+            let Some(frame) = frame else { return Ok(None) };
             match frame.map_err(|e| UserStreamError::Closed(e.to_string()))? {
                 Message::Text(text) => return Ok(Some(text.as_str().to_owned())),
                 Message::Ping(data) => self
@@ -209,7 +219,6 @@ impl UserStream {
                 Message::Binary(_) | Message::Pong(_) | Message::Frame(_) => {}
             }
         }
-        Ok(None)
     }
 
     /// Closes the connection politely.

@@ -120,6 +120,9 @@ pub struct CommissionRates {
 pub struct Account {
     #[serde(default = "yes")]
     pub can_trade: bool,
+    /// When the account last changed (ms); 0 when not reported.
+    #[serde(default)]
+    pub update_time: TimestampMs,
     #[serde(default)]
     pub commission_rates: Option<CommissionRates>,
     pub balances: Vec<AssetBalance>,
@@ -160,6 +163,11 @@ pub struct ExecutionReport {
     pub orig_client_order_id: Option<String>,
     #[serde(rename = "S")]
     pub side: WireSide,
+    /// The order's quantity and (limit) price.
+    #[serde(rename = "q", default)]
+    pub order_qty: Decimal,
+    #[serde(rename = "p", default)]
+    pub order_price: Decimal,
     /// Execution type: NEW, TRADE, CANCELED, EXPIRED, REJECTED, ...
     #[serde(rename = "x")]
     pub execution_type: String,
