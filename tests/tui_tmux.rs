@@ -1,4 +1,5 @@
-//! The workstation in a real terminal: tmux runs `vigil demo` at 80x24, the
+//! The workstation in a real terminal: tmux runs `vigil demo` (paper, and
+//! `--venue live` against the simulator's test account) at 80x24, the
 //! test types a market order, sees the live checks and the confirmation
 //! modal, confirms, sees the fill on screen, resizes to 200x50 and quits.
 //! tmux is required (CI installs it); its absence is a failure, not a skip.
@@ -52,18 +53,38 @@ impl Drop for Tmux {
 
 #[test]
 fn demo_order_round_trip_in_a_real_terminal() {
+    round_trip("paper", "", "PAPER");
+}
+
+/// The live venue against the simulator's test account: signed orders, the
+/// fill from the WebSocket API's user data stream, the same screens.
+#[test]
+fn live_demo_order_round_trip_in_a_real_terminal() {
+    let screen = round_trip("live", "--venue live", "LIVE");
+    assert!(!screen.contains("PAPER"), "{screen}");
+}
+
+/// Types a market buy in `vigil demo <args>` at 80x24, confirms it, sees the
+/// fill, resizes, quits; returns the first screen.
+fn round_trip(name: &str, args: &str, badge: &str) -> String {
     let data = tempfile::tempdir().unwrap();
-    let tmux = Tmux { socket: format!("vigil-test-{}", std::process::id()) };
+    let tmux = Tmux { socket: format!("vigil-test-{name}-{}", std::process::id()) };
     let program = format!(
-        "TERM=xterm-256color {} --data-dir {} demo; echo EXIT=$?; sleep 60",
+        "TERM=xterm-256color {} --data-dir {} demo {args}; echo EXIT=$?; sleep 60",
         env!("CARGO_BIN_EXE_vigil"),
         data.path().display()
     );
     tmux.cmd(&["new-session", "-d", "-s", "vigil", "-x", "80", "-y", "24", &program]);
 
-    tmux.wait_for("the workstation with a synced book", |s| {
-        s.contains("PAPER") && s.contains("connected") && s.contains("spread")
+    let first = tmux.wait_for("the workstation with a synced book", |s| {
+        s.contains(badge) && s.contains("connected") && s.contains("spread")
     });
+    if badge == "LIVE" {
+        assert!(first.contains("sim test key, no keystore"), "the screen says which key: {first}");
+        tmux.wait_for("the venue armed (reconciled)", |s| {
+            !s.contains("RECONCILING") && !s.contains("NO FILL")
+        });
+    }
     tmux.keys(&["b"]);
     tmux.wait_for("the buy ticket", |s| s.contains("BUY BTCUSDT"));
     tmux.keys(&["Up", "Space", "Down", "0", ".", "0", "0", "1"]);
@@ -74,6 +95,7 @@ fn demo_order_round_trip_in_a_real_terminal() {
     tmux.keys(&["Enter"]);
     let modal = tmux.wait_for("the confirmation modal", |s| s.contains("Send this order?"));
     assert!(modal.contains("buy 0.001 BTCUSDT market"), "{modal}");
+    assert!(modal.contains(&format!(" {badge} ")), "the confirmation names the venue: {modal}");
     assert!(!modal.contains("FAIL "), "no check should fail: {modal}");
     tmux.keys(&["y"]);
 
@@ -91,4 +113,5 @@ fn demo_order_round_trip_in_a_real_terminal() {
     let end = tmux.wait_for("a clean exit", |s| s.contains("EXIT="));
     assert!(end.contains("EXIT=0"), "{end}");
     assert!(!end.contains("panicked"), "{end}");
+    first
 }

@@ -42,7 +42,10 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     // Removed at exit: the simulator's account starts afresh with every demo.
     let live_state = match args.venue {
         Venue::Live => {
-            crate::store::ensure_private_dir(ctx.data_dir())?;
+            // Made 0700 when missing; an existing one passed the data dir check.
+            if !ctx.data_dir().exists() {
+                crate::store::ensure_private_dir(ctx.data_dir())?;
+            }
             Some(tempfile::Builder::new().prefix("demo-live-").tempdir_in(ctx.data_dir())?)
         }
         Venue::Paper => None,
