@@ -250,35 +250,6 @@ fn audit_verify_unlocks_the_vault_for_a_vault_signed_log() {
     assert!(out.status.success() && msg.contains("audit log OK"), "{msg}");
 }
 
-/// The simulator in this process, on its own runtime: the commands under test
-/// are subprocesses that reach it over loopback. Drop the handle before the runtime.
-fn start_sim() -> (tokio::runtime::Runtime, vigil::sim::SimHandle) {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    let config = vigil::sim::SimConfig { rate_per_sec: 1, ..Default::default() };
-    let sim = rt.block_on(vigil::sim::start(config)).unwrap();
-    (rt, sim)
-}
-
-/// `keys add NAME --exchange binance` from 0600 files, which are deleted again.
-fn add_key(v: &mut Vault, name: &str, key: &str, secret: &str) {
-    let key_file = private_file(v.root.path(), "key", key);
-    let secret_file = private_file(v.root.path(), "secret", secret);
-    let out = v.run(&[
-        "keys",
-        "add",
-        name,
-        "--exchange",
-        "binance",
-        "--api-key-file",
-        key_file.to_str().unwrap(),
-        "--api-secret-file",
-        secret_file.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", text(&out));
-    fs::remove_file(key_file).unwrap();
-    fs::remove_file(secret_file).unwrap();
-}
-
 #[test]
 fn keys_verify_accepts_a_trade_only_key_and_refuses_one_that_can_withdraw() {
     use vigil::sim::account::{TRADE_ONLY_API_KEY, TRADE_ONLY_SECRET, WITHDRAW_API_KEY, WITHDRAW_SECRET};

@@ -12,6 +12,37 @@ use vigil::domain::{OrderStatus, OrderType, Side};
 use vigil::engine::{Command, SubmitOutcome};
 use vigil::sim::account::{TRADE_ONLY_API_KEY as KEY, TRADE_ONLY_SECRET as SECRET};
 
+/// The simulator, a temp dir and a live engine on it with the trade-only
+/// key, reconciled and with a synced book.
+struct Rig {
+    sim: vigil::sim::SimHandle,
+    dir: tempfile::TempDir,
+    engine: live_fixture::LiveEngine,
+    ready: std::sync::Arc<vigil::engine::Snapshot>,
+}
+
+async fn rig() -> Rig {
+    let sim = sim(20).await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
+    let ready = engine.ready().await;
+    Rig { sim, dir, engine, ready }
+}
+
+/// A limit price 3 % under the best bid: the order rests.
+fn resting(ready: &vigil::engine::Snapshot) -> Decimal {
+    (top(ready).0 * d("0.97")).round_dp(2)
+}
+
+/// Waits until order `id` shows `status`.
+async fn has_status(
+    engine: &live_fixture::LiveEngine,
+    id: vigil::domain::OrderId,
+    status: OrderStatus,
+) -> std::sync::Arc<vigil::engine::Snapshot> {
+    engine.wait(|s| s.orders.iter().any(|o| o.id == id && o.status == status)).await
+}
+
 fn sent(outcome: SubmitOutcome) -> vigil::domain::OrderId {
     match outcome {
         SubmitOutcome::Sent { id, .. } => id,
@@ -25,14 +56,10 @@ fn balance(s: &vigil::engine::Snapshot, asset: &str) -> vigil::domain::Balance {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resting_limit_is_acknowledged_locks_funds_and_cancels_at_the_exchange() {
-    let sim = sim(20).await;
-    let dir = tempfile::tempdir().unwrap();
-    let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
-    let ready = engine.ready().await;
+    let Rig { sim, dir: _dir, engine, ready } = rig().await;
     let usdt_before = balance(&ready, "USDT");
     assert!(usdt_before.free > d("1000"), "the simulator's test account is funded: {usdt_before:?}");
-    let (bid, _) = top(&ready);
-    let price = (bid * d("0.97")).round_dp(2);
+    let price = resting(&ready);
     let id = sent(engine.place(intent(Side::Buy, OrderType::Limit, "0.01", Some(price))).await);
     let snap = engine
         .wait(|s| {
@@ -48,8 +75,7 @@ async fn a_resting_limit_is_acknowledged_locks_funds_and_cancels_at_the_exchange
     engine.wait(|s| balance(s, "USDT").locked >= locked).await;
 
     engine.handle.request(|reply| Command::Cancel { id, reply }).await.unwrap();
-    let snap =
-        engine.wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Cancelled)).await;
+    let snap = has_status(&engine, id, OrderStatus::Cancelled).await;
     let after = balance(&snap, "USDT");
     engine.wait(|s| balance(s, "USDT").locked.is_zero()).await;
     assert_eq!(after.total(), usdt_before.total(), "a cancelled order costs nothing");
@@ -59,16 +85,13 @@ async fn a_resting_limit_is_acknowledged_locks_funds_and_cancels_at_the_exchange
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_marketable_limit_fills_at_the_books_price_and_balances_follow() {
-    let sim = sim(20).await;
-    let dir = tempfile::tempdir().unwrap();
-    let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
-    let ready = engine.ready().await;
+    let Rig { sim, dir: _dir, engine, ready } = rig().await;
     let (_, ask) = top(&ready);
     let btc_before = balance(&ready, "BTC").total();
     // Willing to pay 0.5 % over the ask: the exchange fills at the book.
     let limit = (ask * d("1.005")).round_dp(2);
     let id = sent(engine.place(intent(Side::Buy, OrderType::Limit, "0.002", Some(limit))).await);
-    let snap = engine.wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Filled)).await;
+    let snap = has_status(&engine, id, OrderStatus::Filled).await;
     let order = snap.orders.iter().find(|o| o.id == id).unwrap();
     let avg = order.avg_fill_price().unwrap();
     assert!(avg < limit, "filled at the book ({avg}), not at the limit {limit}");
@@ -90,7 +113,7 @@ async fn a_market_buy_fills_and_is_booked_once_per_trade() {
     let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
     engine.ready().await;
     let id = sent(engine.place(intent(Side::Buy, OrderType::Market, "0.003", None)).await);
-    let snap = engine.wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Filled)).await;
+    let snap = has_status(&engine, id, OrderStatus::Filled).await;
     let order = snap.orders.iter().find(|o| o.id == id).unwrap();
     assert_eq!(order.filled_qty, d("0.003"));
     // The answer and the user data stream both report each trade: booked once.
@@ -106,36 +129,27 @@ async fn a_market_buy_fills_and_is_booked_once_per_trade() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_limit_that_takes_part_of_the_book_is_partially_filled_and_rests() {
-    let sim = sim(20).await;
-    let dir = tempfile::tempdir().unwrap();
-    let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
-    let ready = engine.ready().await;
+    let Rig { sim, dir: _dir, engine, ready } = rig().await;
     let book = ready.markets[0].book.clone().unwrap();
     let ask = book.asks[0];
     // More than the best ask holds, limited to that price: part fills, the rest rests.
     let qty = (ask.qty + d("0.01")).to_string();
     let id = sent(engine.place(intent(Side::Buy, OrderType::Limit, &qty, Some(ask.price))).await);
-    let snap = engine
-        .wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::PartiallyFilled))
-        .await;
+    let snap = has_status(&engine, id, OrderStatus::PartiallyFilled).await;
     let order = snap.orders.iter().find(|o| o.id == id).unwrap();
     assert!(order.filled_qty > Decimal::ZERO && order.filled_qty < order.intent.qty, "{order:?}");
     assert_eq!(order.avg_fill_price(), Some(ask.price));
     engine.handle.request(|reply| Command::Cancel { id, reply }).await.unwrap();
-    engine.wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Cancelled)).await;
+    has_status(&engine, id, OrderStatus::Cancelled).await;
     engine.stop().await;
     sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_answer_lost_after_execution_leaves_exactly_one_order_found_by_its_client_id() {
-    let sim = sim(20).await;
-    let dir = tempfile::tempdir().unwrap();
-    let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
-    let ready = engine.ready().await;
-    let (bid, _) = top(&ready);
+    let Rig { sim, dir: _dir, engine, ready } = rig().await;
     sim.faults().drop_responses_after_execution(1);
-    let price = (bid * d("0.97")).round_dp(2);
+    let price = resting(&ready);
     let id = sent(engine.place(intent(Side::Buy, OrderType::Limit, "0.01", Some(price))).await);
     // The answer broke off: unknown, or already known from the user data stream.
     let snap = engine
@@ -158,15 +172,11 @@ async fn an_answer_lost_after_execution_leaves_exactly_one_order_found_by_its_cl
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_timeout_with_minus_1007_that_never_executed_is_closed_after_the_recv_window() {
-    let sim = sim(20).await;
-    let dir = tempfile::tempdir().unwrap();
-    let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
-    let ready = engine.ready().await;
-    let (bid, _) = top(&ready);
+    let Rig { sim, dir: _dir, engine, ready } = rig().await;
     sim.faults().timeout_next_order(false);
-    let price = (bid * d("0.97")).round_dp(2);
+    let price = resting(&ready);
     let id = sent(engine.place(intent(Side::Buy, OrderType::Limit, "0.01", Some(price))).await);
-    let snap = engine.wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Unknown)).await;
+    let snap = has_status(&engine, id, OrderStatus::Unknown).await;
     // Unknown keeps its reservation and counts as open.
     assert!(balance(&snap, "USDT").locked >= price * d("0.01"));
     let snap = engine
@@ -182,16 +192,11 @@ async fn a_timeout_with_minus_1007_that_never_executed_is_closed_after_the_recv_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_pauses_submissions_and_order_rate_says_why() {
-    let sim = sim(20).await;
-    let dir = tempfile::tempdir().unwrap();
-    let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
-    let ready = engine.ready().await;
-    let (bid, _) = top(&ready);
+    let Rig { sim, dir: _dir, engine, ready } = rig().await;
     sim.faults().rate_limit(1, 3);
-    let price = (bid * d("0.97")).round_dp(2);
+    let price = resting(&ready);
     let id = sent(engine.place(intent(Side::Buy, OrderType::Limit, "0.01", Some(price))).await);
-    let snap =
-        engine.wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Rejected)).await;
+    let snap = has_status(&engine, id, OrderStatus::Rejected).await;
     assert!(snap.live.as_ref().unwrap().paused.is_some());
     let again = intent(Side::Buy, OrderType::Limit, "0.01", Some(price - d("1")));
     let outcome =
@@ -202,22 +207,18 @@ async fn a_429_pauses_submissions_and_order_rate_says_why() {
     // After Retry-After, orders go out again.
     tokio::time::sleep(std::time::Duration::from_millis(3_300)).await;
     let id = sent(engine.place(again).await);
-    engine.wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Submitted)).await;
+    has_status(&engine, id, OrderStatus::Submitted).await;
     engine.stop().await;
     sim.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn minus_1021_resyncs_the_clock_and_sends_the_same_order_once_more() {
-    let sim = sim(20).await;
-    let dir = tempfile::tempdir().unwrap();
-    let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
-    let ready = engine.ready().await;
-    let (bid, _) = top(&ready);
+    let Rig { sim, dir: _dir, engine, ready } = rig().await;
     // The exchange's clock jumps 6 s ahead of what vigil measured: vigil's
     // next timestamp is 6 s old there, beyond the 5 s recvWindow (-1021).
     sim.faults().set_clock_offset_ms(6_000);
-    let price = (bid * d("0.97")).round_dp(2);
+    let price = resting(&ready);
     let id = sent(engine.place(intent(Side::Buy, OrderType::Limit, "0.01", Some(price))).await);
     let snap = engine
         .wait(|s| {
@@ -260,21 +261,16 @@ async fn sim_open_orders(sim: &vigil::sim::SimHandle) -> Vec<serde_json::Value> 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_order_filled_while_vigil_was_stopped_is_booked_at_the_next_start() {
-    let sim = sim(20).await;
-    let dir = tempfile::tempdir().unwrap();
-    let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
-    let ready = engine.ready().await;
-    let (bid, _) = top(&ready);
-    let price = (bid * d("0.97")).round_dp(2);
+    let Rig { sim, dir, engine, ready } = rig().await;
+    let price = resting(&ready);
     let id = sent(engine.place(intent(Side::Buy, OrderType::Limit, "0.01", Some(price))).await);
-    let snap =
-        engine.wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Submitted)).await;
+    let snap = has_status(&engine, id, OrderStatus::Submitted).await;
     let client_id = snap.orders.iter().find(|o| o.id == id).unwrap().client_id.clone();
     engine.stop().await;
 
     assert!(sim.force_fill(KEY, &client_id), "the exchange fills it while vigil is away");
     let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
-    let snap = engine.wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Filled)).await;
+    let snap = has_status(&engine, id, OrderStatus::Filled).await;
     let fills: Vec<_> = snap.fills.iter().filter(|f| f.order_id == id).collect();
     assert_eq!(fills.len(), 1, "{fills:?}");
     assert_eq!((fills[0].price, fills[0].qty), (price, d("0.01")));
@@ -285,12 +281,8 @@ async fn an_order_filled_while_vigil_was_stopped_is_booked_at_the_next_start() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_data_connection_dropped_mid_fill_is_reconciled_without_double_counting() {
-    let sim = sim(20).await;
-    let dir = tempfile::tempdir().unwrap();
-    let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
-    let ready = engine.ready().await;
-    let (bid, _) = top(&ready);
-    let price = (bid * d("0.97")).round_dp(2);
+    let Rig { sim, dir: _dir, engine, ready } = rig().await;
+    let price = resting(&ready);
     let a = sent(engine.place(intent(Side::Buy, OrderType::Limit, "0.01", Some(price))).await);
     let b = sent(engine.place(intent(Side::Buy, OrderType::Limit, "0.02", Some(price - d("1")))).await);
     let snap =
@@ -300,7 +292,7 @@ async fn a_user_data_connection_dropped_mid_fill_is_reconciled_without_double_co
     // One fill reaches the stream; the connection drops; the other fills
     // while it is down.
     assert!(sim.force_fill(KEY, &ca));
-    engine.wait(|s| s.orders.iter().any(|o| o.id == a && o.status == OrderStatus::Filled)).await;
+    has_status(&engine, a, OrderStatus::Filled).await;
     sim.faults().drop_user_streams();
     assert!(sim.force_fill(KEY, &cb));
     let snap = engine
@@ -333,8 +325,7 @@ async fn a_key_that_can_withdraw_is_refused_by_the_gate_and_nothing_is_sent() {
     };
     let engine = start(dir.path(), &sim, WITHDRAW_API_KEY, WITHDRAW_SECRET, key).await;
     let ready = engine.ready().await;
-    let (bid, _) = top(&ready);
-    let price = (bid * d("0.97")).round_dp(2);
+    let price = resting(&ready);
     let order = intent(Side::Buy, OrderType::Limit, "0.01", Some(price));
     let outcome = engine.handle.request(|reply| Command::Submit { intent: order, reply }).await.unwrap();
     let SubmitOutcome::Refused { checks } = outcome else { panic!("not refused: {outcome:?}") };
@@ -365,8 +356,7 @@ async fn an_order_placed_outside_vigil_is_listed_as_external_and_counted() {
     let dir = tempfile::tempdir().unwrap();
     let engine = start_with_limits(dir.path(), &sim, 1).await;
     let ready = engine.ready().await;
-    let (bid, _) = top(&ready);
-    let price = (bid * d("0.97")).round_dp(2);
+    let price = resting(&ready);
     // Another program on the same account.
     let signer = std::sync::Arc::new(vigil::venue::Signer::new(secrecy::SecretString::from(SECRET)));
     let other = vigil::venue::SignedClient::new(
@@ -410,15 +400,11 @@ async fn start_with_limits(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fill_lost_on_the_stream_behind_a_later_booked_trade_is_found_by_the_orders_own_trades() {
-    let sim = sim(20).await;
-    let dir = tempfile::tempdir().unwrap();
-    let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
-    let ready = engine.ready().await;
-    let (bid, ask) = top(&ready);
-    let price = (bid * d("0.97")).round_dp(2);
+    let Rig { sim, dir: _dir, engine, ready } = rig().await;
+    let (_, ask) = top(&ready);
+    let price = resting(&ready);
     let a = sent(engine.place(intent(Side::Buy, OrderType::Limit, "0.01", Some(price))).await);
-    let snap =
-        engine.wait(|s| s.orders.iter().any(|o| o.id == a && o.status == OrderStatus::Submitted)).await;
+    let snap = has_status(&engine, a, OrderStatus::Submitted).await;
     let client_a = snap.orders.iter().find(|o| o.id == a).unwrap().client_id.clone();
     // A fills, and both its events are lost; then B trades and is booked from
     // its own answer, moving the trade cursor past A's trade.
@@ -427,7 +413,7 @@ async fn a_fill_lost_on_the_stream_behind_a_later_booked_trade_is_found_by_the_o
     let b = sent(
         engine.place(intent(Side::Buy, OrderType::Limit, "0.001", Some((ask * d("1.01")).round_dp(2)))).await,
     );
-    engine.wait(|s| s.orders.iter().any(|o| o.id == b && o.status == OrderStatus::Filled)).await;
+    has_status(&engine, b, OrderStatus::Filled).await;
     assert!(engine.handle.snapshot().orders.iter().any(|o| o.id == a && o.status == OrderStatus::Submitted));
     // The next reconciliation (after a reconnect) must still find A's fill.
     sim.faults().drop_user_streams();
@@ -441,14 +427,10 @@ async fn a_fill_lost_on_the_stream_behind_a_later_booked_trade_is_found_by_the_o
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_working_order_the_exchange_once_says_it_does_not_know_stays_open() {
-    let sim = sim(20).await;
-    let dir = tempfile::tempdir().unwrap();
-    let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
-    let ready = engine.ready().await;
-    let (bid, _) = top(&ready);
-    let price = (bid * d("0.97")).round_dp(2);
+    let Rig { sim, dir: _dir, engine, ready } = rig().await;
+    let price = resting(&ready);
     let id = sent(engine.place(intent(Side::Buy, OrderType::Limit, "0.01", Some(price))).await);
-    engine.wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Submitted)).await;
+    has_status(&engine, id, OrderStatus::Submitted).await;
     // A reconnect's reconciliation gets a transient -2013 for the order.
     sim.faults().forget_orders(1);
     sim.faults().drop_user_streams();
@@ -463,16 +445,12 @@ async fn a_working_order_the_exchange_once_says_it_does_not_know_stays_open() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_a_429_nothing_more_is_sent_until_retry_after_has_passed() {
-    let sim = sim(20).await;
-    let dir = tempfile::tempdir().unwrap();
-    let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
-    let ready = engine.ready().await;
-    let (bid, _) = top(&ready);
+    let Rig { sim, dir: _dir, engine, ready } = rig().await;
     // An unknown order is queried every 2 s: the first query meets the 429.
     sim.faults().timeout_next_order(false);
-    let price = (bid * d("0.97")).round_dp(2);
+    let price = resting(&ready);
     let id = sent(engine.place(intent(Side::Buy, OrderType::Limit, "0.01", Some(price))).await);
-    engine.wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Unknown)).await;
+    has_status(&engine, id, OrderStatus::Unknown).await;
     sim.faults().rate_limit(1000, 4);
     engine.wait(|s| s.live.as_ref().is_some_and(|l| l.paused.is_some())).await;
     let served = sim.faults().limits_served();
@@ -486,15 +464,11 @@ async fn after_a_429_nothing_more_is_sent_until_retry_after_has_passed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_with_an_order_in_flight_is_resolved_by_its_client_id_at_the_next_start() {
-    let sim = sim(20).await;
-    let dir = tempfile::tempdir().unwrap();
-    let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
-    let ready = engine.ready().await;
-    let (bid, _) = top(&ready);
+    let Rig { sim, dir, engine, ready } = rig().await;
     sim.faults().delay_orders(std::time::Duration::from_millis(1_500));
     // Its stream events are lost too, so vigil only knows it sent it.
     sim.faults().lose_user_events(2);
-    let price = (bid * d("0.97")).round_dp(2);
+    let price = resting(&ready);
     let id = sent(engine.place(intent(Side::Buy, OrderType::Limit, "0.01", Some(price))).await);
     // Stored `submitting`; the exchange has the order, its answer is on its
     // way (delayed): the process dies.
