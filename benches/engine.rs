@@ -70,6 +70,8 @@ fn bench_engine(c: &mut Criterion) {
                 qty: d("0.01"),
                 price: None,
                 origin: Origin::Manual,
+                tif: vigil::domain::TimeInForce::Gtc,
+                post_only: false,
             };
             let outcome = rt.block_on(handle.request(|reply| Command::Submit { intent, reply }));
             assert!(matches!(outcome, Ok(SubmitOutcome::Sent { .. })), "{outcome:?}");

@@ -72,6 +72,8 @@ fn limit_buy(price: &str) -> OrderIntent {
         qty: d("0.01"),
         price: Some(d(price)),
         origin: Origin::Manual,
+        tif: vigil::domain::TimeInForce::Gtc,
+        post_only: false,
     }
 }
 

@@ -175,6 +175,8 @@ fn intent() -> impl Strategy<Value = OrderIntent> {
             qty,
             price,
             origin: Origin::Manual,
+            tif: vigil::domain::TimeInForce::Gtc,
+            post_only: false,
         })
 }
 

@@ -46,6 +46,8 @@ fn expected(n: u64) -> (Order, Balance, Balance, Position) {
             qty: dec("1000"),
             price: None,
             origin: Origin::Strategy("crash".into()),
+            tif: vigil::domain::TimeInForce::Gtc,
+            post_only: false,
         },
         status: OrderStatus::PartiallyFilled,
         filled_qty: qty,

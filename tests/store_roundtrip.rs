@@ -31,6 +31,8 @@ fn order(id: u64, status: OrderStatus) -> Order {
             qty: dec("0.010"),
             price: Some(dec("64000.10")),
             origin: Origin::Manual,
+            tif: vigil::domain::TimeInForce::Gtc,
+            post_only: false,
         },
         status,
         filled_qty: Decimal::ZERO,

@@ -16,7 +16,7 @@ use super::Context;
 use super::prompt::UnlockArgs;
 use super::session::{FeedArgs, Session, SessionOptions, VenueArgs};
 use super::trading::{VaultSession, load_config, runtime};
-use crate::domain::{OrderId, OrderIntent, OrderStatus, OrderType, Origin, Side, Symbol, Venue};
+use crate::domain::{OrderId, OrderIntent, OrderStatus, OrderType, Origin, Side, Symbol, TimeInForce, Venue};
 use crate::engine::{
     CheckLine, CheckVerdict, Command as EngineCommand, CommandError, EngineHandle, OnShutdown, SubmitOutcome,
 };
@@ -66,6 +66,12 @@ pub struct PlaceArgs {
     /// Limit price (required for --type limit)
     #[arg(long)]
     pub price: Option<Decimal>,
+    /// Limit orders: gtc rests, ioc cancels what does not fill at once, fok fills whole or not at all
+    #[arg(long, value_enum, default_value = "gtc")]
+    pub tif: TimeInForce,
+    /// Limit orders: only rest on the book, never take (refused if the price would cross)
+    #[arg(long)]
+    pub post_only: bool,
     #[command(flatten)]
     pub feed: FeedArgs,
     #[command(flatten)]
@@ -109,6 +115,12 @@ fn place(args: PlaceArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     if order_type == OrderType::Limit && args.price.is_none() {
         bail!("a limit order needs --price");
     }
+    if order_type == OrderType::Market && (args.post_only || args.tif != TimeInForce::Gtc) {
+        bail!("--tif and --post-only are for limit orders; a market order fills what the book offers now");
+    }
+    if args.post_only && args.tif != TimeInForce::Gtc {
+        bail!("a post-only order rests until cancelled: it cannot also be --tif ioc or fok");
+    }
     let intent = OrderIntent {
         symbol: args.symbol.clone(),
         side,
@@ -116,6 +128,8 @@ fn place(args: PlaceArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         qty: args.qty,
         price: args.price.filter(|_| order_type == OrderType::Limit),
         origin: Origin::Manual,
+        tif: args.tif,
+        post_only: args.post_only,
     };
     let config = one_shot(load_config(ctx)?);
     let vault = VaultSession::unlock_if_present(ctx, &args.unlock)?;

@@ -13,7 +13,9 @@ mod symbol;
 pub use instrument::{Instrument, SymbolStatus};
 pub use market::{FeedState, Level};
 pub use mode::{Approval, TradingState, Venue};
-pub use order::{Fill, Liquidity, Order, OrderId, OrderIntent, OrderStatus, OrderType, Origin, Side};
+pub use order::{
+    Fill, Liquidity, Order, OrderId, OrderIntent, OrderStatus, OrderType, Origin, Side, TimeInForce,
+};
 pub use portfolio::{Balance, Position};
 pub use symbol::{Symbol, SymbolError};
 

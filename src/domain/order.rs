@@ -49,6 +49,29 @@ impl fmt::Display for OrderType {
     }
 }
 
+/// How long a limit order works. Market orders ignore it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum TimeInForce {
+    /// Good till cancelled: what does not fill at once rests.
+    #[default]
+    Gtc,
+    /// Immediate or cancel: what does not fill at once is cancelled.
+    Ioc,
+    /// Fill or kill: the whole quantity at once, or nothing.
+    Fok,
+}
+
+impl fmt::Display for TimeInForce {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(match self {
+            Self::Gtc => "GTC",
+            Self::Ioc => "IOC",
+            Self::Fok => "FOK",
+        })
+    }
+}
+
 /// Who asked for an order. Recorded in the audit log beside every decision.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase", tag = "kind", content = "name")]
@@ -82,6 +105,12 @@ pub struct OrderIntent {
     /// Required for limit orders, ignored for market orders.
     pub price: Option<Decimal>,
     pub origin: Origin,
+    /// Limit orders: how long the order works (orders stored before it existed are GTC).
+    #[serde(default)]
+    pub tif: TimeInForce,
+    /// Limit orders: only ever rest (maker); refused if it would take (Binance `LIMIT_MAKER`).
+    #[serde(default)]
+    pub post_only: bool,
 }
 
 /// Engine-assigned order id, unique within one data directory.

@@ -348,6 +348,8 @@ mod tests {
             qty: d(qty),
             price: None,
             origin: Origin::Manual,
+            tif: crate::domain::TimeInForce::Gtc,
+            post_only: false,
         }
     }
 

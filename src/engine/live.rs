@@ -35,7 +35,7 @@ use crate::risk::{ExchangeUsage, KeyPermissions};
 use crate::store::{Actor, AuditKind};
 use crate::venue::client::RECV_WINDOW_MS;
 use crate::venue::wire::{AccountTrade, AssetBalance, ExchangeStatus, ExecutionReport, OrderReport};
-use crate::venue::{Failure, NewOrder, OrderKind, TimeInForce, Usage};
+use crate::venue::{Failure, NewOrder, OrderKind, Usage};
 
 /// An unknown order is asked about this often.
 const QUERY_EVERY_MS: i64 = 2_000;
@@ -216,12 +216,15 @@ impl LiveLink {
     }
 }
 
-/// How an order goes on the wire: limit orders rest until cancelled, market
-/// orders by base quantity. `None` for a limit order without a price.
+/// How an order goes on the wire: limit orders with their time in force (or
+/// `LIMIT_MAKER` for post-only), market orders by base quantity. `None` for a
+/// limit order without a price.
 fn wire_order(order: &Order) -> Option<NewOrder> {
     let intent = &order.intent;
+    let tif = intent.tif;
     let kind = match (intent.order_type, intent.price) {
-        (OrderType::Limit, Some(price)) => OrderKind::Limit { price, qty: intent.qty, tif: TimeInForce::Gtc },
+        (OrderType::Limit, Some(price)) if intent.post_only => OrderKind::PostOnly { price, qty: intent.qty },
+        (OrderType::Limit, Some(price)) => OrderKind::Limit { price, qty: intent.qty, tif },
         (OrderType::Limit, None) => return None,
         (OrderType::Market, _) => OrderKind::Market { qty: intent.qty },
     };
@@ -958,6 +961,8 @@ fn external_order(
             qty,
             price: (!price.is_zero()).then_some(price),
             origin: Origin::External,
+            tif: crate::domain::TimeInForce::Gtc,
+            post_only: false,
         },
         status: OrderStatus::Submitted,
         filled_qty: filled,

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::api::{CancelAllReport, CheckLine, CheckVerdict, CommandError, SubmitOutcome, checks_pass};
 use super::ledger::Booked;
 use super::state::EngineState;
-use crate::domain::{Approval, Fill, OrderId, OrderIntent, OrderStatus, OrderType, Origin};
+use crate::domain::{Approval, Fill, OrderId, OrderIntent, OrderStatus, OrderType, Origin, TimeInForce};
 use crate::store::{Actor, AuditKind};
 
 /// How an expiry's reason starts (the screen, the audit log and the answer
@@ -284,10 +284,24 @@ impl EngineState {
         Ok(())
     }
 
-    /// A market order (or an exhausted book) ends: whatever did not fill is cancelled.
+    /// A market order (or an exhausted book), an IOC, a FOK or a post-only
+    /// order that would have taken ends: whatever did not fill is cancelled.
     fn finish_if_open(&mut self, id: OrderId) {
         let Some(order) = self.ledger.get(id).filter(|o| o.status.is_open()) else { return };
-        let reason = format!("book exhausted: filled {} of {}", order.filled_qty, order.intent.qty);
+        let (filled, qty) = (order.filled_qty, order.intent.qty);
+        let i = &order.intent;
+        let reason = match (i.order_type, i.tif) {
+            (OrderType::Limit, _) if i.post_only => {
+                "post-only would have taken liquidity: nothing sent to the book".to_owned()
+            }
+            (OrderType::Limit, TimeInForce::Fok) => {
+                format!("fill or kill: {qty} was not there at once; nothing filled")
+            }
+            (OrderType::Limit, TimeInForce::Ioc) => {
+                format!("immediate or cancel: filled {filled} of {qty}, the rest expired")
+            }
+            _ => format!("book exhausted: filled {filled} of {qty}"),
+        };
         self.close(id, OrderStatus::Cancelled, Some(reason));
     }
 
@@ -320,11 +334,18 @@ impl EngineState {
     }
 }
 
-/// "buy 0.01 BTCUSDT limit 64000" for the event tail.
+/// "buy 0.01 BTCUSDT limit 64000" for the event tail ("… limit IOC 64000",
+/// "… limit post-only 64000").
 pub fn describe(intent: &OrderIntent) -> String {
     match intent.price {
         Some(p) if intent.order_type == OrderType::Limit => {
-            format!("{} {} {} limit {}", intent.side, intent.qty, intent.symbol, p)
+            let kind = match (intent.post_only, intent.tif) {
+                (true, _) => " post-only",
+                (false, TimeInForce::Gtc) => "",
+                (false, TimeInForce::Ioc) => " IOC",
+                (false, TimeInForce::Fok) => " FOK",
+            };
+            format!("{} {} {} limit{kind} {}", intent.side, intent.qty, intent.symbol, p)
         }
         _ => format!("{} {} {} market", intent.side, intent.qty, intent.symbol),
     }

@@ -103,6 +103,8 @@ mod tests {
             qty: Decimal::ONE,
             price: Some(Decimal::from(price)),
             origin: Origin::Strategy("grid".into()),
+            tif: crate::domain::TimeInForce::Gtc,
+            post_only: false,
         }
     }
 

@@ -1,8 +1,9 @@
 //! Paper broker: simulated execution against the real book.
 //!
 //! Market orders walk the opposite side of the book level by level (taker).
-//! A limit order first takes whatever it crosses (taker), then rests; a
-//! resting order fills (maker, at its own price) when the market trades
+//! A limit order first takes whatever it crosses (taker), then rests (GTC),
+//! or is done (IOC); fill-or-kill takes all at once or nothing, and post-only
+//! is cancelled whole if it would take anything. A resting order fills (maker, at its own price) when the market trades
 //! through it or the opposite side of the book moves past it. That errs on
 //! the side of fewer fills than a real queue position would give — paper
 //! results should flatter nobody.
@@ -13,7 +14,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::Level;
-use crate::domain::{Fill, Liquidity, Order, OrderId, OrderType, Side, Symbol, TimestampMs};
+use crate::domain::{Fill, Liquidity, Order, OrderId, OrderType, Side, Symbol, TimeInForce, TimestampMs};
 use crate::market::{BookUpdate, Trade};
 
 /// Fee rates as fractions (0.001 = 0.1 %), charged in the quote asset.
@@ -98,12 +99,36 @@ impl PaperBroker {
             Side::Buy => &book.asks,
             Side::Sell => &book.bids,
         };
+        let crossable = |level: &&Level| match (intent.side, limit) {
+            (_, None) => true,
+            (Side::Buy, Some(p)) => level.price <= p,
+            (Side::Sell, Some(p)) => level.price >= p,
+        };
+        let limit_order = intent.order_type == OrderType::Limit;
+        // Post-only takes nothing: one that would cross is cancelled whole.
+        if limit_order && intent.post_only && opposite.iter().any(|l| crossable(&l)) {
+            return (Vec::new(), true);
+        }
+        // Fill or kill: all of it at once, or nothing.
+        if limit_order && intent.tif == TimeInForce::Fok {
+            let offered = opposite
+                .iter()
+                .filter(crossable)
+                .map(|l| l.qty)
+                .try_fold(Decimal::ZERO, Decimal::checked_add);
+            if offered.is_none_or(|q| q < order.remaining_qty()) {
+                return (Vec::new(), true);
+            }
+        }
         let fills = self.take(order, opposite, limit, quote_asset, now);
         // Each fill is at most what remained, so these stay within the order's quantity.
         let filled = fills.iter().map(|f| f.qty).fold(Decimal::ZERO, Decimal::saturating_add);
         let remaining = order.remaining_qty().saturating_sub(filled);
         match (intent.order_type, limit) {
-            (OrderType::Limit, Some(price)) if remaining > Decimal::ZERO => {
+            // Immediate or cancel: what did not fill at once is done.
+            (OrderType::Limit, Some(price))
+                if remaining > Decimal::ZERO && intent.tif == TimeInForce::Gtc =>
+            {
                 let resting = Resting {
                     symbol: intent.symbol.clone(),
                     side: intent.side,

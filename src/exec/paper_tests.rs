@@ -33,6 +33,8 @@ fn order(id: u64, side: Side, order_type: OrderType, qty: &str, price: Option<&s
             qty: d(qty),
             price: price.map(d),
             origin: Origin::Manual,
+            tif: crate::domain::TimeInForce::Gtc,
+            post_only: false,
         },
         status: OrderStatus::Submitted,
         filled_qty: Decimal::ZERO,

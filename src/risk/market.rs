@@ -7,7 +7,7 @@ use super::check::{CheckId, CheckResult};
 use super::context::{Ctx, Pricing, percent_of};
 use super::text::detail;
 use super::text::{Num, amt, pct};
-use crate::domain::SymbolStatus;
+use crate::domain::{OrderType, Side, SymbolStatus};
 
 /// `symbol_allowed`: in the configured allowlist, listed by the exchange, and
 /// its exchange status is TRADING.
@@ -82,7 +82,8 @@ pub(crate) fn market_data_fresh(ctx: &Ctx) -> CheckResult {
 
 /// `price_band`: a limit price within ±`price_band_pct` of mid; a market
 /// order's average fill (walking the book) within `max_slippage_pct` of mid.
-/// Both bounds are inclusive.
+/// Both bounds are inclusive. A post-only order priced to take fails here too:
+/// it is a price the order may not have.
 pub(crate) fn price_band(ctx: &Ctx) -> CheckResult {
     const ID: CheckId = CheckId::PriceBand;
     let Some(mid) = ctx.snap.mid().filter(|m| *m > Decimal::ZERO) else {
@@ -91,6 +92,9 @@ pub(crate) fn price_band(ctx: &Ctx) -> CheckResult {
             detail!("no mid price: the book for {} lacks bids or asks", ctx.intent.symbol),
         );
     };
+    if let Some(refusal) = post_only_crossing(ctx) {
+        return CheckResult::fail(ID, refusal);
+    }
     let (price, band, what) = match &ctx.pricing {
         Pricing::Unpriced(why) => return ctx.unpriced(ID, why),
         Pricing::Limit { price, .. } => (*price, ctx.limits.price_band_pct, "band ±"),
@@ -118,4 +122,27 @@ pub(crate) fn price_band(ctx: &Ctx) -> CheckResult {
     };
     let detail = detail!("{subject} is {}% {direction} mid {mid}, {what}{}%", pct(deviation.abs()), band);
     if over { CheckResult::fail(ID, detail) } else { CheckResult::pass(ID, detail) }
+}
+
+/// A post-only order must not take: at or through the opposite best price it
+/// would, and the exchange refuses it (`LIMIT_MAKER`).
+fn post_only_crossing(ctx: &Ctx) -> Option<String> {
+    let i = ctx.intent;
+    let price = i.price.filter(|_| i.post_only && i.order_type == OrderType::Limit)?;
+    let (best, what) = match i.side {
+        Side::Buy => (ctx.snap.asks.first()?.price, "ask"),
+        Side::Sell => (ctx.snap.bids.first()?.price, "bid"),
+    };
+    let crosses = match i.side {
+        Side::Buy => price >= best,
+        Side::Sell => price <= best,
+    };
+    crosses.then(|| {
+        detail!(
+            "post-only {} at {} would take the best {what} {}: it may only rest; price it inside the spread",
+            i.side,
+            Num(price),
+            Num(best)
+        )
+    })
 }

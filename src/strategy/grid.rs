@@ -134,6 +134,8 @@ impl Strategy for Grid {
                     qty,
                     price: Some(price),
                     origin: Origin::Strategy(self.name().to_owned()),
+                    tif: crate::domain::TimeInForce::Gtc,
+                    post_only: false,
                 });
             }
         }

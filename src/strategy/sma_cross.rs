@@ -113,6 +113,8 @@ impl SmaCross {
             qty,
             price: None,
             origin: Origin::Strategy(self.name().to_owned()),
+            tif: crate::domain::TimeInForce::Gtc,
+            post_only: false,
         }
     }
 }

@@ -125,6 +125,8 @@ impl Ticket {
             qty,
             price,
             origin: Origin::Manual,
+            tif: crate::domain::TimeInForce::Gtc,
+            post_only: false,
         })
     }
 

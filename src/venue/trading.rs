@@ -16,24 +16,14 @@ pub const TRADES_PAGE: usize = 1000;
 /// full pages cannot keep vigil reading, or fill its memory, forever.
 pub const MAX_TRADE_PAGES: usize = 100;
 
-/// How long a limit order works (`timeInForce`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TimeInForce {
-    /// Good till cancelled.
-    Gtc,
-    /// Immediate or cancel: what does not fill at once expires.
-    Ioc,
-    /// Fill or kill: all at once or nothing.
-    Fok,
-}
+pub use crate::domain::TimeInForce;
 
-impl TimeInForce {
-    fn as_exchange_str(self) -> &'static str {
-        match self {
-            Self::Gtc => "GTC",
-            Self::Ioc => "IOC",
-            Self::Fok => "FOK",
-        }
+/// `timeInForce` as Binance spells it.
+fn tif_param(tif: TimeInForce) -> &'static str {
+    match tif {
+        TimeInForce::Gtc => "GTC",
+        TimeInForce::Ioc => "IOC",
+        TimeInForce::Fok => "FOK",
     }
 }
 
@@ -84,7 +74,7 @@ impl NewOrder {
         match self.kind {
             OrderKind::Limit { price, qty, tif } => params.extend([
                 ("type", "LIMIT".to_owned()),
-                ("timeInForce", tif.as_exchange_str().to_owned()),
+                ("timeInForce", tif_param(tif).to_owned()),
                 ("quantity", plain(qty)),
                 ("price", plain(price)),
             ]),

@@ -40,6 +40,8 @@ pub fn limit(side: Side, qty: &str, price: &str) -> OrderIntent {
         qty: d(qty),
         price: Some(d(price)),
         origin: Origin::Manual,
+        tif: vigil::domain::TimeInForce::Gtc,
+        post_only: false,
     }
 }
 

@@ -245,7 +245,16 @@ impl Harness {
 
 /// A manual order on BTCUSDT.
 pub fn intent(side: Side, order_type: OrderType, qty: &str, price: Option<&str>) -> OrderIntent {
-    OrderIntent { symbol: btc(), side, order_type, qty: d(qty), price: price.map(d), origin: Origin::Manual }
+    OrderIntent {
+        symbol: btc(),
+        side,
+        order_type,
+        qty: d(qty),
+        price: price.map(d),
+        origin: Origin::Manual,
+        tif: vigil::domain::TimeInForce::Gtc,
+        post_only: false,
+    }
 }
 
 /// A manual buy on BTCUSDT.

@@ -207,7 +207,16 @@ impl LiveEngine {
 }
 
 pub fn intent(side: Side, order_type: OrderType, qty: &str, price: Option<Decimal>) -> OrderIntent {
-    OrderIntent { symbol: btc(), side, order_type, qty: d(qty), price, origin: Origin::Manual }
+    OrderIntent {
+        symbol: btc(),
+        side,
+        order_type,
+        qty: d(qty),
+        price,
+        origin: Origin::Manual,
+        tif: vigil::domain::TimeInForce::Gtc,
+        post_only: false,
+    }
 }
 
 /// The best bid and ask the engine sees.

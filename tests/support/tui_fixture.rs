@@ -99,6 +99,8 @@ pub fn limit(symbol: &str, side: Side, qty: &str, price: &str) -> OrderIntent {
         qty: dec(qty),
         price: Some(dec(price)),
         origin: Origin::Manual,
+        tif: vigil::domain::TimeInForce::Gtc,
+        post_only: false,
     }
 }
 
@@ -166,6 +168,8 @@ fn order(
             qty: dec(qty),
             price: Some(dec(price)),
             origin,
+            tif: vigil::domain::TimeInForce::Gtc,
+            post_only: false,
         },
         status,
         filled_qty: if status == OrderStatus::Filled { dec(qty) } else { Decimal::ZERO },
