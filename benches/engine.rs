@@ -72,6 +72,7 @@ fn bench_engine(c: &mut Criterion) {
                 origin: Origin::Manual,
                 tif: vigil::domain::TimeInForce::Gtc,
                 post_only: false,
+                quote_qty: None,
             };
             let outcome = rt.block_on(handle.request(|reply| Command::Submit { intent, reply }));
             assert!(matches!(outcome, Ok(SubmitOutcome::Sent { .. })), "{outcome:?}");

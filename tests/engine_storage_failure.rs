@@ -74,6 +74,7 @@ fn limit_buy(price: &str) -> OrderIntent {
         origin: Origin::Manual,
         tif: vigil::domain::TimeInForce::Gtc,
         post_only: false,
+        quote_qty: None,
     }
 }
 

@@ -72,6 +72,24 @@ async fn post_only_rests_inside_the_spread_and_is_refused_where_it_would_take() 
 #[path = "support/live_fixture.rs"]
 mod live_fixture;
 
+#[tokio::test]
+async fn a_market_buy_by_quote_amount_spends_at_most_that_amount() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = paper(dir.path()).await;
+    let order = vigil::domain::OrderIntent { quote_qty: Some(d("200")), ..buy(OrderType::Market, "0", None) };
+    let id = id_of(h.place(order).await);
+    let snap = h.wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Filled)).await;
+    let order = snap.orders.iter().find(|o| o.id == id).unwrap();
+    // 0.002 at 64001 (128.002) and what 71.998 buys at 64002, down to the step: 0.00112 (71.68224).
+    assert_eq!(order.filled_qty, d("0.00312"));
+    assert_eq!(order.filled_quote, d("199.68424"));
+    assert!(
+        snap.log.iter().any(|l| l.text.contains("market for 200 quote")),
+        "described by its quote amount"
+    );
+    h.stop().await;
+}
+
 mod live {
     use super::live_fixture::{d, intent, sim, start, top, trade_only};
     use vigil::domain::{OrderStatus, OrderType, Side, TimeInForce};

@@ -177,6 +177,7 @@ fn intent() -> impl Strategy<Value = OrderIntent> {
             origin: Origin::Manual,
             tif: vigil::domain::TimeInForce::Gtc,
             post_only: false,
+            quote_qty: None,
         })
 }
 

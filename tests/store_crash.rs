@@ -48,6 +48,7 @@ fn expected(n: u64) -> (Order, Balance, Balance, Position) {
             origin: Origin::Strategy("crash".into()),
             tif: vigil::domain::TimeInForce::Gtc,
             post_only: false,
+            quote_qty: None,
         },
         status: OrderStatus::PartiallyFilled,
         filled_qty: qty,

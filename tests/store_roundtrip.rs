@@ -33,6 +33,7 @@ fn order(id: u64, status: OrderStatus) -> Order {
             origin: Origin::Manual,
             tif: vigil::domain::TimeInForce::Gtc,
             post_only: false,
+            quote_qty: None,
         },
         status,
         filled_qty: Decimal::ZERO,

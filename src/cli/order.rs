@@ -61,8 +61,12 @@ pub struct PlaceArgs {
     pub side: SideArg,
     #[arg(long = "type", value_enum)]
     pub order_type: TypeArg,
-    #[arg(long)]
-    pub qty: Decimal,
+    /// Base quantity (for market orders, or --quote-qty instead)
+    #[arg(long, required_unless_present = "quote_qty", conflicts_with = "quote_qty")]
+    pub qty: Option<Decimal>,
+    /// Market orders: spend (buy) or receive (sell) this much of the quote asset
+    #[arg(long, value_name = "AMOUNT")]
+    pub quote_qty: Option<Decimal>,
     /// Limit price (required for --type limit)
     #[arg(long)]
     pub price: Option<Decimal>,
@@ -115,6 +119,9 @@ fn place(args: PlaceArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     if order_type == OrderType::Limit && args.price.is_none() {
         bail!("a limit order needs --price");
     }
+    if order_type == OrderType::Limit && args.quote_qty.is_some() {
+        bail!("--quote-qty is for market orders; a limit order needs --qty");
+    }
     if order_type == OrderType::Market && (args.post_only || args.tif != TimeInForce::Gtc) {
         bail!("--tif and --post-only are for limit orders; a market order fills what the book offers now");
     }
@@ -125,11 +132,13 @@ fn place(args: PlaceArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         symbol: args.symbol.clone(),
         side,
         order_type,
-        qty: args.qty,
+        // By quote amount: the engine sizes it from the book.
+        qty: args.qty.unwrap_or_default(),
         price: args.price.filter(|_| order_type == OrderType::Limit),
         origin: Origin::Manual,
         tif: args.tif,
         post_only: args.post_only,
+        quote_qty: args.quote_qty,
     };
     let config = one_shot(load_config(ctx)?);
     let vault = VaultSession::unlock_if_present(ctx, &args.unlock)?;

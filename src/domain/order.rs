@@ -111,6 +111,11 @@ pub struct OrderIntent {
     /// Limit orders: only ever rest (maker); refused if it would take (Binance `LIMIT_MAKER`).
     #[serde(default)]
     pub post_only: bool,
+    /// Market orders by quote amount (Binance `quoteOrderQty`): spend (buy)
+    /// or receive (sell) this much quote. `qty` is then the base quantity the
+    /// book offered for it when the order was proposed, which the gate checks.
+    #[serde(default)]
+    pub quote_qty: Option<Decimal>,
 }
 
 /// Engine-assigned order id, unique within one data directory.

@@ -350,6 +350,7 @@ mod tests {
             origin: Origin::Manual,
             tif: crate::domain::TimeInForce::Gtc,
             post_only: false,
+            quote_qty: None,
         }
     }
 

@@ -226,7 +226,10 @@ fn wire_order(order: &Order) -> Option<NewOrder> {
         (OrderType::Limit, Some(price)) if intent.post_only => OrderKind::PostOnly { price, qty: intent.qty },
         (OrderType::Limit, Some(price)) => OrderKind::Limit { price, qty: intent.qty, tif },
         (OrderType::Limit, None) => return None,
-        (OrderType::Market, _) => OrderKind::Market { qty: intent.qty },
+        (OrderType::Market, _) => match intent.quote_qty {
+            Some(quote) => OrderKind::MarketQuote { quote },
+            None => OrderKind::Market { qty: intent.qty },
+        },
     };
     Some(NewOrder {
         symbol: intent.symbol.clone(),
@@ -963,6 +966,7 @@ fn external_order(
             origin: Origin::External,
             tif: crate::domain::TimeInForce::Gtc,
             post_only: false,
+            quote_qty: None,
         },
         status: OrderStatus::Submitted,
         filled_qty: filled,

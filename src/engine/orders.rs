@@ -27,6 +27,7 @@ pub fn actor_of(origin: &Origin) -> Actor {
 impl EngineState {
     /// Runs the gate on `intent`; pending in confirm mode, sent in autonomous mode.
     pub fn submit(&mut self, intent: OrderIntent) -> SubmitOutcome {
+        let intent = self.sized(intent);
         let actor = actor_of(&intent.origin);
         let checks = self.gate(&intent);
         self.audit(AuditKind::Intent, actor, json!({ "intent": intent, "checks": checks }));
@@ -334,6 +335,27 @@ impl EngineState {
     }
 }
 
+impl EngineState {
+    /// A market order by quote amount gets the base quantity the book offers
+    /// for it now, which every check then reads (zero if the book cannot fill
+    /// it: `quantity_step` then says so). Other intents are unchanged.
+    fn sized(&self, mut intent: OrderIntent) -> OrderIntent {
+        let Some(quote) = intent.quote_qty.filter(|_| intent.order_type == OrderType::Market) else {
+            return intent;
+        };
+        let step = self.instrument(&intent.symbol).map(|i| i.step_size);
+        let book = self.markets.get(&intent.symbol).and_then(|m| m.book.as_ref());
+        intent.qty = match (step, book) {
+            (Some(step), Some(book)) => {
+                crate::risk::qty_for_quote(intent.side, quote, step, &book.bids, &book.asks)
+                    .unwrap_or_default()
+            }
+            _ => Decimal::ZERO,
+        };
+        intent
+    }
+}
+
 /// "buy 0.01 BTCUSDT limit 64000" for the event tail ("… limit IOC 64000",
 /// "… limit post-only 64000").
 pub fn describe(intent: &OrderIntent) -> String {
@@ -347,7 +369,12 @@ pub fn describe(intent: &OrderIntent) -> String {
             };
             format!("{} {} {} limit{kind} {}", intent.side, intent.qty, intent.symbol, p)
         }
-        _ => format!("{} {} {} market", intent.side, intent.qty, intent.symbol),
+        _ => match intent.quote_qty {
+            Some(quote) => {
+                format!("{} {} {} market for {quote} quote", intent.side, intent.qty, intent.symbol)
+            }
+            None => format!("{} {} {} market", intent.side, intent.qty, intent.symbol),
+        },
     }
 }
 

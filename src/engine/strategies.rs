@@ -105,6 +105,7 @@ mod tests {
             origin: Origin::Strategy("grid".into()),
             tif: crate::domain::TimeInForce::Gtc,
             post_only: false,
+            quote_qty: None,
         }
     }
 

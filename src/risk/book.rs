@@ -42,6 +42,42 @@ pub enum WalkError {
     Overflow,
 }
 
+/// The base quantity a market order by quote amount gets from the book: the
+/// levels a buy (asks) or sell (bids) meets, best first, until `quote` is
+/// spent, rounded down to `step`. Checked: `quote` comes from a person.
+pub fn qty_for_quote(
+    side: Side,
+    quote: Decimal,
+    step: Decimal,
+    bids: &[Level],
+    asks: &[Level],
+) -> Result<Decimal, WalkError> {
+    if quote <= Decimal::ZERO || step <= Decimal::ZERO {
+        return Err(WalkError::BadQuantity(quote));
+    }
+    let levels = match side {
+        Side::Buy => asks,
+        Side::Sell => bids,
+    };
+    let (mut left, mut qty) = (quote, Decimal::ZERO);
+    for level in levels.iter().filter(|l| l.price > Decimal::ZERO && l.qty > Decimal::ZERO) {
+        let value = level.qty.checked_mul(level.price).ok_or(WalkError::Overflow)?;
+        if value >= left {
+            let part = left.checked_div(level.price).ok_or(WalkError::Overflow)?;
+            qty = qty.checked_add(part).ok_or(WalkError::Overflow)?;
+            left = Decimal::ZERO;
+            break;
+        }
+        qty = qty.checked_add(level.qty).ok_or(WalkError::Overflow)?;
+        left -= value;
+    }
+    if !left.is_zero() {
+        return Err(WalkError::BadQuantity(quote));
+    }
+    let steps = qty.checked_div(step).ok_or(WalkError::Overflow)?.floor();
+    steps.checked_mul(step).ok_or(WalkError::Overflow)
+}
+
 /// Estimates a market order of `qty` on `side`: a buy takes the asks, a sell hits the bids.
 pub fn estimate_market_fill(
     side: Side,
@@ -113,5 +149,18 @@ mod tests {
             estimate_market_fill(Side::Buy, Decimal::ZERO, &[], &[]),
             Err(WalkError::BadQuantity(_))
         ));
+    }
+
+    #[test]
+    fn a_quote_amount_buys_what_the_levels_offer_rounded_down_to_the_step() {
+        let level = |p: &str, q: &str| Level { price: p.parse().unwrap(), qty: q.parse().unwrap() };
+        let asks = [level("100", "1"), level("200", "1")];
+        let qty = |quote: &str| {
+            qty_for_quote(Side::Buy, quote.parse().unwrap(), "0.01".parse().unwrap(), &[], &asks)
+        };
+        assert_eq!(qty("150").unwrap(), "1.25".parse::<Decimal>().unwrap());
+        assert_eq!(qty("101").unwrap(), "1".parse::<Decimal>().unwrap(), "1.005 rounds down");
+        assert!(qty("301").is_err(), "more than the book offers");
+        assert!(qty("0").is_err());
     }
 }

@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 
 use super::check::{CheckId, CheckResult};
 use super::context::{Ctx, percent_of};
-use super::reservation::buy_cost;
+use super::reservation::{buy_cost, buy_notional};
 use super::text::detail;
 use super::text::{Num, amt, pct};
 use crate::domain::Side;
@@ -57,7 +57,7 @@ pub(crate) fn balance_available(ctx: &Ctx) -> CheckResult {
             }
         }
         Side::Buy => {
-            let notional = match ctx.pricing.notional() {
+            let notional = match buy_notional(ctx.intent, &ctx.pricing) {
                 Ok(n) => n,
                 Err(why) => return ctx.unpriced(ID, why),
             };

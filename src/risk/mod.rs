@@ -23,7 +23,7 @@ mod snapshot;
 mod state;
 mod text;
 
-pub use book::{FillEstimate, WalkError, estimate_market_fill};
+pub use book::{FillEstimate, WalkError, estimate_market_fill, qty_for_quote};
 pub use breaker::{BreakerTrip, breaker_status};
 pub use check::{CheckId, CheckResult, GateResult, Verdict};
 pub use limits::{BreakerAction, Limits, LimitsError};

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use super::context::Pricing;
 use super::limits::Limits;
 use super::snapshot::RiskSnapshot;
-use crate::domain::{OrderIntent, Side};
+use crate::domain::{OrderIntent, OrderType, Side};
 
 /// An amount of one asset to move from `free` to `locked`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,12 +28,24 @@ pub fn reservation(
     let instrument = snapshot.instrument?;
     match intent.side {
         Side::Buy => {
-            let notional = Pricing::of(intent, snapshot).notional().ok()?;
+            // By quote amount: the exchange spends exactly that, whatever the
+            // book does until then.
+            let notional = buy_notional(intent, &Pricing::of(intent, snapshot)).ok()?;
             let amount = buy_cost(notional, limits.fee_rate(snapshot.fee_rate))?;
             Some(Reservation { asset: instrument.quote_asset.clone(), amount })
         }
         Side::Sell => (intent.qty > Decimal::ZERO)
             .then(|| Reservation { asset: instrument.base_asset.clone(), amount: intent.qty }),
+    }
+}
+
+/// What a buy spends before fees: a market order by quote amount exactly that
+/// amount (the exchange spends it whatever the book does meanwhile), any
+/// other buy its priced notional. The check and the reservation both use it.
+pub(crate) fn buy_notional<'a>(intent: &OrderIntent, pricing: &'a Pricing) -> Result<Decimal, &'a str> {
+    match intent.quote_qty {
+        Some(quote) if intent.order_type == OrderType::Market => pricing.notional().map(|_| quote),
+        _ => pricing.notional(),
     }
 }
 

@@ -136,6 +136,7 @@ impl Strategy for Grid {
                     origin: Origin::Strategy(self.name().to_owned()),
                     tif: crate::domain::TimeInForce::Gtc,
                     post_only: false,
+                    quote_qty: None,
                 });
             }
         }

@@ -115,6 +115,7 @@ impl SmaCross {
             origin: Origin::Strategy(self.name().to_owned()),
             tif: crate::domain::TimeInForce::Gtc,
             post_only: false,
+            quote_qty: None,
         }
     }
 }

@@ -127,6 +127,7 @@ impl Ticket {
             origin: Origin::Manual,
             tif: crate::domain::TimeInForce::Gtc,
             post_only: false,
+            quote_qty: None,
         })
     }
 

@@ -42,6 +42,7 @@ pub fn limit(side: Side, qty: &str, price: &str) -> OrderIntent {
         origin: Origin::Manual,
         tif: vigil::domain::TimeInForce::Gtc,
         post_only: false,
+        quote_qty: None,
     }
 }
 

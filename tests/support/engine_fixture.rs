@@ -254,6 +254,7 @@ pub fn intent(side: Side, order_type: OrderType, qty: &str, price: Option<&str>)
         origin: Origin::Manual,
         tif: vigil::domain::TimeInForce::Gtc,
         post_only: false,
+        quote_qty: None,
     }
 }
 

@@ -216,6 +216,7 @@ pub fn intent(side: Side, order_type: OrderType, qty: &str, price: Option<Decima
         origin: Origin::Manual,
         tif: vigil::domain::TimeInForce::Gtc,
         post_only: false,
+        quote_qty: None,
     }
 }
 

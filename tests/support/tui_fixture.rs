@@ -101,6 +101,7 @@ pub fn limit(symbol: &str, side: Side, qty: &str, price: &str) -> OrderIntent {
         origin: Origin::Manual,
         tif: vigil::domain::TimeInForce::Gtc,
         post_only: false,
+        quote_qty: None,
     }
 }
 
@@ -170,6 +171,7 @@ fn order(
             origin,
             tif: vigil::domain::TimeInForce::Gtc,
             post_only: false,
+            quote_qty: None,
         },
         status,
         filled_qty: if status == OrderStatus::Filled { dec(qty) } else { Decimal::ZERO },
