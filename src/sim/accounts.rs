@@ -11,6 +11,11 @@
 //! the book's opposite side reaches it (the public book is not changed by
 //! that fill: a simplification, the resting order was never shown in it).
 //! Commission is 0.1 %, taken in the asset received.
+//!
+//! Opening balances of every test account: [`QUOTE_BALANCE`] USDT, and per
+//! listed symbol [`BASE_VALUE`] USDT worth of its base asset at the opening
+//! price, rounded down to the lot step — with the default listing exactly
+//! 0.15625 BTC (64 000), 3.125 ETH (3 200) and 66.666 SOL (150).
 
 use std::collections::BTreeMap;
 
@@ -31,6 +36,10 @@ pub const QUOTE_BALANCE: i64 = 100_000;
 pub const BASE_VALUE: i64 = 10_000;
 /// Decimal places balances and commissions are kept to (Binance prints 8).
 const DP: u32 = 8;
+/// The self-trade prevention mode every order carries: the default the
+/// simulator's `exchangeInfo` declares (no self-trade can happen here: the
+/// accounts' resting orders are not in the public book).
+pub(crate) const STP_MODE: &str = "EXPIRE_MAKER";
 
 /// `LIMIT` (with its time in force), `LIMIT_MAKER` or `MARKET`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +66,8 @@ pub(crate) struct NewOrder {
     pub price: Option<Decimal>,
     pub qty: Option<Decimal>,
     pub quote_qty: Option<Decimal>,
-    pub client_id: String,
+    /// `newClientOrderId`; generated from the order id when absent.
+    pub client_id: Option<String>,
 }
 
 /// An order as the account holds it.
@@ -140,7 +150,8 @@ impl Accounts {
                 let mut balances = BTreeMap::new();
                 for spec in specs {
                     let i = &spec.instrument;
-                    let base = (Decimal::from(BASE_VALUE) / spec.start_price).round_dp(4);
+                    let lots = (Decimal::from(BASE_VALUE) / spec.start_price / i.step_size).floor();
+                    let base = lots * i.step_size;
                     balances.insert(i.base_asset.clone(), Holding { free: base, locked: Decimal::ZERO });
                     balances.insert(
                         i.quote_asset.clone(),
@@ -180,7 +191,9 @@ impl Accounts {
             self.specs.get(order.symbol).cloned().ok_or_else(|| ApiError::bad(-1121, "Invalid symbol."))?;
         let i = &spec.instrument;
         let account = self.account(acct)?;
-        if account.orders.values().any(|o| o.client_id == order.client_id && is_open(o.status)) {
+        if let Some(client_id) = &order.client_id
+            && account.orders.values().any(|o| &o.client_id == client_id && is_open(o.status))
+        {
             return Err(ApiError::bad(-2010, "Duplicate order sent."));
         }
         let ticks = |price: Decimal| -> Result<i64, ApiError> {
@@ -206,6 +219,16 @@ impl Accounts {
             }
         }
         let plan = market.peek_take(order.symbol, order.buy, limit, budget);
+        if order.kind == Kind::Market && !plan.is_empty() {
+            // NOTIONAL applies to market orders too (applyMinToMarket): what the walk would trade.
+            let notional = match budget {
+                TakeBudget::Quote(quote) => Some(quote),
+                TakeBudget::Lots(_) => walk_value(&plan, i.tick_size, i.step_size),
+            };
+            if notional.is_some_and(|n| n < i.min_notional) {
+                return Err(filter("NOTIONAL"));
+            }
+        }
         let plan_lots: i64 = plan.iter().map(|(_, l)| l).sum();
         let wanted_lots = match budget {
             TakeBudget::Lots(l) => l,
@@ -223,10 +246,7 @@ impl Accounts {
         // What the order needs free: its whole limit value, or what the walk costs.
         let (pay_asset, get_asset) =
             if order.buy { (&i.quote_asset, &i.base_asset) } else { (&i.base_asset, &i.quote_asset) };
-        let walk_cost = plan.iter().try_fold(Decimal::ZERO, |sum, (t, l)| {
-            let px = Decimal::from(*t).checked_mul(i.tick_size)?;
-            sum.checked_add(px.checked_mul(Decimal::from(*l).checked_mul(i.step_size)?)?)
-        });
+        let walk_cost = walk_value(&plan, i.tick_size, i.step_size);
         let lock = match (order.buy, order.price, order.qty) {
             (true, Some(price), Some(qty)) => price.checked_mul(qty).ok_or_else(overflow)?,
             (true, None, _) => walk_cost.ok_or_else(overflow)?,
@@ -240,15 +260,20 @@ impl Accounts {
         }
         let fok_short = order.kind == Kind::Limit(Tif::Fok) && plan_lots < wanted_lots;
         let id = self.next_order_id;
-        self.next_order_id += 1;
+        self.next_order_id = id.checked_add(1).ok_or_else(|| ApiError::bad(-1013, "Too many orders."))?;
         let mut sim_order = SimOrder {
             id,
             symbol: order.symbol,
-            client_id: order.client_id,
+            // Binance generates a 22-character id; this one is unique because the order id is.
+            client_id: order.client_id.unwrap_or_else(|| format!("sim-{id:018}")),
             buy: order.buy,
             kind: order.kind,
             price: order.price.unwrap_or_default(),
-            orig_qty: order.qty.unwrap_or_default(),
+            // By quote: Binance reports origQty as what the order trades (the walk's lots).
+            orig_qty: match order.qty {
+                Some(qty) => qty,
+                None => Decimal::from(plan_lots).checked_mul(i.step_size).ok_or_else(overflow)?,
+            },
             orig_quote: order.quote_qty.unwrap_or_default(),
             executed: Decimal::ZERO,
             cum_quote: Decimal::ZERO,
@@ -259,7 +284,7 @@ impl Accounts {
         };
         let account = self.account_mut(acct)?;
         move_to_locked(account, pay_asset, lock);
-        let mut events = vec![(acct, execution(&spec, &sim_order, "NEW", None, now))];
+        let mut events = vec![(acct, execution(&spec, &sim_order, "NEW", None, None, now))];
         let (mut fills, mut market_events) = (Vec::new(), Vec::new());
         if !fok_short && !plan.is_empty() {
             let (taken, caused) = market.take(order.symbol, order.buy, limit, budget);
@@ -268,17 +293,16 @@ impl Accounts {
                 let price = Decimal::from(t.ticks) * i.tick_size;
                 let qty = Decimal::from(t.lots) * i.step_size;
                 let fill = book_fill(account, &spec, &mut sim_order, t.trade_id, price, qty, false, now)?;
-                events.push((acct, execution(&spec, &sim_order, "TRADE", Some(&fill), now)));
+                events.push((acct, execution(&spec, &sim_order, "TRADE", Some(&fill), None, now)));
                 fills.push(fill);
             }
         }
-        let done = (sim_order.orig_qty > Decimal::ZERO && sim_order.executed >= sim_order.orig_qty)
-            || (order.quote_qty.is_some() && sim_order.executed > Decimal::ZERO);
+        let done = sim_order.orig_qty > Decimal::ZERO && sim_order.executed >= sim_order.orig_qty;
         let rests = matches!(order.kind, Kind::Limit(Tif::Gtc) | Kind::LimitMaker);
         if !done && !rests {
             sim_order.status = "EXPIRED";
             release(account, pay_asset, &mut sim_order);
-            events.push((acct, execution(&spec, &sim_order, "EXPIRED", None, now)));
+            events.push((acct, execution(&spec, &sim_order, "EXPIRED", None, None, now)));
         } else if order.kind == Kind::Market || done {
             // A market order by quote is done when its budget is spent.
             sim_order.status = "FILLED";
@@ -290,14 +314,18 @@ impl Accounts {
         Ok((sim_order, fills, events, market_events))
     }
 
-    /// Cancels an open order found by id or client id.
+    /// Cancels an open order found by id or client id. `cancel_id` is the
+    /// cancel request's own client id (`newClientOrderId`, else generated):
+    /// Binance reports it in the cancel's `c` and the order's own in `C`.
+    /// Returns the order and the cancel's id.
     pub(crate) fn cancel(
         &mut self,
         acct: usize,
         symbol: usize,
         find: &OrderRef,
+        cancel_id: Option<String>,
         now: TimestampMs,
-    ) -> Result<(SimOrder, UserEvents), ApiError> {
+    ) -> Result<(SimOrder, String, UserEvents), ApiError> {
         let spec = self.specs.get(symbol).cloned().ok_or_else(|| ApiError::bad(-1121, "Invalid symbol."))?;
         let account = self.account_mut(acct)?;
         let unknown = || ApiError::bad(-2011, "Unknown order sent.");
@@ -308,11 +336,12 @@ impl Accounts {
         order.status = "CANCELED";
         order.update_time = now;
         account.orders.insert(id, order.clone());
+        let cancel_id = cancel_id.unwrap_or_else(|| format!("cancel-{id:015}"));
         let events = vec![
-            (acct, execution(&spec, &order, "CANCELED", None, now)),
+            (acct, execution(&spec, &order, "CANCELED", None, Some(&cancel_id), now)),
             (acct, position(account, &[pay], now)),
         ];
-        Ok((order, events))
+        Ok((order, cancel_id, events))
     }
 
     /// One order, found by id or client id.
@@ -360,8 +389,16 @@ impl Accounts {
         })
     }
 
-    /// Fills every resting order the market has reached, as maker at its price.
-    pub(crate) fn on_market(&mut self, market: &mut SimMarket, now: TimestampMs) -> UserEvents {
+    /// Fills every resting order the market has reached, as maker at its
+    /// price: a buy once the best ask or a public trade since the last call
+    /// (`traded`: per symbol, the lowest and highest trade price) is at or
+    /// below its price, a sell once the best bid or a trade is at or above.
+    pub(crate) fn on_market(
+        &mut self,
+        market: &mut SimMarket,
+        traded: &BTreeMap<usize, (Decimal, Decimal)>,
+        now: TimestampMs,
+    ) -> UserEvents {
         let mut due = Vec::new();
         for (acct, account) in self.accounts.iter().enumerate() {
             for order in account.orders.values().filter(|o| is_open(o.status)) {
@@ -371,8 +408,12 @@ impl Accounts {
                 else {
                     continue;
                 };
-                let reached =
-                    if order.buy { ask.is_some_and(|a| a <= price) } else { bid.is_some_and(|b| b >= price) };
+                let range = traded.get(&order.symbol);
+                let reached = if order.buy {
+                    ask.is_some_and(|a| a <= price) || range.is_some_and(|(low, _)| *low <= order.price)
+                } else {
+                    bid.is_some_and(|b| b >= price) || range.is_some_and(|(_, high)| *high >= order.price)
+                };
                 if reached {
                     due.push((acct, order.id));
                 }
@@ -409,7 +450,7 @@ impl Accounts {
         release(account, pay, &mut order);
         let assets = [&spec.instrument.base_asset, &spec.instrument.quote_asset];
         let events = vec![
-            (acct, execution(&spec, &order, "TRADE", Some(&fill), now)),
+            (acct, execution(&spec, &order, "TRADE", Some(&fill), None, now)),
             (acct, position(account, &assets, now)),
         ];
         account.orders.insert(id, order);
@@ -499,7 +540,17 @@ fn book_fill(
         "PARTIALLY_FILLED"
     };
     order.update_time = now;
-    // A buy locked at its limit: what the better fill price saved is free again.
+    // A resting buy keeps only price × what is left locked: what a better
+    // fill price saved is free again at once, as on Binance.
+    if order.buy && order.status == "PARTIALLY_FILLED" && order.price > Decimal::ZERO {
+        let needed =
+            order.price.checked_mul(order.orig_qty.saturating_sub(order.executed)).ok_or_else(overflow)?;
+        let excess = order.locked.saturating_sub(needed).max(Decimal::ZERO);
+        let h = account.balances.entry(pay_asset.clone()).or_default();
+        h.locked = h.locked.saturating_sub(excess);
+        h.free = h.free.saturating_add(excess);
+        order.locked = order.locked.saturating_sub(excess);
+    }
     if order.buy && order.status == "FILLED" {
         let h = account.balances.entry(pay_asset.clone()).or_default();
         h.locked = h.locked.saturating_sub(order.locked);
@@ -526,14 +577,29 @@ fn wire(d: Decimal) -> String {
     d.to_string()
 }
 
-/// An `executionReport` in Binance's shape (reference §2.10).
+/// The value of a walk's `(ticks, lots)` levels in quote; `None` on overflow.
+fn walk_value(plan: &[(i64, i64)], tick: Decimal, step: Decimal) -> Option<Decimal> {
+    plan.iter().try_fold(Decimal::ZERO, |sum, (t, l)| {
+        let px = Decimal::from(*t).checked_mul(tick)?;
+        sum.checked_add(px.checked_mul(Decimal::from(*l).checked_mul(step)?)?)
+    })
+}
+
+/// An `executionReport` in Binance's shape (reference §2.10). `cancel_id` is
+/// set for a cancel: then `c` is the cancel request's id and `C` the order's.
 pub(crate) fn execution(
     spec: &SymbolSpec,
     o: &SimOrder,
     exec_type: &str,
     fill: Option<&SimFill>,
+    cancel_id: Option<&str>,
     now: TimestampMs,
 ) -> Value {
+    let (c, orig) = match cancel_id {
+        Some(cancel) => (cancel, o.client_id.as_str()),
+        None => (o.client_id.as_str(), ""),
+    };
+    let on_book = is_open(o.status) && matches!(o.kind, Kind::Limit(Tif::Gtc) | Kind::LimitMaker);
     let kind = match o.kind {
         Kind::Limit(_) => "LIMIT",
         Kind::LimitMaker => "LIMIT_MAKER",
@@ -557,13 +623,13 @@ pub(crate) fn execution(
     };
     let last_quote = last_px.checked_mul(last_qty).unwrap_or_default();
     json!({
-        "e": "executionReport", "E": now, "s": spec.instrument.symbol.as_str(), "c": o.client_id,
+        "e": "executionReport", "E": now, "s": spec.instrument.symbol.as_str(), "c": c,
         "S": if o.buy { "BUY" } else { "SELL" }, "o": kind, "f": tif, "q": wire(o.orig_qty),
-        "p": wire(o.price), "P": wire(Decimal::ZERO), "F": wire(Decimal::ZERO), "g": -1, "C": "",
+        "p": wire(o.price), "P": wire(Decimal::ZERO), "F": wire(Decimal::ZERO), "g": -1, "C": orig,
         "x": exec_type, "X": o.status, "r": "NONE", "i": o.id, "l": wire(last_qty), "z": wire(o.executed),
         "L": wire(last_px), "n": wire(commission), "N": asset, "T": now, "t": trade_id, "v": 1,
-        "I": o.id.saturating_mul(10), "w": o.status == "NEW", "m": maker, "M": false, "O": o.time,
-        "Z": wire(o.cum_quote), "Y": wire(last_quote), "Q": wire(o.orig_quote), "W": o.time, "V": "NONE"
+        "I": o.id.saturating_mul(10), "w": on_book, "m": maker, "M": false, "O": o.time,
+        "Z": wire(o.cum_quote), "Y": wire(last_quote), "Q": wire(o.orig_quote), "W": o.time, "V": STP_MODE
     })
 }
 
@@ -597,7 +663,15 @@ mod tests {
     }
 
     fn order(buy: bool, kind: Kind, price: Option<Decimal>, qty: &str) -> NewOrder {
-        NewOrder { symbol: 0, buy, kind, price, qty: Some(d(qty)), quote_qty: None, client_id: "c1".into() }
+        NewOrder {
+            symbol: 0,
+            buy,
+            kind,
+            price,
+            qty: Some(d(qty)),
+            quote_qty: None,
+            client_id: Some("c1".into()),
+        }
     }
 
     #[test]
