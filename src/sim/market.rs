@@ -237,8 +237,10 @@ impl SymbolBook {
             if let Some(quote) = quote_left {
                 // Checked: the quote amount comes from a client.
                 let lot_cost = self.price(ticks).checked_mul(self.spec.instrument.step_size);
-                let affordable =
-                    lot_cost.and_then(|c| quote.checked_div(c)).and_then(|n| n.floor().to_i64()).unwrap_or(0);
+                // More lots than an i64 holds is "all of them"; a zero lot cost cannot happen.
+                let affordable = lot_cost
+                    .and_then(|c| quote.checked_div(c))
+                    .map_or(i64::MAX, |n| n.floor().to_i64().unwrap_or(i64::MAX));
                 lots = lots.min(affordable);
                 let spent = lot_cost.and_then(|c| c.checked_mul(Decimal::from(lots)));
                 let (true, Some(spent)) = (lots > 0, spent) else { break };
