@@ -731,4 +731,65 @@ mod tests {
             NewOrder { quote_qty: Some(Decimal::MAX), qty: None, ..order(true, Kind::Market, None, "1") };
         assert!(accounts.place(0, quote, &mut market, 1).is_err(), "more than the account holds");
     }
+
+    fn usdt(a: &Accounts) -> (Decimal, Decimal) {
+        a.balances(0).unwrap().into_iter().find(|b| b.0 == "USDT").map(|b| (b.1, b.2)).unwrap()
+    }
+
+    #[test]
+    fn a_partly_filled_resting_buy_locks_only_its_price_times_what_is_left() {
+        let (mut accounts, mut market) = setup();
+        let asks = market.peek_take(0, true, None, TakeBudget::Lots(i64::MAX));
+        let (second, lots) = (asks[1].0, asks[0].1 + asks[1].1);
+        let limit = Decimal::from(second) * d("0.01");
+        let qty = Decimal::from(lots + 100) * d("0.00001");
+        let (o, fills, _, _) = accounts
+            .place(
+                0,
+                NewOrder { qty: Some(qty), ..order(true, Kind::Limit(Tif::Gtc), Some(limit), "1") },
+                &mut market,
+                1,
+            )
+            .unwrap();
+        assert_eq!((o.status, fills.len()), ("PARTIALLY_FILLED", 2));
+        let rest = qty - o.executed;
+        assert_eq!(rest, d("0.001"));
+        let spent: Decimal = fills.iter().map(|f| f.price * f.qty).sum();
+        assert!(fills[0].price < limit, "the first level was cheaper than the limit");
+        assert_eq!(usdt(&accounts), (Decimal::from(QUOTE_BALANCE) - spent - limit * rest, limit * rest));
+    }
+
+    #[test]
+    fn a_resting_order_fills_as_maker_when_a_trade_reached_its_price_even_if_the_book_moved_back() {
+        let (mut accounts, mut market) = setup();
+        let bid = market.top_ticks(0).unwrap().0.unwrap();
+        let price = Decimal::from(bid - 500) * d("0.01");
+        let (o, _, _, _) = accounts
+            .place(0, order(true, Kind::Limit(Tif::Gtc), Some(price), "0.01"), &mut market, 1)
+            .unwrap();
+        let above = BTreeMap::from([(0, (price + d("0.01"), price + d("50")))]);
+        assert!(accounts.on_market(&mut market, &above, 2).is_empty(), "no trade at or under its price");
+        assert_eq!(accounts.get(0, 0, &OrderRef::Id(o.id)).unwrap().status, "NEW");
+        let through = BTreeMap::from([(0, (price - d("0.01"), price + d("50")))]);
+        let events = accounts.on_market(&mut market, &through, 3);
+        assert_eq!(events[0].1["x"], "TRADE");
+        assert_eq!((events[0].1["m"].as_bool(), events[0].1["X"].as_str()), (Some(true), Some("FILLED")));
+        let fill = &accounts.fills(0, 0, None, 10).unwrap()[0];
+        assert_eq!((fill.price, fill.qty, fill.maker), (price, d("0.01"), true));
+        assert_eq!(usdt(&accounts), (Decimal::from(QUOTE_BALANCE) - price * d("0.01"), Decimal::ZERO));
+    }
+
+    #[test]
+    fn a_cancel_reports_its_own_id_in_c_and_the_orders_in_big_c() {
+        let (mut accounts, mut market) = setup();
+        let bid = market.top_ticks(0).unwrap().0.unwrap();
+        let price = Decimal::from(bid - 500) * d("0.01");
+        accounts.place(0, order(true, Kind::Limit(Tif::Gtc), Some(price), "0.01"), &mut market, 1).unwrap();
+        let find = OrderRef::Client("c1".into());
+        let (o, cancel_id, events) = accounts.cancel(0, 0, &find, Some("undo".into()), 2).unwrap();
+        assert_eq!((o.status, cancel_id.as_str()), ("CANCELED", "undo"));
+        assert_eq!((events[0].1["c"].as_str(), events[0].1["C"].as_str()), (Some("undo"), Some("c1")));
+        assert_eq!(usdt(&accounts), (Decimal::from(QUOTE_BALANCE), Decimal::ZERO));
+        assert!(accounts.cancel(0, 0, &find, None, 3).is_err(), "-2011 the second time");
+    }
 }
