@@ -6,7 +6,7 @@
 //! (else -1131); a valid HMAC-SHA256 signature over the query string
 //! concatenated with the body, `signature` left out (else -1022); a timestamp
 //! less than 1 s ahead and at most `recvWindow` behind the server clock (else
-//! -1021). [`authenticate`] does them for REST, [`authenticate_ws`] for the
+//! -1021). `authenticate` does them for REST, `authenticate_ws` for the
 //! WebSocket API, whose payload is the params sorted by name.
 //!
 //! The credentials below are **test credentials** and nothing else: the first
