@@ -251,6 +251,9 @@ async fn fault_knobs_delay_drop_5xx_timeout_429_418_each_as_documented() {
         assert_eq!(resting(&c, &sim, "five-hundred").await.status, 503);
     }
     assert!(!exists(&c, "five-hundred").await, "not executed");
+    faults.server_errors_with(1, 500);
+    assert_eq!(resting(&c, &sim, "five-hundred").await.status, 500);
+    assert!(!exists(&c, "five-hundred").await, "not executed");
     assert_eq!(resting(&c, &sim, "five-hundred").await.status, 200);
 
     faults.timeout_next_order(true);

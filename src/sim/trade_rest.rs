@@ -45,8 +45,10 @@ fn admit(
         .map_err(|refusal| Box::new(weight::refused(refusal)))?;
     if let Some(fault) = app.faults.next(order) {
         return Err(Box::new(match fault {
-            Fault::ServerError => {
-                with_usage((StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable.").into_response(), counts)
+            Fault::ServerError { status } => {
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let text = status.canonical_reason().unwrap_or("Internal Server Error");
+                with_usage((status, text).into_response(), counts)
             }
             Fault::Timeout { executed } => {
                 if executed {
