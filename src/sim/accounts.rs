@@ -21,11 +21,12 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::market::{SimEvent, SimMarket, TakeBudget};
 use super::rest::ApiError;
 use super::spec::SymbolSpec;
+use super::user_events::{self, execution};
 use crate::domain::TimestampMs;
 
 /// Commission on every fill, in the asset received (Binance's base rate without BNB).
@@ -486,7 +487,7 @@ impl OrderRef {
     }
 }
 
-fn is_open(status: &str) -> bool {
+pub(crate) fn is_open(status: &str) -> bool {
     matches!(status, "NEW" | "PARTIALLY_FILLED")
 }
 
@@ -571,12 +572,6 @@ fn book_fill(
     })
 }
 
-fn wire(d: Decimal) -> String {
-    let mut d = d;
-    d.rescale(DP);
-    d.to_string()
-}
-
 /// The value of a walk's `(ticks, lots)` levels in quote; `None` on overflow.
 fn walk_value(plan: &[(i64, i64)], tick: Decimal, step: Decimal) -> Option<Decimal> {
     plan.iter().try_fold(Decimal::ZERO, |sum, (t, l)| {
@@ -585,64 +580,16 @@ fn walk_value(plan: &[(i64, i64)], tick: Decimal, step: Decimal) -> Option<Decim
     })
 }
 
-/// An `executionReport` in Binance's shape (reference §2.10). `cancel_id` is
-/// set for a cancel: then `c` is the cancel request's id and `C` the order's.
-pub(crate) fn execution(
-    spec: &SymbolSpec,
-    o: &SimOrder,
-    exec_type: &str,
-    fill: Option<&SimFill>,
-    cancel_id: Option<&str>,
-    now: TimestampMs,
-) -> Value {
-    let (c, orig) = match cancel_id {
-        Some(cancel) => (cancel, o.client_id.as_str()),
-        None => (o.client_id.as_str(), ""),
-    };
-    let on_book = is_open(o.status) && matches!(o.kind, Kind::Limit(Tif::Gtc) | Kind::LimitMaker);
-    let kind = match o.kind {
-        Kind::Limit(_) => "LIMIT",
-        Kind::LimitMaker => "LIMIT_MAKER",
-        Kind::Market => "MARKET",
-    };
-    let tif = match o.kind {
-        Kind::Limit(Tif::Ioc) => "IOC",
-        Kind::Limit(Tif::Fok) => "FOK",
-        _ => "GTC",
-    };
-    let (last_qty, last_px, commission, asset, trade_id, maker) = match fill {
-        Some(f) => (
-            f.qty,
-            f.price,
-            f.commission,
-            Value::from(f.commission_asset.clone()),
-            i64::try_from(f.trade_id).unwrap_or(-1),
-            f.maker,
-        ),
-        None => (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, Value::Null, -1, false),
-    };
-    let last_quote = last_px.checked_mul(last_qty).unwrap_or_default();
-    json!({
-        "e": "executionReport", "E": now, "s": spec.instrument.symbol.as_str(), "c": c,
-        "S": if o.buy { "BUY" } else { "SELL" }, "o": kind, "f": tif, "q": wire(o.orig_qty),
-        "p": wire(o.price), "P": wire(Decimal::ZERO), "F": wire(Decimal::ZERO), "g": -1, "C": orig,
-        "x": exec_type, "X": o.status, "r": "NONE", "i": o.id, "l": wire(last_qty), "z": wire(o.executed),
-        "L": wire(last_px), "n": wire(commission), "N": asset, "T": now, "t": trade_id, "v": 1,
-        "I": o.id.saturating_mul(10), "w": on_book, "m": maker, "M": false, "O": o.time,
-        "Z": wire(o.cum_quote), "Y": wire(last_quote), "Q": wire(o.orig_quote), "W": o.time, "V": STP_MODE
-    })
-}
-
-/// An `outboundAccountPosition` for `assets`.
+/// `outboundAccountPosition` for `assets` of `account`.
 fn position(account: &Account, assets: &[&String], now: TimestampMs) -> Value {
-    let balances: Vec<Value> = assets
+    let held: Vec<(&str, Decimal, Decimal)> = assets
         .iter()
         .map(|a| {
             let h = account.balances.get(*a).cloned().unwrap_or_default();
-            json!({ "a": a, "f": wire(h.free), "l": wire(h.locked) })
+            (a.as_str(), h.free, h.locked)
         })
         .collect();
-    json!({ "e": "outboundAccountPosition", "E": now, "u": now, "B": balances })
+    user_events::position(&held, now)
 }
 
 #[cfg(test)]

@@ -53,6 +53,7 @@ mod spec;
 mod ticker;
 mod trade_rest;
 mod usage;
+mod user_events;
 mod weight;
 mod wire;
 mod ws;
