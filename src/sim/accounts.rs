@@ -11,16 +11,22 @@
 //! the book's opposite side reaches it (the public book is not changed by
 //! that fill: a simplification, the resting order was never shown in it).
 //! Commission is 0.1 %, taken in the asset received.
+//!
+//! Opening balances of every test account: [`QUOTE_BALANCE`] USDT, and per
+//! listed symbol [`BASE_VALUE`] USDT worth of its base asset at the opening
+//! price, rounded down to the lot step — with the default listing exactly
+//! 0.15625 BTC (64 000), 3.125 ETH (3 200) and 66.666 SOL (150).
 
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::market::{SimEvent, SimMarket, TakeBudget};
 use super::rest::ApiError;
 use super::spec::SymbolSpec;
+use super::user_events::{self, execution};
 use crate::domain::TimestampMs;
 
 /// Commission on every fill, in the asset received (Binance's base rate without BNB).
@@ -31,6 +37,10 @@ pub const QUOTE_BALANCE: i64 = 100_000;
 pub const BASE_VALUE: i64 = 10_000;
 /// Decimal places balances and commissions are kept to (Binance prints 8).
 const DP: u32 = 8;
+/// The self-trade prevention mode every order carries: the default the
+/// simulator's `exchangeInfo` declares (no self-trade can happen here: the
+/// accounts' resting orders are not in the public book).
+pub(crate) const STP_MODE: &str = "EXPIRE_MAKER";
 
 /// `LIMIT` (with its time in force), `LIMIT_MAKER` or `MARKET`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +67,8 @@ pub(crate) struct NewOrder {
     pub price: Option<Decimal>,
     pub qty: Option<Decimal>,
     pub quote_qty: Option<Decimal>,
-    pub client_id: String,
+    /// `newClientOrderId`; generated from the order id when absent.
+    pub client_id: Option<String>,
 }
 
 /// An order as the account holds it.
@@ -140,7 +151,8 @@ impl Accounts {
                 let mut balances = BTreeMap::new();
                 for spec in specs {
                     let i = &spec.instrument;
-                    let base = (Decimal::from(BASE_VALUE) / spec.start_price).round_dp(4);
+                    let lots = (Decimal::from(BASE_VALUE) / spec.start_price / i.step_size).floor();
+                    let base = lots * i.step_size;
                     balances.insert(i.base_asset.clone(), Holding { free: base, locked: Decimal::ZERO });
                     balances.insert(
                         i.quote_asset.clone(),
@@ -180,7 +192,9 @@ impl Accounts {
             self.specs.get(order.symbol).cloned().ok_or_else(|| ApiError::bad(-1121, "Invalid symbol."))?;
         let i = &spec.instrument;
         let account = self.account(acct)?;
-        if account.orders.values().any(|o| o.client_id == order.client_id && is_open(o.status)) {
+        if let Some(client_id) = &order.client_id
+            && account.orders.values().any(|o| &o.client_id == client_id && is_open(o.status))
+        {
             return Err(ApiError::bad(-2010, "Duplicate order sent."));
         }
         let ticks = |price: Decimal| -> Result<i64, ApiError> {
@@ -206,6 +220,16 @@ impl Accounts {
             }
         }
         let plan = market.peek_take(order.symbol, order.buy, limit, budget);
+        if order.kind == Kind::Market && !plan.is_empty() {
+            // NOTIONAL applies to market orders too (applyMinToMarket): what the walk would trade.
+            let notional = match budget {
+                TakeBudget::Quote(quote) => Some(quote),
+                TakeBudget::Lots(_) => walk_value(&plan, i.tick_size, i.step_size),
+            };
+            if notional.is_some_and(|n| n < i.min_notional) {
+                return Err(filter("NOTIONAL"));
+            }
+        }
         let plan_lots: i64 = plan.iter().map(|(_, l)| l).sum();
         let wanted_lots = match budget {
             TakeBudget::Lots(l) => l,
@@ -223,10 +247,7 @@ impl Accounts {
         // What the order needs free: its whole limit value, or what the walk costs.
         let (pay_asset, get_asset) =
             if order.buy { (&i.quote_asset, &i.base_asset) } else { (&i.base_asset, &i.quote_asset) };
-        let walk_cost = plan.iter().try_fold(Decimal::ZERO, |sum, (t, l)| {
-            let px = Decimal::from(*t).checked_mul(i.tick_size)?;
-            sum.checked_add(px.checked_mul(Decimal::from(*l).checked_mul(i.step_size)?)?)
-        });
+        let walk_cost = walk_value(&plan, i.tick_size, i.step_size);
         let lock = match (order.buy, order.price, order.qty) {
             (true, Some(price), Some(qty)) => price.checked_mul(qty).ok_or_else(overflow)?,
             (true, None, _) => walk_cost.ok_or_else(overflow)?,
@@ -240,15 +261,20 @@ impl Accounts {
         }
         let fok_short = order.kind == Kind::Limit(Tif::Fok) && plan_lots < wanted_lots;
         let id = self.next_order_id;
-        self.next_order_id += 1;
+        self.next_order_id = id.checked_add(1).ok_or_else(|| ApiError::bad(-1013, "Too many orders."))?;
         let mut sim_order = SimOrder {
             id,
             symbol: order.symbol,
-            client_id: order.client_id,
+            // Binance generates a 22-character id; this one is unique because the order id is.
+            client_id: order.client_id.unwrap_or_else(|| format!("sim-{id:018}")),
             buy: order.buy,
             kind: order.kind,
             price: order.price.unwrap_or_default(),
-            orig_qty: order.qty.unwrap_or_default(),
+            // By quote: Binance reports origQty as what the order trades (the walk's lots).
+            orig_qty: match order.qty {
+                Some(qty) => qty,
+                None => Decimal::from(plan_lots).checked_mul(i.step_size).ok_or_else(overflow)?,
+            },
             orig_quote: order.quote_qty.unwrap_or_default(),
             executed: Decimal::ZERO,
             cum_quote: Decimal::ZERO,
@@ -259,7 +285,7 @@ impl Accounts {
         };
         let account = self.account_mut(acct)?;
         move_to_locked(account, pay_asset, lock);
-        let mut events = vec![(acct, execution(&spec, &sim_order, "NEW", None, now))];
+        let mut events = vec![(acct, execution(&spec, &sim_order, "NEW", None, None, now))];
         let (mut fills, mut market_events) = (Vec::new(), Vec::new());
         if !fok_short && !plan.is_empty() {
             let (taken, caused) = market.take(order.symbol, order.buy, limit, budget);
@@ -268,17 +294,16 @@ impl Accounts {
                 let price = Decimal::from(t.ticks) * i.tick_size;
                 let qty = Decimal::from(t.lots) * i.step_size;
                 let fill = book_fill(account, &spec, &mut sim_order, t.trade_id, price, qty, false, now)?;
-                events.push((acct, execution(&spec, &sim_order, "TRADE", Some(&fill), now)));
+                events.push((acct, execution(&spec, &sim_order, "TRADE", Some(&fill), None, now)));
                 fills.push(fill);
             }
         }
-        let done = (sim_order.orig_qty > Decimal::ZERO && sim_order.executed >= sim_order.orig_qty)
-            || (order.quote_qty.is_some() && sim_order.executed > Decimal::ZERO);
+        let done = sim_order.orig_qty > Decimal::ZERO && sim_order.executed >= sim_order.orig_qty;
         let rests = matches!(order.kind, Kind::Limit(Tif::Gtc) | Kind::LimitMaker);
         if !done && !rests {
             sim_order.status = "EXPIRED";
             release(account, pay_asset, &mut sim_order);
-            events.push((acct, execution(&spec, &sim_order, "EXPIRED", None, now)));
+            events.push((acct, execution(&spec, &sim_order, "EXPIRED", None, None, now)));
         } else if order.kind == Kind::Market || done {
             // A market order by quote is done when its budget is spent.
             sim_order.status = "FILLED";
@@ -290,14 +315,18 @@ impl Accounts {
         Ok((sim_order, fills, events, market_events))
     }
 
-    /// Cancels an open order found by id or client id.
+    /// Cancels an open order found by id or client id. `cancel_id` is the
+    /// cancel request's own client id (`newClientOrderId`, else generated):
+    /// Binance reports it in the cancel's `c` and the order's own in `C`.
+    /// Returns the order and the cancel's id.
     pub(crate) fn cancel(
         &mut self,
         acct: usize,
         symbol: usize,
         find: &OrderRef,
+        cancel_id: Option<String>,
         now: TimestampMs,
-    ) -> Result<(SimOrder, UserEvents), ApiError> {
+    ) -> Result<(SimOrder, String, UserEvents), ApiError> {
         let spec = self.specs.get(symbol).cloned().ok_or_else(|| ApiError::bad(-1121, "Invalid symbol."))?;
         let account = self.account_mut(acct)?;
         let unknown = || ApiError::bad(-2011, "Unknown order sent.");
@@ -308,12 +337,12 @@ impl Accounts {
         order.status = "CANCELED";
         order.update_time = now;
         account.orders.insert(id, order.clone());
-        // Binance: `c` is the cancel request's own id, `C` the order's.
-        let mut cancelled = execution(&spec, &order, "CANCELED", None, now);
-        cancelled["c"] = json!(format!("cancel{}", order.id));
-        cancelled["C"] = json!(order.client_id);
-        let events = vec![(acct, cancelled), (acct, position(account, &[pay], now))];
-        Ok((order, events))
+        let cancel_id = cancel_id.unwrap_or_else(|| format!("cancel-{id:015}"));
+        let events = vec![
+            (acct, execution(&spec, &order, "CANCELED", None, Some(&cancel_id), now)),
+            (acct, position(account, &[pay], now)),
+        ];
+        Ok((order, cancel_id, events))
     }
 
     /// One order, found by id or client id.
@@ -361,8 +390,16 @@ impl Accounts {
         })
     }
 
-    /// Fills every resting order the market has reached, as maker at its price.
-    pub(crate) fn on_market(&mut self, market: &mut SimMarket, now: TimestampMs) -> UserEvents {
+    /// Fills every resting order the market has reached, as maker at its
+    /// price: a buy once the best ask or a public trade since the last call
+    /// (`traded`: per symbol, the lowest and highest trade price) is at or
+    /// below its price, a sell once the best bid or a trade is at or above.
+    pub(crate) fn on_market(
+        &mut self,
+        market: &mut SimMarket,
+        traded: &BTreeMap<usize, (Decimal, Decimal)>,
+        now: TimestampMs,
+    ) -> UserEvents {
         let mut due = Vec::new();
         for (acct, account) in self.accounts.iter().enumerate() {
             for order in account.orders.values().filter(|o| is_open(o.status)) {
@@ -372,8 +409,12 @@ impl Accounts {
                 else {
                     continue;
                 };
-                let reached =
-                    if order.buy { ask.is_some_and(|a| a <= price) } else { bid.is_some_and(|b| b >= price) };
+                let range = traded.get(&order.symbol);
+                let reached = if order.buy {
+                    ask.is_some_and(|a| a <= price) || range.is_some_and(|(low, _)| *low <= order.price)
+                } else {
+                    bid.is_some_and(|b| b >= price) || range.is_some_and(|(_, high)| *high >= order.price)
+                };
                 if reached {
                     due.push((acct, order.id));
                 }
@@ -410,7 +451,7 @@ impl Accounts {
         release(account, pay, &mut order);
         let assets = [&spec.instrument.base_asset, &spec.instrument.quote_asset];
         let events = vec![
-            (acct, execution(&spec, &order, "TRADE", Some(&fill), now)),
+            (acct, execution(&spec, &order, "TRADE", Some(&fill), None, now)),
             (acct, position(account, &assets, now)),
         ];
         account.orders.insert(id, order);
@@ -446,7 +487,7 @@ impl OrderRef {
     }
 }
 
-fn is_open(status: &str) -> bool {
+pub(crate) fn is_open(status: &str) -> bool {
     matches!(status, "NEW" | "PARTIALLY_FILLED")
 }
 
@@ -500,7 +541,17 @@ fn book_fill(
         "PARTIALLY_FILLED"
     };
     order.update_time = now;
-    // A buy locked at its limit: what the better fill price saved is free again.
+    // A resting buy keeps only price × what is left locked: what a better
+    // fill price saved is free again at once, as on Binance.
+    if order.buy && order.status == "PARTIALLY_FILLED" && order.price > Decimal::ZERO {
+        let needed =
+            order.price.checked_mul(order.orig_qty.saturating_sub(order.executed)).ok_or_else(overflow)?;
+        let excess = order.locked.saturating_sub(needed).max(Decimal::ZERO);
+        let h = account.balances.entry(pay_asset.clone()).or_default();
+        h.locked = h.locked.saturating_sub(excess);
+        h.free = h.free.saturating_add(excess);
+        order.locked = order.locked.saturating_sub(excess);
+    }
     if order.buy && order.status == "FILLED" {
         let h = account.balances.entry(pay_asset.clone()).or_default();
         h.locked = h.locked.saturating_sub(order.locked);
@@ -521,63 +572,24 @@ fn book_fill(
     })
 }
 
-fn wire(d: Decimal) -> String {
-    let mut d = d;
-    d.rescale(DP);
-    d.to_string()
-}
-
-/// An `executionReport` in Binance's shape (reference §2.10).
-pub(crate) fn execution(
-    spec: &SymbolSpec,
-    o: &SimOrder,
-    exec_type: &str,
-    fill: Option<&SimFill>,
-    now: TimestampMs,
-) -> Value {
-    let kind = match o.kind {
-        Kind::Limit(_) => "LIMIT",
-        Kind::LimitMaker => "LIMIT_MAKER",
-        Kind::Market => "MARKET",
-    };
-    let tif = match o.kind {
-        Kind::Limit(Tif::Ioc) => "IOC",
-        Kind::Limit(Tif::Fok) => "FOK",
-        _ => "GTC",
-    };
-    let (last_qty, last_px, commission, asset, trade_id, maker) = match fill {
-        Some(f) => (
-            f.qty,
-            f.price,
-            f.commission,
-            Value::from(f.commission_asset.clone()),
-            i64::try_from(f.trade_id).unwrap_or(-1),
-            f.maker,
-        ),
-        None => (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO, Value::Null, -1, false),
-    };
-    let last_quote = last_px.checked_mul(last_qty).unwrap_or_default();
-    json!({
-        "e": "executionReport", "E": now, "s": spec.instrument.symbol.as_str(), "c": o.client_id,
-        "S": if o.buy { "BUY" } else { "SELL" }, "o": kind, "f": tif, "q": wire(o.orig_qty),
-        "p": wire(o.price), "P": wire(Decimal::ZERO), "F": wire(Decimal::ZERO), "g": -1, "C": "",
-        "x": exec_type, "X": o.status, "r": "NONE", "i": o.id, "l": wire(last_qty), "z": wire(o.executed),
-        "L": wire(last_px), "n": wire(commission), "N": asset, "T": now, "t": trade_id, "v": 1,
-        "I": o.id.saturating_mul(10), "w": o.status == "NEW", "m": maker, "M": false, "O": o.time,
-        "Z": wire(o.cum_quote), "Y": wire(last_quote), "Q": wire(o.orig_quote), "W": o.time, "V": "NONE"
+/// The value of a walk's `(ticks, lots)` levels in quote; `None` on overflow.
+fn walk_value(plan: &[(i64, i64)], tick: Decimal, step: Decimal) -> Option<Decimal> {
+    plan.iter().try_fold(Decimal::ZERO, |sum, (t, l)| {
+        let px = Decimal::from(*t).checked_mul(tick)?;
+        sum.checked_add(px.checked_mul(Decimal::from(*l).checked_mul(step)?)?)
     })
 }
 
-/// An `outboundAccountPosition` for `assets`.
+/// `outboundAccountPosition` for `assets` of `account`.
 fn position(account: &Account, assets: &[&String], now: TimestampMs) -> Value {
-    let balances: Vec<Value> = assets
+    let held: Vec<(&str, Decimal, Decimal)> = assets
         .iter()
         .map(|a| {
             let h = account.balances.get(*a).cloned().unwrap_or_default();
-            json!({ "a": a, "f": wire(h.free), "l": wire(h.locked) })
+            (a.as_str(), h.free, h.locked)
         })
         .collect();
-    json!({ "e": "outboundAccountPosition", "E": now, "u": now, "B": balances })
+    user_events::position(&held, now)
 }
 
 #[cfg(test)]
@@ -598,7 +610,15 @@ mod tests {
     }
 
     fn order(buy: bool, kind: Kind, price: Option<Decimal>, qty: &str) -> NewOrder {
-        NewOrder { symbol: 0, buy, kind, price, qty: Some(d(qty)), quote_qty: None, client_id: "c1".into() }
+        NewOrder {
+            symbol: 0,
+            buy,
+            kind,
+            price,
+            qty: Some(d(qty)),
+            quote_qty: None,
+            client_id: Some("c1".into()),
+        }
     }
 
     #[test]
@@ -657,5 +677,66 @@ mod tests {
         let quote =
             NewOrder { quote_qty: Some(Decimal::MAX), qty: None, ..order(true, Kind::Market, None, "1") };
         assert!(accounts.place(0, quote, &mut market, 1).is_err(), "more than the account holds");
+    }
+
+    fn usdt(a: &Accounts) -> (Decimal, Decimal) {
+        a.balances(0).unwrap().into_iter().find(|b| b.0 == "USDT").map(|b| (b.1, b.2)).unwrap()
+    }
+
+    #[test]
+    fn a_partly_filled_resting_buy_locks_only_its_price_times_what_is_left() {
+        let (mut accounts, mut market) = setup();
+        let asks = market.peek_take(0, true, None, TakeBudget::Lots(i64::MAX));
+        let (second, lots) = (asks[1].0, asks[0].1 + asks[1].1);
+        let limit = Decimal::from(second) * d("0.01");
+        let qty = Decimal::from(lots + 100) * d("0.00001");
+        let (o, fills, _, _) = accounts
+            .place(
+                0,
+                NewOrder { qty: Some(qty), ..order(true, Kind::Limit(Tif::Gtc), Some(limit), "1") },
+                &mut market,
+                1,
+            )
+            .unwrap();
+        assert_eq!((o.status, fills.len()), ("PARTIALLY_FILLED", 2));
+        let rest = qty - o.executed;
+        assert_eq!(rest, d("0.001"));
+        let spent: Decimal = fills.iter().map(|f| f.price * f.qty).sum();
+        assert!(fills[0].price < limit, "the first level was cheaper than the limit");
+        assert_eq!(usdt(&accounts), (Decimal::from(QUOTE_BALANCE) - spent - limit * rest, limit * rest));
+    }
+
+    #[test]
+    fn a_resting_order_fills_as_maker_when_a_trade_reached_its_price_even_if_the_book_moved_back() {
+        let (mut accounts, mut market) = setup();
+        let bid = market.top_ticks(0).unwrap().0.unwrap();
+        let price = Decimal::from(bid - 500) * d("0.01");
+        let (o, _, _, _) = accounts
+            .place(0, order(true, Kind::Limit(Tif::Gtc), Some(price), "0.01"), &mut market, 1)
+            .unwrap();
+        let above = BTreeMap::from([(0, (price + d("0.01"), price + d("50")))]);
+        assert!(accounts.on_market(&mut market, &above, 2).is_empty(), "no trade at or under its price");
+        assert_eq!(accounts.get(0, 0, &OrderRef::Id(o.id)).unwrap().status, "NEW");
+        let through = BTreeMap::from([(0, (price - d("0.01"), price + d("50")))]);
+        let events = accounts.on_market(&mut market, &through, 3);
+        assert_eq!(events[0].1["x"], "TRADE");
+        assert_eq!((events[0].1["m"].as_bool(), events[0].1["X"].as_str()), (Some(true), Some("FILLED")));
+        let fill = &accounts.fills(0, 0, None, 10).unwrap()[0];
+        assert_eq!((fill.price, fill.qty, fill.maker), (price, d("0.01"), true));
+        assert_eq!(usdt(&accounts), (Decimal::from(QUOTE_BALANCE) - price * d("0.01"), Decimal::ZERO));
+    }
+
+    #[test]
+    fn a_cancel_reports_its_own_id_in_c_and_the_orders_in_big_c() {
+        let (mut accounts, mut market) = setup();
+        let bid = market.top_ticks(0).unwrap().0.unwrap();
+        let price = Decimal::from(bid - 500) * d("0.01");
+        accounts.place(0, order(true, Kind::Limit(Tif::Gtc), Some(price), "0.01"), &mut market, 1).unwrap();
+        let find = OrderRef::Client("c1".into());
+        let (o, cancel_id, events) = accounts.cancel(0, 0, &find, Some("undo".into()), 2).unwrap();
+        assert_eq!((o.status, cancel_id.as_str()), ("CANCELED", "undo"));
+        assert_eq!((events[0].1["c"].as_str(), events[0].1["C"].as_str()), (Some("undo"), Some("c1")));
+        assert_eq!(usdt(&accounts), (Decimal::from(QUOTE_BALANCE), Decimal::ZERO));
+        assert!(accounts.cancel(0, 0, &find, None, 3).is_err(), "-2011 the second time");
     }
 }

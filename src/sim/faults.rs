@@ -2,9 +2,16 @@
 //! the way a real exchange or network does — slow answers, answers lost after
 //! the order was executed, 5xx, -1007, 429 and 418, a clock that disagrees,
 //! user data connections that drop. Each knob is counted or one-shot and is
-//! consumed by the request it applies to.
+//! consumed by the request it applies to, except the order delay and the
+//! clock offset, which hold until set back to zero.
+//!
+//! "Trading requests" are the signed REST endpoints (`/api/v3/order`,
+//! `openOrders`, `account`, `myTrades`), checked after the signature and the
+//! limits: public market data and the WebSocket API are never hit, so a test
+//! knows which request a knob lands on. When several are armed the next
+//! request takes the first of: 418, 429, 5xx, -1007 (orders only).
 
-use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU16, AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::broadcast;
@@ -15,6 +22,7 @@ pub struct Faults {
     order_delay_ms: AtomicU64,
     drop_after_execution: AtomicU32,
     server_errors: AtomicU32,
+    server_error_status: AtomicU16,
     timeouts_executed: AtomicU32,
     timeouts_not_executed: AtomicU32,
     rate_limited: AtomicU32,
@@ -33,6 +41,7 @@ impl Default for Faults {
             order_delay_ms: AtomicU64::new(0),
             drop_after_execution: AtomicU32::new(0),
             server_errors: AtomicU32::new(0),
+            server_error_status: AtomicU16::new(503),
             timeouts_executed: AtomicU32::new(0),
             timeouts_not_executed: AtomicU32::new(0),
             rate_limited: AtomicU32::new(0),
@@ -55,8 +64,8 @@ fn take(counter: &AtomicU32) -> bool {
 /// What happens to the trading request being served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Fault {
-    /// HTTP 503 without executing.
-    ServerError,
+    /// HTTP 5xx (this status) without executing.
+    ServerError { status: u16 },
     /// -1007 TIMEOUT; `executed` says whether the order went through anyway.
     Timeout { executed: bool },
     /// HTTP 429 with `Retry-After`.
@@ -79,6 +88,14 @@ impl Faults {
 
     /// The next `n` trading requests get HTTP 503 and are not executed.
     pub fn server_errors(&self, n: u32) {
+        self.server_errors_with(n, 503);
+    }
+
+    /// The next `n` trading requests get HTTP `status` (500–599; anything
+    /// else is taken as 500) and are not executed.
+    pub fn server_errors_with(&self, n: u32, status: u16) {
+        let status = if (500..=599).contains(&status) { status } else { 500 };
+        self.server_error_status.store(status, Ordering::SeqCst);
         self.server_errors.store(n, Ordering::SeqCst);
     }
 
@@ -166,7 +183,7 @@ impl Faults {
             return Some(Fault::RateLimited { retry_after_s });
         }
         if take(&self.server_errors) {
-            return Some(Fault::ServerError);
+            return Some(Fault::ServerError { status: self.server_error_status.load(Ordering::SeqCst) });
         }
         if order && take(&self.timeouts_executed) {
             return Some(Fault::Timeout { executed: true });

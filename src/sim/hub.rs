@@ -201,12 +201,24 @@ impl Hub {
     pub(crate) fn advance(&self, steps: u64) {
         let now = self.now_ms();
         let mut ex = self.lock();
+        // Per symbol, the lowest and highest public trade price of these steps:
+        // a resting order the market traded through fills even if the book moved back.
+        let mut traded: BTreeMap<usize, (Decimal, Decimal)> = BTreeMap::new();
         for _ in 0..steps {
             let events = ex.market.step();
+            for event in &events {
+                if let SimEvent::Trade(t) = event
+                    && let Some(idx) = self.index_of(&t.symbol)
+                {
+                    let range = traded.entry(idx).or_insert((t.price, t.price));
+                    range.0 = range.0.min(t.price);
+                    range.1 = range.1.max(t.price);
+                }
+            }
             self.apply(&mut ex, now, events);
         }
         let Exchange { accounts, market, .. } = &mut *ex;
-        let user = accounts.on_market(market, now);
+        let user = accounts.on_market(market, &traded, now);
         self.publish_user(user);
     }
 
@@ -247,17 +259,18 @@ impl Hub {
         Ok((placed, fills))
     }
 
-    /// Cancels one of account `acct`'s orders.
+    /// Cancels one of account `acct`'s orders; returns it and the cancel's client id.
     pub(crate) fn cancel(
         &self,
         acct: usize,
         symbol: usize,
         find: &OrderRef,
+        cancel_id: Option<String>,
         now: TimestampMs,
-    ) -> Result<SimOrder, ApiError> {
-        let (order, user) = self.lock().accounts.cancel(acct, symbol, find, now)?;
+    ) -> Result<(SimOrder, String), ApiError> {
+        let (order, cancel_id, user) = self.lock().accounts.cancel(acct, symbol, find, cancel_id, now)?;
         self.publish_user(user);
-        Ok(order)
+        Ok((order, cancel_id))
     }
 
     /// Reads the accounts under the lock.

@@ -237,8 +237,10 @@ impl SymbolBook {
             if let Some(quote) = quote_left {
                 // Checked: the quote amount comes from a client.
                 let lot_cost = self.price(ticks).checked_mul(self.spec.instrument.step_size);
-                let affordable =
-                    lot_cost.and_then(|c| quote.checked_div(c)).and_then(|n| n.floor().to_i64()).unwrap_or(0);
+                // More lots than an i64 holds is "all of them"; a zero lot cost cannot happen.
+                let affordable = lot_cost
+                    .and_then(|c| quote.checked_div(c))
+                    .map_or(i64::MAX, |n| n.floor().to_i64().unwrap_or(i64::MAX));
                 lots = lots.min(affordable);
                 let spent = lot_cost.and_then(|c| c.checked_mul(Decimal::from(lots)));
                 let (true, Some(spent)) = (lots > 0, spent) else { break };
@@ -440,5 +442,53 @@ impl SymbolBook {
 
     fn qty(&self, lots: i64) -> Decimal {
         Decimal::from(lots) * self.spec.instrument.step_size
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn market() -> SimMarket {
+        let spec = SymbolSpec::preset(&Symbol::new("BTCUSDT").unwrap()).unwrap();
+        SimMarket::new(5, vec![spec]).unwrap()
+    }
+
+    #[test]
+    fn a_taker_walk_removes_what_it_takes_as_trades_and_one_contiguous_diff() {
+        let mut m = market();
+        let before = m.snapshot(0, 3).unwrap();
+        let plan = m.peek_take(0, true, None, TakeBudget::Lots(i64::MAX));
+        let lots = plan[0].1 + plan[1].1 / 2;
+        let (taken, events) = m.take(0, true, None, TakeBudget::Lots(lots));
+        assert_eq!(taken.len(), 2);
+        assert_eq!((taken[0].ticks, taken[0].lots), plan[0]);
+        assert_eq!((taken[1].ticks, taken[1].lots), (plan[1].0, plan[1].1 / 2));
+        assert_eq!(taken[1].trade_id, taken[0].trade_id + 1);
+        let SimEvent::Trade(first) = &events[0] else { panic!("{events:?}") };
+        assert_eq!((first.price, first.buyer_is_maker), (before.asks[0].price, false));
+        let Some(SimEvent::Depth(diff)) = events.last() else { panic!("{events:?}") };
+        assert_eq!(diff.update_id, before.last_update_id + 1);
+        assert_eq!(diff.asks[0], Level { price: before.asks[0].price, qty: Decimal::ZERO });
+        let after = m.snapshot(0, 3).unwrap();
+        assert_eq!(after.asks[0].price, before.asks[1].price);
+        assert_eq!(after.asks[0].qty, before.asks[1].qty - Decimal::from(taken[1].lots) * Decimal::new(1, 5));
+    }
+
+    #[test]
+    fn a_walk_stops_at_its_limit_and_at_its_quote_budget() {
+        let m = market();
+        let plan = m.peek_take(0, false, None, TakeBudget::Lots(i64::MAX));
+        let limited = m.peek_take(0, false, Some(plan[0].0), TakeBudget::Lots(i64::MAX));
+        assert_eq!(limited, vec![plan[0]], "a sell limited at the best bid takes only that level");
+        let one_lot = Decimal::from(plan[0].0) * Decimal::new(1, 2) * Decimal::new(1, 5);
+        let bought = m.peek_take(0, false, None, TakeBudget::Quote(one_lot * Decimal::from(3)));
+        assert_eq!(bought, vec![(plan[0].0, 3)]);
+        assert!(
+            m.peek_take(0, true, None, TakeBudget::Quote(Decimal::MAX)).len() > 20,
+            "no overflow: all of it"
+        );
     }
 }

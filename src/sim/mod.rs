@@ -9,17 +9,35 @@
 //!   `/stream?streams=...`) and REST (`/api/v3/depth`, `exchangeInfo`, `time`,
 //!   `ticker/24hr`). The wall clock only paces steps and stamps event times.
 //!
-//! The trading surface is Binance's too, for two test accounts ([`account`]: a
-//! trade-only key and one that can withdraw), each checked for key, HMAC
-//! signature and timestamp as Binance does: `/sapi/v1/account/apiRestrictions`
-//! (so `vigil keys verify` runs end to end), signed orders, cancels, queries,
-//! open orders, the account and its trades (`trade_rest`), matched against
-//! the simulator's own book (`accounts`), with Binance's rate-limit headers
-//! and limits (`usage`), and the WebSocket API's user data stream at
-//! `/ws-api/v3` (`ws_api`). [`Faults`] makes it misbehave on purpose for the
-//! tests: slow or lost answers, 5xx, -1007, 429/418, a skewed clock, dropped
-//! user data connections. So the demo's live mode and the tests run vigil's
-//! live venue without money.
+//! The trading surface is Binance's too (reference §2), for two test accounts
+//! ([`account`]: a trade-only key — Binance's documented example — and one
+//! that can withdraw), so vigil's live venue runs unchanged against Binance
+//! and against this:
+//! - every signed request goes through one check (`account::authenticate`,
+//!   or `authenticate_ws` for the WebSocket API): key (-2015, HTTP 401),
+//!   timestamp present (-1102), recvWindow ≤ 60 000 (-1131), HMAC over query
+//!   string ‖ body (-1022), timestamp inside the window (-1021);
+//! - `POST`/`DELETE`/`GET /api/v3/order`, `openOrders`, `account`, `myTrades`
+//!   (`trade_rest`, parameters read by `order_params`, answers shaped by
+//!   `order_wire`), matched by `accounts` against the simulator's own book:
+//!   a taker walk removes liquidity through [`SimMarket`] and shows in the
+//!   public trade and depth streams; a resting order locks its funds and
+//!   fills as maker at its price when the book or a trade reaches it;
+//!   commission 0.1 % in the asset received;
+//! - balances of each account at start: [`QUOTE_BALANCE`] USDT and, per
+//!   listed symbol, [`BASE_VALUE`] USDT of its base asset at the opening
+//!   price rounded down to the lot step (0.15625 BTC, 3.125 ETH, 66.666 SOL);
+//! - Binance's published limits (`usage`, `weight`): request weight 6000 per
+//!   rolling minute per server, orders 100 per 10 s and 200 000 per day per
+//!   account; `X-MBX-USED-WEIGHT-1M` on every REST answer, the order counts
+//!   on order answers, HTTP 429 with `Retry-After` and -1003 / -1015 beyond;
+//! - the WebSocket API at `/ws-api/v3` (`ws_api`): the user data stream's
+//!   `executionReport` and `outboundAccountPosition` events, `time`, `ping`.
+//!
+//! [`Faults`] (from [`SimHandle::faults`]) makes it misbehave on purpose for
+//! the tests: slow or lost answers, 503, -1007 executed or not, 429/418, a
+//! skewed clock, dropped or lossy user data connections, and
+//! [`SimHandle::force_fill`] fills a resting order while no client watches.
 
 pub mod account;
 mod accounts;
@@ -27,12 +45,16 @@ mod book;
 mod faults;
 mod hub;
 mod market;
+mod order_params;
+mod order_wire;
 mod rest;
 mod server;
 mod spec;
 mod ticker;
 mod trade_rest;
 mod usage;
+mod user_events;
+mod weight;
 mod wire;
 mod ws;
 mod ws_api;

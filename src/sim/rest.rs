@@ -12,10 +12,12 @@ use rust_decimal::Decimal;
 
 use crate::domain::Symbol;
 
+use super::accounts::STP_MODE;
 use super::hub::Hub;
 use super::server::AppState;
 use super::spec::SymbolSpec;
 use super::ticker::DAY_MS;
+use super::usage::{ORDERS_PER_10S, ORDERS_PER_DAY, WEIGHT_PER_MINUTE};
 use super::wire::{
     DepthSnapshotMsg, ErrorMsg, ExchangeInfoMsg, FilterMsg, Fixed, RateLimitMsg, ServerTimeMsg,
     SymbolInfoMsg, Ticker24hMsg, levels,
@@ -136,15 +138,26 @@ pub(crate) async fn exchange_info(
     let specs = app.hub.specs();
     Ok(Json(ExchangeInfoMsg {
         timezone: "UTC",
-        server_time: app.hub.now_ms(),
+        server_time: app.now_ms(),
         rate_limits: vec![
             RateLimitMsg {
                 rate_limit_type: "REQUEST_WEIGHT",
                 interval: "MINUTE",
                 interval_num: 1,
-                limit: 6000,
+                limit: WEIGHT_PER_MINUTE,
             },
-            RateLimitMsg { rate_limit_type: "ORDERS", interval: "SECOND", interval_num: 10, limit: 100 },
+            RateLimitMsg {
+                rate_limit_type: "ORDERS",
+                interval: "SECOND",
+                interval_num: 10,
+                limit: ORDERS_PER_10S,
+            },
+            RateLimitMsg {
+                rate_limit_type: "ORDERS",
+                interval: "DAY",
+                interval_num: 1,
+                limit: ORDERS_PER_DAY,
+            },
             RateLimitMsg {
                 rate_limit_type: "RAW_REQUESTS",
                 interval: "MINUTE",
@@ -173,7 +186,7 @@ fn symbol_info(spec: &SymbolSpec) -> SymbolInfoMsg {
         iceberg_allowed: false,
         oco_allowed: false,
         oto_allowed: false,
-        quote_order_qty_market_allowed: false,
+        quote_order_qty_market_allowed: true,
         allow_trailing_stop: false,
         cancel_replace_allowed: false,
         amend_allowed: false,
@@ -200,7 +213,7 @@ fn symbol_info(spec: &SymbolSpec) -> SymbolInfoMsg {
         ],
         permissions: [],
         permission_sets: [["SPOT"]],
-        default_self_trade_prevention_mode: "EXPIRE_MAKER",
+        default_self_trade_prevention_mode: STP_MODE,
         allowed_self_trade_prevention_modes: ["EXPIRE_MAKER"],
     }
 }

@@ -5,13 +5,13 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use axum::routing::{get, post};
+use axum::{Router, middleware};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::clock::SystemClock;
+use crate::clock::{Clock, SystemClock};
 use crate::domain::Symbol;
 
 use super::faults::Faults;
@@ -19,7 +19,7 @@ use super::hub::{self, Hub};
 use super::market::SimMarket;
 use super::spec::SymbolSpec;
 use super::usage::Usage;
-use super::{SimError, account, rest, trade_rest, ws, ws_api};
+use super::{SimError, account, rest, trade_rest, weight, ws, ws_api};
 use crate::domain::TimestampMs;
 
 /// How long `shutdown` waits for the server to finish before giving up on it.
@@ -63,9 +63,20 @@ pub(crate) struct AppState {
 }
 
 impl AppState {
-    /// The exchange's clock: the hub's, moved by the fault knob's offset.
+    /// The exchange's clock (the hub's, which the clock-offset knob moves).
     pub(crate) fn now_ms(&self) -> TimestampMs {
-        self.hub.now_ms().saturating_add(self.faults.clock_offset_ms())
+        self.hub.now_ms()
+    }
+}
+
+/// The system clock moved by [`Faults::set_clock_offset_ms`], so every time
+/// the exchange shows — `/api/v3/time`, event times, the signed-request
+/// check — agrees on the skew.
+struct OffsetClock(Arc<Faults>);
+
+impl Clock for OffsetClock {
+    fn now_ms(&self) -> TimestampMs {
+        SystemClock.now_ms().saturating_add(self.0.clock_offset_ms())
     }
 }
 
@@ -94,14 +105,14 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
     }
     let market = SimMarket::new(config.seed, config.symbols)?;
     let symbols = market.specs().map(|s| s.instrument.symbol.clone()).collect();
-    let hub = Hub::new(market, Arc::new(SystemClock));
+    let faults = Arc::new(Faults::default());
+    let hub = Hub::new(market, Arc::new(OffsetClock(faults.clone())));
     let hub_for_handle = hub.clone();
     let port = config.port;
     let bind = |source| SimError::Bind { port, source };
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await.map_err(bind)?;
     let addr = listener.local_addr().map_err(bind)?;
     let (stop, stopped) = watch::channel(false);
-    let faults = Arc::new(Faults::default());
     let state = AppState {
         hub: hub.clone(),
         ping_interval: config.ping_interval,
@@ -109,12 +120,17 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
         faults: faults.clone(),
         usage: Arc::new(Usage::default()),
     };
-    let app = Router::new()
+    // Public REST is charged by a middleware; the signed endpoints charge
+    // after the signature check (so they can count orders per account).
+    let public = Router::new()
         .route("/api/v3/time", get(rest::time))
         .route("/api/v3/depth", get(rest::depth))
         .route("/api/v3/exchangeInfo", get(rest::exchange_info))
         .route("/api/v3/ticker/24hr", get(rest::ticker_24hr))
         .route("/sapi/v1/account/apiRestrictions", get(account::api_restrictions))
+        .route_layer(middleware::from_fn_with_state(state.clone(), weight::public));
+    let app = Router::new()
+        .merge(public)
         .route(
             "/api/v3/order",
             post(trade_rest::new_order).delete(trade_rest::cancel_order).get(trade_rest::query_order),
@@ -162,9 +178,10 @@ impl SimHandle {
         format!("ws://{}/ws-api/v3", self.addr)
     }
 
-    /// The fault knobs (see [`Faults`]).
-    pub fn faults(&self) -> &Faults {
-        &self.faults
+    /// The fault knobs (see [`Faults`]); a shared handle a test may keep
+    /// and move into other tasks.
+    pub fn faults(&self) -> Arc<Faults> {
+        self.faults.clone()
     }
 
     /// Fills the open order `client_id` of the account with `api_key` at its

@@ -1,6 +1,9 @@
 //! The simulator's request and order limits, counted the way Binance counts
 //! them and reported in the same headers: request weight per rolling minute
 //! (per IP; one server here), orders per 10 s and per day (per account).
+//! The limits are Binance spot's published ones; going over one is refused
+//! with HTTP 429, -1003 (weight) or -1015 (orders) and `Retry-After` set to
+//! the seconds until the window has room again.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Mutex, PoisonError};
@@ -24,6 +27,22 @@ pub(crate) struct Counts {
     pub orders: Option<(u32, u32)>,
 }
 
+/// A request refused for a limit: the counts it would have made, Binance's
+/// code and message, and how long to wait.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Refusal {
+    pub counts: Counts,
+    pub code: i32,
+    pub msg: String,
+    pub retry_after_s: u64,
+}
+
+/// Whole seconds from `now` until `oldest` is `window` old (at least 1).
+fn wait_s(now: TimestampMs, oldest: Option<TimestampMs>, window: i64) -> u64 {
+    let ms = oldest.map_or(0, |t| t.saturating_add(window).saturating_sub(now));
+    u64::try_from(ms.saturating_add(999) / 1000).unwrap_or(1).max(1)
+}
+
 #[derive(Debug, Default)]
 struct Windows {
     weight: VecDeque<(TimestampMs, u32)>,
@@ -36,14 +55,13 @@ pub(crate) struct Usage(Mutex<Windows>);
 
 impl Usage {
     /// Charges `weight` (and, with `order_of`, one order of that account) at
-    /// `now`. `Err` with the counts if a limit would be exceeded: nothing is
-    /// charged then.
+    /// `now`. `Err` if a limit would be exceeded: nothing is charged then.
     pub(crate) fn charge(
         &self,
         now: TimestampMs,
         weight: u32,
         order_of: Option<usize>,
-    ) -> Result<Counts, Counts> {
+    ) -> Result<Counts, Refusal> {
         let mut w = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         while w.weight.front().is_some_and(|(t, _)| now.saturating_sub(*t) >= MINUTE_MS) {
             w.weight.pop_front();
@@ -60,10 +78,32 @@ impl Usage {
             (count(ten), count(list.len()))
         });
         let counts = Counts { weight_1m, orders };
-        let over = weight_1m > WEIGHT_PER_MINUTE
-            || orders.is_some_and(|(ten, day)| ten > ORDERS_PER_10S || day > ORDERS_PER_DAY);
-        if over {
-            return Err(counts);
+        if weight_1m > WEIGHT_PER_MINUTE {
+            return Err(Refusal {
+                counts,
+                code: -1003,
+                msg: format!(
+                    "Too much request weight used; current limit is {WEIGHT_PER_MINUTE} request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API."
+                ),
+                retry_after_s: wait_s(now, w.weight.front().map(|(t, _)| *t), MINUTE_MS),
+            });
+        }
+        if let (Some((ten, day)), Some(acct)) = (orders, order_of) {
+            let list = w.orders.get(&acct);
+            let (limit, per, window, oldest) = if ten > ORDERS_PER_10S {
+                let in_ten = list.and_then(|l| l.iter().find(|t| now.saturating_sub(**t) < TEN_SECONDS_MS));
+                (ORDERS_PER_10S, "10 SECOND", TEN_SECONDS_MS, in_ten.copied())
+            } else {
+                (ORDERS_PER_DAY, "1 DAY", DAY_MS, list.and_then(|l| l.front().copied()))
+            };
+            if ten > ORDERS_PER_10S || day > ORDERS_PER_DAY {
+                return Err(Refusal {
+                    counts,
+                    code: -1015,
+                    msg: format!("Too many new orders; current limit is {limit} orders per {per}."),
+                    retry_after_s: wait_s(now, oldest, window),
+                });
+            }
         }
         w.weight.push_back((now, weight));
         if let Some(acct) = order_of {
@@ -75,6 +115,8 @@ impl Usage {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
 
     #[test]
@@ -83,9 +125,22 @@ mod tests {
         for i in 0..ORDERS_PER_10S {
             assert!(usage.charge(1_000 + i64::from(i), 1, Some(0)).is_ok());
         }
-        let refused = usage.charge(2_000, 1, Some(0));
-        assert_eq!(refused.err().and_then(|c| c.orders), Some((ORDERS_PER_10S + 1, ORDERS_PER_10S + 1)));
+        let refused = usage.charge(2_000, 1, Some(0)).unwrap_err();
+        assert_eq!(refused.counts.orders, Some((ORDERS_PER_10S + 1, ORDERS_PER_10S + 1)));
+        assert_eq!(refused.code, -1015);
+        assert_eq!(refused.msg, "Too many new orders; current limit is 100 orders per 10 SECOND.");
+        assert_eq!(refused.retry_after_s, 9, "the first order leaves the window at 11 000 ms");
         assert!(usage.charge(2_000, 1, Some(1)).is_ok(), "another account has its own count");
         assert!(usage.charge(11_000, 1, Some(0)).is_ok(), "10 s later the window has room");
+    }
+
+    #[test]
+    fn weight_beyond_the_minute_is_refused_with_the_wait_until_it_frees() {
+        let usage = Usage::default();
+        assert!(usage.charge(0, WEIGHT_PER_MINUTE, None).is_ok());
+        let refused = usage.charge(30_000, 1, None).unwrap_err();
+        assert_eq!((refused.code, refused.retry_after_s), (-1003, 30));
+        assert_eq!(refused.counts.weight_1m, WEIGHT_PER_MINUTE + 1);
+        assert_eq!(usage.charge(60_000, 1, None).map(|c| c.weight_1m), Ok(1));
     }
 }

@@ -189,6 +189,7 @@ impl UserStream {
             }
             "outboundAccountPosition" => serde_json::from_value(event).map(UserEvent::Balances).ok(),
             "eventStreamTerminated" => Some(UserEvent::Ending("the exchange ended the subscription".into())),
+            "serverShutdown" => Some(UserEvent::Ending("server shutdown".into())),
             // balanceUpdate (deposits) and others: the next reconciliation reads balances.
             _ => return None,
         };
