@@ -211,3 +211,31 @@ fn kill_switch_engaged_styles() {
     let buffer = render::render(80, 24, |f| app.draw(f));
     insta::assert_snapshot!("styles_kill_switch_ansi16", render::style_dump(&buffer, &[0, 1]));
 }
+
+/// A live session whose stream is down, paused by the exchange and
+/// reconciling at once: one badge (the most urgent) so the first line keeps
+/// the feed state and its latency whole at 80 columns, and the key on line two.
+#[test]
+fn live_header_keeps_the_feed_latency_whole_at_80_columns() {
+    let (handle, ends) = EngineHandle::channel();
+    let mut snap = fixture::snapshot(12, 120, 0);
+    snap.venue = Some(vigil::domain::Venue::Live);
+    snap.venue_label = "key main @ api.binance.com".into();
+    snap.live = Some(vigil::engine::LiveStatus {
+        stream_up: false,
+        reconciling: true,
+        skew_ms: Some(3),
+        paused: Some("too many requests (HTTP 429), Retry-After 30 s (29 s left)".into()),
+        external_orders: Vec::new(),
+    });
+    ends.snapshots.send(Arc::new(snap)).unwrap();
+    let app = App::new(handle, &options("dark")).unwrap();
+    let text = screen(&app, (80, 24));
+    let mut lines = text.lines();
+    let first = lines.next().unwrap();
+    assert!(first.contains(" LIVE ") && first.contains("NO FILL STREAM"), "{first}");
+    assert!(!first.contains("PAUSED") && !first.contains("RECONCILING"), "{first}");
+    assert!(first.trim_end().ends_with("12ms"), "the latency is whole: {first:?}");
+    let second = lines.next().unwrap();
+    assert!(second.contains("key main @ api.binance.com"), "{second}");
+}

@@ -21,7 +21,7 @@ use vigil_keystore::Vault;
 use super::keys::{self, KeyCheck, KeyVerdict};
 use crate::clock::Clock;
 use crate::engine::{LiveKey, LiveSetup};
-use crate::exec::{LiveEndpoints, LiveVenue};
+use crate::exec::LiveVenue;
 use crate::risk::KeyPermissions;
 use crate::sim::account::{TRADE_ONLY_API_KEY, TRADE_ONLY_SECRET};
 use crate::venue::{
@@ -117,7 +117,7 @@ pub async fn prepare(
     // Short: it shares the header's second line with equity and PnL at 80 columns.
     let label =
         if test_key { "sim test key, no keystore".to_owned() } else { format!("key {name} @ {host}") };
-    let venue = LiveVenue::start(client, LiveEndpoints { rest_url: base, ws_api_url: ws_api_url.to_owned() });
+    let venue = LiveVenue::start(client, ws_api_url.to_owned());
     let key = LiveKey { label: name, test_key, verified, permissions, standing: how };
     Ok((LiveSetup { venue, key }, label))
 }

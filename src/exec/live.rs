@@ -35,15 +35,6 @@ pub const CLOCK_SYNC_EVERY: Duration = Duration::from_secs(180);
 /// Reconnect the user data connection before Binance's 24 h limit.
 pub const PLANNED_RECONNECT: Duration = Duration::from_secs(23 * 3600);
 
-/// Where the live venue connects.
-#[derive(Debug, Clone)]
-pub struct LiveEndpoints {
-    /// REST base URL (`https://api.binance.com`).
-    pub rest_url: String,
-    /// WebSocket API URL (`wss://ws-api.binance.com:443/ws-api/v3`).
-    pub ws_api_url: String,
-}
-
 /// What the engine asks of the venue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VenueRequest {
@@ -173,8 +164,9 @@ impl Drop for LiveVenue {
 impl LiveVenue {
     /// Starts the request loop, the user data connection and the clock
     /// resync on the current runtime. The first clock sync is reported
-    /// before the stream comes up.
-    pub fn start(client: SignedClient, endpoints: LiveEndpoints) -> Self {
+    /// before the stream comes up. REST goes to the client's base URL, the
+    /// user data stream to `ws_api_url` (`wss://ws-api.binance.com:443/ws-api/v3`).
+    pub fn start(client: SignedClient, ws_api_url: String) -> Self {
         let client = Arc::new(client);
         let (requests, mut incoming) = mpsc::unbounded_channel::<VenueRequest>();
         let (out, reports) = mpsc::unbounded_channel();
@@ -186,7 +178,7 @@ impl LiveVenue {
                 }
             })
         };
-        let stream = tokio::spawn(keep_stream(client.clone(), endpoints.ws_api_url, out.clone()));
+        let stream = tokio::spawn(keep_stream(client.clone(), ws_api_url, out.clone()));
         let clock = tokio::spawn(async move {
             let mut every = tokio::time::interval(CLOCK_SYNC_EVERY);
             loop {

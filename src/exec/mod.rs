@@ -7,6 +7,6 @@ pub mod live;
 mod paper;
 mod portfolio;
 
-pub use live::{LiveEndpoints, LiveVenue, ReconcileOrder, Reconciliation, VenueReport, VenueRequest};
+pub use live::{LiveVenue, ReconcileOrder, Reconciliation, VenueReport, VenueRequest};
 pub use paper::{FeeSchedule, PaperBroker};
 pub use portfolio::{FillPlan, Portfolio, PortfolioError};

@@ -20,7 +20,7 @@ use vigil::engine::{
     Command, EngineConfig, EngineHandle, EngineSetup, LiveKey, LiveSetup, OnShutdown, ProposalPolicy,
     Snapshot, SubmitOutcome,
 };
-use vigil::exec::{FeeSchedule, LiveEndpoints, LiveVenue};
+use vigil::exec::{FeeSchedule, LiveVenue};
 use vigil::market::{self, FeedConfig, FeedState};
 use vigil::risk::{KeyPermissions, Limits};
 use vigil::sim::{SimConfig, SimHandle};
@@ -99,9 +99,7 @@ pub async fn start_with(
     let client =
         SignedClient::new(&sim.rest_url(), SecretString::from(key.to_owned()), signer, clock.clone())
             .unwrap();
-    let endpoints =
-        LiveEndpoints { rest_url: sim.rest_url(), ws_api_url: format!("{}/ws-api/v3", sim.ws_url()) };
-    let venue = LiveVenue::start(client, endpoints);
+    let venue = LiveVenue::start(client, sim.ws_api_url());
     let feed = market::spawn(FeedConfig::custom("sim", &sim.ws_url(), &sim.rest_url(), symbols)).unwrap();
     let (tx, rx) = mpsc::channel(4096);
     let forwarder = tokio::spawn(async move {

@@ -25,18 +25,17 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
         Some(Venue::Paper) => badge("PAPER", Role::Paper),
         None => badge("NO VENUE", Role::Muted),
     });
-    if let Some(live) = &s.live {
-        if !live.stream_up {
-            first.push(gap());
-            first.push(badge("NO FILL STREAM", Role::Fail));
-        } else if live.reconciling {
-            first.push(gap());
-            first.push(badge("RECONCILING", Role::Warn));
-        }
-        if live.paused.is_some() {
-            first.push(gap());
-            first.push(badge("PAUSED BY EXCHANGE", Role::Warn));
-        }
+    // One live badge, the most urgent: the first line must keep its feed
+    // state and latency at 80 columns.
+    let live_badge = s.live.as_ref().and_then(|live| match () {
+        () if !live.stream_up => Some(("NO FILL STREAM", Role::Fail)),
+        () if live.paused.is_some() => Some(("PAUSED BY EXCHANGE", Role::Warn)),
+        () if live.reconciling => Some(("RECONCILING", Role::Warn)),
+        () => None,
+    });
+    if let Some((text, role)) = live_badge {
+        first.push(gap());
+        first.push(badge(text, role));
     }
     first.push(gap());
     let controls = &s.controls;
