@@ -75,24 +75,24 @@ async fn ticket_enter_y_submits_then_confirms_the_pending_order() {
     let Some(Command::Preview { intent, .. }) = sent.last() else { panic!("no preview") };
     assert_eq!(intent.qty, fixture::dec("0.01"));
 
-    // Enter before the verdicts arrive: nothing happens.
+    // Enter and y before the verdicts arrive: nothing is sent yet, and nothing is lost —
+    // the review opens when the checks come back and the `y` typed meanwhile confirms it.
     app.on_key(code(KeyCode::Enter));
     app.on_key(key('y'));
     assert!(drain(&mut ends).is_empty());
 
     answer_last_preview(&mut app, &sent);
-    app.on_key(code(KeyCode::Enter));
-    app.on_key(key('y'));
     let sent = drain(&mut ends);
     let [Command::Submit { intent, reply: Some(reply) }] = <[Command; 1]>::try_from(sent).unwrap() else {
         panic!("expected one Submit with a reply channel");
     };
-    let last = app.snapshot().markets[0].last_price;
+    // A buy ticket is priced at the best bid.
+    let best_bid = app.snapshot().markets[0].book.as_ref().map(|b| b.bids[0].price);
     assert_eq!(intent.symbol.as_str(), "BTCUSDT");
     assert_eq!(intent.side, Side::Buy);
     assert_eq!(intent.order_type, OrderType::Limit);
     assert_eq!(intent.qty, fixture::dec("0.01"));
-    assert_eq!(intent.price, last);
+    assert_eq!(intent.price, best_bid);
     assert_eq!(intent.origin, Origin::Manual);
 
     // Confirm mode: the engine parks it; the screen confirms exactly that order, once.

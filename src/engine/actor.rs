@@ -155,7 +155,7 @@ impl Answer {
 fn handle(state: &mut EngineState, ends: &EngineEnds, command: Command) -> Answer {
     match command {
         Command::Preview { request, intent } => {
-            let checks = state.gate(&intent);
+            let checks = state.preview(intent);
             let _ = ends.events.send(Event::Preview { request, checks });
             Answer::none()
         }

@@ -13,7 +13,7 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use super::controls::Controls;
 use super::state::OnShutdown;
 use crate::domain::{
-    Balance, FeedState, Fill, Order, OrderId, OrderIntent, Position, Symbol, TimestampMs, Venue,
+    Balance, FeedState, Fill, Instrument, Order, OrderId, OrderIntent, Position, Symbol, TimestampMs, Venue,
 };
 use crate::market::BookUpdate;
 
@@ -125,6 +125,22 @@ pub struct Snapshot {
     /// The live venue's connection to the account; `None` on paper.
     #[serde(default)]
     pub live: Option<LiveStatus>,
+    /// The traded instruments' exchange filters (tick and step sizes for the
+    /// ticket's price nudges and size presets).
+    #[serde(default)]
+    pub instruments: Vec<Instrument>,
+    /// The fee rate a buy's reservation adds on top of its notional, so a
+    /// "100 %" size preset asks for what the balance check will allow.
+    #[serde(default)]
+    pub fee_rate: Decimal,
+    /// When the feed entered its current state (engine clock), so the header
+    /// can say "reconnecting (12s)".
+    #[serde(default)]
+    pub feed_since_ms: Option<TimestampMs>,
+    /// Strategies held back for now (resting after a refusal, or muted by a
+    /// person's rejection).
+    #[serde(default)]
+    pub quiet_strategies: Vec<String>,
 }
 
 /// The live venue as the screen shows it.

@@ -29,6 +29,20 @@ impl EngineState {
         self.with_risk_snapshot(None, |snapshot| risk::breaker_status(snapshot, &self.config.limits))
     }
 
+    /// The fee rate reservations add to a buy: the exchange's reported rate,
+    /// else the paper broker's, else the configured one.
+    pub fn effective_fee_rate(&self) -> Decimal {
+        self.config.limits.fee_rate(self.reported_fee_rate())
+    }
+
+    /// The taker rate the venue reports (the account's on live, the broker's on paper).
+    fn reported_fee_rate(&self) -> Option<Decimal> {
+        match &self.live {
+            Some(live) => live.fee_rate(),
+            None => (self.config.venue == Venue::Paper).then_some(self.broker.fees().taker),
+        }
+    }
+
     fn with_risk_snapshot<R>(&self, symbol: Option<&Symbol>, f: impl FnOnce(&RiskSnapshot<'_>) -> R) -> R {
         let balances: Vec<(String, Balance)> =
             self.portfolio.balances().iter().map(|(a, b)| (a.clone(), b.clone())).collect();
@@ -82,10 +96,7 @@ impl EngineState {
             clock_skew_ms: self.live.as_ref().and_then(|l| l.skew_ms()),
             key_permissions: self.live.as_ref().and_then(|l| l.key.permissions),
             exchange: self.live.as_ref().map(|l| l.exchange_usage(self.now())),
-            fee_rate: match &self.live {
-                Some(live) => live.fee_rate(),
-                None => (self.config.venue == Venue::Paper).then_some(self.broker.fees().taker),
-            },
+            fee_rate: self.reported_fee_rate(),
         };
         f(&snapshot)
     }

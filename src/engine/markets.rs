@@ -63,6 +63,8 @@ pub struct Markets {
     pub feed_state: Option<FeedState>,
     pub feed_detail: String,
     pub latency_ms: Option<i64>,
+    /// When `feed_state` last changed (engine clock).
+    pub feed_since_ms: Option<TimestampMs>,
 }
 
 impl Markets {
@@ -99,11 +101,11 @@ impl Markets {
                     m.last_update_ms = Some(now);
                 }
             }
-            MarketEvent::Status(status) => self.apply_status(status),
+            MarketEvent::Status(status) => self.apply_status(status, now),
         }
     }
 
-    fn apply_status(&mut self, status: &FeedStatus) {
+    fn apply_status(&mut self, status: &FeedStatus, now: TimestampMs) {
         match &status.symbol {
             Some(symbol) => {
                 if let Some(m) = self.by_symbol.get_mut(symbol) {
@@ -111,6 +113,13 @@ impl Markets {
                 }
             }
             None => {
+                if self.feed_state != Some(status.state) {
+                    self.feed_since_ms = Some(now);
+                    // A latency measured before the drop says nothing about now.
+                    if status.state != FeedState::Connected {
+                        self.latency_ms = None;
+                    }
+                }
                 self.feed_state = Some(status.state);
                 self.feed_detail = status.detail.clone();
                 // A socket that is up says nothing about any book: each symbol

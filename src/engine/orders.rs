@@ -25,6 +25,11 @@ pub fn actor_of(origin: &Origin) -> Actor {
 }
 
 impl EngineState {
+    /// The gate's verdicts on `intent` as `submit` would size it, without acting on them.
+    pub fn preview(&self, intent: OrderIntent) -> Vec<CheckLine> {
+        self.gate(&self.sized(intent))
+    }
+
     /// Runs the gate on `intent`; pending in confirm mode, sent in autonomous mode.
     pub fn submit(&mut self, intent: OrderIntent) -> SubmitOutcome {
         let intent = self.sized(intent);

@@ -256,6 +256,10 @@ impl EngineState {
             limits: self.limits_view.clone(),
             venue_label: self.config.venue_label.clone(),
             live: self.live_status(),
+            instruments: self.config.instruments.clone(),
+            fee_rate: self.effective_fee_rate(),
+            feed_since_ms: self.markets.feed_since_ms,
+            quiet_strategies: self.strategies.quiet(self.now()),
         }
     }
 }

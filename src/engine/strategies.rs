@@ -80,6 +80,19 @@ impl StrategyRunner {
         });
     }
 
+    /// Strategies held back right now: resting after a refused proposal, or
+    /// with a person's rejection muting one of their prices.
+    pub fn quiet(&self, now: TimestampMs) -> Vec<String> {
+        self.strategies
+            .iter()
+            .map(|s| s.name())
+            .filter(|name| {
+                self.resting(name, now) || self.mutes.iter().any(|m| m.until_ms > now && m.strategy == *name)
+            })
+            .map(str::to_owned)
+            .collect()
+    }
+
     /// True if a person recently rejected this side and price from `strategy`.
     pub fn muted(&self, strategy: &str, intent: &OrderIntent, now: TimestampMs) -> bool {
         self.mutes.iter().any(|m| {

@@ -54,6 +54,24 @@ pub enum Action {
     Submit,
     Close,
     DeleteChar,
+    // ticket: price and size in one key
+    PriceBid,
+    PriceAsk,
+    PriceMid,
+    PriceLast,
+    TickUp,
+    TickDown,
+    SizePreset,
+    SizeInQuote,
+    CycleType,
+    // ticket: readline-style editing of the focused number
+    CursorLeft,
+    CursorRight,
+    LineStart,
+    LineEnd,
+    DeleteForward,
+    KillLine,
+    KillWord,
     // modal
     Yes,
     No,
@@ -84,7 +102,31 @@ impl Action {
                     | Approve
                     | Reject
             ),
-            Mode::Ticket => matches!(self, NextField | PrevField | Toggle | Submit | Close | DeleteChar),
+            Mode::Ticket => matches!(
+                self,
+                NextField
+                    | PrevField
+                    | Toggle
+                    | Submit
+                    | Close
+                    | DeleteChar
+                    | PriceBid
+                    | PriceAsk
+                    | PriceMid
+                    | PriceLast
+                    | TickUp
+                    | TickDown
+                    | SizePreset
+                    | SizeInQuote
+                    | CycleType
+                    | CursorLeft
+                    | CursorRight
+                    | LineStart
+                    | LineEnd
+                    | DeleteForward
+                    | KillLine
+                    | KillWord
+            ),
             Mode::Modal => matches!(self, Yes | No | NextField | PrevField | DeleteChar),
         }
     }

@@ -2,7 +2,10 @@
 //! screen's business (focus, selections, ticket, modal, notices). Changed only by `update`
 //! (see `update.rs`); drawn read-only by `views`.
 
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
+
+use crossterm::event::KeyEvent;
 use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
@@ -15,7 +18,7 @@ use super::error::TuiError;
 use super::keymap::Keymap;
 use super::modal::Modal;
 use super::theme::Theme;
-use super::ticket::Ticket;
+use super::ticket::{Market, Remembered, Ticket};
 use crate::domain::{Order, OrderId, Symbol};
 use crate::engine::{
     Command, CommandError, EngineHandle, Event, PendingOrder, Reply, Snapshot, SubmitOutcome,
@@ -69,6 +72,10 @@ pub struct App {
     pub(crate) selected_order: Option<OrderId>,
     pub(crate) selected_pending: Option<OrderId>,
     pub(crate) ticket: Option<Ticket>,
+    /// The last quantity typed per symbol, offered by the next ticket.
+    pub(crate) remembered: HashMap<Symbol, Remembered>,
+    /// Keys pressed while a review waits for the engine's checks, replayed in order.
+    pub(crate) queued_keys: VecDeque<KeyEvent>,
     pub(crate) modal: Option<Modal>,
     pub(crate) help: bool,
     pub(crate) notice: Option<Notice>,
@@ -96,6 +103,8 @@ impl App {
             selected_order: None,
             selected_pending: None,
             ticket: None,
+            remembered: HashMap::new(),
+            queued_keys: VecDeque::new(),
             modal: None,
             help: false,
             notice: None,
@@ -115,6 +124,11 @@ impl App {
     /// The snapshot being shown.
     pub fn snapshot(&self) -> &Snapshot {
         &self.snap
+    }
+
+    /// True while the open ticket waits for the engine's verdicts on what it reads now.
+    pub fn ticket_waiting(&self) -> bool {
+        self.ticket.as_ref().is_some_and(|t| t.checks.is_none() && t.error.is_none())
     }
 
     /// The status-line notice being shown, if any.
@@ -153,12 +167,38 @@ impl App {
         self.snap.pending.iter().find(|p| Some(p.order.id) == self.selected_pending)
     }
 
+    /// What the ticket on `symbol` can read from the market and the account now.
+    pub(crate) fn ticket_market(&self, symbol: &Symbol) -> Market<'_> {
+        let market = self.snap.markets.iter().find(|m| &m.symbol == symbol);
+        let book = market.and_then(|m| m.book.as_ref());
+        let instrument = self.snap.instruments.iter().find(|i| &i.symbol == symbol);
+        let free = |asset: Option<&String>| {
+            asset
+                .and_then(|a| self.snap.balances.iter().find(|(name, _)| name == a))
+                .map_or(rust_decimal::Decimal::ZERO, |(_, b)| b.free)
+        };
+        Market {
+            bid: book.and_then(|b| b.bids.first()).map(|l| l.price),
+            ask: book.and_then(|b| b.asks.first()).map(|l| l.price),
+            last: market.and_then(|m| m.last_price),
+            instrument,
+            free_base: free(instrument.map(|i| &i.base_asset)),
+            free_quote: free(instrument.map(|i| &i.quote_asset)),
+            fee_rate: self.snap.fee_rate,
+        }
+    }
+
     /// Handles an engine event (preview verdicts, notices).
     pub fn on_engine_event(&mut self, event: Event) {
         match event {
             Event::Preview { request, checks } => {
-                if let Some(ticket) = self.ticket.as_mut().filter(|t| t.request == Some(request)) {
-                    ticket.checks = Some(checks);
+                let Some(ticket) = self.ticket.as_mut().filter(|t| t.request == Some(request)) else {
+                    return;
+                };
+                ticket.checks = Some(checks);
+                if std::mem::take(&mut ticket.review_wanted) {
+                    self.open_review();
+                    self.replay_queued_keys();
                 }
             }
             Event::Notice { text, warning } => self.notify(text, warning),

@@ -19,6 +19,7 @@ mod action;
 mod app;
 mod config;
 mod error;
+mod field;
 mod format;
 mod key;
 mod keymap;

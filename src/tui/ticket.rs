@@ -1,8 +1,14 @@
 //! The order ticket's state: what the person has typed, and the engine's live verdicts on it.
+//!
+//! Built for few keys: a buy opens priced at the best bid and a sell at the best ask,
+//! quantity is remembered per symbol, single keys set the price to bid / ask / mid / last
+//! or nudge it by a tick, and size presets fill the quantity from what the free balance
+//! allows. The ticket only proposes: every value still goes through the engine's checks.
 
 use rust_decimal::Decimal;
 
-use crate::domain::{OrderIntent, OrderType, Origin, Side, Symbol};
+use super::field::NumberField;
+use crate::domain::{Instrument, OrderIntent, OrderType, Origin, Side, Symbol, TimeInForce};
 use crate::engine::{CheckLine, CheckVerdict};
 
 /// The ticket's fields, in tab order.
@@ -14,45 +20,148 @@ pub enum TicketField {
     Price,
 }
 
+/// The order types the ticket offers, in the order the type key cycles through them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketKind {
+    /// Limit, good till cancelled.
+    Limit,
+    /// Limit, immediate or cancel: what does not fill at once is cancelled.
+    Ioc,
+    /// Limit, fill or kill: all at once or nothing.
+    Fok,
+    /// Limit that only ever rests (maker); refused if it would cross.
+    PostOnly,
+    /// At market: fills what the book offers now (slippage is checked).
+    Market,
+}
+
+impl TicketKind {
+    /// Limit and market first: the switch a trader makes most is one key.
+    const CYCLE: [TicketKind; 5] =
+        [TicketKind::Limit, TicketKind::Market, TicketKind::PostOnly, TicketKind::Ioc, TicketKind::Fok];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TicketKind::Limit => "limit GTC",
+            TicketKind::Ioc => "limit IOC",
+            TicketKind::Fok => "limit FOK",
+            TicketKind::PostOnly => "post-only",
+            TicketKind::Market => "market",
+        }
+    }
+
+    fn next(self, step: isize) -> Self {
+        let at = Self::CYCLE.iter().position(|k| *k == self).unwrap_or(0) as isize;
+        Self::CYCLE[(at + step).rem_euclid(Self::CYCLE.len() as isize) as usize]
+    }
+
+    pub fn has_price(self) -> bool {
+        self != TicketKind::Market
+    }
+}
+
+/// What the quantity field counts: the base asset, or the quote asset to spend/receive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SizeIn {
+    Base,
+    Quote,
+}
+
+/// Where a one-key price comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PriceSource {
+    Bid,
+    Ask,
+    Mid,
+    Last,
+}
+
+/// The size presets, in percent of what the free balance allows; the preset key cycles them.
+pub const PRESETS: [u32; 3] = [25, 50, 100];
+
+/// What the market and the account offer the ticket right now (from the latest snapshot).
+#[derive(Debug, Clone, Default)]
+pub struct Market<'a> {
+    pub bid: Option<Decimal>,
+    pub ask: Option<Decimal>,
+    pub last: Option<Decimal>,
+    pub instrument: Option<&'a Instrument>,
+    pub free_base: Decimal,
+    pub free_quote: Decimal,
+    /// Added on top of a buy's notional by the balance check.
+    pub fee_rate: Decimal,
+}
+
 /// An order being written. Text fields stay text until they parse, so the person can type
 /// `0.` on the way to `0.05`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ticket {
     pub symbol: Symbol,
     pub side: Side,
-    pub order_type: OrderType,
-    pub qty: String,
-    pub price: String,
+    pub kind: TicketKind,
+    pub qty: NumberField,
+    pub size_in: SizeIn,
+    pub price: NumberField,
     pub field: TicketField,
+    /// The preset last applied (index into [`PRESETS`]), until the person types.
+    pub preset: Option<usize>,
     /// The id of the last preview sent; only the answer to it is shown.
     pub request: Option<u64>,
     /// The engine's checks for the current contents (None while waiting or invalid).
     pub checks: Option<Vec<CheckLine>>,
     /// Why the ticket cannot be reviewed yet, in words.
     pub error: Option<String>,
+    /// Enter was pressed while the checks were still being computed: the review opens as
+    /// soon as they arrive (keys typed meanwhile wait for it, so none is lost).
+    pub review_wanted: bool,
+}
+
+/// What the person typed last time on a symbol, offered again on the next ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Remembered {
+    pub qty: String,
+    pub size_in: SizeIn,
 }
 
 impl Ticket {
-    /// A limit ticket for `symbol`, price prefilled with the last trade when known.
-    pub fn new(symbol: Symbol, side: Side, last: Option<Decimal>) -> Self {
-        Self {
+    /// A limit ticket priced at the touch the order would join: the best bid for a buy,
+    /// the best ask for a sell (the last trade when that side is empty).
+    pub fn new(symbol: Symbol, side: Side, market: &Market<'_>, remembered: Option<&Remembered>) -> Self {
+        let touch = match side {
+            Side::Buy => market.bid,
+            Side::Sell => market.ask,
+        };
+        let mut ticket = Self {
             symbol,
             side,
-            order_type: OrderType::Limit,
-            qty: String::new(),
-            price: last.map(|p| p.to_string()).unwrap_or_default(),
+            kind: TicketKind::Limit,
+            qty: NumberField::new(remembered.map_or("", |r| r.qty.as_str())),
+            size_in: remembered.map_or(SizeIn::Base, |r| r.size_in),
+            price: NumberField::default(),
             field: TicketField::Qty,
+            preset: None,
             request: None,
             checks: None,
             error: None,
+            review_wanted: false,
+        };
+        if let Some(price) = touch.or(market.last) {
+            ticket.price.set(&at_tick(price, market.instrument));
         }
+        ticket
     }
 
-    /// The fields that can take focus (no price for market orders).
+    /// What to remember for the next ticket on this symbol.
+    pub fn remembered(&self) -> Option<Remembered> {
+        (!self.qty.is_empty()).then(|| Remembered { qty: self.qty.text().to_owned(), size_in: self.size_in })
+    }
+
+    /// The fields that can take focus (no price at market).
     fn fields(&self) -> &'static [TicketField] {
-        match self.order_type {
-            OrderType::Limit => &[TicketField::Side, TicketField::Type, TicketField::Qty, TicketField::Price],
-            OrderType::Market => &[TicketField::Side, TicketField::Type, TicketField::Qty],
+        if self.kind.has_price() {
+            &[TicketField::Side, TicketField::Type, TicketField::Qty, TicketField::Price]
+        } else {
+            &[TicketField::Side, TicketField::Type, TicketField::Qty]
         }
     }
 
@@ -64,8 +173,9 @@ impl Ticket {
         self.field = fields[(at + step).rem_euclid(len) as usize];
     }
 
-    /// Flips side or type when one of those is focused. Returns true if anything changed.
-    pub fn toggle(&mut self) -> bool {
+    /// Flips the side, or cycles the order type, when one of those is focused
+    /// (`step` is the direction). Returns true if anything changed.
+    pub fn toggle(&mut self, step: isize) -> bool {
         match self.field {
             TicketField::Side => {
                 self.side = match self.side {
@@ -75,32 +185,23 @@ impl Ticket {
                 true
             }
             TicketField::Type => {
-                self.order_type = match self.order_type {
-                    OrderType::Limit => OrderType::Market,
-                    OrderType::Market => OrderType::Limit,
-                };
+                self.cycle_kind(step);
                 true
             }
             TicketField::Qty | TicketField::Price => false,
         }
     }
 
-    /// Types `c` into the focused text field (digits and one decimal point only).
-    pub fn type_char(&mut self, c: char) -> bool {
-        let Some(text) = self.text_mut() else { return false };
-        let ok = c.is_ascii_digit() || (c == '.' && !text.contains('.'));
-        if ok && text.len() < 24 {
-            text.push(c);
+    /// The next order type, whichever field has focus.
+    pub fn cycle_kind(&mut self, step: isize) {
+        self.kind = self.kind.next(step);
+        if !self.kind.has_price() && self.field == TicketField::Price {
+            self.field = TicketField::Qty;
         }
-        ok
     }
 
-    /// Deletes the last character of the focused text field.
-    pub fn delete_char(&mut self) -> bool {
-        self.text_mut().and_then(String::pop).is_some()
-    }
-
-    fn text_mut(&mut self) -> Option<&mut String> {
+    /// The focused number field, if a number field has focus.
+    pub fn focused_number(&mut self) -> Option<&mut NumberField> {
         match self.field {
             TicketField::Qty => Some(&mut self.qty),
             TicketField::Price => Some(&mut self.price),
@@ -108,12 +209,149 @@ impl Ticket {
         }
     }
 
+    /// Moves the focused number field's cursor. Returns false: the text is unchanged.
+    pub fn move_cursor(&mut self, motion: fn(&mut NumberField)) -> bool {
+        if let Some(field) = self.focused_number() {
+            motion(field);
+        }
+        false
+    }
+
+    /// Applies `edit` to the focused number field; true if the text changed.
+    pub fn edit(&mut self, edit: impl FnOnce(&mut NumberField) -> bool) -> bool {
+        let is_qty = self.field == TicketField::Qty;
+        let changed = self.focused_number().is_some_and(edit);
+        if changed && is_qty {
+            self.preset = None;
+        }
+        changed
+    }
+
+    /// Sets the limit price from the book or the tape. Returns a sentence when that price
+    /// is not known (empty side, no trade yet).
+    pub fn set_price(&mut self, source: PriceSource, market: &Market<'_>) -> Result<(), String> {
+        if !self.kind.has_price() {
+            return Err("a market order has no price; press the type key for a limit".into());
+        }
+        let (price, what) = match source {
+            PriceSource::Bid => (market.bid, "no bid in the book"),
+            PriceSource::Ask => (market.ask, "no ask in the book"),
+            PriceSource::Last => (market.last, "no trade seen yet"),
+            // A mid between two ticks rounds to the passive side: down for a buy, up for a sell.
+            PriceSource::Mid => (mid_for(self.side, market), "the book is one-sided"),
+        };
+        let price = price.ok_or_else(|| what.to_owned())?;
+        self.price.set(&at_tick(price, market.instrument));
+        Ok(())
+    }
+
+    /// Moves the limit price by `ticks` ticks (from the touch when no price is set yet).
+    pub fn nudge_price(&mut self, ticks: i64, market: &Market<'_>) -> Result<(), String> {
+        if !self.kind.has_price() {
+            return Err("a market order has no price".into());
+        }
+        let tick = market.instrument.map(|i| i.tick_size).filter(|t| *t > Decimal::ZERO);
+        let Some(tick) = tick else {
+            return Err("the tick size is not known yet".into());
+        };
+        let from = match self.price.text().parse::<Decimal>() {
+            Ok(p) => p,
+            Err(_) => match self.side {
+                Side::Buy => market.bid,
+                Side::Sell => market.ask,
+            }
+            .ok_or("no price to start from")?,
+        };
+        let moved = tick.checked_mul(Decimal::from(ticks)).and_then(|d| from.checked_add(d));
+        match moved {
+            Some(p) if p > Decimal::ZERO => {
+                self.price.set(&at_tick(p, market.instrument));
+                Ok(())
+            }
+            _ => Err("the price cannot go below one tick".into()),
+        }
+    }
+
+    /// Switches the quantity between base and quote units (the typed number is kept: the
+    /// person retypes it in the new unit, or applies a preset).
+    pub fn toggle_size_in(&mut self) {
+        self.size_in = match self.size_in {
+            SizeIn::Base => SizeIn::Quote,
+            SizeIn::Quote => SizeIn::Base,
+        };
+        self.preset = None;
+    }
+
+    /// Applies the next size preset: 25, 50 or 100 % of what the free balance allows at
+    /// the ticket's price (a buy keeps the fee on top, as the balance check does).
+    pub fn next_preset(&mut self, market: &Market<'_>) -> Result<u32, String> {
+        let index = self.preset.map_or(0, |i| (i + 1) % PRESETS.len());
+        let pct = PRESETS[index];
+        let instrument = market.instrument.ok_or("the instrument's filters are not known yet")?;
+        let share =
+            |amount: Decimal| amount.checked_mul(Decimal::from(pct)).map(|v| v / Decimal::ONE_HUNDRED);
+        let price = if self.kind.has_price() {
+            self.price.text().parse::<Decimal>().ok()
+        } else {
+            match self.side {
+                Side::Buy => market.ask,
+                Side::Sell => market.bid,
+            }
+        }
+        .filter(|p| *p > Decimal::ZERO)
+        .ok_or("set a price first")?;
+        let overflow = || "the balance is too large to size".to_owned();
+        let (qty, quote) = match self.side {
+            Side::Buy => {
+                let spend = share(market.free_quote).ok_or_else(overflow)?;
+                let with_fee = Decimal::ONE.checked_add(market.fee_rate).ok_or_else(overflow)?;
+                let quote = spend.checked_div(with_fee).ok_or_else(overflow)?;
+                (quote.checked_div(price).ok_or_else(overflow)?, quote)
+            }
+            Side::Sell => {
+                let qty = share(market.free_base).ok_or_else(overflow)?;
+                (qty, qty.checked_mul(price).ok_or_else(overflow)?)
+            }
+        };
+        let text = match self.size_in {
+            SizeIn::Base => floor_to(qty, instrument.step_size),
+            SizeIn::Quote => floor_to(quote, instrument.tick_size),
+        };
+        if text.parse::<Decimal>().map_or(true, |v| v <= Decimal::ZERO) {
+            let asset = match self.side {
+                Side::Buy => &instrument.quote_asset,
+                Side::Sell => &instrument.base_asset,
+            };
+            return Err(format!("no free {asset} to size {pct} % of"));
+        }
+        self.qty.set(&text);
+        self.preset = Some(index);
+        Ok(pct)
+    }
+
     /// The intent the fields describe, or a sentence saying what is missing.
-    pub fn intent(&self) -> Result<OrderIntent, String> {
-        let qty = parse_positive("quantity", &self.qty)?;
-        let price = match self.order_type {
-            OrderType::Limit => Some(parse_positive("price", &self.price)?),
-            OrderType::Market => None,
+    pub fn intent(&self, step: Option<Decimal>) -> Result<OrderIntent, String> {
+        let amount = parse_positive(
+            match self.size_in {
+                SizeIn::Base => "quantity",
+                SizeIn::Quote => "quote amount",
+            },
+            self.qty.text(),
+        )?;
+        let price =
+            if self.kind.has_price() { Some(parse_positive("price", self.price.text())?) } else { None };
+        let (qty, quote_qty) = match (self.size_in, price) {
+            (SizeIn::Base, _) => (amount, None),
+            // At market the exchange spends (or receives) exactly the quote amount.
+            (SizeIn::Quote, None) => (Decimal::ZERO, Some(amount)),
+            (SizeIn::Quote, Some(price)) => {
+                let step = step.filter(|s| *s > Decimal::ZERO).ok_or("the step size is not known yet")?;
+                let qty = amount.checked_div(price).map(|q| floor_to(q, step)).and_then(|q| q.parse().ok());
+                match qty {
+                    Some(q) if q > Decimal::ZERO => (q, None),
+                    _ => return Err(format!("{amount} buys less than one step ({step}) at {price}")),
+                }
+            }
         };
         if price.is_some_and(|p| p.checked_mul(qty).is_none()) {
             return Err("notional too large: quantity × price overflows; lower one of them".into());
@@ -121,20 +359,18 @@ impl Ticket {
         Ok(OrderIntent {
             symbol: self.symbol.clone(),
             side: self.side,
-            order_type: self.order_type,
+            order_type: if price.is_some() { OrderType::Limit } else { OrderType::Market },
             qty,
             price,
             origin: Origin::Manual,
-            tif: crate::domain::TimeInForce::Gtc,
-            post_only: false,
-            quote_qty: None,
+            tif: match self.kind {
+                TicketKind::Ioc => TimeInForce::Ioc,
+                TicketKind::Fok => TimeInForce::Fok,
+                TicketKind::Limit | TicketKind::PostOnly | TicketKind::Market => TimeInForce::Gtc,
+            },
+            post_only: self.kind == TicketKind::PostOnly,
+            quote_qty,
         })
-    }
-
-    /// Quantity × limit price, when both parse and the product fits.
-    pub fn notional(&self) -> Option<Decimal> {
-        let intent = self.intent().ok()?;
-        intent.price?.checked_mul(intent.qty)
     }
 
     /// Why the reviewed order may not be sent, if anything: the first failing check.
@@ -149,6 +385,35 @@ impl Ticket {
     }
 }
 
+/// `value` at the instrument's tick precision (as is when the tick is unknown).
+fn at_tick(value: Decimal, instrument: Option<&Instrument>) -> String {
+    match instrument.map(|i| i.tick_size).filter(|t| *t > Decimal::ZERO) {
+        Some(tick) => floor_to(value, tick),
+        None => value.normalize().to_string(),
+    }
+}
+
+/// `value` rounded down to a multiple of `step`, written with the step's decimals.
+fn floor_to(value: Decimal, step: Decimal) -> String {
+    let step = step.normalize();
+    let floored = value.checked_div(step).map(|n| n.floor()).and_then(|n| n.checked_mul(step));
+    let mut v = floored.unwrap_or(value);
+    v.rescale(step.scale());
+    v.to_string()
+}
+
+/// The mid, on the tick grid, rounded toward the passive side of `side`.
+fn mid_for(side: Side, market: &Market<'_>) -> Option<Decimal> {
+    let mid = market.bid?.checked_add(market.ask?)? / Decimal::TWO;
+    let tick = market.instrument.map(|i| i.tick_size).filter(|t| *t > Decimal::ZERO)?;
+    let ticks = mid.checked_div(tick)?;
+    let ticks = match side {
+        Side::Buy => ticks.floor(),
+        Side::Sell => ticks.ceil(),
+    };
+    ticks.checked_mul(tick)
+}
+
 fn parse_positive(what: &str, text: &str) -> Result<Decimal, String> {
     if text.is_empty() {
         return Err(format!("enter a {what}"));
@@ -157,5 +422,130 @@ fn parse_positive(what: &str, text: &str) -> Result<Decimal, String> {
         Ok(v) if v > Decimal::ZERO => Ok(v),
         Ok(_) => Err(format!("{what} must be above zero")),
         Err(_) => Err(format!("{what} {text:?} is not a number")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::domain::SymbolStatus;
+
+    fn btc() -> Instrument {
+        Instrument {
+            symbol: Symbol::new("BTCUSDT").unwrap(),
+            base_asset: "BTC".into(),
+            quote_asset: "USDT".into(),
+            status: SymbolStatus::Trading,
+            tick_size: Decimal::new(1, 2),
+            min_price: Decimal::new(1, 2),
+            max_price: Decimal::from(1_000_000),
+            step_size: Decimal::new(1, 5),
+            min_qty: Decimal::new(1, 5),
+            max_qty: Decimal::from(9000),
+            min_notional: Decimal::from(5),
+        }
+    }
+
+    fn market(instrument: &Instrument) -> Market<'_> {
+        Market {
+            bid: Some("64000.10".parse().unwrap()),
+            ask: Some("64000.15".parse().unwrap()),
+            last: Some("64000.12".parse().unwrap()),
+            instrument: Some(instrument),
+            free_base: "0.5".parse().unwrap(),
+            free_quote: "1000".parse().unwrap(),
+            fee_rate: "0.001".parse().unwrap(),
+        }
+    }
+
+    fn ticket(side: Side, m: &Market<'_>) -> Ticket {
+        Ticket::new(Symbol::new("BTCUSDT").unwrap(), side, m, None)
+    }
+
+    #[test]
+    fn opens_at_the_touch_the_order_joins() {
+        let i = btc();
+        let m = market(&i);
+        assert_eq!(ticket(Side::Buy, &m).price.text(), "64000.10");
+        assert_eq!(ticket(Side::Sell, &m).price.text(), "64000.15");
+    }
+
+    #[test]
+    fn mid_rounds_to_the_passive_side_and_nudges_move_by_ticks() {
+        let i = btc();
+        let m = market(&i);
+        let mut buy = ticket(Side::Buy, &m);
+        buy.set_price(PriceSource::Mid, &m).unwrap();
+        assert_eq!(buy.price.text(), "64000.12");
+        let mut sell = ticket(Side::Sell, &m);
+        sell.set_price(PriceSource::Mid, &m).unwrap();
+        assert_eq!(sell.price.text(), "64000.13");
+        sell.nudge_price(-3, &m).unwrap();
+        assert_eq!(sell.price.text(), "64000.10");
+    }
+
+    #[test]
+    fn presets_size_from_the_free_balance_with_the_fee_on_top() {
+        let i = btc();
+        let m = market(&i);
+        let mut buy = ticket(Side::Buy, &m);
+        assert_eq!(buy.next_preset(&m).unwrap(), 25);
+        // 250 / 1.001 / 64000.10 = 0.0039024…, floored to the 0.00001 step.
+        assert_eq!(buy.qty.text(), "0.00390");
+        assert_eq!(buy.next_preset(&m).unwrap(), 50);
+        assert_eq!(buy.next_preset(&m).unwrap(), 100);
+        let intent = buy.intent(Some(i.step_size)).unwrap();
+        let cost = intent.price.unwrap() * intent.qty * Decimal::new(1001, 3);
+        assert!(cost <= m.free_quote, "{cost}");
+        let mut sell = ticket(Side::Sell, &m);
+        sell.next_preset(&m).unwrap();
+        assert_eq!(sell.qty.text(), "0.12500");
+    }
+
+    #[test]
+    fn sizing_in_quote_is_a_quote_order_at_market_and_a_floored_qty_at_a_limit() {
+        let i = btc();
+        let m = market(&i);
+        let mut t = ticket(Side::Buy, &m);
+        t.toggle_size_in();
+        t.qty.set("100");
+        let limit = t.intent(Some(i.step_size)).unwrap();
+        assert_eq!(limit.qty, "0.00156".parse().unwrap());
+        assert_eq!(limit.quote_qty, None);
+        t.field = TicketField::Type;
+        while t.kind != TicketKind::Market {
+            t.toggle(1);
+        }
+        let market_order = t.intent(Some(i.step_size)).unwrap();
+        assert_eq!(
+            (market_order.order_type, market_order.quote_qty),
+            (OrderType::Market, Some(Decimal::from(100)))
+        );
+    }
+
+    #[test]
+    fn every_kind_maps_to_its_intent() {
+        let i = btc();
+        let m = market(&i);
+        let mut t = ticket(Side::Buy, &m);
+        t.qty.set("0.001");
+        let mut seen = Vec::new();
+        for _ in 0..TicketKind::CYCLE.len() {
+            let intent = t.intent(Some(i.step_size)).unwrap();
+            seen.push((intent.order_type, intent.tif, intent.post_only));
+            t.cycle_kind(1);
+        }
+        assert_eq!(
+            seen,
+            [
+                (OrderType::Limit, TimeInForce::Gtc, false),
+                (OrderType::Market, TimeInForce::Gtc, false),
+                (OrderType::Limit, TimeInForce::Gtc, true),
+                (OrderType::Limit, TimeInForce::Ioc, false),
+                (OrderType::Limit, TimeInForce::Fok, false),
+            ]
+        );
     }
 }

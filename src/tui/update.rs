@@ -2,11 +2,16 @@
 //! The only place, with `app.rs`, where screen state changes.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use rust_decimal::Decimal;
 
 use super::action::{Action, Mode};
 use super::app::{App, AppMsg, Pane};
+use super::field::NumberField;
 use super::modal::{AutonomyForm, Modal};
-use super::ticket::Ticket;
+use super::ticket::{PriceSource, Ticket};
+
+/// Keys kept while a review waits for the engine's checks (a burst of typing, not a novel).
+const MAX_QUEUED_KEYS: usize = 64;
 use crate::domain::{Approval, Side, TradingState};
 use crate::engine::{Command, SubmitOutcome};
 
@@ -29,6 +34,13 @@ impl App {
         }
         if self.help {
             self.help = false;
+            return;
+        }
+        if self.ticket.as_ref().is_some_and(|t| t.review_wanted) && self.modal.is_none() {
+            // The review opens when the checks arrive; what is typed meanwhile follows it.
+            if self.queued_keys.len() < MAX_QUEUED_KEYS {
+                self.queued_keys.push_back(key);
+            }
             return;
         }
         let mode = self.mode();
@@ -119,6 +131,13 @@ impl App {
             }
             Action::ToggleAutonomous => {
                 let enable = self.snap.controls.approval() != Approval::Autonomous;
+                if enable && self.snap.strategies.is_empty() {
+                    self.notify(
+                        "no strategy is running: armed, autonomous mode would have nothing to send \
+                         (start vigil with --strategy to run one)",
+                        true,
+                    );
+                }
                 self.modal = Some(Modal::Autonomous(AutonomyForm {
                     enable,
                     field: 0,
@@ -183,17 +202,48 @@ impl App {
             self.notify("no symbol to trade: the watchlist is empty", true);
             return;
         };
-        let last = self.snap.markets.iter().find(|m| m.symbol == symbol).and_then(|m| m.last_price);
-        self.ticket = Some(Ticket::new(symbol, side, last));
+        let ticket =
+            Ticket::new(symbol.clone(), side, &self.ticket_market(&symbol), self.remembered.get(&symbol));
+        self.ticket = Some(ticket);
         self.preview();
+    }
+
+    /// The step size of `symbol`, when its filters are known.
+    fn step_size(&self, symbol: &crate::domain::Symbol) -> Option<Decimal> {
+        self.snap.instruments.iter().find(|i| &i.symbol == symbol).map(|i| i.step_size)
+    }
+
+    /// Opens the review modal for the ticket as it reads, or says what blocks it.
+    pub(crate) fn open_review(&mut self) {
+        let Some(symbol) = self.ticket.as_ref().map(|t| t.symbol.clone()) else { return };
+        let step = self.step_size(&symbol);
+        let Some(ticket) = self.ticket.as_mut() else { return };
+        match ticket.intent(step) {
+            Err(why) => ticket.error = Some(why),
+            Ok(intent) => match (ticket.blocker(), &ticket.checks) {
+                (None, Some(checks)) => {
+                    self.modal = Some(Modal::ConfirmOrder { intent, checks: checks.clone() })
+                }
+                (blocker, _) => ticket.error = blocker,
+            },
+        }
+    }
+
+    /// Feeds the keys typed while a review was on its way back through `on_key`.
+    pub(crate) fn replay_queued_keys(&mut self) {
+        let keys: Vec<KeyEvent> = self.queued_keys.drain(..).collect();
+        for key in keys {
+            self.on_key(key);
+        }
     }
 
     /// Asks the engine for fresh verdicts on the ticket as it now reads.
     fn preview(&mut self) {
         let request = self.next_request;
+        let step = self.ticket.as_ref().and_then(|t| self.step_size(&t.symbol));
         let Some(ticket) = self.ticket.as_mut() else { return };
         ticket.checks = None;
-        match ticket.intent() {
+        match ticket.intent(step) {
             Ok(intent) => {
                 self.next_request += 1;
                 ticket.request = Some(request);
@@ -210,29 +260,83 @@ impl App {
     }
 
     fn ticket_action(&mut self, action: Action) {
+        let Some(symbol) = self.ticket.as_ref().map(|t| t.symbol.clone()) else { return };
+        let market = self.ticket_market(&symbol);
+        // Owned copies of what the ticket reads, so the ticket can be borrowed mutably.
+        let instrument = market.instrument.cloned();
+        let market = crate::tui::ticket::Market { instrument: instrument.as_ref(), ..market };
         let Some(ticket) = self.ticket.as_mut() else { return };
-        match action {
-            Action::NextField => ticket.move_field(1),
-            Action::PrevField => ticket.move_field(-1),
-            Action::Toggle if ticket.toggle() => self.preview(),
-            Action::DeleteChar if ticket.delete_char() => self.preview(),
-            Action::Close => self.ticket = None,
-            Action::Submit => match ticket.intent() {
-                Err(why) => ticket.error = Some(why),
-                Ok(intent) => match (ticket.blocker(), &ticket.checks) {
-                    (None, Some(checks)) => {
-                        self.modal = Some(Modal::ConfirmOrder { intent, checks: checks.clone() })
-                    }
-                    (blocker, _) => ticket.error = blocker,
-                },
+
+        let changed = match action {
+            Action::NextField => {
+                ticket.move_field(1);
+                false
+            }
+            Action::PrevField => {
+                ticket.move_field(-1);
+                false
+            }
+            Action::Toggle => ticket.toggle(1),
+            // On side/type the arrows switch; in a number they move the cursor.
+            Action::CursorLeft => ticket.toggle(-1) || ticket.move_cursor(NumberField::left),
+            Action::CursorRight => ticket.toggle(1) || ticket.move_cursor(NumberField::right),
+            Action::LineStart => ticket.move_cursor(NumberField::home),
+            Action::LineEnd => ticket.move_cursor(NumberField::end),
+            Action::DeleteChar => ticket.edit(|f| f.delete_back()),
+            Action::DeleteForward => ticket.edit(|f| f.delete_forward()),
+            Action::KillLine => ticket.edit(|f| f.kill_to_start()),
+            Action::KillWord => ticket.edit(|f| f.kill_word()),
+            Action::CycleType => {
+                ticket.cycle_kind(1);
+                true
+            }
+            Action::PriceBid | Action::PriceAsk | Action::PriceMid | Action::PriceLast => {
+                let source = match action {
+                    Action::PriceBid => PriceSource::Bid,
+                    Action::PriceAsk => PriceSource::Ask,
+                    Action::PriceMid => PriceSource::Mid,
+                    _ => PriceSource::Last,
+                };
+                let result = ticket.set_price(source, &market);
+                settled(ticket, result)
+            }
+            Action::TickUp | Action::TickDown => {
+                let result = ticket.nudge_price(if action == Action::TickUp { 1 } else { -1 }, &market);
+                settled(ticket, result)
+            }
+            Action::SizeInQuote => {
+                ticket.toggle_size_in();
+                true
+            }
+            Action::SizePreset => match ticket.next_preset(&market) {
+                Ok(_) => true,
+                Err(why) => {
+                    ticket.error = Some(why);
+                    false
+                }
             },
-            _ => {}
+            Action::Close => {
+                self.ticket = None;
+                false
+            }
+            Action::Submit => {
+                if ticket.checks.is_none() && ticket.request.is_some() {
+                    ticket.review_wanted = true;
+                } else {
+                    self.open_review();
+                }
+                false
+            }
+            _ => false,
+        };
+        if changed {
+            self.preview();
         }
     }
 
     fn ticket_char(&mut self, code: KeyCode) {
         if let (Some(ticket), KeyCode::Char(c)) = (self.ticket.as_mut(), code)
-            && ticket.type_char(c)
+            && ticket.edit(|f| f.insert(c))
         {
             self.preview();
         }
@@ -254,7 +358,9 @@ impl App {
         let Some(modal) = self.modal.take() else { return };
         match modal {
             Modal::ConfirmOrder { intent, .. } => {
-                self.ticket = None;
+                if let Some(remembered) = self.ticket.take().and_then(|t| t.remembered()) {
+                    self.remembered.insert(intent.symbol.clone(), remembered);
+                }
                 self.request(|reply| Command::Submit { intent, reply }, AppMsg::Submitted);
             }
             Modal::CancelAll => self.request(
@@ -293,6 +399,17 @@ impl App {
                 }
             },
             Modal::Quit => self.quit_now(),
+        }
+    }
+}
+
+/// True when a one-key price change worked; otherwise its reason is shown on the ticket.
+fn settled(ticket: &mut Ticket, result: Result<(), String>) -> bool {
+    match result {
+        Ok(()) => true,
+        Err(why) => {
+            ticket.error = Some(why);
+            false
         }
     }
 }

@@ -317,6 +317,15 @@ pub fn snapshot(levels: usize, points: usize, rows: usize) -> Snapshot {
         pnl_today: dec("-23.55"),
         log,
         limits: limits_view(&Limits::default()),
+        // The simulator's listing: the filters the real engine would carry.
+        instruments: [&btc, &eth]
+            .iter()
+            .filter_map(|s| vigil::sim::SymbolSpec::preset(s))
+            .map(|spec| spec.instrument)
+            .collect(),
+        fee_rate: dec("0.001"),
+        feed_since_ms: Some(T0),
+        quiet_strategies: Vec::new(),
     };
     let checks = gate(&snapshot, &proposal.intent);
     let expires_ms = proposal.created_ms + 30_000;

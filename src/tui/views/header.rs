@@ -63,8 +63,19 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let feed_name = if s.feed_name.is_empty() { "feed" } else { &s.feed_name };
     first.push(Span::styled(format!("{feed_name} "), t.style(Role::Muted)));
     first.push(Span::styled(feed_state, t.style(feed_role)));
-    if let Some(ms) = s.feed_latency_ms {
-        first.push(Span::styled(format!(" {ms}ms"), t.style(Role::Muted)));
+    let connected = s.feed_state == Some(FeedState::Connected);
+    match (connected, s.feed_since_ms) {
+        // A latency is only news while the feed is up; otherwise say for how long it is not.
+        (true, _) => {
+            if let Some(ms) = s.feed_latency_ms {
+                first.push(Span::styled(format!(" {ms}ms"), t.style(Role::Muted)));
+            }
+        }
+        (false, Some(since)) => {
+            let secs = s.now_ms.saturating_sub(since).max(0) / 1000;
+            first.push(Span::styled(format!(" ({secs}s)"), t.style(feed_role)));
+        }
+        (false, None) => {}
     }
     if !s.feed_detail.is_empty() && s.feed_state != Some(FeedState::Connected) {
         first.push(Span::styled(format!(" ({})", s.feed_detail), t.style(Role::Muted)));
@@ -99,6 +110,20 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     if pending > 0 {
         second.push(Span::raw("  "));
         second.push(badge(&format!("{pending} awaiting you"), Role::Warn));
+    }
+    if !s.strategies.is_empty() {
+        second.push(Span::raw("  "));
+        second.push(Span::styled("running ", t.style(Role::Muted)));
+        for (i, name) in s.strategies.iter().enumerate() {
+            if i > 0 {
+                second.push(Span::styled(",", t.style(Role::Muted)));
+            }
+            let quiet = s.quiet_strategies.contains(name);
+            second.push(Span::styled(name.clone(), t.style(if quiet { Role::Muted } else { Role::Text })));
+            if quiet {
+                second.push(Span::styled(" (quiet)", t.style(Role::Warn)));
+            }
+        }
     }
     frame.render_widget(Paragraph::new(vec![Line::from(first), Line::from(second)]), area);
 }
