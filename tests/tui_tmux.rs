@@ -87,7 +87,8 @@ fn round_trip(name: &str, args: &str, badge: &str) -> String {
     }
     tmux.keys(&["b"]);
     tmux.wait_for("the buy ticket", |s| s.contains("BUY BTCUSDT"));
-    tmux.keys(&["Up", "Space", "Down", "0", ".", "0", "0", "1"]);
+    // t: limit → market.
+    tmux.keys(&["t", "0", ".", "0", "0", "1"]);
     let ticket = tmux
         .wait_for("live checks for a market order", |s| s.contains("[market]") && s.contains("21 checks"));
     assert!(ticket.contains("kill_switch") && ticket.contains("balance_available"), "{ticket}");
