@@ -129,9 +129,8 @@ async fn a_market_buy_fills_and_is_booked_once_per_trade() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_limit_that_takes_part_of_the_book_is_partially_filled_and_rests() {
-    let Rig { sim, dir: _dir, engine, ready } = rig().await;
-    let book = ready.markets[0].book.clone().unwrap();
-    let ask = book.asks[0];
+    let Rig { sim, dir: _dir, engine, .. } = rig().await;
+    let ask = engine.held_ask(&sim).await;
     // More than the best ask holds, limited to that price: part fills, the rest rests.
     let qty = (ask.qty + d("0.01")).to_string();
     let id = sent(engine.place(intent(Side::Buy, OrderType::Limit, &qty, Some(ask.price))).await);

@@ -11,7 +11,7 @@
 //! knows which request a knob lands on. When several are armed the next
 //! request takes the first of: 418, 429, 5xx, -1007 (orders only).
 
-use std::sync::atomic::{AtomicI64, AtomicU16, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU16, AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::broadcast;
@@ -32,6 +32,7 @@ pub struct Faults {
     lost_user_events: AtomicU32,
     forgotten_queries: AtomicU32,
     limits_served: AtomicU32,
+    market_held: AtomicBool,
     kick: broadcast::Sender<()>,
 }
 
@@ -51,6 +52,7 @@ impl Default for Faults {
             lost_user_events: AtomicU32::new(0),
             forgotten_queries: AtomicU32::new(0),
             limits_served: AtomicU32::new(0),
+            market_held: AtomicBool::new(false),
             kick: broadcast::channel(4).0,
         }
     }
@@ -146,6 +148,16 @@ impl Faults {
     /// How many 429/418 answers the fault knobs have served so far.
     pub fn limits_served(&self) -> u32 {
         self.limits_served.load(Ordering::SeqCst)
+    }
+
+    /// Stops (or restarts) the synthetic market's random walk, so a test can trade against a
+    /// book that stays where it read it. Clients' own orders still match.
+    pub fn hold_market(&self, held: bool) {
+        self.market_held.store(held, Ordering::SeqCst);
+    }
+
+    pub(crate) fn market_held(&self) -> bool {
+        self.market_held.load(Ordering::SeqCst)
     }
 
     /// Closes every user data (WebSocket API) connection now.

@@ -365,13 +365,22 @@ impl Hub {
 
 /// Steps the market at `rate` steps per second until shutdown. Above ~1000/s steps
 /// run in batches per timer tick; when the host cannot keep up it steps flat out.
-pub(crate) async fn run_steps(hub: Arc<Hub>, rate: u32, mut shutdown: watch::Receiver<bool>) {
+pub(crate) async fn run_steps(
+    hub: Arc<Hub>,
+    rate: u32,
+    faults: Arc<super::Faults>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let start = Instant::now();
     let rate = f64::from(rate);
     let mut done: u64 = 0;
     while !stopping(&shutdown) {
         // f64 only paces the loop; it never touches a price.
         let due = (start.elapsed().as_secs_f64() * rate) as u64;
+        if due > done && faults.market_held() {
+            // Held: the steps due are skipped, not made up later.
+            done = due;
+        }
         if due > done {
             let n = (due - done).min(MAX_STEPS_PER_LOCK);
             hub.advance(n);

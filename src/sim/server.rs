@@ -154,7 +154,7 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
         }
     });
     let drivers = vec![
-        tokio::spawn(hub::run_steps(hub.clone(), config.rate_per_sec, stopped.clone())),
+        tokio::spawn(hub::run_steps(hub.clone(), config.rate_per_sec, faults.clone(), stopped.clone())),
         tokio::spawn(hub::run_depth_flush(hub.clone(), true, stopped.clone())),
         tokio::spawn(hub::run_depth_flush(hub, false, stopped)),
     ];

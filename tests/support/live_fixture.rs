@@ -179,6 +179,20 @@ impl LiveEngine {
         .await
     }
 
+    /// Holds the simulator's market still and waits until the engine's book shows the
+    /// exchange's best ask, which it then returns: an order priced from it meets exactly
+    /// that level (the random walk would otherwise move it away meanwhile).
+    pub async fn held_ask(&self, sim: &SimHandle) -> vigil::domain::Level {
+        sim.faults().hold_market(true);
+        let url = format!("{}/api/v3/depth?symbol=BTCUSDT&limit=5", sim.rest_url());
+        let depth: serde_json::Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
+        let level = &depth["asks"][0];
+        let ask =
+            vigil::domain::Level { price: d(level[0].as_str().unwrap()), qty: d(level[1].as_str().unwrap()) };
+        self.wait(|s| s.markets[0].book.as_ref().is_some_and(|b| b.asks.first() == Some(&ask))).await;
+        ask
+    }
+
     /// Submits and confirms `intent` as a person would.
     pub async fn place(&self, intent: OrderIntent) -> SubmitOutcome {
         let outcome = self.handle.request(|reply| Command::Submit { intent, reply }).await.unwrap();
