@@ -10,6 +10,7 @@ mod logging;
 mod prompt;
 mod session;
 mod signals;
+mod stored;
 mod trading;
 mod unlock;
 
@@ -24,6 +25,7 @@ pub mod order;
 pub mod passwd;
 pub mod run;
 pub mod sim;
+pub mod table;
 pub mod totp;
 pub mod tui;
 
