@@ -4,6 +4,7 @@
 //! Library code returns `thiserror` enums; this edge turns them into
 //! `anyhow` chains and prints them. Nothing here prints a secret.
 
+mod audit_line;
 mod context;
 mod live;
 mod logging;
