@@ -11,6 +11,7 @@ use chrono::DateTime;
 use super::Context;
 use super::audit_line::describe;
 use super::prompt::UnlockArgs;
+use super::stored::utc;
 use super::table::{Column, Layout};
 use crate::domain::TimestampMs;
 use crate::store::{
@@ -240,9 +241,13 @@ fn print_line(out: &mut impl Write, line: &str) -> anyhow::Result<bool> {
 }
 
 fn row(entry: &AuditEntry) -> [String; 5] {
-    let time = DateTime::from_timestamp_millis(entry.ts_ms)
-        .map_or_else(|| format!("@{}ms", entry.ts_ms), |t| t.format("%Y-%m-%d %H:%M:%S").to_string());
-    [time, format!("#{}", entry.seq), entry.kind.to_string(), entry.actor.to_string(), describe(entry)]
+    [
+        utc(entry.ts_ms),
+        format!("#{}", entry.seq),
+        entry.kind.to_string(),
+        entry.actor.to_string(),
+        describe(entry),
+    ]
 }
 
 /// `--since`: unix milliseconds or an RFC 3339 timestamp.

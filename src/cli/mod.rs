@@ -83,7 +83,7 @@ pub enum Command {
     Order(order::Command),
     /// Balances per asset as last stored: free, locked, total, value at the last fill (read-only)
     Balances(balances::Args),
-    /// Positions as last stored: qty, average cost (fees included), realized PnL (read-only)
+    /// Positions as last stored: qty, average cost (fees included), PnL net of fees (read-only)
     Positions(positions::Args),
     /// The embedded simulated exchange
     #[command(subcommand)]

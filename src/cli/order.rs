@@ -32,7 +32,7 @@ const DECLINED: u8 = 2;
 pub enum Command {
     /// Place one order: every check is shown, then a `[y/N]` confirmation is asked on stdin
     Place(PlaceArgs),
-    /// List orders from the state store (newest first)
+    /// List orders from the state store (newest first) as a table; read-only
     List {
         /// Show only open orders
         #[arg(long)]

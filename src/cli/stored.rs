@@ -31,7 +31,7 @@ pub fn last_fills(store: &Store) -> anyhow::Result<BTreeMap<Symbol, Fill>> {
     Ok(fills.into_iter().map(|f| (f.fill.symbol.clone(), f.fill)).collect())
 }
 
-/// A fill time as `2026-12-03 13:01:02` (UTC).
+/// A time as `2026-12-03 13:01:02` (UTC), as the tables print it.
 pub fn utc(ts_ms: TimestampMs) -> String {
     chrono::DateTime::from_timestamp_millis(ts_ms)
         .map_or_else(|| format!("@{ts_ms}ms"), |t| t.format("%Y-%m-%d %H:%M:%S").to_string())
