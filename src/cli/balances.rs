@@ -51,7 +51,7 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         println!("no balances stored yet in {}", ctx.state_dir().display());
         return Ok(ExitCode::SUCCESS);
     }
-    print!("{}", table(&rows, &quote).render());
+    super::table::print(&table(&rows, &quote).render())?;
     println!(
         "VALUE is in {quote}, at the last price vigil filled at in this data dir (no market data is \
          read); an asset never filled against {quote} has none"

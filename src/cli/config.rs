@@ -37,7 +37,7 @@ pub fn run(cmd: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
     let mut table = Table::new([Column::left("SECTION"), Column::left("SETTING"), Column::number("VALUE")]);
     rows(&mut table, "", &toml::from_str(&text)?);
     println!("effective configuration (source: {})", source(ctx));
-    print!("{}", table.render());
+    super::table::print(&table.render())?;
     Ok(ExitCode::SUCCESS)
 }
 

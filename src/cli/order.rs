@@ -360,7 +360,7 @@ fn list(ctx: &Context, open_only: bool) -> anyhow::Result<ExitCode> {
         !open_only || o.status.is_open() || o.status == crate::domain::OrderStatus::PendingConfirmation
     });
     orders.sort_by_key(|o| std::cmp::Reverse(o.id));
-    print!("{}", order_table(&orders).render());
+    super::table::print(&order_table(&orders).render())?;
     Ok(ExitCode::SUCCESS)
 }
 

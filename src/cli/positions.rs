@@ -44,7 +44,7 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         println!("no positions stored yet in {}", ctx.state_dir().display());
         return Ok(ExitCode::SUCCESS);
     }
-    print!("{}", table(&rows).render());
+    super::table::print(&table(&rows).render())?;
     println!(
         "AVG COST includes the buy fees; REALIZED is net of fees; UNREALIZED is at LAST FILL, the last \
          price vigil filled at in this data dir (no market data is read); all in the symbol's quote asset"

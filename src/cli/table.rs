@@ -197,6 +197,16 @@ impl<const N: usize> Table<N> {
     }
 }
 
+/// Prints `text` (a rendered table) to stdout. A reader that has gone
+/// (`vigil order list | head`) is not a failure, and not a panic either.
+pub fn print(text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
