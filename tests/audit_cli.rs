@@ -1,6 +1,10 @@
 //! `vigil audit verify|show` as a subprocess against a data dir filled through
-//! the library (the library handle is closed first: sled holds a file lock).
+//! the library (the library handle is closed first: sled holds a file lock),
+//! or through the CLI itself.
 #![allow(clippy::unwrap_used)]
+
+#[path = "support/cli_vault.rs"]
+mod cli_vault;
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -76,20 +80,18 @@ fn verify_reports_a_deleted_entry() {
 }
 
 #[test]
-fn show_prints_lines_and_json() {
+fn show_prints_a_table_and_json() {
     let (_dir, data) = data_dir();
     fill_log(&data);
     let out = vigil(&data, &["audit", "show"]);
     assert!(out.status.success(), "{out:?}");
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 5);
-    assert!(lines[0].starts_with("2023-11-14T22:14:20.000Z  #1 "), "{}", lines[0]);
-    assert!(
-        lines[4].contains(" fill ")
-            && lines[4].contains("person")
-            && lines[4].contains(r#"{"i":4,"order":1}"#)
-    );
+    assert_eq!(lines.len(), 6, "a header and five entries: {text}");
+    assert_eq!(lines[0], "TIME (UTC)           SEQ  KIND       ACTOR   WHAT");
+    assert!(lines[1].starts_with("2023-11-14 22:14:20   #1  intent     person  "), "{}", lines[1]);
+    // A body of a shape no renderer knows is printed whole, never dropped.
+    assert!(lines[5].ends_with(r#"  fill       person  {"i":4,"order":1}"#), "{}", lines[5]);
 
     let out = vigil(&data, &["audit", "show", "--json"]);
     let entries: Vec<serde_json::Value> =
@@ -132,4 +134,34 @@ fn missing_log_is_an_error() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no audit log in"), "{out:?}");
     assert!(!data.exists(), "verify must not create the data dir");
+}
+
+/// A refused order placed through the CLI, with a keystore: `audit show`
+/// names the failing checks and the unlock that opened the session.
+#[test]
+fn show_names_a_refused_orders_failing_checks() {
+    let mut v = cli_vault::Vault::init();
+    let out = v.run(&[
+        "order", "place", "--symbol", "BTCUSDT", "--side", "buy", "--type", "limit", "--qty", "0.001",
+        "--price", "1", "--feed", "sim",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", cli_vault::text(&out));
+    assert!(stdout(&out).contains("refused: a check failed"), "{}", cli_vault::text(&out));
+
+    let out = vigil(&v.data, &["audit", "show"]);
+    assert!(out.status.success(), "{out:?}");
+    let text = stdout(&out);
+    let line = |kind: &str| {
+        text.lines()
+            .find(|l| l.contains(&format!("  {kind} ")))
+            .unwrap_or_else(|| panic!("no {kind}: {text}"))
+    };
+    let unlock = line("unlock_attempt");
+    assert!(
+        unlock.contains(" person ") && unlock.ends_with("  keystore unlocked after 0 failed attempt(s)"),
+        "{text}"
+    );
+    let intent = line("intent");
+    assert!(intent.contains(" person "), "{text}");
+    assert!(intent.ends_with("  buy limit 0.001 BTCUSDT @1 → refused: min_notional, price_band"), "{text}");
 }

@@ -7,6 +7,11 @@ use std::process::Command;
 
 /// Runs `vigil --config FILE config show` on `text`: (exit code, stdout, stderr).
 fn config_show(text: &str) -> (i32, String, String) {
+    config_show_with(text, &[])
+}
+
+/// `config show` with extra arguments.
+fn config_show_with(text: &str, extra: &[&str]) -> (i32, String, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("config.toml");
     std::fs::write(&path, text).unwrap();
@@ -16,6 +21,7 @@ fn config_show(text: &str) -> (i32, String, String) {
         .arg("--config")
         .arg(&path)
         .args(["config", "show"])
+        .args(extra)
         .output()
         .unwrap();
     let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
@@ -74,10 +80,52 @@ fn out_of_range_strategy_values_are_refused_with_their_position() {
 
 #[test]
 fn config_show_prints_the_proposal_and_shutdown_settings() {
-    let (code, stdout, stderr) =
-        config_show("[strategies]\nproposal_ttl_ms = 45000\n[engine]\non_shutdown = \"cancel\"\n");
+    let file = "[strategies]\nproposal_ttl_ms = 45000\n[engine]\non_shutdown = \"cancel\"\n";
+    let (code, stdout, stderr) = config_show_with(file, &["--toml"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("proposal_ttl_ms = 45000"), "{stdout}");
     assert!(stdout.contains("reject_mute_ms = 300000"), "{stdout}");
     assert!(stdout.contains("on_shutdown = \"cancel\""), "{stdout}");
+    assert!(toml::from_str::<toml::Table>(&stdout).is_ok(), "--toml prints a config file: {stdout}");
+
+    let (code, stdout, stderr) = config_show(file);
+    assert_eq!(code, 0, "{stderr}");
+    let row = |section: &str, setting: &str| -> Vec<String> {
+        stdout
+            .lines()
+            .map(|l| l.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+            .find(|words| words.len() >= 3 && words[0] == section && words[1] == setting)
+            .unwrap_or_else(|| panic!("no {section} {setting} row in {stdout}"))
+    };
+    assert_eq!(row("strategies", "proposal_ttl_ms")[2], "45000");
+    assert_eq!(row("strategies", "reject_mute_ms")[2], "300000");
+    assert_eq!(row("engine", "on_shutdown")[2], "cancel");
+    assert_eq!(row("risk", "symbol_allowlist")[2..], ["BTCUSDT,", "ETHUSDT"]);
+}
+
+/// The VALUE column: every number's decimal point (or its end, for a whole
+/// number) at one character position.
+#[test]
+fn config_show_aligns_numbers_on_the_decimal_point() {
+    let (code, stdout, stderr) =
+        config_show("[risk]\nmax_slippage_pct = \"0.25\"\nmax_order_notional = \"12345.5\"\n");
+    assert_eq!(code, 0, "{stderr}");
+    let lines: Vec<&str> = stdout.lines().skip(1).collect();
+    assert!(lines[0].starts_with("SECTION ") && lines[0].ends_with("VALUE"), "{stdout}");
+    let mut points = std::collections::BTreeSet::new();
+    let mut numbers = 0;
+    for line in &lines[1..] {
+        let value = line.split_whitespace().last().unwrap();
+        if value.parse::<rust_decimal::Decimal>().is_err() {
+            continue;
+        }
+        numbers += 1;
+        let start = line.chars().count() - value.chars().count();
+        // Trailing fraction padding is trimmed: measure from the start of the value.
+        let int_len = value.find('.').unwrap_or(value.len());
+        points.insert(start + int_len);
+    }
+    assert!(numbers > 20, "{stdout}");
+    assert_eq!(points.len(), 1, "decimal points at {points:?}:\n{stdout}");
+    assert!(stdout.contains("0.25") && stdout.contains("12345.5"), "{stdout}");
 }

@@ -6,17 +6,26 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use chrono::{DateTime, SecondsFormat};
+use chrono::DateTime;
 
 use super::Context;
+use super::audit_line::describe;
 use super::prompt::UnlockArgs;
+use super::stored::utc;
+use super::table::{Column, Layout};
 use crate::domain::TimestampMs;
 use crate::store::{
     Actor, AuditEntry, AuditKey, AuditKind, AuditLog, AuditReader, DB_DIR_NAME, KeyKind, SledBackend,
 };
 
-/// Bodies longer than this are cut in the human-readable listing (`--json` is never cut).
-const BODY_WIDTH: usize = 160;
+/// The columns of `audit show`: the last one is the entry as a sentence.
+const COLUMNS: [Column; 5] = [
+    Column::left("TIME (UTC)"),
+    Column::right("SEQ"),
+    Column::left("KIND"),
+    Column::left("ACTOR"),
+    Column::left("WHAT"),
+];
 
 /// `vigil audit` subcommands.
 #[derive(Debug, clap::Subcommand)]
@@ -27,7 +36,9 @@ pub enum Command {
         #[command(flatten)]
         unlock: UnlockArgs,
     },
-    /// Print entries (oldest first): time, seq, kind, actor, body
+    /// Print entries (oldest first) as a table, one readable line each: time
+    /// (UTC), seq, kind, actor, and what happened (a refused order names its
+    /// failing checks); --json prints them as stored
     Show(ShowArgs),
     /// Accept the log as it is now after `verify` reported a problem with its
     /// anchor (you restored an older state dir on purpose, say): checks the
@@ -51,7 +62,7 @@ pub struct ShowArgs {
     /// Print at most N entries (the first N that match)
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
-    /// One JSON object per line, exactly as stored
+    /// One JSON object per line, exactly as stored (body, tags and all)
     #[arg(long)]
     pub json: bool,
 }
@@ -185,31 +196,58 @@ fn show(reader: &AuditReader<'_>, args: &ShowArgs, ctx: &Context) -> anyhow::Res
             anchor.seq
         );
     }
-    let mut out = std::io::stdout().lock();
     let since = args.since.unwrap_or(TimestampMs::MIN);
-    let entries = reader.entries()?.filter(|e| e.as_ref().map_or(true, |e| e.ts_ms >= since));
-    for entry in entries.take(args.limit.unwrap_or(usize::MAX)) {
-        let entry = entry.context("reading the audit log (run `vigil audit verify`)")?;
-        let line = if args.json { serde_json::to_string(&entry)? } else { human_line(&entry) };
-        if let Err(err) = writeln!(out, "{line}") {
-            // `vigil audit show | head` closes the pipe early: that is not a failure.
-            if err.kind() == std::io::ErrorKind::BrokenPipe {
+    // The filtered entries, read afresh on each call (the copy does not change).
+    let selected = || -> anyhow::Result<_> {
+        let entries = reader.entries()?.filter(move |e| e.as_ref().map_or(true, |e| e.ts_ms >= since));
+        Ok(entries
+            .take(args.limit.unwrap_or(usize::MAX))
+            .map(|e| e.context("reading the audit log (run `vigil audit verify`)")))
+    };
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        for entry in selected()? {
+            if !print_line(&mut out, &serde_json::to_string(&entry?)?)? {
                 return Ok(ExitCode::SUCCESS);
             }
-            return Err(err.into());
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    // Measured in one pass and printed in a second, so a long log is never
+    // held in memory and its columns still line up.
+    let mut layout = Layout::new(COLUMNS);
+    for entry in selected()? {
+        layout.fit(&row(&entry?));
+    }
+    if !print_line(&mut out, &layout.header())? {
+        return Ok(ExitCode::SUCCESS);
+    }
+    for entry in selected()? {
+        if !print_line(&mut out, &layout.line(&row(&entry?)))? {
+            break;
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn human_line(entry: &AuditEntry) -> String {
-    let time = DateTime::from_timestamp_millis(entry.ts_ms)
-        .map_or_else(|| format!("@{}ms", entry.ts_ms), |t| t.to_rfc3339_opts(SecondsFormat::Millis, true));
-    let mut body = entry.body.to_string();
-    if body.chars().count() > BODY_WIDTH {
-        body = body.chars().take(BODY_WIDTH - 1).chain(['…']).collect();
+/// Writes one line; `false` when the reader has gone (`vigil audit show |
+/// head` closes the pipe early, which is not a failure).
+fn print_line(out: &mut impl Write, line: &str) -> anyhow::Result<bool> {
+    match writeln!(out, "{line}") {
+        Ok(()) => Ok(true),
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+        Err(err) => Err(err.into()),
     }
-    format!("{time}  #{:<6} {:<14} {:<16} {body}", entry.seq, entry.kind, entry.actor.to_string())
+}
+
+fn row(entry: &AuditEntry) -> [String; 5] {
+    [
+        utc(entry.ts_ms),
+        format!("#{}", entry.seq),
+        entry.kind.to_string(),
+        entry.actor.to_string(),
+        describe(entry),
+    ]
 }
 
 /// `--since`: unix milliseconds or an RFC 3339 timestamp.

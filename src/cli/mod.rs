@@ -4,17 +4,20 @@
 //! Library code returns `thiserror` enums; this edge turns them into
 //! `anyhow` chains and prints them. Nothing here prints a secret.
 
+mod audit_line;
 mod context;
 mod live;
 mod logging;
 mod prompt;
 mod session;
 mod signals;
+mod stored;
 mod trading;
 mod unlock;
 
 pub mod audit;
 pub mod backup;
+pub mod balances;
 pub mod config;
 pub mod demo;
 pub mod init;
@@ -22,8 +25,10 @@ pub mod keys;
 pub mod market;
 pub mod order;
 pub mod passwd;
+pub mod positions;
 pub mod run;
 pub mod sim;
+pub mod table;
 pub mod totp;
 pub mod tui;
 
@@ -76,6 +81,10 @@ pub enum Command {
     /// One-shot orders through the same pre-trade gate as the workstation
     #[command(subcommand)]
     Order(order::Command),
+    /// Balances per asset as last stored: free, locked, total, value at the last fill (read-only)
+    Balances(balances::Args),
+    /// Positions as last stored: qty, average cost (fees included), PnL net of fees (read-only)
+    Positions(positions::Args),
     /// The embedded simulated exchange
     #[command(subcommand)]
     Sim(sim::Command),
@@ -113,6 +122,8 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(args, &ctx),
         Command::Market(cmd) => market::run(cmd, &ctx),
         Command::Order(cmd) => order::run(cmd, &ctx),
+        Command::Balances(args) => balances::run(args, &ctx),
+        Command::Positions(args) => positions::run(args, &ctx),
         Command::Sim(cmd) => sim::run(cmd, &ctx),
         Command::Audit(cmd) => audit::run(cmd, &ctx),
         Command::Backup(args) => backup::backup(&args, &ctx),

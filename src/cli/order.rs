@@ -15,12 +15,12 @@ use rust_decimal::Decimal;
 use super::Context;
 use super::prompt::UnlockArgs;
 use super::session::{FeedArgs, Session, SessionOptions, VenueArgs};
+use super::table::{Column, Table};
 use super::trading::{VaultSession, load_config, runtime};
 use crate::domain::{OrderId, OrderIntent, OrderStatus, OrderType, Origin, Side, Symbol, TimeInForce, Venue};
 use crate::engine::{
     CheckLine, CheckVerdict, Command as EngineCommand, CommandError, EngineHandle, OnShutdown, SubmitOutcome,
 };
-use crate::store::SledBackend;
 
 /// Exit code when a check refused the order.
 const REFUSED: u8 = 1;
@@ -32,7 +32,7 @@ const DECLINED: u8 = 2;
 pub enum Command {
     /// Place one order: every check is shown, then a `[y/N]` confirmation is asked on stdin
     Place(PlaceArgs),
-    /// List orders from the state store (newest first)
+    /// List orders from the state store (newest first) as a table; read-only
     List {
         /// Show only open orders
         #[arg(long)]
@@ -351,38 +351,47 @@ fn ask_confirm(answer_within: Option<i64>, live: bool) -> anyhow::Result<bool> {
 }
 
 fn list(ctx: &Context, open_only: bool) -> anyhow::Result<ExitCode> {
-    let dir = ctx.state_dir();
-    if !dir.join(crate::store::DB_DIR_NAME).exists() {
-        println!("no orders yet ({} holds no state)", dir.display());
+    let Some(copy) = super::stored::open_copy(ctx)? else {
+        println!("no orders yet ({} holds no state)", ctx.state_dir().display());
         return Ok(ExitCode::SUCCESS);
-    }
-    // A private copy: listing orders never writes to (or repairs) the state.
-    let copy = SledBackend::open_copy(&dir).with_context(|| format!("cannot read {}", dir.display()))?;
+    };
     let mut orders = copy.store().orders()?;
     orders.retain(|o| {
         !open_only || o.status.is_open() || o.status == crate::domain::OrderStatus::PendingConfirmation
     });
     orders.sort_by_key(|o| std::cmp::Reverse(o.id));
-    println!(
-        "{:>6}  {:<10} {:<4} {:<6} {:>14} {:>14} {:>14}  {:<9} ORIGIN",
-        "ID", "SYMBOL", "SIDE", "TYPE", "QTY", "PRICE", "FILLED", "STATUS"
-    );
-    for o in orders {
-        let price = o.intent.price.map(|p| p.to_string()).unwrap_or_else(|| "market".into());
-        println!(
-            "{:>6}  {:<10} {:<4} {:<6} {:>14} {:>14} {:>14}  {:<9} {}",
-            o.id.0,
-            o.intent.symbol,
-            o.intent.side,
-            o.intent.order_type,
-            o.intent.qty,
-            price,
-            o.filled_qty,
-            o.status,
-            o.intent.origin
-        );
-    }
+    super::table::print(&order_table(&orders).render())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `order list` as a table: quantities and prices exactly as stored, aligned
+/// on their decimal points.
+fn order_table(orders: &[crate::domain::Order]) -> Table<9> {
+    let mut table = Table::new([
+        Column::right("ID"),
+        Column::left("SYMBOL"),
+        Column::left("SIDE"),
+        Column::left("TYPE"),
+        Column::number("QTY"),
+        Column::number("PRICE"),
+        Column::number("FILLED"),
+        Column::left("STATUS"),
+        Column::left("ORIGIN"),
+    ]);
+    for o in orders {
+        table.push([
+            o.id.to_string(),
+            o.intent.symbol.to_string(),
+            o.intent.side.to_string(),
+            o.intent.order_type.to_string(),
+            o.intent.qty.to_string(),
+            o.intent.price.map_or_else(|| "market".to_owned(), |p| p.to_string()),
+            o.filled_qty.to_string(),
+            o.status.to_string(),
+            o.intent.origin.to_string(),
+        ]);
+    }
+    table
 }
 
 fn cancel(
