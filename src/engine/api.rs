@@ -13,7 +13,8 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use super::controls::Controls;
 use super::state::OnShutdown;
 use crate::domain::{
-    Balance, FeedState, Fill, Order, OrderId, OrderIntent, Position, Symbol, TimestampMs, Venue,
+    Balance, FeedState, Fill, Order, OrderId, OrderIntent, Position, Symbol, SymbolCatalog, TimestampMs,
+    Venue,
 };
 use crate::market::BookUpdate;
 
@@ -125,6 +126,11 @@ pub struct Snapshot {
     /// The live venue's connection to the account; `None` on paper.
     #[serde(default)]
     pub live: Option<LiveStatus>,
+    /// Every symbol the venue trades, for the symbol search. Shared, never
+    /// copied: publishing a snapshot clones the pointer. Not serialized (it
+    /// is the venue's listing, not the engine's state).
+    #[serde(skip)]
+    pub symbols: Arc<SymbolCatalog>,
 }
 
 /// The live venue as the screen shows it.
@@ -226,6 +232,18 @@ pub enum Command {
     },
     /// Back to confirm-each-order.
     DisableAutonomous {
+        reply: Reply<()>,
+    },
+    /// Add a symbol of the venue's catalog to the watchlist: its filters
+    /// loaded, its streams subscribed, its book synced. Audited and stored.
+    WatchSymbol {
+        symbol: Symbol,
+        reply: Reply<()>,
+    },
+    /// Remove a symbol from the watchlist; refused, in words, while it has
+    /// open or pending orders, a position, or a strategy. Audited and stored.
+    UnwatchSymbol {
+        symbol: Symbol,
         reply: Reply<()>,
     },
     /// Stop the engine, applying `[engine] on_shutdown` to open orders.

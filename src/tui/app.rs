@@ -14,6 +14,7 @@ use super::config::{AutonomyDefaults, TuiOptions};
 use super::error::TuiError;
 use super::keymap::Keymap;
 use super::modal::Modal;
+use super::search::SymbolSearch;
 use super::theme::Theme;
 use super::ticket::Ticket;
 use crate::domain::{Order, OrderId, Symbol};
@@ -70,6 +71,7 @@ pub struct App {
     pub(crate) selected_pending: Option<OrderId>,
     pub(crate) ticket: Option<Ticket>,
     pub(crate) modal: Option<Modal>,
+    pub(crate) search: Option<SymbolSearch>,
     pub(crate) help: bool,
     pub(crate) notice: Option<Notice>,
     pub(crate) next_request: u64,
@@ -97,6 +99,7 @@ impl App {
             selected_pending: None,
             ticket: None,
             modal: None,
+            search: None,
             help: false,
             notice: None,
             next_request: 0,
