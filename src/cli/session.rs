@@ -145,8 +145,12 @@ impl Session {
         }
         let store =
             Store::open(&state_dir).with_context(|| format!("cannot open {}", state_dir.display()))?;
-        let symbols =
-            watched_symbols(engine::stored_watchlist(&store)?, &options.feed.symbols, configured, &catalog);
+        let symbols = engine::initial_watchlist(
+            engine::stored_watchlist(&store)?,
+            &options.feed.symbols,
+            configured,
+            &catalog,
+        );
         let instruments = market::fetch_exchange_info(&rest_url, &symbols)
             .await
             .with_context(|| format!("cannot read exchange info from {rest_url}"))?;
@@ -236,35 +240,6 @@ impl Session {
             sim.shutdown().await;
         }
     }
-}
-
-/// The symbols a session starts watching: the set the data dir stored (the
-/// watchlist as last changed), joined by any named with `--symbols` this
-/// time; without a stored set, the configured ones. A stored symbol the
-/// venue no longer lists is left out (the catalog, when there is one, says).
-fn watched_symbols(
-    stored: Option<Vec<Symbol>>,
-    flags: &[Symbol],
-    configured: Vec<Symbol>,
-    catalog: &SymbolCatalog,
-) -> Vec<Symbol> {
-    let Some(stored) = stored.filter(|s| !s.is_empty()) else { return configured };
-    let mut watched: Vec<Symbol> = stored
-        .into_iter()
-        .filter(|s| {
-            let listed = catalog.is_empty() || catalog.get(s).is_some();
-            if !listed {
-                tracing::warn!(symbol = %s, "stored watchlist symbol no longer listed; left out");
-            }
-            listed
-        })
-        .collect();
-    for symbol in flags {
-        if !watched.contains(symbol) {
-            watched.push(symbol.clone());
-        }
-    }
-    if watched.is_empty() { configured } else { watched }
 }
 
 /// Resolves the feed's name and URLs, starting the embedded simulator when asked.

@@ -27,4 +27,4 @@ pub use controls::{Cause, Change, Controls, ControlsError, ControlsRecorder, Tra
 pub use gate::check_lines;
 pub use live::LiveKey;
 pub use state::{EngineConfig, OnShutdown, ProposalPolicy, TotpCheck, limits_view};
-pub use watchlist::{MAX_WATCHED, WATCHLIST_KEY, WatchlistSetup, stored_watchlist};
+pub use watchlist::{MAX_WATCHED, WATCHLIST_KEY, WatchlistSetup, initial_watchlist, stored_watchlist};

@@ -37,6 +37,35 @@ pub fn stored_watchlist(store: &Store) -> Result<Option<Vec<Symbol>>, StoreError
     Ok(store.value(WATCHLIST_KEY)?.and_then(|v| serde_json::from_value::<Vec<Symbol>>(v).ok()))
 }
 
+/// The symbols a session starts watching: the set the data dir stored (the
+/// watchlist as last changed), joined by any named with `--symbols` this
+/// time; without a stored set, the configured ones. A stored symbol the
+/// venue no longer lists is left out (the catalog, when there is one, says).
+pub fn initial_watchlist(
+    stored: Option<Vec<Symbol>>,
+    flags: &[Symbol],
+    configured: Vec<Symbol>,
+    catalog: &SymbolCatalog,
+) -> Vec<Symbol> {
+    let Some(stored) = stored.filter(|s| !s.is_empty()) else { return configured };
+    let mut watched: Vec<Symbol> = stored
+        .into_iter()
+        .filter(|s| {
+            let listed = catalog.is_empty() || catalog.get(s).is_some();
+            if !listed {
+                tracing::warn!(symbol = %s, "stored watchlist symbol no longer listed; left out");
+            }
+            listed
+        })
+        .collect();
+    for symbol in flags {
+        if !watched.contains(symbol) {
+            watched.push(symbol.clone());
+        }
+    }
+    if watched.is_empty() { configured } else { watched }
+}
+
 /// Exchange padding dropped from the filters ("0.01000000" → "0.01"), so
 /// check sentences and the audit log read cleanly.
 pub(super) fn normalize(i: &mut Instrument) {
