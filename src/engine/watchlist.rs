@@ -198,3 +198,67 @@ impl EngineState {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use rust_decimal::Decimal;
+
+    use super::*;
+    use crate::domain::SymbolStatus;
+
+    fn sym(s: &str) -> Symbol {
+        Symbol::new(s).unwrap()
+    }
+
+    fn catalog(names: &[&str]) -> SymbolCatalog {
+        let one = Decimal::ONE;
+        SymbolCatalog::new(
+            names
+                .iter()
+                .map(|n| Instrument {
+                    symbol: sym(n),
+                    base_asset: n.trim_end_matches("USDT").into(),
+                    quote_asset: "USDT".into(),
+                    status: SymbolStatus::Trading,
+                    tick_size: one,
+                    min_price: one,
+                    max_price: one,
+                    step_size: one,
+                    min_qty: one,
+                    max_qty: one,
+                    min_notional: one,
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn the_stored_set_wins_and_flags_join_it() {
+        let listed = catalog(&["BTCUSDT", "ETHUSDT", "SOLUSDT"]);
+        let configured = vec![sym("BTCUSDT")];
+        assert_eq!(initial_watchlist(None, &[], configured.clone(), &listed), configured);
+        let stored = Some(vec![sym("ETHUSDT"), sym("BTCUSDT")]);
+        assert_eq!(
+            initial_watchlist(stored.clone(), &[sym("SOLUSDT"), sym("ETHUSDT")], configured.clone(), &listed),
+            [sym("ETHUSDT"), sym("BTCUSDT"), sym("SOLUSDT")]
+        );
+        // An empty stored set is no set: the configured symbols start.
+        assert_eq!(initial_watchlist(Some(Vec::new()), &[], configured.clone(), &listed), configured);
+    }
+
+    #[test]
+    fn a_stored_symbol_no_longer_listed_is_left_out() {
+        let listed = catalog(&["BTCUSDT"]);
+        let stored = Some(vec![sym("LUNAUSDT"), sym("BTCUSDT")]);
+        assert_eq!(initial_watchlist(stored.clone(), &[], vec![sym("ETHUSDT")], &listed), [sym("BTCUSDT")]);
+        // Without a catalog nothing can be judged delisted: the stored set stands.
+        assert_eq!(
+            initial_watchlist(stored, &[], vec![sym("ETHUSDT")], &SymbolCatalog::default()),
+            [sym("LUNAUSDT"), sym("BTCUSDT")]
+        );
+        // Every stored symbol gone: the configured ones start.
+        let gone = Some(vec![sym("LUNAUSDT")]);
+        assert_eq!(initial_watchlist(gone, &[], vec![sym("BTCUSDT")], &listed), [sym("BTCUSDT")]);
+    }
+}
