@@ -16,8 +16,10 @@ use super::live::{self, LiveCredentials};
 use super::trading::UnlockRecord;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
-use crate::domain::{Symbol, Venue};
-use crate::engine::{self, EngineConfig, EngineHandle, EngineSetup, ProposalPolicy, TotpCheck};
+use crate::domain::{Symbol, SymbolCatalog, Venue};
+use crate::engine::{
+    self, EngineConfig, EngineHandle, EngineSetup, ProposalPolicy, TotpCheck, WatchlistSetup,
+};
 use crate::market::{self, FeedConfig, FeedHandle};
 use crate::sim::{self, SimConfig, SimHandle, SymbolSpec};
 use crate::store::{
@@ -101,19 +103,25 @@ impl Session {
         if options.venue == Venue::Live && options.live.is_none() {
             bail!("the live venue needs a key: pass --key NAME (an unlocked keystore holds it)");
         }
-        let symbols = if options.feed.symbols.is_empty() {
+        let configured = if options.feed.symbols.is_empty() {
             config.feed.symbols.clone()
         } else {
             options.feed.symbols.clone()
         };
-        if symbols.is_empty() {
+        if configured.is_empty() {
             bail!("no symbols to trade: pass --symbols or set [feed] symbols in the config");
         }
-        let (feed_name, sim, ws_url, rest_url) = endpoints(options.feed, &symbols).await?;
+        let (feed_name, sim, ws_url, rest_url) = endpoints(options.feed, &configured).await?;
         let ws_api_url = ws_api_url(options.feed, sim.as_ref(), &ws_url);
-        let instruments = market::fetch_exchange_info(&rest_url, &symbols)
-            .await
-            .with_context(|| format!("cannot read exchange info from {rest_url}"))?;
+        // The venue's whole listing, for the symbol search. A session still
+        // trades its watched symbols without it; the search then says so.
+        let catalog = match market::fetch_catalog(&rest_url).await {
+            Ok(catalog) => catalog,
+            Err(e) => {
+                tracing::warn!(error = %e, "no symbol catalog: the watchlist cannot grow this session");
+                SymbolCatalog::default()
+            }
+        };
 
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let state_dir = ctx.state_dir();
@@ -137,6 +145,15 @@ impl Session {
         }
         let store =
             Store::open(&state_dir).with_context(|| format!("cannot open {}", state_dir.display()))?;
+        let symbols = engine::initial_watchlist(
+            engine::stored_watchlist(&store)?,
+            &options.feed.symbols,
+            configured,
+            &catalog,
+        );
+        let instruments = market::fetch_exchange_info(&rest_url, &symbols)
+            .await
+            .with_context(|| format!("cannot read exchange info from {rest_url}"))?;
         let key = match checked_key {
             Some(key) => key,
             None => audit_key(&store, ctx, vault_key)?,
@@ -178,6 +195,7 @@ impl Session {
         feed_config.depth = config.feed.depth;
         feed_config.stale_after = Duration::from_millis(config.risk.stale_after_ms.max(1_000));
         let feed = market::spawn(feed_config)?;
+        let watchlist = WatchlistSetup { catalog: Arc::new(catalog), feed: feed.control() };
         let (tx, rx) = mpsc::channel(4096);
         let forwarder = tokio::spawn(forward(feed, tx));
 
@@ -205,6 +223,7 @@ impl Session {
             strategies,
             market: rx,
             live,
+            watchlist: Some(watchlist),
         };
         let (handle, engine) = engine::start(setup)?;
         Ok(Self { handle, engine, forwarder, sim })
@@ -256,7 +275,7 @@ pub async fn endpoints(
     }
     match feed.feed {
         FeedChoice::Sim => {
-            let mut specs = Vec::new();
+            let mut specs: Vec<SymbolSpec> = Vec::new();
             for symbol in symbols {
                 let spec = SymbolSpec::preset(symbol).with_context(|| {
                     format!(
@@ -265,6 +284,13 @@ pub async fn endpoints(
                     )
                 })?;
                 specs.push(spec);
+            }
+            // Every other preset is listed too, so the watchlist can grow at runtime.
+            for name in SymbolSpec::preset_names() {
+                let extra = Symbol::new(name).ok().and_then(|s| SymbolSpec::preset(&s));
+                if let Some(spec) = extra.filter(|e| specs.iter().all(|s| s.instrument != e.instrument)) {
+                    specs.push(spec);
+                }
             }
             let config = SimConfig { seed: feed.seed, symbols: specs, ..SimConfig::default() };
             let sim = sim::start(config).await.context("cannot start the embedded simulator")?;

@@ -3,6 +3,7 @@
 //!
 //! Money is [`rust_decimal::Decimal`] everywhere; `f64` exists only in chart drawing.
 
+mod catalog;
 mod instrument;
 mod market;
 mod mode;
@@ -10,6 +11,7 @@ mod order;
 mod portfolio;
 mod symbol;
 
+pub use catalog::SymbolCatalog;
 pub use instrument::{Instrument, SymbolStatus};
 pub use market::{FeedState, Level};
 pub use mode::{Approval, TradingState, Venue};

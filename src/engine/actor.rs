@@ -152,6 +152,13 @@ impl Answer {
     }
 }
 
+/// A notice for a change that went through (a failure has its own).
+fn notice_ok<T>(ends: &EngineEnds, result: &Result<T, CommandError>, text: String) {
+    if result.is_ok() {
+        let _ = ends.events.send(Event::Notice { text, warning: false });
+    }
+}
+
 fn handle(state: &mut EngineState, ends: &EngineEnds, command: Command) -> Answer {
     match command {
         Command::Preview { request, intent } => {
@@ -174,6 +181,18 @@ fn handle(state: &mut EngineState, ends: &EngineEnds, command: Command) -> Answe
         }
         Command::DisableAutonomous { reply } => {
             let result = state.control(Change::Disarm, Actor::Person, "by the operator").map(|_| ());
+            Answer::with(ends, reply, result)
+        }
+        Command::WatchSymbol { symbol, reply } => {
+            let text = format!("{symbol} added to the watchlist");
+            let result = state.watch_symbol(symbol);
+            notice_ok(ends, &result, text);
+            Answer::with(ends, reply, result)
+        }
+        Command::UnwatchSymbol { symbol, reply } => {
+            let text = format!("{symbol} removed from the watchlist");
+            let result = state.unwatch_symbol(symbol);
+            notice_ok(ends, &result, text);
             Answer::with(ends, reply, result)
         }
         Command::Shutdown => Answer::none(),

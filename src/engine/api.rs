@@ -13,7 +13,8 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use super::controls::Controls;
 use super::state::OnShutdown;
 use crate::domain::{
-    Balance, FeedState, Fill, Instrument, Order, OrderId, OrderIntent, Position, Symbol, TimestampMs, Venue,
+    Balance, FeedState, Fill, Instrument, Order, OrderId, OrderIntent, Position, Symbol, SymbolCatalog,
+    TimestampMs, Venue,
 };
 use crate::market::BookUpdate;
 
@@ -141,6 +142,11 @@ pub struct Snapshot {
     /// person's rejection).
     #[serde(default)]
     pub quiet_strategies: Vec<String>,
+    /// Every symbol the venue trades, for the symbol search. Shared, never
+    /// copied: publishing a snapshot clones the pointer. Not serialized (it
+    /// is the venue's listing, not the engine's state).
+    #[serde(skip)]
+    pub symbols: Arc<SymbolCatalog>,
 }
 
 /// The live venue as the screen shows it.
@@ -242,6 +248,18 @@ pub enum Command {
     },
     /// Back to confirm-each-order.
     DisableAutonomous {
+        reply: Reply<()>,
+    },
+    /// Add a symbol of the venue's catalog to the watchlist: its filters
+    /// loaded, its streams subscribed, its book synced. Audited and stored.
+    WatchSymbol {
+        symbol: Symbol,
+        reply: Reply<()>,
+    },
+    /// Remove a symbol from the watchlist; refused, in words, while it has
+    /// open or pending orders, a position, or a strategy. Audited and stored.
+    UnwatchSymbol {
+        symbol: Symbol,
         reply: Reply<()>,
     },
     /// Stop the engine, applying `[engine] on_shutdown` to open orders.

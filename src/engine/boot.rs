@@ -23,6 +23,7 @@ use super::live::{LiveKey, LiveLink};
 use super::persist::{CONTROLS_KEY, LEGACY_CONTROLS_KEY, LOSS_STREAK_KEY, Persistence};
 use super::state::{EngineConfig, EngineState, EquityMarks, OnShutdown, Parts, TotpCheck};
 use super::strategies::StrategyRunner;
+use super::watchlist::{self, WatchlistSetup};
 use crate::clock::Clock;
 use crate::domain::{Balance, OrderIntent, OrderStatus, Venue};
 use crate::exec::LiveVenue;
@@ -70,24 +71,16 @@ pub struct EngineSetup {
     pub market: mpsc::Receiver<MarketEvent>,
     /// The live venue; `None` trades on paper.
     pub live: Option<LiveSetup>,
+    /// The venue's catalog and the feed's control, for changing the
+    /// watchlist at runtime; `None` keeps the configured symbols fixed.
+    pub watchlist: Option<WatchlistSetup>,
 }
 
 /// Loads state and spawns the engine actor on the current tokio runtime.
 pub fn start(setup: EngineSetup) -> Result<(EngineHandle, JoinHandle<()>), EngineError> {
-    let EngineSetup { mut config, clock, store, audit, totp, strategies, market, live } = setup;
-    for i in &mut config.instruments {
-        for value in [
-            &mut i.tick_size,
-            &mut i.min_price,
-            &mut i.max_price,
-            &mut i.step_size,
-            &mut i.min_qty,
-            &mut i.max_qty,
-            &mut i.min_notional,
-        ] {
-            *value = value.normalize();
-        }
-    }
+    let EngineSetup { mut config, clock, store, audit, totp, strategies, market, live, watchlist } = setup;
+    config.instruments.iter_mut().for_each(watchlist::normalize);
+    let stored_watchlist = watchlist::stored_watchlist(&store)?;
     config.limits.validate().map_err(|e| EngineError::Limits(e.to_string()))?;
     let saved = store.load_all()?;
     let fresh = saved.balances.is_empty() && saved.orders.is_empty();
@@ -158,8 +151,10 @@ pub fn start(setup: EngineSetup) -> Result<(EngineHandle, JoinHandle<()>), Engin
         ledger: OrderLedger::restore(orders, fills, saved.next_order_id.0, streak, client_prefix),
         marks: EquityMarks { peak: saved.equity_peak.unwrap_or_default(), day_start: (0, Decimal::ZERO) },
         live: live_link,
+        watchlist,
         config,
     });
+    state.store_watchlist_if_changed(stored_watchlist);
 
     // A live account's balances come from the exchange at reconciliation.
     let balances = if fresh && state.live.is_none() {

@@ -79,6 +79,18 @@ impl Markets {
         self.by_symbol.get(symbol)
     }
 
+    /// Follows `symbol` from now on (added to the watchlist), `connecting`
+    /// until the feed reports its book.
+    pub fn watch(&mut self, symbol: &Symbol) {
+        self.by_symbol.entry(symbol.clone()).or_default();
+    }
+
+    /// Forgets `symbol`'s market (removed from the watchlist); events still
+    /// on their way for it are ignored like any unknown symbol's.
+    pub fn unwatch(&mut self, symbol: &Symbol) {
+        self.by_symbol.remove(symbol);
+    }
+
     /// Records a market event received at `now`.
     pub fn apply(&mut self, event: &MarketEvent, now: TimestampMs) {
         match event {

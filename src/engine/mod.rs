@@ -15,6 +15,7 @@ mod persist;
 mod reactions;
 mod state;
 mod strategies;
+mod watchlist;
 
 pub use api::{
     AutonomyBudget, CancelAllReport, CheckLine, CheckVerdict, Command, CommandError, EngineEnds,
@@ -26,3 +27,4 @@ pub use controls::{Cause, Change, Controls, ControlsError, ControlsRecorder, Tra
 pub use gate::check_lines;
 pub use live::LiveKey;
 pub use state::{EngineConfig, OnShutdown, ProposalPolicy, TotpCheck, limits_view};
+pub use watchlist::{MAX_WATCHED, WATCHLIST_KEY, WatchlistSetup, initial_watchlist, stored_watchlist};

@@ -38,6 +38,26 @@ impl Persistence {
     }
 }
 
+impl Persistence {
+    /// A named value and the audit entry saying why it changed, as one
+    /// atomic, flushed write.
+    pub(super) fn record_value(
+        &mut self,
+        key: &str,
+        value: &serde_json::Value,
+        actor: Actor,
+        body: serde_json::Value,
+    ) -> Result<(), String> {
+        let batch = self.store.value_batch(key, value).map_err(|e| e.to_string())?;
+        self.audit.append_with(AuditKind::Note, actor, body, batch).map(|_| ()).map_err(|e| e.to_string())
+    }
+
+    /// A named value on its own (flushed).
+    pub(super) fn put_value(&self, key: &str, value: &serde_json::Value) -> Result<(), String> {
+        self.store.put_value(key, value).map_err(|e| e.to_string())
+    }
+}
+
 impl ControlsRecorder for Persistence {
     /// The durable record and the audit entry in one atomic batch, flushed
     /// before the change takes effect: the record never says "released"

@@ -22,8 +22,9 @@ use super::live::LiveLink;
 use super::markets::Markets;
 use super::persist::Persistence;
 use super::strategies::StrategyRunner;
+use super::watchlist::WatchlistSetup;
 use crate::clock::Clock;
-use crate::domain::{Instrument, Symbol, TimestampMs, Venue};
+use crate::domain::{Instrument, Symbol, SymbolCatalog, TimestampMs, Venue};
 use crate::exec::{FeeSchedule, PaperBroker, Portfolio};
 use crate::risk::Limits;
 
@@ -122,6 +123,10 @@ pub struct EngineState {
     pub(super) marks: EquityMarks,
     /// The live venue's state, when orders go to an exchange.
     pub(super) live: Option<Box<LiveLink>>,
+    /// The catalog and the feed, when the watchlist may change at runtime.
+    pub(super) watchlist: Option<WatchlistSetup>,
+    /// What the symbol search offers (empty when the session has no catalog).
+    catalog: Arc<SymbolCatalog>,
     log: EventLog,
     snapshot_version: u64,
     /// The limits in force as display pairs (computed once; limits do not change at runtime).
@@ -160,12 +165,25 @@ pub(super) struct Parts {
     pub ledger: OrderLedger,
     pub marks: EquityMarks,
     pub live: Option<Box<LiveLink>>,
+    pub watchlist: Option<WatchlistSetup>,
 }
 
 impl EngineState {
     pub(super) fn new(parts: Parts) -> Self {
-        let Parts { config, clock, persist, totp, strategies, portfolio, controls, ledger, marks, live } =
-            parts;
+        let Parts {
+            config,
+            clock,
+            persist,
+            totp,
+            strategies,
+            portfolio,
+            controls,
+            ledger,
+            marks,
+            live,
+            watchlist,
+        } = parts;
+        let catalog = watchlist.as_ref().map(|w| Arc::clone(&w.catalog)).unwrap_or_default();
         let symbols: Vec<Symbol> = config.instruments.iter().map(|i| i.symbol.clone()).collect();
         Self {
             broker: PaperBroker::new(config.fees),
@@ -183,6 +201,8 @@ impl EngineState {
             ledger,
             marks,
             live,
+            watchlist,
+            catalog,
         }
     }
 
@@ -260,6 +280,7 @@ impl EngineState {
             fee_rate: self.effective_fee_rate(),
             feed_since_ms: self.markets.feed_since_ms,
             quiet_strategies: self.strategies.quiet(self.now()),
+            symbols: Arc::clone(&self.catalog),
         }
     }
 }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
-use crate::domain::{OrderIntent, Side, TimestampMs};
+use crate::domain::{OrderIntent, Side, Symbol, TimestampMs};
 use crate::strategy::Strategy;
 
 /// How long a strategy rests after one of its proposals was refused by the gate.
@@ -43,6 +43,11 @@ impl StrategyRunner {
     /// The names of the strategies, for the screen.
     pub fn names(&self) -> Vec<String> {
         self.strategies.iter().map(|s| s.name().to_owned()).collect()
+    }
+
+    /// The name of a strategy that trades `symbol`, if one does.
+    pub fn trading(&self, symbol: &Symbol) -> Option<&str> {
+        self.strategies.iter().find(|s| s.symbol() == symbol).map(|s| s.name())
     }
 
     /// Lends the strategies out (the engine submits their proposals while

@@ -102,18 +102,24 @@ impl FeedConfig {
         Self::custom("binance-testnet", BINANCE_TESTNET_WS, BINANCE_TESTNET_REST, symbols)
     }
 
-    /// The combined-stream URL: trade, bookTicker and 100 ms diff depth per symbol.
+    /// The combined-stream URL for the configured symbols.
     pub fn stream_url(&self) -> String {
-        let streams: Vec<String> = self
-            .symbols
-            .iter()
-            .flat_map(|s| {
-                let n = s.stream_name();
-                [format!("{n}@trade"), format!("{n}@bookTicker"), format!("{n}@depth@100ms")]
-            })
-            .collect();
+        self.stream_url_for(&self.symbols)
+    }
+
+    /// The combined-stream URL for `symbols`: [`streams_for`] each of them.
+    pub fn stream_url_for(&self, symbols: &[Symbol]) -> String {
+        let streams: Vec<String> = symbols.iter().flat_map(streams_for).collect();
         format!("{}/stream?streams={}", self.ws_url, streams.join("/"))
     }
+}
+
+/// The streams one symbol needs: trade, bookTicker and 100 ms diff depth.
+/// The connection URL and a runtime `SUBSCRIBE`/`UNSUBSCRIBE` both use this
+/// list, so a symbol added later gets exactly the streams of one there at start.
+pub fn streams_for(symbol: &Symbol) -> Vec<String> {
+    let n = symbol.stream_name();
+    vec![format!("{n}@trade"), format!("{n}@bookTicker"), format!("{n}@depth@100ms")]
 }
 
 #[cfg(test)]

@@ -1,12 +1,16 @@
 //! One live WebSocket connection: read frames, keep every symbol's book in
 //! sync (snapshots fetched concurrently, so pings keep being answered),
-//! watch staleness, and say why the connection ended.
+//! watch staleness, subscribe and unsubscribe symbols on the open
+//! connection when the engine asks (Binance's `SUBSCRIBE`/`UNSUBSCRIBE`
+//! control messages: no reconnect, so the other symbols' books never pause),
+//! and say why the connection ended.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::{self, Message};
@@ -14,16 +18,17 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::clock::{Clock, SystemClock};
 use crate::domain::{Symbol, TimestampMs};
-use crate::market::config::FeedConfig;
-use crate::market::feed::FeedStats;
+use crate::market::config::{FeedConfig, streams_for};
+use crate::market::feed::{FeedCommand, FeedStats};
 use crate::market::rest::{RestClient, RestError};
-use crate::market::session::{Closed, Outbox};
+use crate::market::session::{Closed, Outbox, apply_to_list};
 use crate::market::sync::{BookSync, DiffOutcome, SnapshotOutcome};
 use crate::market::wire::{DepthSnapshot, Frame, parse_frame};
 use crate::market::{BookUpdate, FeedState, MarketEvent, Trade};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
-type SnapshotResult = (usize, Result<DepthSnapshot, RestError>);
+/// A snapshot names its symbol, not an index: the list changes at runtime.
+type SnapshotResult = (Symbol, Result<DepthSnapshot, RestError>);
 
 /// Why a connection ended and how to reconnect.
 #[derive(Debug)]
@@ -43,9 +48,22 @@ struct SymbolState {
     snapshot_failures: u32,
 }
 
+impl SymbolState {
+    fn new(symbol: Symbol) -> Self {
+        Self {
+            symbol,
+            sync: BookSync::default(),
+            state: FeedState::Resyncing,
+            last_update: Instant::now(),
+            snapshot_failures: 0,
+        }
+    }
+}
+
 enum Wake {
     Frame(Option<Result<Message, tungstenite::Error>>),
     Snapshot(Result<SnapshotResult, tokio::task::JoinError>),
+    Command(FeedCommand),
     Tick,
     Aged,
 }
@@ -58,27 +76,27 @@ pub(crate) struct Connection {
     symbols: Vec<SymbolState>,
     snapshots: JoinSet<SnapshotResult>,
     healthy: bool,
+    /// The `id` of the next control message sent.
+    next_control_id: u64,
 }
 
 impl Connection {
-    pub(crate) fn new(config: Arc<FeedConfig>, rest: RestClient, out: Outbox) -> Self {
-        let now = Instant::now();
-        let symbols = config
-            .symbols
-            .iter()
-            .map(|symbol| SymbolState {
-                symbol: symbol.clone(),
-                sync: BookSync::default(),
-                state: FeedState::Resyncing,
-                last_update: now,
-                snapshot_failures: 0,
-            })
-            .collect();
-        Self { config, rest, out, symbols, snapshots: JoinSet::new(), healthy: false }
+    /// A connection whose URL subscribed `watched`.
+    pub(crate) fn new(config: Arc<FeedConfig>, rest: RestClient, out: Outbox, watched: &[Symbol]) -> Self {
+        let symbols = watched.iter().cloned().map(SymbolState::new).collect();
+        Self { config, rest, out, symbols, snapshots: JoinSet::new(), healthy: false, next_control_id: 1 }
     }
 
     /// Runs until the connection ends; `Err` only when the consumer is gone.
-    pub(crate) async fn run(mut self, mut ws: Ws, stats: &FeedStats) -> Result<Ended, Closed> {
+    /// Watchlist changes read from `commands` are applied here and to `watched`,
+    /// the list the next connection starts from.
+    pub(crate) async fn run(
+        mut self,
+        mut ws: Ws,
+        stats: &FeedStats,
+        commands: &mut mpsc::Receiver<FeedCommand>,
+        watched: &mut Vec<Symbol>,
+    ) -> Result<Ended, Closed> {
         for s in &self.symbols {
             self.out
                 .status(Some(&s.symbol), FeedState::Resyncing, "awaiting depth snapshot".to_owned())
@@ -94,6 +112,7 @@ impl Connection {
             let wake = tokio::select! {
                 m = ws.next() => Wake::Frame(m),
                 Some(r) = self.snapshots.join_next(), if !self.snapshots.is_empty() => Wake::Snapshot(r),
+                Some(c) = commands.recv() => Wake::Command(c),
                 _ = ticker.tick() => Wake::Tick,
                 _ = &mut aged => Wake::Aged,
             };
@@ -104,9 +123,16 @@ impl Connection {
                     last_frame = Instant::now();
                     self.on_message(msg, &mut ws, stats).await?
                 }
-                Wake::Snapshot(Ok((idx, res))) => {
-                    self.on_snapshot(idx, res, stats).await?;
+                Wake::Snapshot(Ok((symbol, res))) => {
+                    // A symbol unwatched while its snapshot was on the way: nothing to sync.
+                    if let Some(idx) = self.index(&symbol) {
+                        self.on_snapshot(idx, res, stats).await?;
+                    }
                     None
+                }
+                Wake::Command(command) => {
+                    apply_to_list(watched, &command);
+                    self.on_command(command, &mut ws).await?
                 }
                 Wake::Snapshot(Err(e)) => Some(self.ended(&format!("snapshot task failed: {e}"))),
                 Wake::Tick if last_frame.elapsed() > self.config.idle_timeout => {
@@ -126,6 +152,39 @@ impl Connection {
             if let Some(ended) = ended {
                 return Ok(ended);
             }
+        }
+    }
+
+    fn index(&self, symbol: &Symbol) -> Option<usize> {
+        self.symbols.iter().position(|s| &s.symbol == symbol)
+    }
+
+    /// Subscribes or unsubscribes one symbol's streams on this connection. A
+    /// new symbol syncs like one at start: its first diff asks for a snapshot.
+    async fn on_command(&mut self, command: FeedCommand, ws: &mut Ws) -> Result<Option<Ended>, Closed> {
+        let (method, symbol) = match command {
+            FeedCommand::Watch(symbol) => {
+                if self.index(&symbol).is_some() {
+                    return Ok(None);
+                }
+                self.symbols.push(SymbolState::new(symbol.clone()));
+                let detail = "subscribed; awaiting depth snapshot".to_owned();
+                self.out.status(Some(&symbol), FeedState::Resyncing, detail).await?;
+                ("SUBSCRIBE", symbol)
+            }
+            FeedCommand::Unwatch(symbol) => {
+                let Some(idx) = self.index(&symbol) else { return Ok(None) };
+                self.symbols.remove(idx);
+                ("UNSUBSCRIBE", symbol)
+            }
+        };
+        let id = self.next_control_id;
+        self.next_control_id = id.saturating_add(1);
+        let request = serde_json::json!({ "method": method, "params": streams_for(&symbol), "id": id });
+        tracing::info!(feed = %self.config.name, %symbol, method, id, "stream control");
+        match ws.send(Message::Text(request.to_string().into())).await {
+            Ok(()) => Ok(None),
+            Err(e) => Ok(Some(self.ended(&format!("could not send {method} for {symbol}: {e}")))),
         }
     }
 
@@ -272,7 +331,8 @@ impl Connection {
         let limit = self.config.snapshot_limit;
         self.snapshots.spawn(async move {
             tokio::time::sleep(delay).await;
-            (idx, rest.depth(&symbol, limit).await)
+            let res = rest.depth(&symbol, limit).await;
+            (symbol, res)
         });
     }
 

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use crate::domain::Symbol;
 use crate::market::MarketEvent;
 use crate::market::config::FeedConfig;
 use crate::market::rest::{RestClient, RestError};
@@ -24,6 +25,44 @@ pub enum FeedError {
     NoSymbols,
     #[error("invalid feed setting: {0}")]
     Config(String),
+}
+
+/// Changes to the watched set a feed can queue before it has read them;
+/// more is refused ([`FeedControl::send`]) rather than held without bound.
+const CONTROL_CAPACITY: usize = 64;
+
+/// A change to the set of symbols a running feed follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedCommand {
+    /// Subscribe the symbol's streams and sync its book from a depth snapshot.
+    Watch(Symbol),
+    /// Unsubscribe the symbol's streams and forget its book.
+    Unwatch(Symbol),
+}
+
+/// Why a [`FeedCommand`] was not queued.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ControlError {
+    #[error("the market data feed has stopped")]
+    Stopped,
+    #[error("the market data feed has {CONTROL_CAPACITY} watchlist changes queued; try again in a moment")]
+    Busy,
+}
+
+/// Changes a running feed's symbols; cloneable, held by the engine.
+#[derive(Debug, Clone)]
+pub struct FeedControl {
+    tx: mpsc::Sender<FeedCommand>,
+}
+
+impl FeedControl {
+    /// Queues `command` without waiting (the engine's actor never awaits the feed).
+    pub fn send(&self, command: FeedCommand) -> Result<(), ControlError> {
+        self.tx.try_send(command).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => ControlError::Busy,
+            mpsc::error::TrySendError::Closed(_) => ControlError::Stopped,
+        })
+    }
 }
 
 /// Counters the feed keeps while running; read with [`FeedHandle::counters`].
@@ -63,6 +102,7 @@ pub struct FeedCounters {
 /// A running feed. Dropping it stops the task.
 pub struct FeedHandle {
     events: mpsc::Receiver<MarketEvent>,
+    control: FeedControl,
     stats: Arc<FeedStats>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
@@ -77,6 +117,11 @@ impl FeedHandle {
     /// The event channel itself, for `select!` loops.
     pub fn events(&mut self) -> &mut mpsc::Receiver<MarketEvent> {
         &mut self.events
+    }
+
+    /// A sender of watchlist changes to this feed.
+    pub fn control(&self) -> FeedControl {
+        self.control.clone()
     }
 
     /// Current counters.
@@ -131,8 +176,10 @@ pub fn spawn(config: FeedConfig) -> Result<FeedHandle, FeedError> {
     }
     let (tx, events) = mpsc::channel(config.channel_capacity.max(1));
     let (stop_tx, stop_rx) = oneshot::channel();
+    let (control_tx, control_rx) = mpsc::channel(CONTROL_CAPACITY);
     let stats = Arc::new(FeedStats::default());
-    let runner = Runner::new(config, rest, tx, Arc::clone(&stats));
+    let runner = Runner::new(config, rest, tx, control_rx, Arc::clone(&stats));
     let task = tokio::spawn(runner.run(stop_rx));
-    Ok(FeedHandle { events, stats, stop: Some(stop_tx), task: Some(task) })
+    let control = FeedControl { tx: control_tx };
+    Ok(FeedHandle { events, control, stats, stop: Some(stop_tx), task: Some(task) })
 }

@@ -17,8 +17,10 @@ mod tap;
 pub mod transport;
 pub mod wire;
 
-pub use config::{BINANCE_REST, BINANCE_TESTNET_REST, BINANCE_TESTNET_WS, BINANCE_WS, Backoff, FeedConfig};
+pub use config::{
+    BINANCE_REST, BINANCE_TESTNET_REST, BINANCE_TESTNET_WS, BINANCE_WS, Backoff, FeedConfig, streams_for,
+};
 pub use event::{BookUpdate, FeedState, FeedStatus, Level, MarketEvent, Trade};
-pub use feed::{FeedCounters, FeedError, FeedHandle, spawn};
-pub use rest::{RestError, fetch_exchange_info, fetch_server_time};
+pub use feed::{ControlError, FeedCommand, FeedControl, FeedCounters, FeedError, FeedHandle, spawn};
+pub use rest::{CATALOG_MAX_BYTES, RestError, fetch_catalog, fetch_exchange_info, fetch_server_time};
 pub use tap::TapLine;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use crate::domain::{Instrument, Symbol, SymbolStatus, TimestampMs};
+use crate::domain::{Instrument, Symbol, SymbolCatalog, SymbolStatus, TimestampMs};
 use crate::market::transport::{TransportError, UrlKind, check_url};
 use crate::market::wire::{DepthSnapshot, WireError};
 
@@ -25,7 +25,15 @@ pub enum RestError {
     Parse { url: String, source: WireError },
     #[error("exchangeInfo has no usable entry for {symbol}: {reason}")]
     Instrument { symbol: String, reason: String },
+    #[error("{url} answered more than {limit} bytes; refusing to read on")]
+    TooLarge { url: String, limit: usize },
 }
+
+/// Most bytes of the full `exchangeInfo` read. Binance's spot listing (about
+/// 3,000 symbols, asked without permission sets) is a few MB; a body past
+/// this is not one this client can use, and reading it on would let a bad
+/// answer fill memory.
+pub const CATALOG_MAX_BYTES: usize = 32 * 1024 * 1024;
 
 /// A REST client bound to one base URL (checked once, at construction).
 #[derive(Debug, Clone)]
@@ -76,6 +84,30 @@ impl RestClient {
         parse_exchange_info(&body, symbols)
     }
 
+    /// `GET /api/v3/exchangeInfo?symbolStatus=TRADING&showPermissionSets=false`:
+    /// every symbol the venue trades (spot allowed), read once at start for
+    /// the symbol search. The body is read up to [`CATALOG_MAX_BYTES`].
+    pub async fn catalog(&self) -> Result<SymbolCatalog, RestError> {
+        let url = format!("{}/api/v3/exchangeInfo", self.base);
+        let http_err = |source| RestError::Http { url: url.clone(), source };
+        let query = [("symbolStatus", "TRADING"), ("showPermissionSets", "false")];
+        let mut resp = self.http.get(&url).query(&query).send().await.map_err(http_err)?;
+        let status = resp.status();
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(http_err)? {
+            if body.len().saturating_add(chunk.len()) > CATALOG_MAX_BYTES {
+                return Err(RestError::TooLarge { url, limit: CATALOG_MAX_BYTES });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let body = String::from_utf8_lossy(&body);
+        if !status.is_success() {
+            let body: String = body.chars().take(300).collect();
+            return Err(RestError::Status { url, status: status.as_u16(), body });
+        }
+        parse_catalog(&body)
+    }
+
     /// `GET /api/v3/time`: the exchange clock, in ms.
     pub async fn server_time(&self) -> Result<TimestampMs, RestError> {
         #[derive(Deserialize)]
@@ -107,6 +139,11 @@ pub async fn fetch_exchange_info(rest_url: &str, symbols: &[Symbol]) -> Result<V
     RestClient::new(rest_url)?.exchange_info(symbols).await
 }
 
+/// Fetches every tradable symbol of the venue at `rest_url`.
+pub async fn fetch_catalog(rest_url: &str) -> Result<SymbolCatalog, RestError> {
+    RestClient::new(rest_url)?.catalog().await
+}
+
 /// Fetches the exchange's clock (`serverTime`, ms since the epoch).
 pub async fn fetch_server_time(rest_url: &str) -> Result<TimestampMs, RestError> {
     RestClient::new(rest_url)?.server_time().await
@@ -125,6 +162,43 @@ struct SymbolInfo {
     base_asset: String,
     quote_asset: String,
     filters: Vec<Filter>,
+    /// Missing in old answers, where every listed symbol was spot.
+    #[serde(default = "spot_by_default")]
+    is_spot_trading_allowed: bool,
+}
+
+fn spot_by_default() -> bool {
+    true
+}
+
+/// The full listing, entries kept unparsed until each is read on its own.
+#[derive(Deserialize)]
+struct Listing {
+    symbols: Vec<serde_json::Value>,
+}
+
+/// Parses a full `exchangeInfo` body into the catalog: symbols `TRADING`
+/// with spot allowed and both required filters. An entry this client cannot
+/// read (a filter of an unexpected shape, a name that is not a symbol) is
+/// left out rather than failing the whole listing.
+pub fn parse_catalog(body: &str) -> Result<SymbolCatalog, RestError> {
+    let listing: Listing = serde_json::from_str(body)
+        .map_err(|e| RestError::Parse { url: "/api/v3/exchangeInfo".to_owned(), source: e.into() })?;
+    let mut instruments = Vec::with_capacity(listing.symbols.len());
+    let mut skipped = 0usize;
+    for entry in listing.symbols {
+        let usable = serde_json::from_value::<SymbolInfo>(entry).ok().and_then(|info| {
+            let symbol = Symbol::new(&info.symbol).ok()?;
+            let tradable = info.status == SymbolStatus::Trading && info.is_spot_trading_allowed;
+            tradable.then(|| instrument(&symbol, &info).ok()).flatten()
+        });
+        match usable {
+            Some(i) => instruments.push(i),
+            None => skipped = skipped.saturating_add(1),
+        }
+    }
+    tracing::info!(symbols = instruments.len(), skipped, "exchangeInfo catalog read");
+    Ok(SymbolCatalog::new(instruments))
 }
 
 #[derive(Deserialize)]

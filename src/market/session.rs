@@ -10,7 +10,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::domain::Symbol;
 use crate::market::config::FeedConfig;
 use crate::market::connection::Connection;
-use crate::market::feed::FeedStats;
+use crate::market::feed::{FeedCommand, FeedStats};
 use crate::market::rest::RestClient;
 use crate::market::{FeedState, FeedStatus, MarketEvent};
 
@@ -57,6 +57,20 @@ pub(crate) struct Runner {
     rest: RestClient,
     out: Outbox,
     stats: Arc<FeedStats>,
+    /// Watchlist changes from the engine, read by the live connection (or
+    /// between connections, so the next URL already carries them).
+    commands: mpsc::Receiver<FeedCommand>,
+    /// The symbols followed now: the config's, then as changed at runtime.
+    watched: Vec<Symbol>,
+}
+
+/// Applies a watchlist change to the list the next connection is built from.
+pub(crate) fn apply_to_list(watched: &mut Vec<Symbol>, command: &FeedCommand) {
+    match command {
+        FeedCommand::Watch(symbol) if !watched.contains(symbol) => watched.push(symbol.clone()),
+        FeedCommand::Watch(_) => {}
+        FeedCommand::Unwatch(symbol) => watched.retain(|s| s != symbol),
+    }
 }
 
 impl Runner {
@@ -64,26 +78,28 @@ impl Runner {
         config: FeedConfig,
         rest: RestClient,
         tx: mpsc::Sender<MarketEvent>,
+        commands: mpsc::Receiver<FeedCommand>,
         stats: Arc<FeedStats>,
     ) -> Self {
         let out = Outbox { feed: config.name.clone(), tx };
-        Self { config: Arc::new(config), rest, out, stats }
+        let watched = config.symbols.clone();
+        Self { config: Arc::new(config), rest, out, stats, commands, watched }
     }
 
     /// Runs until `stop` fires, the handle is dropped, or the consumer is gone.
-    pub(crate) async fn run(self, mut stop: oneshot::Receiver<()>) {
+    pub(crate) async fn run(mut self, mut stop: oneshot::Receiver<()>) {
         tokio::select! {
             _ = &mut stop => {}
             _ = self.reconnect_loop() => {}
         }
     }
 
-    async fn reconnect_loop(&self) -> Result<(), Closed> {
-        let url = self.config.stream_url();
+    async fn reconnect_loop(&mut self) -> Result<(), Closed> {
         let mut attempt: u32 = 0;
         let connecting = format!("connecting to {}", self.config.ws_url);
         self.out.status(None, FeedState::Connecting, connecting).await?;
         loop {
+            let url = self.config.stream_url_for(&self.watched);
             let connected =
                 tokio::time::timeout(CONNECT_TIMEOUT, tokio_tungstenite::connect_async(&url)).await;
             let (detail, pause) = match connected {
@@ -91,8 +107,13 @@ impl Runner {
                     self.out
                         .status(None, FeedState::Connected, format!("connected to {}", self.config.ws_url))
                         .await?;
-                    let conn = Connection::new(Arc::clone(&self.config), self.rest.clone(), self.out.clone());
-                    let ended = conn.run(ws, &self.stats).await?;
+                    let conn = Connection::new(
+                        Arc::clone(&self.config),
+                        self.rest.clone(),
+                        self.out.clone(),
+                        &self.watched,
+                    );
+                    let ended = conn.run(ws, &self.stats, &mut self.commands, &mut self.watched).await?;
                     if ended.healthy {
                         attempt = 0;
                     }
@@ -117,7 +138,19 @@ impl Runner {
                 format!("{detail}; reconnecting in {} ms", pause.as_millis())
             };
             self.out.status(None, FeedState::Reconnecting, detail).await?;
-            tokio::time::sleep(pause).await;
+            self.pause(pause).await;
+        }
+    }
+
+    /// Sleeps `pause`, applying watchlist changes that arrive meanwhile.
+    async fn pause(&mut self, pause: Duration) {
+        let wake = tokio::time::sleep(pause);
+        tokio::pin!(wake);
+        loop {
+            tokio::select! {
+                () = &mut wake => return,
+                Some(command) = self.commands.recv() => apply_to_list(&mut self.watched, &command),
+            }
         }
     }
 }

@@ -12,6 +12,8 @@ pub enum Mode {
     Ticket,
     /// A confirmation or settings modal is open.
     Modal,
+    /// The symbol search is open: letters type into the query.
+    Search,
 }
 
 impl Mode {
@@ -21,6 +23,7 @@ impl Mode {
             Mode::Normal => "normal",
             Mode::Ticket => "ticket",
             Mode::Modal => "modal",
+            Mode::Search => "search",
         }
     }
 }
@@ -47,6 +50,8 @@ pub enum Action {
     ToggleAutonomous,
     Approve,
     Reject,
+    OpenSearch,
+    UnwatchSymbol,
     // ticket and modal
     NextField,
     PrevField,
@@ -101,6 +106,8 @@ impl Action {
                     | ToggleAutonomous
                     | Approve
                     | Reject
+                    | OpenSearch
+                    | UnwatchSymbol
             ),
             Mode::Ticket => matches!(
                 self,
@@ -128,6 +135,7 @@ impl Action {
                     | KillWord
             ),
             Mode::Modal => matches!(self, Yes | No | NextField | PrevField | DeleteChar),
+            Mode::Search => matches!(self, Up | Down | Submit | Close | DeleteChar),
         }
     }
 }

@@ -17,6 +17,7 @@ use super::config::{AutonomyDefaults, TuiOptions};
 use super::error::TuiError;
 use super::keymap::Keymap;
 use super::modal::Modal;
+use super::search::SymbolSearch;
 use super::theme::Theme;
 use super::ticket::{Market, Remembered, Ticket};
 use crate::domain::{Order, OrderId, Symbol};
@@ -77,6 +78,7 @@ pub struct App {
     /// Keys pressed while a review waits for the engine's checks, replayed in order.
     pub(crate) queued_keys: VecDeque<KeyEvent>,
     pub(crate) modal: Option<Modal>,
+    pub(crate) search: Option<SymbolSearch>,
     pub(crate) help: bool,
     pub(crate) notice: Option<Notice>,
     pub(crate) next_request: u64,
@@ -106,6 +108,7 @@ impl App {
             remembered: HashMap::new(),
             queued_keys: VecDeque::new(),
             modal: None,
+            search: None,
             help: false,
             notice: None,
             next_request: 0,

@@ -30,11 +30,17 @@ pub struct KeyOverrides {
     pub normal: Vec<BindingSpec>,
     pub ticket: Vec<BindingSpec>,
     pub modal: Vec<BindingSpec>,
+    pub search: Vec<BindingSpec>,
 }
 
 impl KeyOverrides {
-    fn tables(&self) -> [(Mode, &[BindingSpec]); 3] {
-        [(Mode::Normal, &self.normal), (Mode::Ticket, &self.ticket), (Mode::Modal, &self.modal)]
+    fn tables(&self) -> [(Mode, &[BindingSpec]); 4] {
+        [
+            (Mode::Normal, &self.normal),
+            (Mode::Ticket, &self.ticket),
+            (Mode::Modal, &self.modal),
+            (Mode::Search, &self.search),
+        ]
     }
 }
 

@@ -20,6 +20,8 @@ impl App {
     pub fn mode(&self) -> Mode {
         if self.modal.is_some() {
             Mode::Modal
+        } else if self.search.is_some() {
+            Mode::Search
         } else if self.ticket.is_some() {
             Mode::Ticket
         } else {
@@ -49,6 +51,8 @@ impl App {
             (Mode::Normal, Some(action)) => self.normal(action),
             (Mode::Ticket, Some(action)) => self.ticket_action(action),
             (Mode::Modal, Some(action)) => self.modal_action(action),
+            (Mode::Search, Some(action)) => self.search_action(action),
+            (Mode::Search, None) => self.search_char(key.code),
             (Mode::Ticket, None) => self.ticket_char(key.code),
             (Mode::Modal, None) => {
                 if let (Some(Modal::Autonomous(form)), KeyCode::Char(c)) = (self.modal.as_mut(), key.code) {
@@ -148,6 +152,8 @@ impl App {
                 }));
             }
             Action::Approve | Action::Reject => self.decide(action == Action::Approve),
+            Action::OpenSearch => self.open_search(),
+            Action::UnwatchSymbol => self.unwatch_selected(),
             _ => {}
         }
     }

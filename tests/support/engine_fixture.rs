@@ -75,7 +75,7 @@ pub fn paper_setup(
         proposals: ProposalPolicy::default(),
         on_shutdown: OnShutdown::Leave,
     };
-    EngineSetup { config, clock, store, audit, totp: None, strategies, market, live: None }
+    EngineSetup { config, clock, store, audit, totp: None, strategies, market, live: None, watchlist: None }
 }
 
 /// A feed status: connection-level with `None`, one symbol's book with `Some`.

@@ -133,6 +133,7 @@ pub async fn start_with(
         strategies: Vec::new(),
         market: rx,
         live: Some(LiveSetup { venue, key: live_key }),
+        watchlist: None,
     };
     let (handle, task) = vigil::engine::start(setup).unwrap();
     LiveEngine { handle, task, forwarder }

@@ -8,7 +8,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use vigil::domain::{
     Balance, FeedState, Fill, Instrument, Level, Liquidity, Order, OrderId, OrderIntent, OrderStatus,
-    OrderType, Origin, Position, Side, Symbol, SymbolStatus, Venue,
+    OrderType, Origin, Position, Side, Symbol, SymbolCatalog, SymbolStatus, Venue,
 };
 use vigil::engine::{
     Cause, Change, CheckLine, Controls, ControlsRecorder, LogLine, MarketView, OnShutdown, PendingOrder,
@@ -31,6 +31,19 @@ pub fn sym(s: &str) -> Symbol {
 
 /// The engine's clock in the fixture: a moment after the books' last update.
 pub const NOW: i64 = T0 + 60_500;
+
+/// The symbol catalog the fixture's engine offers the search: the
+/// simulator's own listing (every preset it serves in `exchangeInfo`).
+pub fn catalog() -> SymbolCatalog {
+    let presets = vigil::sim::SymbolSpec::preset_names();
+    SymbolCatalog::new(
+        presets
+            .iter()
+            .filter_map(|name| vigil::sim::SymbolSpec::preset(&sym(name)))
+            .map(|spec| spec.instrument)
+            .collect(),
+    )
+}
 
 /// The fixture's instrument for `symbol` (Binance-like filters).
 pub fn instrument(symbol: &Symbol) -> Instrument {
@@ -326,6 +339,7 @@ pub fn snapshot(levels: usize, points: usize, rows: usize) -> Snapshot {
         fee_rate: dec("0.001"),
         feed_since_ms: Some(T0),
         quiet_strategies: Vec::new(),
+        symbols: std::sync::Arc::new(catalog()),
     };
     let checks = gate(&snapshot, &proposal.intent);
     let expires_ms = proposal.created_ms + 30_000;

@@ -29,6 +29,7 @@ fn hints(mode: Mode) -> &'static [(Action, &'static str)] {
             (Action::Close, "close"),
         ],
         Mode::Modal => &[(Action::Yes, "yes"), (Action::No, "no"), (Action::NextField, "next field")],
+        Mode::Search => &[(Action::Submit, "add"), (Action::Down, "next"), (Action::Close, "close")],
     }
 }
 

@@ -13,6 +13,7 @@ mod log;
 mod modal;
 mod orders;
 mod positions;
+mod search;
 mod ticket;
 pub(crate) mod unlock;
 mod watchlist;
@@ -50,6 +51,9 @@ impl App {
         // The review modal repeats the ticket's content, so the ticket is hidden under it.
         if let (Some(ticket), None) = (&self.ticket, &self.modal) {
             ticket::draw(self, ticket, frame, body);
+        }
+        if let Some(search) = &self.search {
+            search::draw(self, search, frame, body);
         }
         if let Some(modal) = &self.modal {
             modal::draw(self, modal, frame, body);
