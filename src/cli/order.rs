@@ -139,6 +139,7 @@ fn place(args: PlaceArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         tif: args.tif,
         post_only: args.post_only,
         quote_qty: args.quote_qty,
+        stop: None,
     };
     let config = one_shot(load_config(ctx)?);
     let vault = VaultSession::unlock_if_present(ctx, &args.unlock)?;

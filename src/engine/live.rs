@@ -312,8 +312,14 @@ impl EngineState {
         self.live.as_ref().is_some_and(|l| l.cancel_wanted.iter().any(|id| self.ledger.is_open(*id)))
     }
 
-    /// One report from the live venue.
+    /// One report from the live venue; an amend waiting for its original's
+    /// cancel goes on (or is dropped) once the report has been applied.
     pub fn on_venue(&mut self, report: VenueReport) {
+        self.apply_venue_report(report);
+        self.resolve_amends();
+    }
+
+    fn apply_venue_report(&mut self, report: VenueReport) {
         match report {
             VenueReport::Placed { id, report } => {
                 self.placed(id);
@@ -967,6 +973,7 @@ fn external_order(
             tif: crate::domain::TimeInForce::Gtc,
             post_only: false,
             quote_qty: None,
+            stop: None,
         },
         status: OrderStatus::Submitted,
         filled_qty: filled,

@@ -106,6 +106,7 @@ mod tests {
             tif: crate::domain::TimeInForce::Gtc,
             post_only: false,
             quote_qty: None,
+            stop: None,
         }
     }
 

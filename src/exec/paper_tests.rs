@@ -36,6 +36,7 @@ fn order(id: u64, side: Side, order_type: OrderType, qty: &str, price: Option<&s
             tif: crate::domain::TimeInForce::Gtc,
             post_only: false,
             quote_qty: None,
+            stop: None,
         },
         status: OrderStatus::Submitted,
         filled_qty: Decimal::ZERO,

@@ -128,6 +128,7 @@ impl Ticket {
             tif: crate::domain::TimeInForce::Gtc,
             post_only: false,
             quote_qty: None,
+            stop: None,
         })
     }
 
