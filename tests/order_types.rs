@@ -7,7 +7,7 @@
 mod fixture;
 
 use fixture::{T0, buy, d, loose_limits, start_with};
-use vigil::domain::{OrderStatus, OrderType, TimeInForce};
+use vigil::domain::{OrderStatus, OrderType, Side, StopKind, StopTrigger, TimeInForce};
 use vigil::engine::{CheckVerdict, SubmitOutcome};
 
 fn limit(qty: &str, price: &str, tif: TimeInForce, post_only: bool) -> vigil::domain::OrderIntent {
@@ -66,6 +66,123 @@ async fn post_only_rests_inside_the_spread_and_is_refused_where_it_would_take() 
     let snap = h.wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Submitted)).await;
     assert_eq!(snap.orders.iter().find(|o| o.id == id).unwrap().filled_qty, d("0"), "it took nothing");
     assert!(snap.log.iter().any(|l| l.text.contains("limit post-only 64000")), "described as post-only");
+    h.stop().await;
+}
+
+fn trade(price: i64) -> vigil::market::MarketEvent {
+    vigil::market::MarketEvent::Trade(vigil::market::Trade {
+        symbol: fixture::btc(),
+        price: rust_decimal::Decimal::from(price),
+        qty: d("0.01"),
+        side: Side::Buy,
+        ts_ms: T0,
+    })
+}
+
+fn stop_limit(side: Side, kind: StopKind, qty: &str, stop: &str, price: &str) -> vigil::domain::OrderIntent {
+    vigil::domain::OrderIntent {
+        stop: Some(StopTrigger { kind, price: d(stop) }),
+        ..fixture::intent(side, OrderType::Limit, qty, Some(price))
+    }
+}
+
+fn status_of(snap: &vigil::engine::Snapshot, id: vigil::domain::OrderId) -> vigil::domain::Order {
+    snap.orders.iter().find(|o| o.id == id).cloned().unwrap()
+}
+
+/// Sends a trade and waits until the engine has seen it (its last price).
+async fn trade_at(h: &fixture::Harness, price: i64) {
+    h.market(trade(price)).await;
+    let price = rust_decimal::Decimal::from(price);
+    h.wait(|s| s.markets.iter().any(|m| m.last_price == Some(price))).await;
+}
+
+#[tokio::test]
+async fn buy_stops_wait_for_their_trigger_then_work_as_limit_orders() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = paper(dir.path()).await;
+    // Stop-loss buy: triggers at or above 64010, then takes the ask at 64001.
+    let loss = id_of(h.place(stop_limit(Side::Buy, StopKind::StopLoss, "0.002", "64010", "64020")).await);
+    // Take-profit buy: triggers at or below 63990, then rests at 63995.
+    let profit = id_of(h.place(stop_limit(Side::Buy, StopKind::TakeProfit, "0.002", "63990", "63995")).await);
+    let snap =
+        h.wait(|s| s.orders.iter().filter(|o| o.status == OrderStatus::AwaitingTrigger).count() == 2).await;
+    assert_eq!(status_of(&snap, loss).filled_qty, d("0"));
+    let usdt = snap.balances.iter().find(|(a, _)| a == "USDT").unwrap().1.clone();
+    assert!(usdt.locked > d("0"), "an untriggered stop holds its reservation: {usdt:?}");
+    trade_at(&h, 64005).await;
+    trade_at(&h, 63995).await;
+    let snap = h.handle.snapshot();
+    assert_eq!(status_of(&snap, loss).status, OrderStatus::AwaitingTrigger, "64005 is below its stop");
+    assert_eq!(status_of(&snap, profit).status, OrderStatus::AwaitingTrigger, "63995 is above its stop");
+    trade_at(&h, 64010).await;
+    let snap = h.wait(|s| s.orders.iter().any(|o| o.id == loss && o.status == OrderStatus::Filled)).await;
+    let order = status_of(&snap, loss);
+    assert_eq!((order.filled_qty, order.avg_fill_price()), (d("0.002"), Some(d("64001"))));
+    assert_eq!(status_of(&snap, profit).status, OrderStatus::AwaitingTrigger);
+    // A trade at 63990 triggers it; the same trade went through its limit: filled as maker at 63995.
+    trade_at(&h, 63990).await;
+    let snap = h.wait(|s| s.orders.iter().any(|o| o.id == profit && o.status == OrderStatus::Filled)).await;
+    assert_eq!(status_of(&snap, profit).avg_fill_price(), Some(d("63995")));
+    assert!(snap.log.iter().any(|l| l.text.contains("triggered at stop 64010")), "the trigger is told");
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn sell_stops_wait_for_their_trigger_then_work_as_limit_orders() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = paper(dir.path()).await;
+    id_of(h.place(buy(OrderType::Market, "0.004", None)).await);
+    h.wait(|s| s.positions.iter().any(|p| p.qty == d("0.004"))).await;
+    // Stop-loss sell: triggers at or below 63990, then takes the bid at 63999.
+    let loss = id_of(h.place(stop_limit(Side::Sell, StopKind::StopLoss, "0.002", "63990", "63980")).await);
+    // Take-profit sell: triggers at or above 64010, then rests at 64010.
+    let profit =
+        id_of(h.place(stop_limit(Side::Sell, StopKind::TakeProfit, "0.002", "64010", "64010")).await);
+    trade_at(&h, 63995).await;
+    let snap = h.handle.snapshot();
+    assert_eq!(
+        (status_of(&snap, loss).status, status_of(&snap, loss).filled_qty),
+        (OrderStatus::AwaitingTrigger, d("0"))
+    );
+    trade_at(&h, 63990).await;
+    let snap = h.wait(|s| s.orders.iter().any(|o| o.id == loss && o.status == OrderStatus::Filled)).await;
+    assert_eq!(status_of(&snap, loss).avg_fill_price(), Some(d("63999")));
+    assert_eq!(status_of(&snap, profit).status, OrderStatus::AwaitingTrigger);
+    trade_at(&h, 64010).await;
+    let snap =
+        h.wait(|s| s.orders.iter().any(|o| o.id == profit && o.status == OrderStatus::Submitted)).await;
+    assert_eq!(status_of(&snap, profit).filled_qty, d("0"), "triggered, resting at 64010");
+    trade_at(&h, 64011).await;
+    let snap = h.wait(|s| s.orders.iter().any(|o| o.id == profit && o.status == OrderStatus::Filled)).await;
+    assert_eq!(status_of(&snap, profit).avg_fill_price(), Some(d("64010")));
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn a_stop_that_would_trigger_at_once_is_refused_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = paper(dir.path()).await;
+    trade_at(&h, 64003).await;
+    let checks = h.preview(stop_limit(Side::Buy, StopKind::StopLoss, "0.002", "64002", "64020")).await;
+    let band = checks.iter().find(|c| c.id == "price_band").unwrap();
+    assert_eq!(band.verdict, CheckVerdict::Fail);
+    assert_eq!(
+        band.detail,
+        "stop-limit buy with stop 64002 would trigger immediately: the last trade 64003 is already at or \
+         above it; put the stop above the market"
+    );
+    let checks = h.preview(stop_limit(Side::Buy, StopKind::TakeProfit, "0.002", "64004", "64004")).await;
+    let band = checks.iter().find(|c| c.id == "price_band").unwrap();
+    assert_eq!(band.verdict, CheckVerdict::Fail, "{band:?}");
+    assert!(band.detail.contains("already at or below it"), "{band:?}");
+    // A stop off its tick is PRICE_FILTER's business.
+    let checks = h.preview(stop_limit(Side::Buy, StopKind::StopLoss, "0.002", "64010.001", "64020")).await;
+    let tick = checks.iter().find(|c| c.id == "price_tick").unwrap();
+    assert_eq!(tick.verdict, CheckVerdict::Fail, "{tick:?}");
+    assert!(tick.detail.starts_with("stop price 64010.001"), "{tick:?}");
+    let checks = h.preview(stop_limit(Side::Buy, StopKind::StopLoss, "0.002", "64010", "64020")).await;
+    assert!(checks.iter().all(|c| c.verdict != CheckVerdict::Fail), "{checks:?}");
     h.stop().await;
 }
 
