@@ -209,8 +209,121 @@ async fn a_market_buy_by_quote_amount_spends_at_most_that_amount() {
 
 mod live {
     use super::live_fixture::{d, intent, sim, start, top, trade_only};
-    use vigil::domain::{OrderStatus, OrderType, Side, TimeInForce};
-    use vigil::engine::SubmitOutcome;
+    use vigil::domain::{OrderStatus, OrderType, Side, StopKind, StopTrigger, TimeInForce};
+    use vigil::engine::{Command, SubmitOutcome};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_stop_limit_waits_at_the_exchange_and_works_once_its_trigger_trades() {
+        let sim = sim(20).await;
+        let dir = tempfile::tempdir().unwrap();
+        let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
+        let ready = engine.ready().await;
+        let asks = ready.markets[0].book.clone().unwrap().asks;
+        // Stop-loss buy: triggers once a trade reaches the third ask, then buys up to the sixth.
+        let stop = vigil::domain::OrderIntent {
+            stop: Some(StopTrigger { kind: StopKind::StopLoss, price: asks[2].price }),
+            ..intent(Side::Buy, OrderType::Limit, "0.001", Some(asks[5].price))
+        };
+        let SubmitOutcome::Sent { id, .. } = engine.place(stop).await else { panic!("not sent") };
+        let snap = engine
+            .wait(|s| {
+                s.orders
+                    .iter()
+                    .any(|o| o.id == id && o.venue_order_id.is_some() && o.status != OrderStatus::Submitting)
+            })
+            .await;
+        let waiting = snap.orders.iter().find(|o| o.id == id).unwrap();
+        assert_eq!(waiting.status, OrderStatus::AwaitingTrigger, "the exchange holds it untriggered");
+        assert_eq!(waiting.filled_qty, d("0"));
+        // A buy through the first three asks trades at the stop: the stop triggers and takes.
+        let through = asks[0].qty + asks[1].qty + asks[2].qty;
+        let ioc = vigil::domain::OrderIntent {
+            tif: TimeInForce::Ioc,
+            ..intent(Side::Buy, OrderType::Limit, &through.to_string(), Some(asks[2].price))
+        };
+        let SubmitOutcome::Sent { .. } = engine.place(ioc).await else { panic!("not sent") };
+        let snap =
+            engine.wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Filled)).await;
+        let order = snap.orders.iter().find(|o| o.id == id).unwrap();
+        assert_eq!(order.filled_qty, d("0.001"));
+        assert!(order.avg_fill_price().unwrap() >= asks[2].price, "it bought after its trigger: {order:?}");
+        engine.stop().await;
+        sim.shutdown().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_amend_cancels_at_the_exchange_then_places_the_replacement() {
+        let sim = sim(20).await;
+        let dir = tempfile::tempdir().unwrap();
+        let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
+        let ready = engine.ready().await;
+        let (bid, _) = top(&ready);
+        let price = (bid * d("0.99")).round_dp(2);
+        let SubmitOutcome::Sent { id, .. } =
+            engine.place(intent(Side::Buy, OrderType::Limit, "0.01", Some(price))).await
+        else {
+            panic!("not sent")
+        };
+        engine.wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Submitted)).await;
+        let new_price = (bid * d("0.98")).round_dp(2);
+        let amend = |reply| Command::Amend { id, price: Some(new_price), qty: Some(d("0.02")), reply };
+        let SubmitOutcome::Pending { id: new, .. } = engine.handle.request(amend).await.unwrap() else {
+            panic!("confirm mode")
+        };
+        let confirmed = engine.handle.request(|reply| Command::Confirm { id: new, reply }).await.unwrap();
+        assert!(matches!(confirmed, SubmitOutcome::Sent { id, .. } if id == new), "{confirmed:?}");
+        let snap = engine
+            .wait(|s| {
+                s.orders
+                    .iter()
+                    .any(|o| o.id == new && o.status == OrderStatus::Submitted && o.venue_order_id.is_some())
+            })
+            .await;
+        let (old, replacement) = (
+            snap.orders.iter().find(|o| o.id == id).unwrap(),
+            snap.orders.iter().find(|o| o.id == new).unwrap(),
+        );
+        assert_eq!(old.status, OrderStatus::Cancelled);
+        assert_eq!((replacement.intent.price, replacement.intent.qty), (Some(new_price), d("0.02")));
+        engine.stop().await;
+        sim.shutdown().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_amend_of_an_order_the_exchange_filled_meanwhile_is_not_sent() {
+        let sim = sim(20).await;
+        let dir = tempfile::tempdir().unwrap();
+        let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
+        let ready = engine.ready().await;
+        let (bid, _) = top(&ready);
+        let price = (bid * d("0.99")).round_dp(2);
+        let SubmitOutcome::Sent { id, .. } =
+            engine.place(intent(Side::Buy, OrderType::Limit, "0.01", Some(price))).await
+        else {
+            panic!("not sent")
+        };
+        let snap =
+            engine.wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Submitted)).await;
+        let client_id = snap.orders.iter().find(|o| o.id == id).unwrap().client_id.clone();
+        let amend = |reply| Command::Amend { id, price: Some(price - d("1")), qty: None, reply };
+        let SubmitOutcome::Pending { id: new, .. } = engine.handle.request(amend).await.unwrap() else {
+            panic!("confirm mode")
+        };
+        assert!(sim.force_fill(KEY, &client_id), "the exchange fills it before the person says yes");
+        engine.wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Filled)).await;
+        let confirmed = engine.handle.request(|reply| Command::Confirm { id: new, reply }).await.unwrap();
+        assert!(matches!(confirmed, SubmitOutcome::Refused { .. }), "{confirmed:?}");
+        let snap =
+            engine.wait(|s| s.orders.iter().any(|o| o.id == new && o.status == OrderStatus::Rejected)).await;
+        let replacement = snap.orders.iter().find(|o| o.id == new).unwrap();
+        assert_eq!(
+            replacement.reason.as_deref(),
+            Some(format!("not sent: #{id} filled before it could be cancelled").as_str())
+        );
+        assert_eq!(replacement.venue_order_id, None, "never sent");
+        engine.stop().await;
+        sim.shutdown().await;
+    }
     use vigil::sim::account::{TRADE_ONLY_API_KEY as KEY, TRADE_ONLY_SECRET as SECRET};
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
