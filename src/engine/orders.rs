@@ -76,6 +76,7 @@ impl EngineState {
                 Actor::Engine,
                 json!({ "order": id, "reason": reason, "checks": checks }),
             );
+            self.ledger.forget_replacing(id);
             self.close(id, OrderStatus::Rejected, Some(reason));
             return Ok(SubmitOutcome::Refused { checks });
         }
