@@ -73,6 +73,7 @@ fn bench_engine(c: &mut Criterion) {
                 tif: vigil::domain::TimeInForce::Gtc,
                 post_only: false,
                 quote_qty: None,
+                stop: None,
             };
             let outcome = rt.block_on(handle.request(|reply| Command::Submit { intent, reply }));
             assert!(matches!(outcome, Ok(SubmitOutcome::Sent { .. })), "{outcome:?}");

@@ -44,6 +44,16 @@ async fn eventful_log(dir: &std::path::Path) {
         panic!("the resting order was not sent")
     };
     h.handle.request(|reply| Command::Cancel { id, reply }).await.unwrap();
+    // A stop-loss buy above the market, waiting for its trigger, then amended to a lower
+    // quantity and confirmed.
+    let stop = vigil::domain::OrderIntent {
+        stop: Some(vigil::domain::StopTrigger { kind: vigil::domain::StopKind::StopLoss, price: d("64500") }),
+        ..buy(OrderType::Limit, "0.02", Some("64600"))
+    };
+    let SubmitOutcome::Sent { id, .. } = h.place(stop).await else { panic!("the stop was not sent") };
+    let amended = h.handle.request(|reply| Command::Amend { id, price: None, qty: Some(d("0.01")), reply });
+    let SubmitOutcome::Pending { id: new, .. } = amended.await.unwrap() else { panic!("amend not pending") };
+    h.handle.request(|reply| Command::Confirm { id: new, reply }).await.unwrap();
     // Armed and disarmed.
     h.arm(3, "500").await;
     h.handle.request(|reply| Command::DisableAutonomous { reply }).await.unwrap();
@@ -93,6 +103,10 @@ async fn every_engine_entry_reads_as_one_sentence() {
         "{refused}"
     );
     assert!(line(&lines, "intent", "buy market 0.1 BTCUSDT").ends_with("→ passed"));
+    assert!(line(&lines, "intent", "@64600 stop-loss trigger 64500 → passed").contains("0.02 BTCUSDT"));
+    assert!(
+        line(&lines, "intent", "(amends #").contains("limit 0.01 BTCUSDT @64600 stop-loss trigger 64500")
+    );
     assert!(line(&lines, "confirmed", "#1").ends_with("#1 confirmed"));
     assert!(line(&lines, "submitted", "#1").contains("#1 sent to paper as "));
     let fill = line(&lines, "fill", "#1 filled");

@@ -75,6 +75,7 @@ fn limit_buy(price: &str) -> OrderIntent {
         tif: vigil::domain::TimeInForce::Gtc,
         post_only: false,
         quote_qty: None,
+        stop: None,
     }
 }
 

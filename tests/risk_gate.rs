@@ -178,6 +178,7 @@ fn intent() -> impl Strategy<Value = OrderIntent> {
             tif: vigil::domain::TimeInForce::Gtc,
             post_only: false,
             quote_qty: None,
+            stop: None,
         })
 }
 

@@ -49,6 +49,7 @@ fn expected(n: u64) -> (Order, Balance, Balance, Position) {
             tif: vigil::domain::TimeInForce::Gtc,
             post_only: false,
             quote_qty: None,
+            stop: None,
         },
         status: OrderStatus::PartiallyFilled,
         filled_qty: qty,

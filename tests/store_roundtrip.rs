@@ -34,6 +34,7 @@ fn order(id: u64, status: OrderStatus) -> Order {
             tif: vigil::domain::TimeInForce::Gtc,
             post_only: false,
             quote_qty: None,
+            stop: None,
         },
         status,
         filled_qty: Decimal::ZERO,

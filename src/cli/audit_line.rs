@@ -64,11 +64,18 @@ fn intent(body: &Value) -> Option<String> {
     if let Some(price) = field(intent, "price") {
         words.push(format!("@{price}"));
     }
+    if let Some(stop) = intent.get("stop").filter(|s| !s.is_null()) {
+        let kind = field(stop, "kind").unwrap_or_default().replace('_', "-");
+        words.push(format!("{kind} trigger {}", field(stop, "price")?));
+    }
     if let Some(tif) = field(intent, "tif").filter(|t| t != "gtc") {
         words.push(tif.to_uppercase());
     }
     if intent.get("post_only").and_then(Value::as_bool) == Some(true) {
         words.push("post-only".to_owned());
+    }
+    if let Some(original) = field(body, "amend") {
+        words.push(format!("(amends #{original})"));
     }
     if let Some(checks) = body.get("checks") {
         words.push(format!("→ {}", verdict(checks)));

@@ -1,9 +1,10 @@
-//! `vigil order place|list|cancel`: one-shot orders through the very same
-//! engine and gate as the workstation. `place` prints every check, then asks
-//! a confirmation on stdin (`[y/N]`, saying LIVE on the live venue); only `y` sends.
+//! `vigil order place|list|cancel|amend`: one-shot orders through the very
+//! same engine and gate as the workstation. `place` and `amend` print every
+//! check, then ask a confirmation on stdin (`[y/N]`, saying LIVE on the live
+//! venue); only `y` sends.
 //!
-//! Exit codes of `place`: 0 placed, 1 refused by a failing check (or an
-//! error), 2 declined by the person.
+//! Exit codes of `place` and `amend`: 0 placed, 1 refused by a failing check
+//! (or an error), 2 declined by the person.
 
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::process::ExitCode;
@@ -17,7 +18,10 @@ use super::prompt::UnlockArgs;
 use super::session::{FeedArgs, Session, SessionOptions, VenueArgs};
 use super::table::{Column, Table};
 use super::trading::{VaultSession, load_config, runtime};
-use crate::domain::{OrderId, OrderIntent, OrderStatus, OrderType, Origin, Side, Symbol, TimeInForce, Venue};
+use crate::domain::{
+    OrderId, OrderIntent, OrderStatus, OrderType, Origin, Side, StopKind, StopTrigger, Symbol, TimeInForce,
+    Venue,
+};
 use crate::engine::{
     CheckLine, CheckVerdict, Command as EngineCommand, CommandError, EngineHandle, OnShutdown, SubmitOutcome,
 };
@@ -37,6 +41,22 @@ pub enum Command {
         /// Show only open orders
         #[arg(long)]
         open: bool,
+    },
+    /// Amend an open limit order (cancel-replace): every check is shown, then a `[y/N]` confirmation
+    Amend {
+        id: u64,
+        /// The new limit price
+        #[arg(long)]
+        price: Option<Decimal>,
+        /// The replacement's whole quantity (default: what is left of the original)
+        #[arg(long)]
+        qty: Option<Decimal>,
+        #[command(flatten)]
+        venue: VenueArgs,
+        #[command(flatten)]
+        feed: FeedArgs,
+        #[command(flatten)]
+        unlock: UnlockArgs,
     },
     /// Cancel an open (or pending) order by id
     Cancel {
@@ -67,9 +87,12 @@ pub struct PlaceArgs {
     /// Market orders: spend (buy) or receive (sell) this much of the quote asset
     #[arg(long, value_name = "AMOUNT")]
     pub quote_qty: Option<Decimal>,
-    /// Limit price (required for --type limit)
+    /// Limit price (required for --type limit, stop-limit and take-profit-limit)
     #[arg(long)]
     pub price: Option<Decimal>,
+    /// Trigger price of a stop-limit or take-profit-limit order
+    #[arg(long, value_name = "PRICE")]
+    pub stop: Option<Decimal>,
     /// Limit orders: gtc rests, ioc cancels what does not fill at once, fok fills whole or not at all
     #[arg(long, value_enum, default_value = "gtc")]
     pub tif: TimeInForce,
@@ -94,6 +117,12 @@ pub enum SideArg {
 pub enum TypeArg {
     Limit,
     Market,
+    /// Binance STOP_LOSS_LIMIT: a limit order that works once the last trade reaches --stop
+    /// against it (a sell at or below, a buy at or above)
+    StopLimit,
+    /// Binance TAKE_PROFIT_LIMIT: a limit order that works once the last trade reaches --stop
+    /// in its favour (a sell at or above, a buy at or below)
+    TakeProfitLimit,
 }
 
 /// Runs `vigil order …`.
@@ -102,6 +131,9 @@ pub fn run(cmd: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Place(args) => place(args, ctx),
         Command::List { open } => list(ctx, open),
         Command::Cancel { id, venue, feed, unlock } => cancel(ctx, OrderId(id), &venue, &feed, &unlock),
+        Command::Amend { id, price, qty, venue, feed, unlock } => {
+            amend(ctx, OrderId(id), (price, qty), &venue, &feed, &unlock)
+        }
     }
 }
 
@@ -112,12 +144,26 @@ fn place(args: PlaceArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             SideArg::Sell => Side::Sell,
         },
         match args.order_type {
-            TypeArg::Limit => OrderType::Limit,
             TypeArg::Market => OrderType::Market,
+            TypeArg::Limit | TypeArg::StopLimit | TypeArg::TakeProfitLimit => OrderType::Limit,
         },
     );
+    let stop = match (args.order_type, args.stop) {
+        (TypeArg::StopLimit, Some(price)) => Some(StopTrigger { kind: StopKind::StopLoss, price }),
+        (TypeArg::TakeProfitLimit, Some(price)) => Some(StopTrigger { kind: StopKind::TakeProfit, price }),
+        (TypeArg::StopLimit | TypeArg::TakeProfitLimit, None) => {
+            bail!("a stop-limit or take-profit-limit order needs --stop (its trigger price)")
+        }
+        (TypeArg::Limit | TypeArg::Market, Some(_)) => {
+            bail!("--stop is for --type stop-limit or take-profit-limit")
+        }
+        (TypeArg::Limit | TypeArg::Market, None) => None,
+    };
+    if stop.is_some() && args.post_only {
+        bail!("a stop-limit order cannot be post-only");
+    }
     if order_type == OrderType::Limit && args.price.is_none() {
-        bail!("a limit order needs --price");
+        bail!("a limit order (also stop-limit and take-profit-limit) needs --price");
     }
     if order_type == OrderType::Limit && args.quote_qty.is_some() {
         bail!("--quote-qty is for market orders; a limit order needs --qty");
@@ -139,6 +185,7 @@ fn place(args: PlaceArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         tif: args.tif,
         post_only: args.post_only,
         quote_qty: args.quote_qty,
+        stop,
     };
     let config = one_shot(load_config(ctx)?);
     let vault = VaultSession::unlock_if_present(ctx, &args.unlock)?;
@@ -181,6 +228,12 @@ async fn place_in(handle: &EngineHandle, intent: OrderIntent) -> anyhow::Result<
         println!("LIVE: this order goes to the exchange with real money ({})", handle.snapshot().venue_label);
     }
     let outcome = handle.request(|reply| EngineCommand::Submit { intent: intent.clone(), reply }).await?;
+    decide(handle, outcome).await
+}
+
+/// Shows the checks of a submitted (or amended) order and, when it waits for
+/// a person, asks on stdin and confirms or rejects it.
+async fn decide(handle: &EngineHandle, outcome: SubmitOutcome) -> anyhow::Result<ExitCode> {
     let (id, checks) = match outcome {
         SubmitOutcome::Refused { checks } => {
             print_checks(&checks);
@@ -287,7 +340,11 @@ async fn report_sent(handle: &EngineHandle, id: OrderId) -> anyhow::Result<ExitC
     // The engine publishes the snapshot before it answers, so the fills the
     // paper broker made at once are in it. A live order is `submitting`
     // until the exchange answers: wait for that answer.
-    let order = order_when(handle, id, |o| o.status != OrderStatus::Submitting).await;
+    // An amend's replacement waits (pending) until the exchange confirms the original's cancel.
+    let order = order_when(handle, id, |o| {
+        !matches!(o.status, OrderStatus::Submitting | OrderStatus::PendingConfirmation)
+    })
+    .await;
     let live = handle.snapshot().venue == Some(Venue::Live);
     let venue = if live { "LIVE" } else { "paper" };
     match order {
@@ -392,6 +449,63 @@ fn order_table(orders: &[crate::domain::Order]) -> Table<9> {
         ]);
     }
     table
+}
+
+fn amend(
+    ctx: &Context,
+    id: OrderId,
+    (price, qty): (Option<Decimal>, Option<Decimal>),
+    venue: &VenueArgs,
+    feed: &FeedArgs,
+    unlock: &UnlockArgs,
+) -> anyhow::Result<ExitCode> {
+    if price.is_none() && qty.is_none() {
+        bail!("nothing to amend: give --price, --qty or both");
+    }
+    let config = one_shot(load_config(ctx)?);
+    let vault = VaultSession::unlock_if_present(ctx, unlock)?;
+    runtime()?.block_on(async {
+        let options = SessionOptions {
+            venue: venue.venue,
+            live: vault.live_credentials(venue)?,
+            feed,
+            strategies: &[],
+            vault_audit_key: vault.audit_key(),
+            unlock: vault.unlock_record(),
+            totp: vault.totp_check(),
+        };
+        let session = Session::start(ctx, &config, options).await?;
+        // Only once the session has started: a refused start writes nothing.
+        let _log = super::logging::to_file(ctx.data_dir())?;
+        let code = amend_in(&session.handle, id, price, qty).await;
+        session.shutdown().await;
+        code
+    })
+}
+
+async fn amend_in(
+    handle: &EngineHandle,
+    id: OrderId,
+    price: Option<Decimal>,
+    qty: Option<Decimal>,
+) -> anyhow::Result<ExitCode> {
+    let Some(symbol) = handle.snapshot().orders.iter().find(|o| o.id == id).map(|o| o.intent.symbol.clone())
+    else {
+        bail!("no order #{id} in this data directory");
+    };
+    wait_for_market(handle, &symbol).await?;
+    if handle.snapshot().venue == Some(Venue::Live) {
+        wait_for_reconciliation(handle).await?;
+        println!("LIVE: this amend cancels #{id} at the exchange and places its replacement with real money");
+    }
+    match handle.request(|reply| EngineCommand::Amend { id, price, qty, reply }).await {
+        Ok(outcome) => decide(handle, outcome).await,
+        Err(err @ (CommandError::Refused(_) | CommandError::NoSuchOrder(_))) => {
+            println!("refused: {err}");
+            Ok(ExitCode::from(REFUSED))
+        }
+        Err(err) => Err(err.into()),
+    }
 }
 
 fn cancel(

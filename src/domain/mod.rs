@@ -16,7 +16,8 @@ pub use instrument::{Instrument, SymbolStatus};
 pub use market::{FeedState, Level};
 pub use mode::{Approval, TradingState, Venue};
 pub use order::{
-    Fill, Liquidity, Order, OrderId, OrderIntent, OrderStatus, OrderType, Origin, Side, TimeInForce,
+    Fill, Liquidity, Order, OrderId, OrderIntent, OrderStatus, OrderType, Origin, Side, StopKind,
+    StopTrigger, TimeInForce,
 };
 pub use portfolio::{Balance, Position};
 pub use symbol::{Symbol, SymbolError};

@@ -32,7 +32,8 @@ impl fmt::Display for Side {
     }
 }
 
-/// The order types vigil sends. Spot only: no stop, margin or futures types.
+/// The order types vigil sends. Spot only: no margin or futures types. A
+/// stop-limit order is a `Limit` with a [`StopTrigger`] on its intent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OrderType {
@@ -70,6 +71,54 @@ impl fmt::Display for TimeInForce {
             Self::Fok => "FOK",
         })
     }
+}
+
+/// Which way a stop-limit order's trigger faces (Binance `STOP_LOSS_LIMIT`
+/// or `TAKE_PROFIT_LIMIT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopKind {
+    /// Triggers when the last trade moves against the order: a sell at or
+    /// below the stop, a buy at or above it.
+    StopLoss,
+    /// Triggers when the last trade moves in the order's favour: a sell at or
+    /// above the stop, a buy at or below it.
+    TakeProfit,
+}
+
+impl StopKind {
+    /// True when a trade at `last` triggers a `side` order with this stop.
+    pub fn triggers(self, side: Side, stop: Decimal, last: Decimal) -> bool {
+        match (self, side) {
+            (Self::StopLoss, Side::Sell) | (Self::TakeProfit, Side::Buy) => last <= stop,
+            (Self::StopLoss, Side::Buy) | (Self::TakeProfit, Side::Sell) => last >= stop,
+        }
+    }
+
+    /// `STOP_LOSS_LIMIT` / `TAKE_PROFIT_LIMIT`, as the Binance REST API spells it.
+    pub fn as_exchange_str(self) -> &'static str {
+        match self {
+            Self::StopLoss => "STOP_LOSS_LIMIT",
+            Self::TakeProfit => "TAKE_PROFIT_LIMIT",
+        }
+    }
+}
+
+impl fmt::Display for StopKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(match self {
+            Self::StopLoss => "stop-limit",
+            Self::TakeProfit => "take-profit-limit",
+        })
+    }
+}
+
+/// The trigger of a stop-limit order: it waits, off the book, until a trade
+/// at `price` (or beyond, per [`StopKind`]), then works as a limit order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct StopTrigger {
+    pub kind: StopKind,
+    pub price: Decimal,
 }
 
 /// Who asked for an order. Recorded in the audit log beside every decision.
@@ -116,6 +165,10 @@ pub struct OrderIntent {
     /// book offered for it when the order was proposed, which the gate checks.
     #[serde(default)]
     pub quote_qty: Option<Decimal>,
+    /// Limit orders: wait for this trigger before working (a stop-limit or
+    /// take-profit-limit order). Orders stored before it existed have none.
+    #[serde(default)]
+    pub stop: Option<StopTrigger>,
 }
 
 /// Engine-assigned order id, unique within one data directory.
@@ -130,7 +183,9 @@ impl fmt::Display for OrderId {
 }
 
 /// Order lifecycle. `PendingConfirmation` exists only in confirm mode; the
-/// terminal states are `Filled`, `Cancelled` and `Rejected`.
+/// terminal states are `Filled`, `Cancelled` and `Rejected`. A stop-limit
+/// order is `AwaitingTrigger` once accepted until its trigger trades (open:
+/// it holds its reservation), then `Submitted` like any limit order.
 ///
 /// On the live venue an order is `Submitting` (stored before the request
 /// leaves), then `Submitted` once the exchange acknowledged it; when the
@@ -145,6 +200,7 @@ pub enum OrderStatus {
     Submitting,
     Unknown,
     Submitted,
+    AwaitingTrigger,
     PartiallyFilled,
     Filled,
     Cancelled,
@@ -154,7 +210,14 @@ pub enum OrderStatus {
 impl OrderStatus {
     /// True while the order can still trade (and so holds a balance reservation).
     pub fn is_open(self) -> bool {
-        matches!(self, Self::Submitting | Self::Unknown | Self::Submitted | Self::PartiallyFilled)
+        matches!(
+            self,
+            Self::Submitting
+                | Self::Unknown
+                | Self::Submitted
+                | Self::AwaitingTrigger
+                | Self::PartiallyFilled
+        )
     }
 
     /// True once nothing more can happen to the order.
@@ -170,6 +233,7 @@ impl fmt::Display for OrderStatus {
             Self::Submitting => "submitting",
             Self::Unknown => "unknown",
             Self::Submitted => "submitted",
+            Self::AwaitingTrigger => "untriggered",
             Self::PartiallyFilled => "partial",
             Self::Filled => "filled",
             Self::Cancelled => "cancelled",

@@ -168,6 +168,7 @@ fn handle(state: &mut EngineState, ends: &EngineEnds, command: Command) -> Answe
         }
         Command::Submit { intent, reply } => Answer::quiet(reply, Ok(state.submit(intent))),
         Command::Confirm { id, reply } => Answer::with(ends, reply, state.confirm(id)),
+        Command::Amend { id, price, qty, reply } => Answer::with(ends, reply, state.amend(id, price, qty)),
         Command::Reject { id, reply } => Answer::with(ends, reply, state.reject(id)),
         Command::Cancel { id, reply } => {
             Answer::with(ends, reply, state.cancel(id, Actor::Person, "operator request"))

@@ -220,6 +220,15 @@ pub enum Command {
         id: OrderId,
         reply: Reply<SubmitOutcome>,
     },
+    /// A person amends an open limit order (cancel-replace): a new price, a
+    /// new quantity (the replacement's whole quantity; by default what is
+    /// left), or both. Checked like a new order; pending in confirm mode.
+    Amend {
+        id: OrderId,
+        price: Option<Decimal>,
+        qty: Option<Decimal>,
+        reply: Reply<SubmitOutcome>,
+    },
     /// A person rejects a pending order.
     Reject {
         id: OrderId,

@@ -5,13 +5,20 @@ use rust_decimal::Decimal;
 
 use super::api::{CheckLine, CheckVerdict};
 use super::state::EngineState;
-use crate::domain::{Balance, FeedState, Order, OrderIntent, Position, Symbol, Venue};
+use crate::domain::{Balance, FeedState, Order, OrderId, OrderIntent, Position, Side, Symbol, Venue};
 use crate::risk::{self, BreakerTrip, BudgetLeft, CheckResult, FeedView, LiveArming, RiskSnapshot, Verdict};
 
 impl EngineState {
     /// Every check's verdict on `intent`, in the DESIGN.md order.
     pub fn gate(&self, intent: &OrderIntent) -> Vec<CheckLine> {
-        self.with_risk_snapshot(Some(&intent.symbol), |snapshot| {
+        self.gate_replacing(intent, None)
+    }
+
+    /// Every check's verdict on `intent` as if open order `replacing` were
+    /// already cancelled (an amend's replacement): the original is not
+    /// counted among the open orders, and what it holds counts as free.
+    pub fn gate_replacing(&self, intent: &OrderIntent, replacing: Option<OrderId>) -> Vec<CheckLine> {
+        self.with_risk_snapshot(Some(&intent.symbol), replacing, |snapshot| {
             check_lines(&risk::evaluate(intent, snapshot, &self.config.limits, self.now()).checks)
         })
     }
@@ -19,14 +26,14 @@ impl EngineState {
     /// What an accepted `intent` locks: (asset, amount), exactly as the
     /// `balance_available` check assumed; `None` if it cannot be valued.
     pub fn reservation(&self, intent: &OrderIntent) -> Option<(String, Decimal)> {
-        self.with_risk_snapshot(Some(&intent.symbol), |snapshot| {
+        self.with_risk_snapshot(Some(&intent.symbol), None, |snapshot| {
             risk::reservation(intent, snapshot, &self.config.limits).map(|r| (r.asset, r.amount))
         })
     }
 
     /// A breaker (daily loss, drawdown) that has tripped, if any.
     pub fn breaker_trip(&self) -> Option<BreakerTrip> {
-        self.with_risk_snapshot(None, |snapshot| risk::breaker_status(snapshot, &self.config.limits))
+        self.with_risk_snapshot(None, None, |snapshot| risk::breaker_status(snapshot, &self.config.limits))
     }
 
     /// The fee rate reservations add to a buy: the exchange's reported rate,
@@ -43,13 +50,25 @@ impl EngineState {
         }
     }
 
-    fn with_risk_snapshot<R>(&self, symbol: Option<&Symbol>, f: impl FnOnce(&RiskSnapshot<'_>) -> R) -> R {
-        let balances: Vec<(String, Balance)> =
+    fn with_risk_snapshot<R>(
+        &self,
+        symbol: Option<&Symbol>,
+        replacing: Option<OrderId>,
+        f: impl FnOnce(&RiskSnapshot<'_>) -> R,
+    ) -> R {
+        let mut balances: Vec<(String, Balance)> =
             self.portfolio.balances().iter().map(|(a, b)| (a.clone(), b.clone())).collect();
+        if let Some((asset, held)) = replacing.and_then(|id| self.held_by(id)) {
+            for (_, balance) in balances.iter_mut().filter(|(a, _)| *a == asset) {
+                balance.free = balance.free.saturating_add(held);
+                balance.locked = balance.locked.saturating_sub(held).max(Decimal::ZERO);
+            }
+        }
         let positions: Vec<Position> = self.portfolio.positions().values().cloned().collect();
         // Orders placed outside vigil count against every limit too.
         let external = self.live.as_ref().map_or(&[][..], |l| l.external());
-        let open_orders: Vec<Order> = self.ledger.open_orders().chain(external).cloned().collect();
+        let open_orders: Vec<Order> =
+            self.ledger.open_orders().filter(|o| Some(o.id) != replacing).chain(external).cloned().collect();
         let submissions: Vec<risk::Submission> = self.ledger.submissions().cloned().collect();
         let market = symbol.and_then(|s| self.markets.get(s));
         let book = market.and_then(|m| m.book.as_ref());
@@ -83,6 +102,7 @@ impl EngineState {
             },
             bids: book.map_or(&[], |b| &b.bids),
             asks: book.map_or(&[], |b| &b.asks),
+            last_price: market.and_then(|m| m.last_price),
             balances: &balances,
             positions: &positions,
             open_orders: &open_orders,
@@ -99,6 +119,19 @@ impl EngineState {
             fee_rate: self.reported_fee_rate(),
         };
         f(&snapshot)
+    }
+}
+
+impl EngineState {
+    /// The asset and amount open order `id` holds (quote for a buy, base for a sell).
+    fn held_by(&self, id: OrderId) -> Option<(String, Decimal)> {
+        let order = self.ledger.get(id)?;
+        let instrument = self.instrument(&order.intent.symbol)?;
+        let asset = match order.intent.side {
+            Side::Buy => instrument.quote_asset.clone(),
+            Side::Sell => instrument.base_asset.clone(),
+        };
+        Some((asset, self.portfolio.held(id)))
     }
 }
 

@@ -54,6 +54,12 @@ pub struct OrderLedger {
     orders: BTreeMap<OrderId, Order>,
     /// The checks a pending order was proposed with, shown to the person.
     pending_checks: BTreeMap<OrderId, Vec<CheckLine>>,
+    /// Amends not carried out yet: replacement → the order it replaces.
+    replacing: BTreeMap<OrderId, OrderId>,
+    /// Replacements whose original's cancel is at the exchange: no longer
+    /// anyone's to confirm or reject, sent once the cancel is confirmed.
+    /// With what the original had filled when its cancel was sent.
+    in_flight: BTreeMap<OrderId, Decimal>,
     /// Most recent first.
     fills: VecDeque<Fill>,
     next_id: u64,
@@ -113,6 +119,41 @@ impl OrderLedger {
         }
     }
 
+    /// Records that `replacement` (pending or about to be sent) replaces `original`.
+    pub fn set_replacing(&mut self, replacement: OrderId, original: OrderId) {
+        self.replacing.insert(replacement, original);
+    }
+
+    /// The order `replacement` is to replace, while that amend is not carried out.
+    pub fn replacing(&self, replacement: OrderId) -> Option<OrderId> {
+        self.replacing.get(&replacement).copied()
+    }
+
+    /// The amend of `replacement` is carried out or dropped.
+    pub fn forget_replacing(&mut self, replacement: OrderId) -> Option<OrderId> {
+        self.in_flight.remove(&replacement);
+        self.replacing.remove(&replacement)
+    }
+
+    /// `replacement` now waits for its original's cancel at the exchange.
+    pub fn set_in_flight(&mut self, replacement: OrderId, original_filled: Decimal) {
+        self.pending_checks.remove(&replacement);
+        self.in_flight.insert(replacement, original_filled);
+    }
+
+    /// Amends waiting for their original's cancel: (replacement, original,
+    /// what the original had filled when its cancel was sent).
+    pub fn in_flight(&self) -> Vec<(OrderId, OrderId, Decimal)> {
+        self.in_flight.iter().filter_map(|(r, f)| Some((*r, *self.replacing.get(r)?, *f))).collect()
+    }
+
+    /// True while an amend of `original` is being carried out or awaits confirmation.
+    pub fn being_amended(&self, original: OrderId) -> bool {
+        self.replacing
+            .iter()
+            .any(|(r, o)| *o == original && self.orders.get(r).is_some_and(|r| !r.status.is_terminal()))
+    }
+
     /// The order, if the ledger still holds it.
     pub fn get(&self, id: OrderId) -> Option<&Order> {
         self.orders.get(&id)
@@ -121,6 +162,7 @@ impl OrderLedger {
     /// True while `id` waits for a person's decision.
     pub fn is_pending(&self, id: OrderId) -> bool {
         self.orders.get(&id).is_some_and(|o| o.status == OrderStatus::PendingConfirmation)
+            && !self.in_flight.contains_key(&id)
     }
 
     /// True while `id` can still trade.
@@ -135,7 +177,9 @@ impl OrderLedger {
 
     /// Orders waiting for a person's decision, oldest first.
     pub fn pending_orders(&self) -> impl Iterator<Item = &Order> {
-        self.orders.values().filter(|o| o.status == OrderStatus::PendingConfirmation)
+        self.orders
+            .values()
+            .filter(|o| o.status == OrderStatus::PendingConfirmation && !self.in_flight.contains_key(&o.id))
     }
 
     /// Pending orders proposed at or before `cutoff_ms` (they have expired).
@@ -163,8 +207,9 @@ impl OrderLedger {
         Some(order.clone())
     }
 
-    /// Moves an open order between open states (`Submitting` → `Submitted`
-    /// or `Unknown`, `Unknown` → `Submitted`) and records the exchange's id.
+    /// Moves an open order between open states (`Submitting` → `Submitted`,
+    /// `AwaitingTrigger` or `Unknown`, `Unknown` or `AwaitingTrigger` →
+    /// `Submitted`) and records the exchange's id.
     /// Never reopens a closed order or undoes a fill; `None` if nothing changed.
     pub fn update_open(
         &mut self,
@@ -179,7 +224,10 @@ impl OrderLedger {
             order.venue_order_id = Some(venue_id);
             changed = true;
         }
-        let movable = matches!(order.status, OrderStatus::Submitting | OrderStatus::Unknown);
+        let movable = matches!(
+            order.status,
+            OrderStatus::Submitting | OrderStatus::Unknown | OrderStatus::AwaitingTrigger
+        );
         if let Some(status) = status.filter(|s| movable && s.is_open() && *s != order.status) {
             order.status = status;
             changed = true;
@@ -351,6 +399,7 @@ mod tests {
             tif: crate::domain::TimeInForce::Gtc,
             post_only: false,
             quote_qty: None,
+            stop: None,
         }
     }
 

@@ -217,13 +217,17 @@ impl LiveLink {
 }
 
 /// How an order goes on the wire: limit orders with their time in force (or
-/// `LIMIT_MAKER` for post-only), market orders by base quantity. `None` for a
+/// `LIMIT_MAKER` for post-only, `STOP_LOSS_LIMIT`/`TAKE_PROFIT_LIMIT` with
+/// their `stopPrice`), market orders by base quantity or quote amount. `None` for a
 /// limit order without a price.
 fn wire_order(order: &Order) -> Option<NewOrder> {
     let intent = &order.intent;
     let tif = intent.tif;
     let kind = match (intent.order_type, intent.price) {
         (OrderType::Limit, Some(price)) if intent.post_only => OrderKind::PostOnly { price, qty: intent.qty },
+        (OrderType::Limit, Some(price)) if let Some(stop) = intent.stop => {
+            OrderKind::StopLimit { stop, price, qty: intent.qty, tif }
+        }
         (OrderType::Limit, Some(price)) => OrderKind::Limit { price, qty: intent.qty, tif },
         (OrderType::Limit, None) => return None,
         (OrderType::Market, _) => match intent.quote_qty {
@@ -237,6 +241,16 @@ fn wire_order(order: &Order) -> Option<NewOrder> {
         kind,
         client_id: order.client_id.clone(),
     })
+}
+
+/// The open status an order the exchange still works has: `AwaitingTrigger`
+/// for a stop-limit order the exchange says is not working yet, else `Submitted`.
+fn open_status(order: &Order, working: bool) -> OrderStatus {
+    if order.intent.stop.is_some() && !working {
+        OrderStatus::AwaitingTrigger
+    } else {
+        OrderStatus::Submitted
+    }
 }
 
 /// The local status an exchange status leads to, for orders that end.
@@ -312,8 +326,14 @@ impl EngineState {
         self.live.as_ref().is_some_and(|l| l.cancel_wanted.iter().any(|id| self.ledger.is_open(*id)))
     }
 
-    /// One report from the live venue.
+    /// One report from the live venue; an amend waiting for its original's
+    /// cancel goes on (or is dropped) once the report has been applied.
     pub fn on_venue(&mut self, report: VenueReport) {
+        self.apply_venue_report(report);
+        self.resolve_amends();
+    }
+
+    fn apply_venue_report(&mut self, report: VenueReport) {
         match report {
             VenueReport::Placed { id, report } => {
                 self.placed(id);
@@ -579,7 +599,7 @@ impl EngineState {
             link.missing_since.remove(&id);
         }
         let Some(order) = self.ledger.get(id).cloned() else { return };
-        let working = (!report.status.is_final()).then_some(OrderStatus::Submitted);
+        let working = (!report.status.is_final()).then(|| open_status(&order, report.working()));
         if let Some(updated) = self.ledger.update_open(id, working, Some(report.order_id), now) {
             self.persist_order(&updated);
         }
@@ -695,7 +715,12 @@ impl EngineState {
         };
         let now = self.now();
         let Some(order) = self.ledger.get(id).cloned() else { return };
-        let working = (!report.status.is_final()).then_some(OrderStatus::Submitted);
+        // A stop-limit order works once triggered: on the book, or trading.
+        let triggered = report.on_book || report.cumulative_qty > Decimal::ZERO;
+        let working = (!report.status.is_final()).then(|| open_status(&order, triggered));
+        if order.status == OrderStatus::AwaitingTrigger && working == Some(OrderStatus::Submitted) {
+            self.note("triggered", format!("#{id} triggered at the exchange: now working as a limit order"));
+        }
         if let Some(updated) = self.ledger.update_open(id, working, Some(report.order_id), now) {
             self.persist_order(&updated);
         }
@@ -829,7 +854,11 @@ impl EngineState {
                 Some(report) => {
                     let before = self.ledger.get(id).map(|o| o.status);
                     self.settle(id, report.status, report.executed_qty.unwrap_or_default(), None);
-                    let working = (!report.status.is_final()).then_some(OrderStatus::Submitted);
+                    let working = self
+                        .ledger
+                        .get(id)
+                        .filter(|_| !report.status.is_final())
+                        .map(|o| open_status(o, report.working()));
                     if let Some(order) = self.ledger.update_open(id, working, None, now) {
                         self.persist_order(&order);
                     }
@@ -967,6 +996,7 @@ fn external_order(
             tif: crate::domain::TimeInForce::Gtc,
             post_only: false,
             quote_qty: None,
+            stop: None,
         },
         status: OrderStatus::Submitted,
         filled_qty: filled,

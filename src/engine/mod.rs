@@ -2,6 +2,7 @@
 //! only door. Start it with [`start`].
 
 mod actor;
+mod amend;
 mod api;
 mod boot;
 mod controls;

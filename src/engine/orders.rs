@@ -8,7 +8,9 @@ use serde_json::json;
 use super::api::{CancelAllReport, CheckLine, CheckVerdict, CommandError, SubmitOutcome, checks_pass};
 use super::ledger::Booked;
 use super::state::EngineState;
-use crate::domain::{Approval, Fill, OrderId, OrderIntent, OrderStatus, OrderType, Origin, TimeInForce};
+use crate::domain::{
+    Approval, Fill, Order, OrderId, OrderIntent, OrderStatus, OrderType, Origin, TimeInForce,
+};
 use crate::store::{Actor, AuditKind};
 
 /// How an expiry's reason starts (the screen, the audit log and the answer
@@ -70,7 +72,8 @@ impl EngineState {
             self.expire(id);
             return Err(self.not_pending(id));
         }
-        let checks = self.gate(&intent);
+        let replacing = self.ledger.replacing(id);
+        let checks = self.gate_replacing(&intent, replacing);
         if !checks_pass(&checks) {
             let reason = first_failure(&checks);
             self.audit(
@@ -78,10 +81,14 @@ impl EngineState {
                 Actor::Engine,
                 json!({ "order": id, "reason": reason, "checks": checks }),
             );
+            self.ledger.forget_replacing(id);
             self.close(id, OrderStatus::Rejected, Some(reason));
             return Ok(SubmitOutcome::Refused { checks });
         }
         self.audit(AuditKind::Confirmed, Actor::Person, json!({ "order": id }));
+        if replacing.is_some() {
+            return Ok(self.carry_out_amend(id, checks, Actor::Person));
+        }
         Ok(self.accept_and_route(id, checks, Actor::Person))
     }
 
@@ -117,6 +124,7 @@ impl EngineState {
             self.strategies.mute(&name, &intent, self.now());
         }
         self.audit(AuditKind::Rejected, actor, json!({ "order": id, "reason": reason }));
+        self.ledger.forget_replacing(id);
         self.close(id, OrderStatus::Rejected, Some(reason.to_owned()));
     }
 
@@ -157,11 +165,17 @@ impl EngineState {
         for id in &pending {
             self.reject_pending(*id, actor.clone(), why);
         }
+        self.drop_amends_in_flight(why);
         CancelAllReport { cancelled: open.len(), rejected: pending.len() }
     }
 
     /// Reserves, marks submitted, sends to the paper broker and books any fills.
-    fn accept_and_route(&mut self, id: OrderId, checks: Vec<CheckLine>, actor: Actor) -> SubmitOutcome {
+    pub(super) fn accept_and_route(
+        &mut self,
+        id: OrderId,
+        checks: Vec<CheckLine>,
+        actor: Actor,
+    ) -> SubmitOutcome {
         let Some(intent) = self.ledger.get(id).map(|o| o.intent.clone()) else {
             return SubmitOutcome::Refused { checks };
         };
@@ -176,7 +190,11 @@ impl EngineState {
         }
         let now = self.now();
         self.ledger.record_submission(&intent, now);
-        let sending = if self.live.is_some() { OrderStatus::Submitting } else { OrderStatus::Submitted };
+        let sending = match (self.live.is_some(), intent.stop.is_some()) {
+            (true, _) => OrderStatus::Submitting,
+            (false, true) => OrderStatus::AwaitingTrigger,
+            (false, false) => OrderStatus::Submitted,
+        };
         let Some(order) = self.ledger.mark_submitted(id, sending, now) else {
             return SubmitOutcome::Refused { checks };
         };
@@ -215,13 +233,23 @@ impl EngineState {
             self.route_live(id);
             return;
         }
-        let quote = self.config.quote_asset.clone();
         let Some(order) = self.ledger.get(id).cloned() else { return };
+        if order.status == OrderStatus::AwaitingTrigger && self.broker.hold(&order) {
+            return;
+        }
+        self.work_paper(&order);
+    }
+
+    /// The paper broker works `order` as a limit (or market) order against
+    /// the current book, booking what fills now.
+    fn work_paper(&mut self, order: &Order) {
+        let id = order.id;
+        let quote = self.config.quote_asset.clone();
         let Some(book) = self.markets.get(&order.intent.symbol).and_then(|m| m.book.clone()) else {
             self.close(id, OrderStatus::Rejected, Some("no order book for the symbol".to_owned()));
             return;
         };
-        let (fills, done) = self.broker.submit(&order, &book, &quote, self.now());
+        let (fills, done) = self.broker.submit(order, &book, &quote, self.now());
         for fill in fills {
             // A fill that could not be booked ends the order: the rest of the walk is void.
             if !self.ledger.is_open(id) {
@@ -231,6 +259,26 @@ impl EngineState {
         }
         if done {
             self.finish_if_open(id);
+        }
+    }
+
+    /// Stop-limit orders whose trigger a public trade reached: each becomes
+    /// the limit order it carries and works against the book from now on.
+    pub fn trigger_paper(&mut self, ids: Vec<OrderId>) {
+        for id in ids {
+            let now = self.now();
+            let Some(order) = self.ledger.update_open(id, Some(OrderStatus::Submitted), None, now) else {
+                continue;
+            };
+            self.persist_order(&order);
+            let stop = order.intent.stop.map(|s| s.price).unwrap_or_default();
+            self.audit(
+                AuditKind::Note,
+                Actor::Engine,
+                json!({ "order": id, "text": "triggered", "stop": stop }),
+            );
+            self.note("triggered", format!("#{id} triggered at stop {stop}: now working as a limit order"));
+            self.work_paper(&order);
         }
     }
 
@@ -372,7 +420,13 @@ pub fn describe(intent: &OrderIntent) -> String {
                 (false, TimeInForce::Ioc) => " IOC",
                 (false, TimeInForce::Fok) => " FOK",
             };
-            format!("{} {} {} limit{kind} {}", intent.side, intent.qty, intent.symbol, p)
+            match intent.stop {
+                Some(stop) => format!(
+                    "{} {} {} {}{kind} stop {} limit {}",
+                    intent.side, intent.qty, intent.symbol, stop.kind, stop.price, p
+                ),
+                None => format!("{} {} {} limit{kind} {}", intent.side, intent.qty, intent.symbol, p),
+            }
         }
         _ => match intent.quote_qty {
             Some(quote) => {

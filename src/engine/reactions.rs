@@ -19,7 +19,11 @@ impl EngineState {
         let fills = match event {
             // Nothing may fill that cannot be recorded.
             _ if self.controls.storage_failed() => Vec::new(),
-            MarketEvent::Trade(trade) => self.broker.on_trade(trade),
+            MarketEvent::Trade(trade) => {
+                let triggered = self.broker.triggered(trade);
+                self.trigger_paper(triggered);
+                self.broker.on_trade(trade)
+            }
             MarketEvent::Book(book) => self.broker.on_book(book),
             MarketEvent::Status(status) => {
                 self.note("feed", format!("{} {}: {}", status.feed, status.state.as_str(), status.detail));

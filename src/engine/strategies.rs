@@ -124,6 +124,7 @@ mod tests {
             tif: crate::domain::TimeInForce::Gtc,
             post_only: false,
             quote_qty: None,
+            stop: None,
         }
     }
 

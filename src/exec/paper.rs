@@ -3,10 +3,13 @@
 //! Market orders walk the opposite side of the book level by level (taker).
 //! A limit order first takes whatever it crosses (taker), then rests (GTC),
 //! or is done (IOC); fill-or-kill takes all at once or nothing, and post-only
-//! is cancelled whole if it would take anything. A resting order fills (maker, at its own price) when the market trades
-//! through it or the opposite side of the book moves past it. That errs on
-//! the side of fewer fills than a real queue position would give — paper
-//! results should flatter nobody.
+//! is cancelled whole if it would take anything. A resting order fills
+//! (maker, at its own price) when the market trades through it or the
+//! opposite side of the book moves past it. That errs on the side of fewer
+//! fills than a real queue position would give — paper results should
+//! flatter nobody. A stop-limit order waits off the book until a public trade
+//! reaches its trigger ([`PaperBroker::triggered`]); the engine then submits
+//! it as the limit order it has become.
 
 use std::collections::BTreeMap;
 
@@ -14,7 +17,10 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::Level;
-use crate::domain::{Fill, Liquidity, Order, OrderId, OrderType, Side, Symbol, TimeInForce, TimestampMs};
+use crate::domain::{
+    Fill, Liquidity, Order, OrderId, OrderStatus, OrderType, Side, StopTrigger, Symbol, TimeInForce,
+    TimestampMs,
+};
 use crate::market::{BookUpdate, Trade};
 
 /// Fee rates as fractions (0.001 = 0.1 %), charged in the quote asset.
@@ -43,18 +49,27 @@ struct Resting {
     quote_asset: String,
 }
 
-/// Simulated execution venue. Holds only resting limit orders; balances and
-/// positions are the portfolio's job.
+/// A stop-limit order waiting for its trigger, off the book.
+#[derive(Debug, Clone)]
+struct Waiting {
+    symbol: Symbol,
+    side: Side,
+    stop: StopTrigger,
+}
+
+/// Simulated execution venue. Holds only resting limit orders and untriggered
+/// stop-limit orders; balances and positions are the portfolio's job.
 #[derive(Debug, Default)]
 pub struct PaperBroker {
     fees: FeeSchedule,
     resting: BTreeMap<OrderId, Resting>,
+    waiting: BTreeMap<OrderId, Waiting>,
 }
 
 impl PaperBroker {
     /// A broker charging `fees`.
     pub fn new(fees: FeeSchedule) -> Self {
-        Self { fees, resting: BTreeMap::new() }
+        Self { fees, resting: BTreeMap::new(), waiting: BTreeMap::new() }
     }
 
     /// The fee schedule in force.
@@ -63,8 +78,12 @@ impl PaperBroker {
     }
 
     /// Restores a resting order after a restart (its remaining quantity is
-    /// taken from the persisted order).
+    /// taken from the persisted order), or an untriggered stop-limit order.
     pub fn restore(&mut self, order: &Order, quote_asset: &str) {
+        if order.status == OrderStatus::AwaitingTrigger {
+            self.hold(order);
+            return;
+        }
         if let (OrderType::Limit, Some(price)) = (order.intent.order_type, order.intent.price) {
             let remaining = order.remaining_qty();
             if remaining > Decimal::ZERO {
@@ -143,9 +162,41 @@ impl PaperBroker {
         }
     }
 
-    /// Removes a resting order. Returns whether it was resting.
+    /// Holds a stop-limit order until a trade reaches its trigger. False (and
+    /// nothing held) for an order without a trigger.
+    pub fn hold(&mut self, order: &Order) -> bool {
+        let Some(stop) = order.intent.stop else { return false };
+        let waiting = Waiting { symbol: order.intent.symbol.clone(), side: order.intent.side, stop };
+        self.waiting.insert(order.id, waiting);
+        true
+    }
+
+    /// A public trade: the stop-limit orders whose trigger it reached, no
+    /// longer held. The engine submits each as the limit order it now is.
+    pub fn triggered(&mut self, trade: &Trade) -> Vec<OrderId> {
+        let due: Vec<OrderId> = self
+            .waiting
+            .iter()
+            .filter(|(_, w)| {
+                w.symbol == trade.symbol && w.stop.kind.triggers(w.side, w.stop.price, trade.price)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for id in &due {
+            self.waiting.remove(id);
+        }
+        due
+    }
+
+    /// Removes a resting or waiting order. Returns whether it was held.
     pub fn cancel(&mut self, id: OrderId) -> bool {
-        self.resting.remove(&id).is_some()
+        let resting = self.resting.remove(&id).is_some();
+        self.waiting.remove(&id).is_some() || resting
+    }
+
+    /// Number of untriggered stop-limit orders held.
+    pub fn waiting_count(&self) -> usize {
+        self.waiting.len()
     }
 
     /// Number of resting orders.

@@ -36,6 +36,7 @@ fn order(id: u64, side: Side, order_type: OrderType, qty: &str, price: Option<&s
             tif: crate::domain::TimeInForce::Gtc,
             post_only: false,
             quote_qty: None,
+            stop: None,
         },
         status: OrderStatus::Submitted,
         filled_qty: Decimal::ZERO,
@@ -119,4 +120,28 @@ fn cancel_and_restore() {
     assert!(!broker.cancel(OrderId(4)));
     broker.restore(&o, "USDT");
     assert_eq!(broker.resting_count(), 1);
+}
+
+#[test]
+fn a_stop_limit_is_held_until_a_trade_reaches_its_trigger_and_survives_a_restart() {
+    let trade =
+        |price: &str| Trade { symbol: sym(), price: d(price), qty: d("1"), side: Side::Buy, ts_ms: 2 };
+    let mut stop = order(9, Side::Sell, OrderType::Limit, "1", Some("95"));
+    stop.intent.stop = Some(StopTrigger { kind: crate::domain::StopKind::StopLoss, price: d("96") });
+    stop.status = OrderStatus::AwaitingTrigger;
+    let mut broker = PaperBroker::default();
+    assert!(broker.hold(&stop));
+    assert!(
+        !broker.hold(&order(3, Side::Sell, OrderType::Limit, "1", Some("95"))),
+        "no trigger, nothing held"
+    );
+    assert!(broker.triggered(&trade("97")).is_empty(), "a sell stop-loss fires at or below its stop");
+    assert!(broker.on_trade(&trade("90")).is_empty(), "untriggered, it is not on the book");
+    let mut restarted = PaperBroker::default();
+    restarted.restore(&stop, "USDT");
+    assert_eq!((restarted.waiting_count(), restarted.resting_count()), (1, 0));
+    assert_eq!(restarted.triggered(&trade("96")), vec![OrderId(9)]);
+    assert_eq!(restarted.waiting_count(), 0);
+    assert!(broker.cancel(OrderId(9)), "a waiting order can be cancelled");
+    assert!(broker.triggered(&trade("90")).is_empty());
 }

@@ -51,7 +51,8 @@ fn violation(b: &Bounds, value: Decimal, symbol: &str) -> Option<String> {
     None
 }
 
-/// `price_tick`: PRICE_FILTER (tick size, min/max price) on a limit price.
+/// `price_tick`: PRICE_FILTER (tick size, min/max price) on a limit price,
+/// and on a stop-limit order's stop price too.
 /// Skipped for market orders, which carry no price.
 pub(crate) fn price_tick(ctx: &Ctx) -> CheckResult {
     const ID: CheckId = CheckId::PriceTick;
@@ -70,8 +71,24 @@ pub(crate) fn price_tick(ctx: &Ctx) -> CheckResult {
         max: i.max_price,
         step: i.tick_size,
     };
+    if let Some(stop) = ctx.intent.stop {
+        // PRICE_FILTER applies to `stopPrice` exactly as to `price`.
+        let trigger = Bounds { what: "stop price", ..bounds };
+        if let Some(why) = violation(&trigger, stop.price, i.symbol.as_str()) {
+            return CheckResult::fail(ID, why);
+        }
+    }
     match violation(&bounds, price, i.symbol.as_str()) {
         Some(why) => CheckResult::fail(ID, why),
+        None if ctx.intent.stop.is_some() => CheckResult::pass(
+            ID,
+            detail!(
+                "stop and limit prices fit tick size {} within [{}, {}]",
+                Num(i.tick_size),
+                Num(i.min_price),
+                Num(i.max_price)
+            ),
+        ),
         None => CheckResult::pass(
             ID,
             detail!(

@@ -7,7 +7,7 @@ use super::check::{CheckId, CheckResult};
 use super::context::{Ctx, Pricing, percent_of};
 use super::text::detail;
 use super::text::{Num, amt, pct};
-use crate::domain::{OrderType, Side, SymbolStatus};
+use crate::domain::{OrderType, Side, StopKind, SymbolStatus};
 
 /// `symbol_allowed`: in the configured allowlist, listed by the exchange, and
 /// its exchange status is TRADING.
@@ -83,7 +83,9 @@ pub(crate) fn market_data_fresh(ctx: &Ctx) -> CheckResult {
 /// `price_band`: a limit price within ±`price_band_pct` of mid; a market
 /// order's average fill (walking the book) within `max_slippage_pct` of mid.
 /// Both bounds are inclusive. A post-only order priced to take fails here too:
-/// it is a price the order may not have.
+/// it is a price the order may not have. A stop-limit order's stop price is
+/// held to the same band, and one the last trade has already reached fails:
+/// it would trigger at once (Binance refuses it, -2010).
 pub(crate) fn price_band(ctx: &Ctx) -> CheckResult {
     const ID: CheckId = CheckId::PriceBand;
     let Some(mid) = ctx.snap.mid().filter(|m| *m > Decimal::ZERO) else {
@@ -95,6 +97,10 @@ pub(crate) fn price_band(ctx: &Ctx) -> CheckResult {
     if let Some(refusal) = post_only_crossing(ctx) {
         return CheckResult::fail(ID, refusal);
     }
+    let trigger = match trigger_check(ctx, mid) {
+        Ok(trigger) => trigger,
+        Err(refusal) => return CheckResult::fail(ID, refusal),
+    };
     let (price, band, what) = match &ctx.pricing {
         Pricing::Unpriced(why) => return ctx.unpriced(ID, why),
         Pricing::Limit { price, .. } => (*price, ctx.limits.price_band_pct, "band ±"),
@@ -120,7 +126,8 @@ pub(crate) fn price_band(ctx: &Ctx) -> CheckResult {
         ),
         _ => detail!("price {}", Num(price)),
     };
-    let detail = detail!("{subject} is {}% {direction} mid {mid}, {what}{}%", pct(deviation.abs()), band);
+    let detail =
+        detail!("{trigger}{subject} is {}% {direction} mid {mid}, {what}{}%", pct(deviation.abs()), band);
     if over { CheckResult::fail(ID, detail) } else { CheckResult::pass(ID, detail) }
 }
 
@@ -145,4 +152,53 @@ fn post_only_crossing(ctx: &Ctx) -> Option<String> {
             Num(best)
         )
     })
+}
+
+/// A stop-limit order's trigger: a limit order (not post-only) whose stop
+/// price is within the band of mid and not already reached by the last trade
+/// (the mid before any trade). `Ok` carries the text the detail starts with
+/// (empty for orders without a trigger).
+fn trigger_check(ctx: &Ctx, mid: Decimal) -> Result<String, String> {
+    let i = ctx.intent;
+    let Some(stop) = i.stop else { return Ok(String::new()) };
+    if i.order_type != OrderType::Limit || i.post_only {
+        return Err(detail!(
+            "a {} order is a limit order with a trigger: not market, not post-only",
+            stop.kind
+        ));
+    }
+    if stop.price <= Decimal::ZERO {
+        return Err(detail!("the stop price {} is not positive", Num(stop.price)));
+    }
+    let (last, what) = match ctx.snap.last_price {
+        Some(last) => (last, "last trade"),
+        None => (mid, "mid (no trade seen yet)"),
+    };
+    if stop.kind.triggers(i.side, stop.price, last) {
+        let (at, beyond) = match (stop.kind, i.side) {
+            (StopKind::StopLoss, Side::Sell) | (StopKind::TakeProfit, Side::Buy) => ("at or below", "below"),
+            _ => ("at or above", "above"),
+        };
+        return Err(detail!(
+            "{} {} with stop {} would trigger immediately: the {what} {} is already {at} it; put the stop {beyond} the market",
+            stop.kind,
+            i.side,
+            Num(stop.price),
+            Num(last)
+        ));
+    }
+    let Some(deviation) = stop.price.checked_sub(mid).and_then(|d| percent_of(d, mid)) else {
+        return Err(detail!("the deviation of stop {} from mid {mid} overflows", Num(stop.price)));
+    };
+    let band = ctx.limits.price_band_pct;
+    if deviation.abs() > band {
+        return Err(detail!(
+            "stop {} is {}% from mid {}, band ±{}%",
+            Num(stop.price),
+            pct(deviation.abs()),
+            Num(mid),
+            Num(band)
+        ));
+    }
+    Ok(detail!("stop {} waits for the {what} {}, then ", Num(stop.price), Num(last)))
 }

@@ -95,6 +95,9 @@ pub struct RiskSnapshot<'a> {
     pub bids: &'a [Level],
     /// Best asks, best first (ascending price).
     pub asks: &'a [Level],
+    /// The symbol's last public trade price: what a stop-limit's trigger is
+    /// compared with (the mid when no trade has been seen yet).
+    pub last_price: Option<Decimal>,
     /// Balance per asset; an asset not listed holds nothing.
     pub balances: &'a [(String, Balance)],
     pub positions: &'a [Position],

@@ -27,7 +27,7 @@ use super::market::{SimEvent, SimMarket, TakeBudget};
 use super::rest::ApiError;
 use super::spec::SymbolSpec;
 use super::user_events::{self, execution};
-use crate::domain::TimestampMs;
+use crate::domain::{Side, StopKind, TimestampMs};
 
 /// Commission on every fill, in the asset received (Binance's base rate without BNB).
 const COMMISSION: Decimal = Decimal::from_parts(1, 0, 0, false, 3);
@@ -69,6 +69,8 @@ pub(crate) struct NewOrder {
     pub quote_qty: Option<Decimal>,
     /// `newClientOrderId`; generated from the order id when absent.
     pub client_id: Option<String>,
+    /// `STOP_LOSS_LIMIT` / `TAKE_PROFIT_LIMIT`: the trigger and its `stopPrice`.
+    pub stop: Option<(StopKind, Decimal)>,
 }
 
 /// An order as the account holds it.
@@ -87,6 +89,10 @@ pub(crate) struct SimOrder {
     pub status: &'static str,
     pub time: TimestampMs,
     pub update_time: TimestampMs,
+    /// A stop-limit order's trigger and `stopPrice`.
+    pub stop: Option<(StopKind, Decimal)>,
+    /// False while a stop-limit order waits for its trigger (Binance `isWorking`).
+    pub working: bool,
     /// Funds still locked by the order (quote for a buy, base for a sell).
     locked: Decimal,
 }
@@ -235,6 +241,16 @@ impl Accounts {
             TakeBudget::Lots(l) => l,
             TakeBudget::Quote(_) => plan_lots,
         };
+        if let Some((kind, stop)) = order.stop {
+            ticks(stop)?;
+            // Binance compares the trigger with the last price; the simulator with the mid.
+            let reference = market.top_ticks(order.symbol).and_then(|(b, a)| Some((b? + a?) / 2));
+            let side = if order.buy { Side::Buy } else { Side::Sell };
+            let last = reference.map(|t| Decimal::from(t) * i.tick_size);
+            if last.is_some_and(|last| kind.triggers(side, stop, last)) {
+                return Err(ApiError::bad(-2010, "Stop price would trigger immediately."));
+            }
+        }
         if order.kind == Kind::LimitMaker && !plan.is_empty() {
             return Err(ApiError::bad(-2010, "Order would immediately match and take."));
         }
@@ -281,11 +297,19 @@ impl Accounts {
             status: "NEW",
             time: now,
             update_time: now,
+            stop: order.stop,
+            working: order.stop.is_none(),
             locked: lock,
         };
         let account = self.account_mut(acct)?;
         move_to_locked(account, pay_asset, lock);
         let mut events = vec![(acct, execution(&spec, &sim_order, "NEW", None, None, now))];
+        if !sim_order.working {
+            // A stop-limit order waits for its trigger, its funds locked.
+            events.push((acct, position(account, &[pay_asset, get_asset], now)));
+            account.orders.insert(id, sim_order.clone());
+            return Ok((sim_order, Vec::new(), events, Vec::new()));
+        }
         let (mut fills, mut market_events) = (Vec::new(), Vec::new());
         if !fok_short && !plan.is_empty() {
             let (taken, caused) = market.take(order.symbol, order.buy, limit, budget);
@@ -312,7 +336,122 @@ impl Accounts {
         events.push((acct, position(account, &[pay_asset, get_asset], now)));
         account.orders.insert(id, sim_order.clone());
         account.fills.extend(fills.iter().cloned());
+        // The order's own trades may reach other orders' triggers.
+        if let (Some(low), Some(high)) =
+            (fills.iter().map(|f| f.price).min(), fills.iter().map(|f| f.price).max())
+        {
+            let traded = BTreeMap::from([(order.symbol, (low, high))]);
+            let (more_events, more_market) = self.trigger_stops(market, &traded, now);
+            events.extend(more_events);
+            market_events.extend(more_market);
+        }
         Ok((sim_order, fills, events, market_events))
+    }
+
+    /// Triggers every waiting stop-limit order a client order's trades
+    /// reached (`traded`: per symbol, the lowest and highest trade price): it
+    /// starts working as a limit order, taking what it crosses and resting
+    /// (GTC) or expiring the rest. Returns the user and the market events.
+    fn trigger_stops(
+        &mut self,
+        market: &mut SimMarket,
+        traded: &BTreeMap<usize, (Decimal, Decimal)>,
+        now: TimestampMs,
+    ) -> (UserEvents, Vec<SimEvent>) {
+        let mut due = Vec::new();
+        for (acct, account) in self.accounts.iter().enumerate() {
+            for o in account.orders.values().filter(|o| is_open(o.status) && !o.working) {
+                let (Some((kind, stop)), Some((low, high))) = (o.stop, traded.get(&o.symbol)) else {
+                    continue;
+                };
+                let side = if o.buy { Side::Buy } else { Side::Sell };
+                if kind.triggers(side, stop, *low) || kind.triggers(side, stop, *high) {
+                    due.push((acct, o.id));
+                }
+            }
+        }
+        let (mut events, mut caused) = (Vec::new(), Vec::new());
+        for (acct, id) in due {
+            if let Ok((e, c)) = self.work(acct, id, market, now) {
+                events.extend(e);
+                caused.extend(c);
+            }
+        }
+        (events, caused)
+    }
+
+    /// Waiting stop-limit orders a market step's trades reached start working
+    /// as resting orders (see [`Accounts::on_market`]).
+    fn trigger_resting(
+        &mut self,
+        traded: &BTreeMap<usize, (Decimal, Decimal)>,
+        now: TimestampMs,
+    ) -> UserEvents {
+        let mut events = Vec::new();
+        for (acct, account) in self.accounts.iter_mut().enumerate() {
+            for o in account.orders.values_mut().filter(|o| is_open(o.status) && !o.working) {
+                let (Some((kind, stop)), Some((low, high))) = (o.stop, traded.get(&o.symbol)) else {
+                    continue;
+                };
+                let side = if o.buy { Side::Buy } else { Side::Sell };
+                if !(kind.triggers(side, stop, *low) || kind.triggers(side, stop, *high)) {
+                    continue;
+                }
+                let Some(spec) = self.specs.get(o.symbol) else { continue };
+                o.working = true;
+                o.update_time = now;
+                events.push((acct, execution(spec, o, "NEW", None, None, now)));
+            }
+        }
+        events
+    }
+
+    /// A triggered stop-limit order starts working as its limit order.
+    fn work(
+        &mut self,
+        acct: usize,
+        id: u64,
+        market: &mut SimMarket,
+        now: TimestampMs,
+    ) -> Result<(UserEvents, Vec<SimEvent>), ApiError> {
+        let account = self.accounts.get_mut(acct).ok_or_else(overflow)?;
+        let mut order = account.orders.get(&id).cloned().ok_or_else(overflow)?;
+        let spec = self.specs.get(order.symbol).cloned().ok_or_else(overflow)?;
+        let i = &spec.instrument;
+        let limit = order.price.checked_div(i.tick_size).and_then(|t| t.to_i64()).ok_or_else(overflow)?;
+        let left = order.orig_qty.saturating_sub(order.executed);
+        let lots = left.checked_div(i.step_size).and_then(|l| l.to_i64()).ok_or_else(overflow)?;
+        order.working = true;
+        order.update_time = now;
+        let mut events = vec![(acct, execution(&spec, &order, "NEW", None, None, now))];
+        let plan = market.peek_take(order.symbol, order.buy, Some(limit), TakeBudget::Lots(lots));
+        let plan_lots: i64 = plan.iter().map(|(_, l)| l).sum();
+        let fok_short = order.kind == Kind::Limit(Tif::Fok) && plan_lots < lots;
+        let mut caused = Vec::new();
+        let mut fills = Vec::new();
+        if !fok_short && !plan.is_empty() {
+            let (taken, market_events) =
+                market.take(order.symbol, order.buy, Some(limit), TakeBudget::Lots(lots));
+            caused = market_events;
+            for t in taken {
+                let price = Decimal::from(t.ticks) * i.tick_size;
+                let qty = Decimal::from(t.lots) * i.step_size;
+                let fill = book_fill(account, &spec, &mut order, t.trade_id, price, qty, false, now)?;
+                events.push((acct, execution(&spec, &order, "TRADE", Some(&fill), None, now)));
+                fills.push(fill);
+            }
+        }
+        let pay = if order.buy { &i.quote_asset } else { &i.base_asset };
+        let done = order.executed >= order.orig_qty;
+        if !done && order.kind != Kind::Limit(Tif::Gtc) {
+            order.status = "EXPIRED";
+            release(account, pay, &mut order);
+            events.push((acct, execution(&spec, &order, "EXPIRED", None, None, now)));
+        }
+        events.push((acct, position(account, &[&i.base_asset, &i.quote_asset], now)));
+        account.orders.insert(id, order);
+        account.fills.extend(fills);
+        Ok((events, caused))
     }
 
     /// Cancels an open order found by id or client id. `cancel_id` is the
@@ -400,9 +539,13 @@ impl Accounts {
         traded: &BTreeMap<usize, (Decimal, Decimal)>,
         now: TimestampMs,
     ) -> UserEvents {
+        // Triggered here, a stop-limit order does not take from the book (the
+        // hub publishes no depth for it): it works as a resting order, filled
+        // below as maker once the book or a trade reaches its price.
+        let mut events = self.trigger_resting(traded, now);
         let mut due = Vec::new();
         for (acct, account) in self.accounts.iter().enumerate() {
-            for order in account.orders.values().filter(|o| is_open(o.status)) {
+            for order in account.orders.values().filter(|o| is_open(o.status) && o.working) {
                 let Some((bid, ask)) = market.top_ticks(order.symbol) else { continue };
                 let Some(spec) = self.specs.get(order.symbol) else { continue };
                 let Some(price) = order.price.checked_div(spec.instrument.tick_size).and_then(|p| p.to_i64())
@@ -420,7 +563,6 @@ impl Accounts {
                 }
             }
         }
-        let mut events = Vec::new();
         for (acct, id) in due {
             events.extend(self.fill_resting(acct, id, market, now));
         }
@@ -618,6 +760,7 @@ mod tests {
             qty: Some(d(qty)),
             quote_qty: None,
             client_id: Some("c1".into()),
+            stop: None,
         }
     }
 
@@ -738,5 +881,37 @@ mod tests {
         assert_eq!((events[0].1["c"].as_str(), events[0].1["C"].as_str()), (Some("undo"), Some("c1")));
         assert_eq!(usdt(&accounts), (Decimal::from(QUOTE_BALANCE), Decimal::ZERO));
         assert!(accounts.cancel(0, 0, &find, None, 3).is_err(), "-2011 the second time");
+    }
+
+    #[test]
+    fn a_stop_limit_waits_locked_is_refused_if_it_would_trigger_and_triggers_on_a_trade() {
+        let (mut accounts, mut market) = setup();
+        let (bid, ask) = market.top_ticks(0).unwrap();
+        let (bid, ask) = (bid.unwrap(), ask.unwrap());
+        let stop_loss = |stop: i64, limit: i64| NewOrder {
+            stop: Some((StopKind::StopLoss, Decimal::from(stop) * d("0.01"))),
+            ..order(true, Kind::Limit(Tif::Gtc), Some(Decimal::from(limit) * d("0.01")), "0.001")
+        };
+        let err = accounts.place(0, stop_loss(bid, ask + 500), &mut market, 1).unwrap_err();
+        let (_, code, msg) = err.parts();
+        assert_eq!((code, msg.as_str()), (-2010, "Stop price would trigger immediately."));
+        let (o, fills, events, _) =
+            accounts.place(0, stop_loss(ask + 10, ask + 500), &mut market, 1).unwrap();
+        assert_eq!((o.status, o.working, fills.len()), ("NEW", false, 0));
+        assert_eq!(
+            (events[0].1["o"].as_str(), events[0].1["w"].as_bool()),
+            (Some("STOP_LOSS_LIMIT"), Some(false))
+        );
+        let limit = Decimal::from(ask + 500) * d("0.01");
+        assert_eq!(usdt(&accounts), (Decimal::from(QUOTE_BALANCE) - limit * d("0.001"), limit * d("0.001")));
+        // Another account's buy through the asks trades at the stop: it triggers and takes.
+        let walk = NewOrder {
+            client_id: Some("c2".into()),
+            ..order(true, Kind::Limit(Tif::Ioc), Some(Decimal::from(ask + 20) * d("0.01")), "0.5")
+        };
+        let (_, _, events, _) = accounts.place(1, walk, &mut market, 2).unwrap();
+        assert!(events.iter().any(|(a, e)| *a == 0 && e["x"] == "NEW" && e["w"] == true), "triggered");
+        let stop = accounts.get(0, 0, &OrderRef::Id(o.id)).unwrap();
+        assert_eq!((stop.status, stop.working), ("FILLED", true));
     }
 }

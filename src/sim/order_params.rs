@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use super::accounts::{Kind, NewOrder, OrderRef, Tif};
 use super::hub::Hub;
 use super::rest::ApiError;
-use crate::domain::Symbol;
+use crate::domain::{StopKind, Symbol};
 
 /// Binance's rule for decimal parameters.
 const DECIMAL_RANGE: &str = "^([0-9]{1,20})(\\.[0-9]{1,20})?$";
@@ -84,14 +84,14 @@ impl Params {
     }
 
     /// `newOrderRespType`, with Binance's default: `FULL` for `LIMIT` and
-    /// `MARKET`, `ACK` for every other type.
-    pub(crate) fn resp_type(&self, kind: Kind) -> Result<RespType, ApiError> {
+    /// `MARKET`, `ACK` for every other type (`LIMIT_MAKER`, the stop types).
+    pub(crate) fn resp_type(&self, kind: Kind, stop: bool) -> Result<RespType, ApiError> {
         match self.get("newOrderRespType") {
             Some("ACK") => Ok(RespType::Ack),
             Some("RESULT") => Ok(RespType::Result),
             Some("FULL") => Ok(RespType::Full),
             Some(_) => Err(ApiError::illegal("newOrderRespType", "ACK, RESULT, FULL")),
-            None if kind == Kind::LimitMaker => Ok(RespType::Ack),
+            None if kind == Kind::LimitMaker || stop => Ok(RespType::Ack),
             None => Ok(RespType::Full),
         }
     }
@@ -105,9 +105,18 @@ impl Params {
             Some(_) => return Err(ApiError::bad(-1117, "Invalid side.")),
             None => return Err(ApiError::mandatory("side")),
         };
-        let kind = self.kind()?;
+        let (kind, stop_kind) = self.kind()?;
         let (price, qty, quote_qty) =
             (self.decimal("price")?, self.decimal("quantity")?, self.decimal("quoteOrderQty")?);
+        let stop = match (stop_kind, self.decimal("stopPrice")?) {
+            (Some(k), Some(p)) if p.is_zero() => {
+                return Err(ApiError::bad(-1013, format!("Invalid stopPrice for {k:?}.")));
+            }
+            (Some(k), Some(p)) => Some((k, p)),
+            (Some(_), None) => return Err(ApiError::mandatory("stopPrice")),
+            (None, Some(_)) => return Err(not_required("stopPrice")),
+            (None, None) => None,
+        };
         match kind {
             Kind::Market => {
                 if price.is_some() {
@@ -141,19 +150,35 @@ impl Params {
             return Err(ApiError::bad(-1013, "Invalid quantity."));
         }
         let client_id = self.client_id("newClientOrderId")?;
-        Ok(NewOrder { symbol, buy, kind, price, qty, quote_qty, client_id })
+        Ok(NewOrder { symbol, buy, kind, price, qty, quote_qty, client_id, stop })
     }
 
-    /// `type` and `timeInForce`: required for `LIMIT`, refused otherwise.
-    fn kind(&self) -> Result<Kind, ApiError> {
-        let tif = match self.get("timeInForce") {
-            None => None,
-            Some("GTC") => Some(Tif::Gtc),
-            Some("IOC") => Some(Tif::Ioc),
-            Some("FOK") => Some(Tif::Fok),
-            Some(_) => return Err(ApiError::bad(-1115, "Invalid timeInForce.")),
+    /// `type` and `timeInForce`: required for `LIMIT` and the stop-limit
+    /// types (which are limit orders with a trigger), refused otherwise.
+    fn kind(&self) -> Result<(Kind, Option<StopKind>), ApiError> {
+        let stop = match self.get("type") {
+            Some("STOP_LOSS_LIMIT") => Some(StopKind::StopLoss),
+            Some("TAKE_PROFIT_LIMIT") => Some(StopKind::TakeProfit),
+            _ => return self.plain_kind().map(|k| (k, None)),
         };
-        match (self.get("type"), tif) {
+        match self.tif()? {
+            Some(tif) => Ok((Kind::Limit(tif), stop)),
+            None => Err(ApiError::mandatory("timeInForce")),
+        }
+    }
+
+    fn tif(&self) -> Result<Option<Tif>, ApiError> {
+        match self.get("timeInForce") {
+            None => Ok(None),
+            Some("GTC") => Ok(Some(Tif::Gtc)),
+            Some("IOC") => Ok(Some(Tif::Ioc)),
+            Some("FOK") => Ok(Some(Tif::Fok)),
+            Some(_) => Err(ApiError::bad(-1115, "Invalid timeInForce.")),
+        }
+    }
+
+    fn plain_kind(&self) -> Result<Kind, ApiError> {
+        match (self.get("type"), self.tif()?) {
             (Some("LIMIT"), Some(tif)) => Ok(Kind::Limit(tif)),
             (Some("LIMIT"), None) => Err(ApiError::mandatory("timeInForce")),
             (Some("LIMIT_MAKER" | "MARKET"), Some(_)) => Err(not_required("timeInForce")),
@@ -202,11 +227,12 @@ mod tests {
     #[test]
     fn response_type_defaults_like_binance() {
         let none = params(&[]);
-        assert_eq!(none.resp_type(Kind::Limit(Tif::Gtc)).unwrap(), RespType::Full);
-        assert_eq!(none.resp_type(Kind::Market).unwrap(), RespType::Full);
-        assert_eq!(none.resp_type(Kind::LimitMaker).unwrap(), RespType::Ack);
+        assert_eq!(none.resp_type(Kind::Limit(Tif::Gtc), false).unwrap(), RespType::Full);
+        assert_eq!(none.resp_type(Kind::Market, false).unwrap(), RespType::Full);
+        assert_eq!(none.resp_type(Kind::LimitMaker, false).unwrap(), RespType::Ack);
+        assert_eq!(none.resp_type(Kind::Limit(Tif::Gtc), true).unwrap(), RespType::Ack, "stop types");
         assert_eq!(
-            params(&[("newOrderRespType", "RESULT")]).resp_type(Kind::Market).unwrap(),
+            params(&[("newOrderRespType", "RESULT")]).resp_type(Kind::Market, false).unwrap(),
             RespType::Result
         );
     }

@@ -16,6 +16,20 @@ pub(crate) fn wire(d: Decimal) -> String {
     d.to_string()
 }
 
+/// `(type, timeInForce)` of an order.
+fn names(o: &SimOrder) -> (&'static str, &'static str) {
+    let (kind, tif) = kind_names(o.kind);
+    match o.stop {
+        Some((stop, _)) => (stop.as_exchange_str(), tif),
+        None => (kind, tif),
+    }
+}
+
+/// When the order started working: -1 while a stop-limit order waits for its trigger.
+fn working_time(o: &SimOrder) -> i64 {
+    if o.working { o.time } else { -1 }
+}
+
 /// `(type, timeInForce)`.
 fn kind_names(kind: Kind) -> (&'static str, &'static str) {
     match kind {
@@ -40,14 +54,19 @@ pub(crate) fn placed(symbol: &str, o: &SimOrder, fills: &[SimFill], resp: RespTy
     if resp == RespType::Ack {
         return value;
     }
-    let (kind, tif) = kind_names(o.kind);
+    let (kind, tif) = names(o);
     if let Some(obj) = value.as_object_mut() {
-        let more = json!({
+        let mut more = json!({
             "price": wire(o.price), "origQty": wire(o.orig_qty), "executedQty": wire(o.executed),
             "origQuoteOrderQty": wire(o.orig_quote), "cummulativeQuoteQty": wire(o.cum_quote),
             "status": o.status, "timeInForce": tif, "type": kind, "side": side(o),
-            "workingTime": o.time, "selfTradePreventionMode": STP_MODE,
+            "workingTime": working_time(o), "selfTradePreventionMode": STP_MODE,
         });
+        if let Some((_, stop)) = o.stop
+            && let Value::Object(more) = &mut more
+        {
+            more.insert("stopPrice".into(), Value::from(wire(stop)));
+        }
         if let Value::Object(more) = more {
             obj.extend(more);
         }
@@ -66,7 +85,7 @@ fn fill(f: &SimFill) -> Value {
 
 /// The answer to `DELETE /api/v3/order`: `clientOrderId` is the cancel's.
 pub(crate) fn cancelled(symbol: &str, o: &SimOrder, cancel_id: &str) -> Value {
-    let (kind, tif) = kind_names(o.kind);
+    let (kind, tif) = names(o);
     json!({
         "symbol": symbol, "origClientOrderId": o.client_id, "orderId": o.id, "orderListId": -1,
         "clientOrderId": cancel_id, "transactTime": o.update_time, "price": wire(o.price),
@@ -79,15 +98,15 @@ pub(crate) fn cancelled(symbol: &str, o: &SimOrder, cancel_id: &str) -> Value {
 
 /// An order as `GET /api/v3/order` and `GET /api/v3/openOrders` show it.
 pub(crate) fn queried(symbol: &str, o: &SimOrder) -> Value {
-    let (kind, tif) = kind_names(o.kind);
-    let working = matches!(o.status, "NEW" | "PARTIALLY_FILLED");
+    let (kind, tif) = names(o);
+    let working = matches!(o.status, "NEW" | "PARTIALLY_FILLED") && o.working;
     json!({
         "symbol": symbol, "orderId": o.id, "orderListId": -1, "clientOrderId": o.client_id,
         "price": wire(o.price), "origQty": wire(o.orig_qty), "executedQty": wire(o.executed),
         "cummulativeQuoteQty": wire(o.cum_quote), "status": o.status, "timeInForce": tif,
-        "type": kind, "side": side(o), "stopPrice": wire(Decimal::ZERO),
+        "type": kind, "side": side(o), "stopPrice": wire(o.stop.map_or(Decimal::ZERO, |(_, p)| p)),
         "icebergQty": wire(Decimal::ZERO), "time": o.time, "updateTime": o.update_time,
-        "isWorking": working, "workingTime": o.time, "origQuoteOrderQty": wire(o.orig_quote),
+        "isWorking": working, "workingTime": working_time(o), "origQuoteOrderQty": wire(o.orig_quote),
         "selfTradePreventionMode": STP_MODE,
     })
 }

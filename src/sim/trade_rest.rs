@@ -95,7 +95,7 @@ fn symbol_name(app: &AppState, idx: usize) -> String {
 /// Validates and places the order the params describe.
 fn place(app: &AppState, acct: usize, p: &Params) -> Result<(SimOrder, Vec<SimFill>), ApiError> {
     let order = p.new_order(&app.hub)?;
-    p.resp_type(order.kind)?;
+    p.resp_type(order.kind, order.stop.is_some())?;
     app.hub.place(acct, order, app.now_ms())
 }
 
@@ -127,7 +127,8 @@ pub(crate) async fn new_order(
         });
         return with_usage(Response::new(Body::from_stream(broken)), counts);
     }
-    let resp = params.resp_type(order.kind).unwrap_or(super::order_params::RespType::Full);
+    let resp =
+        params.resp_type(order.kind, order.stop.is_some()).unwrap_or(super::order_params::RespType::Full);
     ok(order_wire::placed(&symbol_name(&app, order.symbol), &order, &fills, resp), counts)
 }
 

@@ -25,12 +25,16 @@ pub(crate) fn execution(
         Some(cancel) => (cancel, o.client_id.as_str()),
         None => (o.client_id.as_str(), ""),
     };
-    let on_book = is_open(o.status) && matches!(o.kind, Kind::Limit(Tif::Gtc) | Kind::LimitMaker);
-    let kind = match o.kind {
-        Kind::Limit(_) => "LIMIT",
-        Kind::LimitMaker => "LIMIT_MAKER",
-        Kind::Market => "MARKET",
+    let on_book =
+        is_open(o.status) && o.working && matches!(o.kind, Kind::Limit(Tif::Gtc) | Kind::LimitMaker);
+    let kind = match (o.kind, o.stop) {
+        (_, Some((stop, _))) => stop.as_exchange_str(),
+        (Kind::Limit(_), None) => "LIMIT",
+        (Kind::LimitMaker, None) => "LIMIT_MAKER",
+        (Kind::Market, None) => "MARKET",
     };
+    let stop_price = o.stop.map_or(Decimal::ZERO, |(_, p)| p);
+    let working_time = if o.working { o.time } else { -1 };
     let tif = match o.kind {
         Kind::Limit(Tif::Ioc) => "IOC",
         Kind::Limit(Tif::Fok) => "FOK",
@@ -51,11 +55,11 @@ pub(crate) fn execution(
     json!({
         "e": "executionReport", "E": now, "s": spec.instrument.symbol.as_str(), "c": c,
         "S": if o.buy { "BUY" } else { "SELL" }, "o": kind, "f": tif, "q": wire(o.orig_qty),
-        "p": wire(o.price), "P": wire(Decimal::ZERO), "F": wire(Decimal::ZERO), "g": -1, "C": orig,
+        "p": wire(o.price), "P": wire(stop_price), "F": wire(Decimal::ZERO), "g": -1, "C": orig,
         "x": exec_type, "X": o.status, "r": "NONE", "i": o.id, "l": wire(last_qty), "z": wire(o.executed),
         "L": wire(last_px), "n": wire(commission), "N": asset, "T": now, "t": trade_id, "v": 1,
         "I": o.id.saturating_mul(10), "w": on_book, "m": maker, "M": false, "O": o.time,
-        "Z": wire(o.cum_quote), "Y": wire(last_quote), "Q": wire(o.orig_quote), "W": o.time, "V": STP_MODE
+        "Z": wire(o.cum_quote), "Y": wire(last_quote), "Q": wire(o.orig_quote), "W": working_time, "V": STP_MODE
     })
 }
 

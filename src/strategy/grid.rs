@@ -137,6 +137,7 @@ impl Strategy for Grid {
                     tif: crate::domain::TimeInForce::Gtc,
                     post_only: false,
                     quote_qty: None,
+                    stop: None,
                 });
             }
         }

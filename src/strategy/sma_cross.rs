@@ -116,6 +116,7 @@ impl SmaCross {
             tif: crate::domain::TimeInForce::Gtc,
             post_only: false,
             quote_qty: None,
+            stop: None,
         }
     }
 }

@@ -370,6 +370,7 @@ impl Ticket {
             },
             post_only: self.kind == TicketKind::PostOnly,
             quote_qty,
+            stop: None,
         })
     }
 

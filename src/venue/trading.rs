@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use super::client::{AccountError, SignedClient};
 use super::endpoints::Endpoint;
 use super::wire::{Account, AccountTrade, OrderReport};
-use crate::domain::{Side, Symbol};
+use crate::domain::{Side, StopTrigger, Symbol};
 
 /// `myTrades` returns at most this many trades per call (Binance's maximum).
 pub const TRADES_PAGE: usize = 1000;
@@ -39,6 +39,14 @@ pub enum OrderKind {
     PostOnly {
         price: Decimal,
         qty: Decimal,
+    },
+    /// `STOP_LOSS_LIMIT` / `TAKE_PROFIT_LIMIT`: a limit order that waits
+    /// for `stopPrice` (the exchange reports it NEW, not working, until then).
+    StopLimit {
+        stop: StopTrigger,
+        price: Decimal,
+        qty: Decimal,
+        tif: TimeInForce,
     },
     /// `MARKET` by base quantity.
     Market {
@@ -82,6 +90,13 @@ impl NewOrder {
                 ("type", "LIMIT_MAKER".to_owned()),
                 ("quantity", plain(qty)),
                 ("price", plain(price)),
+            ]),
+            OrderKind::StopLimit { stop, price, qty, tif } => params.extend([
+                ("type", stop.kind.as_exchange_str().to_owned()),
+                ("timeInForce", tif_param(tif).to_owned()),
+                ("quantity", plain(qty)),
+                ("price", plain(price)),
+                ("stopPrice", plain(stop.price)),
             ]),
             OrderKind::Market { qty } => {
                 params.extend([("type", "MARKET".to_owned()), ("quantity", plain(qty))])
@@ -269,5 +284,29 @@ mod tests {
         let params = quote.params();
         assert!(params.contains(&("quoteOrderQty", "25".to_owned())));
         assert!(!params.iter().any(|(n, _)| *n == "price" || *n == "quantity"));
+    }
+
+    #[test]
+    fn stop_limit_orders_carry_their_type_and_stop_price() {
+        let stop =
+            StopTrigger { kind: crate::domain::StopKind::TakeProfit, price: "63000.50".parse().unwrap() };
+        let order = NewOrder {
+            symbol: Symbol::new("BTCUSDT").unwrap(),
+            side: Side::Sell,
+            kind: OrderKind::StopLimit {
+                stop,
+                price: "62990".parse().unwrap(),
+                qty: "0.01".parse().unwrap(),
+                tif: TimeInForce::Gtc,
+            },
+            client_id: "vigil-0a1b2c3d-8".into(),
+        };
+        let params = order.params();
+        let get = |k: &str| params.iter().find(|(n, _)| *n == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("type"), Some("TAKE_PROFIT_LIMIT"));
+        assert_eq!(
+            (get("stopPrice"), get("price"), get("timeInForce")),
+            (Some("63000.5"), Some("62990"), Some("GTC"))
+        );
     }
 }

@@ -87,12 +87,25 @@ pub struct OrderReport {
     pub side: WireSide,
     #[serde(default)]
     pub fills: Vec<AckFill>,
+    /// `GET /api/v3/order`, `openOrders`: false while a stop order waits for its trigger.
+    #[serde(default)]
+    pub is_working: Option<bool>,
+    /// Order answers: when the order started working, -1 while a stop order
+    /// waits for its trigger.
+    #[serde(default)]
+    pub working_time: Option<i64>,
 }
 
 impl OrderReport {
     /// The client id of the order this report is about.
     pub fn order_client_id(&self) -> &str {
         self.orig_client_order_id.as_deref().unwrap_or(&self.client_order_id)
+    }
+
+    /// False when the report says the order is not working yet (an
+    /// untriggered stop order); true when it says nothing.
+    pub fn working(&self) -> bool {
+        self.is_working.unwrap_or_else(|| self.working_time.is_none_or(|t| t >= 0))
     }
 }
 
@@ -194,6 +207,10 @@ pub struct ExecutionReport {
     pub trade_id: i64,
     #[serde(rename = "m", default)]
     pub maker: bool,
+    /// `w`: the order is on the book (false for an untriggered stop order,
+    /// and for orders that never rest).
+    #[serde(rename = "w", default)]
+    pub on_book: bool,
 }
 
 impl ExecutionReport {

@@ -43,6 +43,7 @@ pub fn limit(side: Side, qty: &str, price: &str) -> OrderIntent {
         tif: vigil::domain::TimeInForce::Gtc,
         post_only: false,
         quote_qty: None,
+        stop: None,
     }
 }
 
@@ -185,6 +186,7 @@ impl World {
             feed: self.feed,
             bids: &self.bids,
             asks: &self.asks,
+            last_price: None,
             balances: &self.balances,
             positions: &self.positions,
             open_orders: &self.orders,

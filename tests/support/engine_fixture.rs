@@ -255,6 +255,7 @@ pub fn intent(side: Side, order_type: OrderType, qty: &str, price: Option<&str>)
         tif: vigil::domain::TimeInForce::Gtc,
         post_only: false,
         quote_qty: None,
+        stop: None,
     }
 }
 

@@ -230,6 +230,7 @@ pub fn intent(side: Side, order_type: OrderType, qty: &str, price: Option<Decima
         tif: vigil::domain::TimeInForce::Gtc,
         post_only: false,
         quote_qty: None,
+        stop: None,
     }
 }
 

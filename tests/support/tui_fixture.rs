@@ -85,6 +85,7 @@ pub fn gate(snap: &Snapshot, intent: &OrderIntent) -> Vec<CheckLine> {
         },
         bids: book.map_or(&[], |b| &b.bids),
         asks: book.map_or(&[], |b| &b.asks),
+        last_price: market.and_then(|m| m.last_price),
         balances: &snap.balances,
         positions: &snap.positions,
         open_orders: &open,
@@ -115,6 +116,7 @@ pub fn limit(symbol: &str, side: Side, qty: &str, price: &str) -> OrderIntent {
         tif: vigil::domain::TimeInForce::Gtc,
         post_only: false,
         quote_qty: None,
+        stop: None,
     }
 }
 
@@ -185,6 +187,7 @@ fn order(
             tif: vigil::domain::TimeInForce::Gtc,
             post_only: false,
             quote_qty: None,
+            stop: None,
         },
         status,
         filled_qty: if status == OrderStatus::Filled { dec(qty) } else { Decimal::ZERO },
