@@ -55,7 +55,7 @@ fn answer_last_preview(app: &mut App, commands: &[Command]) -> Vec<vigil::engine
         .iter()
         .rev()
         .find_map(|c| match c {
-            Command::Preview { request, intent } => Some((*request, intent.clone())),
+            Command::Preview { request, intent, .. } => Some((*request, intent.clone())),
             _ => None,
         })
         .unwrap();

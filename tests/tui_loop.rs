@@ -44,7 +44,7 @@ async fn keys_reach_the_engine_and_answers_reach_the_screen() {
     let engine = tokio::spawn(async move {
         while let Some(cmd) = ends.commands.recv().await {
             let report = match cmd {
-                Command::Preview { request, intent } => {
+                Command::Preview { request, intent, .. } => {
                     let _ = events.send(Event::Preview { request, checks: fixture::gate(&snap, &intent) });
                     Seen::Preview(intent.qty.to_string())
                 }

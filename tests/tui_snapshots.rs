@@ -50,7 +50,7 @@ fn snap_all(name: &str, app: &App) {
 fn answer_preview(app: &mut App, ends: &mut EngineEnds) {
     let mut last = None;
     while let Ok(cmd) = ends.commands.try_recv() {
-        if let Command::Preview { request, intent } = cmd {
+        if let Command::Preview { request, intent, .. } = cmd {
             last = Some((request, intent));
         }
     }

@@ -170,3 +170,40 @@ async fn one_key_prices_and_tick_nudges() {
     assert!(prices.contains(&(bid - tick)), "{prices:?}");
     h.stop().await;
 }
+
+#[tokio::test]
+async fn an_amend_of_a_resting_order_takes_three_keys_after_e() {
+    let dir = tempfile::tempdir().unwrap();
+    let (h, mut app) = workstation(dir.path()).await;
+    enter(&h, &mut app, "b0.01<enter>y", true).await;
+    let snap = h.handle.snapshot();
+    let original = snap.orders.last().unwrap().clone();
+    let tick = snap.instruments[0].tick_size;
+    // 2: the orders pane, its open order selected; e: amend it; up: one tick higher.
+    press(&mut app, "2");
+    let count = enter(&h, &mut app, "e<up><enter>y", true).await;
+    assert_eq!(count, 3);
+    let snap = h.wait(|s| s.orders.iter().any(|o| o.id == original.id && !o.status.is_open())).await;
+    let replacement = snap.orders.iter().find(|o| o.id != original.id && o.status.is_open()).unwrap();
+    assert_eq!(replacement.intent.price, original.intent.price.map(|p| p + tick));
+    assert_eq!(replacement.intent.qty, original.intent.qty);
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn a_stop_limit_from_the_ticket_waits_for_its_trigger() {
+    let dir = tempfile::tempdir().unwrap();
+    let (h, mut app) = workstation(dir.path()).await;
+    let snap = h.handle.snapshot();
+    let (ask, tick) = (best(&snap, Side::Sell), snap.instruments[0].tick_size);
+    // Five t: limit → market → post-only → IOC → FOK → stop-limit. The stop two ticks over
+    // the ask (a buy stop fires on a rise), the limit three.
+    enter(&h, &mut app, "bttttt0.01<tab>a<up><up><tab>a<up><up><up><enter>y", true).await;
+    let snap = h.handle.snapshot();
+    let order = snap.orders.last().unwrap();
+    let stop = order.intent.stop.unwrap();
+    assert_eq!((stop.kind, stop.price), (vigil::domain::StopKind::StopLoss, ask + tick + tick));
+    assert_eq!(order.intent.price, Some(ask + tick + tick + tick));
+    assert_eq!(order.status, vigil::domain::OrderStatus::AwaitingTrigger);
+    h.stop().await;
+}

@@ -161,8 +161,8 @@ fn notice_ok<T>(ends: &EngineEnds, result: &Result<T, CommandError>, text: Strin
 
 fn handle(state: &mut EngineState, ends: &EngineEnds, command: Command) -> Answer {
     match command {
-        Command::Preview { request, intent } => {
-            let checks = state.preview(intent);
+        Command::Preview { request, intent, replacing } => {
+            let checks = state.preview(intent, replacing);
             let _ = ends.events.send(Event::Preview { request, checks });
             Answer::none()
         }

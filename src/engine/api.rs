@@ -209,6 +209,9 @@ pub enum Command {
     Preview {
         request: u64,
         intent: OrderIntent,
+        /// The open order an amend would replace: the intent is then checked as its
+        /// replacement (see [`Command::Amend`]).
+        replacing: Option<OrderId>,
     },
     /// Gate, then pending (confirm mode) or send (autonomous mode).
     Submit {

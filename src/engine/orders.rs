@@ -27,9 +27,10 @@ pub fn actor_of(origin: &Origin) -> Actor {
 }
 
 impl EngineState {
-    /// The gate's verdicts on `intent` as `submit` would size it, without acting on them.
-    pub fn preview(&self, intent: OrderIntent) -> Vec<CheckLine> {
-        self.gate(&self.sized(intent))
+    /// The gate's verdicts on `intent` as `submit` would size it (or, `replacing` an open
+    /// order, as an amend would check it), without acting on them.
+    pub fn preview(&self, intent: OrderIntent, replacing: Option<OrderId>) -> Vec<CheckLine> {
+        self.gate_replacing(&self.sized(intent), replacing)
     }
 
     /// Runs the gate on `intent`; pending in confirm mode, sent in autonomous mode.

@@ -45,6 +45,7 @@ pub enum Action {
     ShowPortfolio,
     ShowInbox,
     CancelOrder,
+    AmendOrder,
     CancelAll,
     KillSwitch,
     ToggleAutonomous,
@@ -101,6 +102,7 @@ impl Action {
                     | ShowPortfolio
                     | ShowInbox
                     | CancelOrder
+                    | AmendOrder
                     | CancelAll
                     | KillSwitch
                     | ToggleAutonomous

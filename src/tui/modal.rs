@@ -2,16 +2,19 @@
 
 use rust_decimal::Decimal;
 
+use super::ticket::AmendRequest;
 use crate::domain::OrderIntent;
 use crate::engine::CheckLine;
 
 /// An open modal and what it holds.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Modal {
-    /// Review of a ticket: summary and every check. `y` submits and confirms.
+    /// Review of a ticket: summary and every check. `y` submits and confirms (or, for an
+    /// amend, asks the engine to replace the order).
     ConfirmOrder {
         intent: OrderIntent,
         checks: Vec<CheckLine>,
+        amends: Option<AmendRequest>,
     },
     /// Cancel every open order and reject every pending one. The numbers it
     /// shows are the live snapshot's, so they are what the engine will act on.

@@ -8,7 +8,10 @@
 use rust_decimal::Decimal;
 
 use super::field::NumberField;
-use crate::domain::{Instrument, OrderIntent, OrderType, Origin, Side, Symbol, TimeInForce};
+use crate::domain::{
+    Instrument, Order, OrderId, OrderIntent, OrderType, Origin, Side, StopKind, StopTrigger, Symbol,
+    TimeInForce,
+};
 use crate::engine::{CheckLine, CheckVerdict};
 
 /// The ticket's fields, in tab order.
@@ -17,6 +20,8 @@ pub enum TicketField {
     Side,
     Type,
     Qty,
+    /// The trigger of a stop-limit or take-profit order.
+    Stop,
     Price,
 }
 
@@ -33,12 +38,38 @@ pub enum TicketKind {
     PostOnly,
     /// At market: fills what the book offers now (slippage is checked).
     Market,
+    /// Stop-limit (`STOP_LOSS_LIMIT`): waits off the book until the last trade moves
+    /// against the order to the stop, then works as a limit.
+    StopLoss,
+    /// Take-profit limit (`TAKE_PROFIT_LIMIT`): waits until the last trade moves in the
+    /// order's favour to the stop.
+    TakeProfit,
 }
 
 impl TicketKind {
     /// Limit and market first: the switch a trader makes most is one key.
-    const CYCLE: [TicketKind; 5] =
-        [TicketKind::Limit, TicketKind::Market, TicketKind::PostOnly, TicketKind::Ioc, TicketKind::Fok];
+    const CYCLE: [TicketKind; 7] = [
+        TicketKind::Limit,
+        TicketKind::Market,
+        TicketKind::PostOnly,
+        TicketKind::Ioc,
+        TicketKind::Fok,
+        TicketKind::StopLoss,
+        TicketKind::TakeProfit,
+    ];
+
+    /// The kind of ticket that writes `intent` again (an amend keeps the order's kind).
+    fn of(intent: &OrderIntent) -> Self {
+        match (intent.order_type, intent.stop.map(|s| s.kind), intent.post_only, intent.tif) {
+            (OrderType::Market, ..) => TicketKind::Market,
+            (_, Some(StopKind::StopLoss), ..) => TicketKind::StopLoss,
+            (_, Some(StopKind::TakeProfit), ..) => TicketKind::TakeProfit,
+            (_, None, true, _) => TicketKind::PostOnly,
+            (_, None, false, TimeInForce::Ioc) => TicketKind::Ioc,
+            (_, None, false, TimeInForce::Fok) => TicketKind::Fok,
+            (_, None, false, TimeInForce::Gtc) => TicketKind::Limit,
+        }
+    }
 
     pub fn label(self) -> &'static str {
         match self {
@@ -47,6 +78,8 @@ impl TicketKind {
             TicketKind::Fok => "limit FOK",
             TicketKind::PostOnly => "post-only",
             TicketKind::Market => "market",
+            TicketKind::StopLoss => "stop-limit",
+            TicketKind::TakeProfit => "take-profit limit",
         }
     }
 
@@ -57,6 +90,15 @@ impl TicketKind {
 
     pub fn has_price(self) -> bool {
         self != TicketKind::Market
+    }
+
+    /// The trigger kind, for the two kinds that wait for one.
+    pub fn stop(self) -> Option<StopKind> {
+        match self {
+            TicketKind::StopLoss => Some(StopKind::StopLoss),
+            TicketKind::TakeProfit => Some(StopKind::TakeProfit),
+            _ => None,
+        }
     }
 }
 
@@ -102,7 +144,11 @@ pub struct Ticket {
     pub qty: NumberField,
     pub size_in: SizeIn,
     pub price: NumberField,
+    /// The trigger price of a stop-limit or take-profit order.
+    pub stop: NumberField,
     pub field: TicketField,
+    /// Set when the ticket amends an open order rather than placing a new one.
+    pub amends: Option<Amending>,
     /// The preset last applied (index into [`PRESETS`]), until the person types.
     pub preset: Option<usize>,
     /// The id of the last preview sent; only the answer to it is shown.
@@ -114,6 +160,22 @@ pub struct Ticket {
     /// Enter was pressed while the checks were still being computed: the review opens as
     /// soon as they arrive (keys typed meanwhile wait for it, so none is lost).
     pub review_wanted: bool,
+}
+
+/// The open order a ticket amends, as it stands: only what changes is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Amending {
+    pub id: OrderId,
+    pub price: Option<Decimal>,
+    pub remaining: Decimal,
+}
+
+/// What an amend asks the engine for ([`crate::engine::Command::Amend`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AmendRequest {
+    pub id: OrderId,
+    pub price: Option<Decimal>,
+    pub qty: Option<Decimal>,
 }
 
 /// What the person typed last time on a symbol, offered again on the next ticket.
@@ -138,7 +200,9 @@ impl Ticket {
             qty: NumberField::new(remembered.map_or("", |r| r.qty.as_str())),
             size_in: remembered.map_or(SizeIn::Base, |r| r.size_in),
             price: NumberField::default(),
+            stop: NumberField::default(),
             field: TicketField::Qty,
+            amends: None,
             preset: None,
             request: None,
             checks: None,
@@ -151,6 +215,34 @@ impl Ticket {
         ticket
     }
 
+    /// A ticket that amends open order `order`: its kind and side are fixed; its price and
+    /// what is left of its quantity are offered for change (price focused).
+    pub fn amend(order: &Order, instrument: Option<&Instrument>) -> Self {
+        let intent = &order.intent;
+        let remaining = order.remaining_qty();
+        let mut ticket = Self::new(intent.symbol.clone(), intent.side, &Market::default(), None);
+        ticket.kind = TicketKind::of(intent);
+        ticket.qty.set(&remaining.normalize().to_string());
+        if let Some(price) = intent.price {
+            ticket.price.set(&at_tick(price, instrument));
+        }
+        if let Some(stop) = intent.stop {
+            ticket.stop.set(&at_tick(stop.price, instrument));
+        }
+        ticket.field = TicketField::Price;
+        ticket.amends = Some(Amending { id: order.id, price: intent.price, remaining });
+        ticket
+    }
+
+    /// The engine's amend request this ticket makes: the order, and the price and/or
+    /// quantity that differ from it. `None` when this is not an amend.
+    pub fn amend_request(&self, intent: &OrderIntent) -> Option<AmendRequest> {
+        let amending = self.amends.as_ref()?;
+        let price = intent.price.filter(|p| Some(*p) != amending.price);
+        let qty = Some(intent.qty).filter(|q| *q != amending.remaining);
+        Some(AmendRequest { id: amending.id, price, qty })
+    }
+
     /// What to remember for the next ticket on this symbol.
     pub fn remembered(&self) -> Option<Remembered> {
         (!self.qty.is_empty()).then(|| Remembered { qty: self.qty.text().to_owned(), size_in: self.size_in })
@@ -158,10 +250,13 @@ impl Ticket {
 
     /// The fields that can take focus (no price at market).
     fn fields(&self) -> &'static [TicketField] {
-        if self.kind.has_price() {
-            &[TicketField::Side, TicketField::Type, TicketField::Qty, TicketField::Price]
-        } else {
-            &[TicketField::Side, TicketField::Type, TicketField::Qty]
+        use TicketField::*;
+        match (self.amends.is_some(), self.kind.has_price(), self.kind.stop().is_some()) {
+            // An amend changes the price and the quantity only.
+            (true, ..) => &[Qty, Price],
+            (false, _, true) => &[Side, Type, Qty, Stop, Price],
+            (false, true, false) => &[Side, Type, Qty, Price],
+            (false, false, _) => &[Side, Type, Qty],
         }
     }
 
@@ -176,6 +271,9 @@ impl Ticket {
     /// Flips the side, or cycles the order type, when one of those is focused
     /// (`step` is the direction). Returns true if anything changed.
     pub fn toggle(&mut self, step: isize) -> bool {
+        if self.amends.is_some() {
+            return false;
+        }
         match self.field {
             TicketField::Side => {
                 self.side = match self.side {
@@ -188,22 +286,27 @@ impl Ticket {
                 self.cycle_kind(step);
                 true
             }
-            TicketField::Qty | TicketField::Price => false,
+            TicketField::Qty | TicketField::Stop | TicketField::Price => false,
         }
     }
 
     /// The next order type, whichever field has focus.
-    pub fn cycle_kind(&mut self, step: isize) {
+    pub fn cycle_kind(&mut self, step: isize) -> bool {
+        if self.amends.is_some() {
+            return false;
+        }
         self.kind = self.kind.next(step);
-        if !self.kind.has_price() && self.field == TicketField::Price {
+        if !self.fields().contains(&self.field) {
             self.field = TicketField::Qty;
         }
+        true
     }
 
     /// The focused number field, if a number field has focus.
     pub fn focused_number(&mut self) -> Option<&mut NumberField> {
         match self.field {
             TicketField::Qty => Some(&mut self.qty),
+            TicketField::Stop => Some(&mut self.stop),
             TicketField::Price => Some(&mut self.price),
             TicketField::Side | TicketField::Type => None,
         }
@@ -241,11 +344,17 @@ impl Ticket {
             PriceSource::Mid => (mid_for(self.side, market), "the book is one-sided"),
         };
         let price = price.ok_or_else(|| what.to_owned())?;
-        self.price.set(&at_tick(price, market.instrument));
+        self.price_target().set(&at_tick(price, market.instrument));
         Ok(())
     }
 
-    /// Moves the limit price by `ticks` ticks (from the touch when no price is set yet).
+    /// The price the one-key prices and nudges change: the stop while it has focus,
+    /// otherwise the limit price.
+    fn price_target(&mut self) -> &mut NumberField {
+        if self.field == TicketField::Stop { &mut self.stop } else { &mut self.price }
+    }
+
+    /// Moves the focused price (stop or limit) by `ticks` ticks (from the touch when no price is set yet).
     pub fn nudge_price(&mut self, ticks: i64, market: &Market<'_>) -> Result<(), String> {
         if !self.kind.has_price() {
             return Err("a market order has no price".into());
@@ -254,7 +363,7 @@ impl Ticket {
         let Some(tick) = tick else {
             return Err("the tick size is not known yet".into());
         };
-        let from = match self.price.text().parse::<Decimal>() {
+        let from = match self.price_target().text().parse::<Decimal>() {
             Ok(p) => p,
             Err(_) => match self.side {
                 Side::Buy => market.bid,
@@ -265,7 +374,7 @@ impl Ticket {
         let moved = tick.checked_mul(Decimal::from(ticks)).and_then(|d| from.checked_add(d));
         match moved {
             Some(p) if p > Decimal::ZERO => {
-                self.price.set(&at_tick(p, market.instrument));
+                self.price_target().set(&at_tick(p, market.instrument));
                 Ok(())
             }
             _ => Err("the price cannot go below one tick".into()),
@@ -353,6 +462,10 @@ impl Ticket {
                 }
             }
         };
+        let stop = match self.kind.stop() {
+            Some(kind) => Some(StopTrigger { kind, price: parse_positive("stop price", self.stop.text())? }),
+            None => None,
+        };
         if price.is_some_and(|p| p.checked_mul(qty).is_none()) {
             return Err("notional too large: quantity × price overflows; lower one of them".into());
         }
@@ -366,11 +479,15 @@ impl Ticket {
             tif: match self.kind {
                 TicketKind::Ioc => TimeInForce::Ioc,
                 TicketKind::Fok => TimeInForce::Fok,
-                TicketKind::Limit | TicketKind::PostOnly | TicketKind::Market => TimeInForce::Gtc,
+                TicketKind::Limit
+                | TicketKind::PostOnly
+                | TicketKind::Market
+                | TicketKind::StopLoss
+                | TicketKind::TakeProfit => TimeInForce::Gtc,
             },
             post_only: self.kind == TicketKind::PostOnly,
             quote_qty,
-            stop: None,
+            stop,
         })
     }
 
@@ -532,20 +649,24 @@ mod tests {
         let m = market(&i);
         let mut t = ticket(Side::Buy, &m);
         t.qty.set("0.001");
+        t.stop.set("64100");
         let mut seen = Vec::new();
         for _ in 0..TicketKind::CYCLE.len() {
             let intent = t.intent(Some(i.step_size)).unwrap();
-            seen.push((intent.order_type, intent.tif, intent.post_only));
+            assert_eq!(TicketKind::of(&intent), t.kind, "an amend reopens the kind it was");
+            seen.push((intent.order_type, intent.tif, intent.post_only, intent.stop.map(|s| s.kind)));
             t.cycle_kind(1);
         }
         assert_eq!(
             seen,
             [
-                (OrderType::Limit, TimeInForce::Gtc, false),
-                (OrderType::Market, TimeInForce::Gtc, false),
-                (OrderType::Limit, TimeInForce::Gtc, true),
-                (OrderType::Limit, TimeInForce::Ioc, false),
-                (OrderType::Limit, TimeInForce::Fok, false),
+                (OrderType::Limit, TimeInForce::Gtc, false, None),
+                (OrderType::Market, TimeInForce::Gtc, false, None),
+                (OrderType::Limit, TimeInForce::Gtc, true, None),
+                (OrderType::Limit, TimeInForce::Ioc, false, None),
+                (OrderType::Limit, TimeInForce::Fok, false, None),
+                (OrderType::Limit, TimeInForce::Gtc, false, Some(StopKind::StopLoss)),
+                (OrderType::Limit, TimeInForce::Gtc, false, Some(StopKind::TakeProfit)),
             ]
         );
     }

@@ -8,7 +8,7 @@ use super::action::{Action, Mode};
 use super::app::{App, AppMsg, Pane};
 use super::field::NumberField;
 use super::modal::{AutonomyForm, Modal};
-use super::ticket::{PriceSource, Ticket};
+use super::ticket::{AmendRequest, PriceSource, Ticket};
 
 /// Keys kept while a review waits for the engine's checks (a burst of typing, not a novel).
 const MAX_QUEUED_KEYS: usize = 64;
@@ -121,6 +121,7 @@ impl App {
                 ),
                 _ => self.notify("no open order selected", true),
             },
+            Action::AmendOrder => self.open_amend(),
             Action::CancelAll => {
                 if self.open_orders().next().is_none() && self.snap.pending.is_empty() {
                     self.notify("no open or pending orders", false);
@@ -214,6 +215,22 @@ impl App {
         self.preview();
     }
 
+    /// Opens a ticket on the selected open order: its price and quantity, ready to change.
+    fn open_amend(&mut self) {
+        let order = self.selected_order.and_then(|id| self.open_orders().find(|o| o.id == id)).cloned();
+        let Some(order) = order else {
+            self.notify("no open order selected: focus Orders and pick one", true);
+            return;
+        };
+        if order.intent.order_type != crate::domain::OrderType::Limit {
+            self.notify(format!("#{} is a market order: nothing rests to amend", order.id), true);
+            return;
+        }
+        let instrument = self.snap.instruments.iter().find(|i| i.symbol == order.intent.symbol);
+        self.ticket = Some(Ticket::amend(&order, instrument));
+        self.preview();
+    }
+
     /// The step size of `symbol`, when its filters are known.
     fn step_size(&self, symbol: &crate::domain::Symbol) -> Option<Decimal> {
         self.snap.instruments.iter().find(|i| &i.symbol == symbol).map(|i| i.step_size)
@@ -228,7 +245,12 @@ impl App {
             Err(why) => ticket.error = Some(why),
             Ok(intent) => match (ticket.blocker(), &ticket.checks) {
                 (None, Some(checks)) => {
-                    self.modal = Some(Modal::ConfirmOrder { intent, checks: checks.clone() })
+                    let amends = ticket.amend_request(&intent);
+                    if amends.is_some_and(|a| a.price.is_none() && a.qty.is_none()) {
+                        ticket.error = Some("nothing to amend: change the price or the quantity".into());
+                        return;
+                    }
+                    self.modal = Some(Modal::ConfirmOrder { intent, checks: checks.clone(), amends })
                 }
                 (blocker, _) => ticket.error = blocker,
             },
@@ -254,7 +276,8 @@ impl App {
                 self.next_request += 1;
                 ticket.request = Some(request);
                 ticket.error = None;
-                if self.handle.send(Command::Preview { request, intent }).is_err() {
+                let replacing = ticket.amends.as_ref().map(|a| a.id);
+                if self.handle.send(Command::Preview { request, intent, replacing }).is_err() {
                     ticket.error = Some("the engine has stopped".into());
                 }
             }
@@ -292,10 +315,7 @@ impl App {
             Action::DeleteForward => ticket.edit(|f| f.delete_forward()),
             Action::KillLine => ticket.edit(|f| f.kill_to_start()),
             Action::KillWord => ticket.edit(|f| f.kill_word()),
-            Action::CycleType => {
-                ticket.cycle_kind(1);
-                true
-            }
+            Action::CycleType => ticket.cycle_kind(1),
             Action::PriceBid | Action::PriceAsk | Action::PriceMid | Action::PriceLast => {
                 let source = match action {
                     Action::PriceBid => PriceSource::Bid,
@@ -363,7 +383,11 @@ impl App {
     fn modal_yes(&mut self) {
         let Some(modal) = self.modal.take() else { return };
         match modal {
-            Modal::ConfirmOrder { intent, .. } => {
+            Modal::ConfirmOrder { amends: Some(AmendRequest { id, price, qty }), .. } => {
+                self.ticket = None;
+                self.request(|reply| Command::Amend { id, price, qty, reply }, AppMsg::Submitted);
+            }
+            Modal::ConfirmOrder { intent, amends: None, .. } => {
                 if let Some(remembered) = self.ticket.take().and_then(|t| t.remembered()) {
                     self.remembered.insert(intent.symbol.clone(), remembered);
                 }

@@ -222,7 +222,7 @@ impl Harness {
     /// The gate's verdicts on `intent` now (what the ticket shows).
     pub async fn preview(&self, intent: OrderIntent) -> Vec<CheckLine> {
         let mut events = self.handle.events();
-        self.handle.send(Command::Preview { request: 77, intent }).unwrap();
+        self.handle.send(Command::Preview { request: 77, intent, replacing: None }).unwrap();
         loop {
             if let Ok(Event::Preview { request: 77, checks }) = events.recv().await {
                 return checks;

@@ -18,6 +18,7 @@ use crate::tui::theme::Role;
 pub(super) fn draw(app: &App, modal: &Modal, frame: &mut Frame, body: Rect) {
     let t = &app.theme;
     let (title, height) = match modal {
+        Modal::ConfirmOrder { amends: Some(_), .. } => (" Amend this order? ", 30),
         Modal::ConfirmOrder { .. } => (" Send this order? ", 30),
         Modal::CancelAll => (" Cancel all orders? ", 9),
         Modal::KillSwitch { engage: true } => (" Engage the kill switch? ", 9),
@@ -39,8 +40,7 @@ pub(super) fn draw(app: &App, modal: &Modal, frame: &mut Frame, body: Rect) {
     let text = |s: String| Line::from(Span::styled(s, t.style(Role::Text)));
     let quote = &app.snap.quote_asset;
     let lines: Vec<Line> = match modal {
-        Modal::ConfirmOrder { intent, checks: list } => {
-            let price = intent.price.map(|p| format!("@ {p}")).unwrap_or_else(|| "at market".into());
+        Modal::ConfirmOrder { intent, checks: list, amends } => {
             let venue = match app.snap.venue {
                 Some(Venue::Live) => Span::styled(" LIVE ", t.style(Role::Live)),
                 _ => Span::styled(" PAPER ", t.style(Role::Paper)),
@@ -50,10 +50,10 @@ pub(super) fn draw(app: &App, modal: &Modal, frame: &mut Frame, body: Rect) {
                     venue,
                     Span::raw(" "),
                     Span::styled(
-                        format!(
-                            "{} {} {} {} {price}",
-                            intent.side, intent.qty, intent.symbol, intent.order_type
-                        ),
+                        match amends {
+                            Some(a) => format!("#{} becomes: {}", a.id, crate::engine::describe(intent)),
+                            None => crate::engine::describe(intent),
+                        },
                         side_style(t, intent.side),
                     ),
                 ]),

@@ -46,11 +46,14 @@ pub(super) fn draw(app: &App, ticket: &Ticket, frame: &mut Frame, body: Rect) {
         Some(Venue::Live) => Span::styled(" LIVE ", t.style(Role::Live)),
         _ => Span::styled(" PAPER ", t.style(Role::Paper)),
     };
-    let title = Line::from(vec![
-        venue,
-        Span::styled(format!(" {side_word} "), side_style(t, ticket.side).patch(t.style(Role::Title))),
-        Span::styled(format!("{} ", ticket.symbol), t.style(Role::Title)),
-    ]);
+    let mut title = vec![venue];
+    if let Some(amending) = &ticket.amends {
+        title.push(Span::styled(format!(" AMEND #{}", amending.id), t.style(Role::Warn)));
+    }
+    title
+        .push(Span::styled(format!(" {side_word} "), side_style(t, ticket.side).patch(t.style(Role::Title))));
+    title.push(Span::styled(format!("{} ", ticket.symbol), t.style(Role::Title)));
+    let title = Line::from(title);
     let block = pane(t, title, true);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -90,6 +93,10 @@ pub(super) fn draw(app: &App, ticket: &Ticket, frame: &mut Frame, body: Rect) {
         second.push(Span::styled(format!(" ({} % of free)", PRESETS[preset]), t.style(Role::Muted)));
     }
     let mut third = Vec::new();
+    if ticket.kind.stop().is_some() {
+        third.extend(number("stop", &ticket.stop, TicketField::Stop));
+        third.push(Span::raw("  "));
+    }
     if ticket.kind.has_price() {
         third.extend(number("price", &ticket.price, TicketField::Price));
     } else {
