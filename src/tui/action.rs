@@ -47,6 +47,8 @@ pub enum Action {
     ToggleAutonomous,
     Approve,
     Reject,
+    /// Give the focused pane the whole body, and back.
+    Zoom,
     // ticket and modal
     NextField,
     PrevField,
@@ -83,6 +85,7 @@ impl Action {
                     | ToggleAutonomous
                     | Approve
                     | Reject
+                    | Zoom
             ),
             Mode::Ticket => matches!(self, NextField | PrevField | Toggle | Submit | Close | DeleteChar),
             Mode::Modal => matches!(self, Yes | No | NextField | PrevField | DeleteChar),
