@@ -1,6 +1,7 @@
 //! Column fitting for every table on screen, so a number is never cut.
 //!
-//! Each column has a header, a priority and its cells; its width is the widest of them.
+//! Each column has a header, a priority and its cells; its width is the widest of them. Long
+//! lists (orders, fills) pass only the rows on screen, so a long history costs nothing.
 //! When the pane is too narrow, whole columns are dropped, least important first (the
 //! highest priority number; on a tie, the rightmost). Priority [`MUST`] columns are never
 //! dropped: if they alone do not fit, the pane says "widen the terminal" instead. An optional

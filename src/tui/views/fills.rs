@@ -15,11 +15,16 @@ use crate::tui::theme::Role;
 
 pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
-    let fills = &app.snap.fills;
+    let all = &app.snap.fills;
+    let selected = app.scroll.fill.and_then(|key| all.iter().position(|f| fill_key(f) == key));
+    // Only the rows on screen are formatted (and size the columns).
+    let rows = App::list_rows(area);
+    let offset = selected.map_or(0, |at| scroll_to(at, rows, all.len()));
+    let fills = &all[offset.min(all.len())..offset.saturating_add(rows).min(all.len())];
     let precision = Precision::new(&app.snap.markets);
     let text = t.style(Role::Text);
     let col = |f: &dyn Fn(&Fill) -> Cell| fills.iter().map(f).collect::<Vec<_>>();
-    let selected_at = app.scroll.fill.and_then(|key| fills.iter().position(|f| fill_key(f) == key));
+    let selected_at = selected.and_then(|at| at.checked_sub(offset));
     let mut table = Table::new(fills.len(), t.style(Role::Muted))
         .column("Time", 1, Align::Left, col(&|f| Cell::new(hms(f.ts_ms), text)))
         .column("Symbol", MUST, Align::Left, col(&|f| Cell::new(f.symbol.to_string(), text)))
@@ -47,9 +52,8 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     if let Some(at) = selected_at.filter(|_| app.focus == Pane::Fills) {
         table = table.row_style(at, t.style(Role::Selection));
     }
-    let block = app.pane(format!(" Fills ({}) ", fills.len()), false);
+    let block = app.pane(format!(" Fills ({}) ", all.len()), false);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let offset = selected_at.map_or(0, |at| scroll_to(at, App::list_rows(area), fills.len()));
-    table.render(frame, inner, offset, t.style(Role::Muted));
+    table.render(frame, inner, 0, t.style(Role::Muted));
 }

@@ -21,9 +21,14 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let open = app.open_orders().count();
     // Orders placed outside vigil (live): shown and counted, never selectable.
     let external: &[Order] = app.snap.live.as_ref().map_or(&[], |l| &l.external_orders);
-    let orders: Vec<&Order> = app.snap.orders.iter().chain(external).collect();
+    let all: Vec<&Order> = app.snap.orders.iter().chain(external).collect();
     let is_external = |o: &Order| o.intent.origin == Origin::External;
-    let selected_at = orders.iter().position(|o| !is_external(o) && Some(o.id) == app.selected_order);
+    let selected = all.iter().position(|o| !is_external(o) && Some(o.id) == app.selected_order);
+    // Only the rows on screen are formatted (and size the columns): a long history costs
+    // nothing per frame.
+    let offset = scroll_to(selected.unwrap_or(0), App::list_rows(area), all.len());
+    let orders = &all[offset.min(all.len())..offset.saturating_add(App::list_rows(area)).min(all.len())];
+    let selected_at = selected.and_then(|at| at.checked_sub(offset));
     let precision = Precision::new(&app.snap.markets);
     let text = t.style(Role::Text);
     let col = |f: &dyn Fn(&Order) -> Cell| orders.iter().map(|o| f(o)).collect::<Vec<_>>();
@@ -97,6 +102,5 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let block = app.pane(title, false);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let offset = scroll_to(selected_at.unwrap_or(0), App::list_rows(area), orders.len());
-    table.render(frame, inner, offset, t.style(Role::Muted));
+    table.render(frame, inner, 0, t.style(Role::Muted));
 }
