@@ -73,6 +73,23 @@ pub struct MarketView {
     pub history: Vec<(TimestampMs, Decimal)>,
     pub book: Option<BookUpdate>,
     pub last_update_ms: Option<TimestampMs>,
+    /// The instrument's price step (`PRICE_FILTER.tickSize`, normalized): the screen prints
+    /// this symbol's prices at its decimals. `None` for a symbol the engine has no filters for.
+    #[serde(default)]
+    pub tick_size: Option<Decimal>,
+    /// The instrument's quantity step (`LOT_SIZE.stepSize`, normalized): quantities print at
+    /// its decimals.
+    #[serde(default)]
+    pub step_size: Option<Decimal>,
+    /// The instrument's assets (`BTC`, `USDT`), so amounts of an asset print at its precision.
+    #[serde(default)]
+    pub base_asset: String,
+    #[serde(default)]
+    pub quote_asset: String,
+    /// Book data older than this is stale (the gate's `stale_after_ms`): the screen marks this
+    /// symbol's prices STALE by the same rule `market_data_fresh` refuses orders by.
+    #[serde(default)]
+    pub stale_after_ms: u64,
 }
 
 /// A line of the event/audit tail.

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, VecDeque};
 use rust_decimal::Decimal;
 
 use super::api::MarketView;
-use crate::domain::{FeedState, Level};
+use crate::domain::{FeedState, Instrument, Level};
 use crate::domain::{Symbol, TimestampMs};
 use crate::market::{BookUpdate, FeedStatus, MarketEvent};
 
@@ -152,11 +152,13 @@ impl Markets {
         self.by_symbol.get(&symbol)?.mark()
     }
 
-    /// The read-model rows for the snapshot.
-    pub fn views(&self) -> Vec<MarketView> {
+    /// The read-model rows for the snapshot, with each symbol's filters from `instruments`
+    /// (the screen prints prices and quantities at their precision) and the staleness limit.
+    pub fn views(&self, instruments: &[Instrument], stale_after_ms: u64) -> Vec<MarketView> {
         self.by_symbol
             .iter()
-            .map(|(symbol, m)| MarketView {
+            .map(|(symbol, m)| (symbol, m, instruments.iter().find(|i| &i.symbol == symbol)))
+            .map(|(symbol, m, instrument)| MarketView {
                 symbol: symbol.clone(),
                 state: m.state,
                 last_price: m.last_price,
@@ -164,6 +166,11 @@ impl Markets {
                 history: m.history.iter().copied().collect(),
                 book: m.book.clone(),
                 last_update_ms: m.last_update_ms,
+                tick_size: instrument.map(|i| i.tick_size),
+                step_size: instrument.map(|i| i.step_size),
+                base_asset: instrument.map(|i| i.base_asset.clone()).unwrap_or_default(),
+                quote_asset: instrument.map(|i| i.quote_asset.clone()).unwrap_or_default(),
+                stale_after_ms,
             })
             .collect()
     }

@@ -53,6 +53,8 @@ pub enum Action {
     Reject,
     OpenSearch,
     UnwatchSymbol,
+    /// Give the focused pane the whole body, and back.
+    Zoom,
     // ticket and modal
     NextField,
     PrevField,
@@ -110,6 +112,7 @@ impl Action {
                     | Reject
                     | OpenSearch
                     | UnwatchSymbol
+                    | Zoom
             ),
             Mode::Ticket => matches!(
                 self,

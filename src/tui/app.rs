@@ -20,7 +20,7 @@ use super::modal::Modal;
 use super::search::SymbolSearch;
 use super::theme::Theme;
 use super::ticket::{Market, Remembered, Ticket};
-use crate::domain::{Order, OrderId, Symbol};
+use crate::domain::{Fill, Order, OrderId, Symbol};
 use crate::engine::{
     Command, CommandError, EngineHandle, Event, PendingOrder, Reply, Snapshot, SubmitOutcome,
 };
@@ -28,16 +28,66 @@ use crate::engine::{
 /// How long a notice stays in the status line.
 pub const NOTICE_TTL: Duration = Duration::from_secs(8);
 
-/// The panes that hold a selection. In the compact layout each one also names a tab.
+/// Every pane on screen; each takes focus (Tab / Shift-Tab, in [`Pane::ALL`]'s order) and
+/// can be zoomed to the whole body. A new pane is one variant here, its place in `ALL` and
+/// `tab`, and one arm in `views::draw_pane`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
     Watchlist,
+    Chart,
+    Book,
+    Positions,
+    Balances,
     Orders,
+    Fills,
     Inbox,
+    Log,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 3] = [Pane::Watchlist, Pane::Orders, Pane::Inbox];
+    /// Focus order.
+    pub const ALL: [Pane; 9] = [
+        Pane::Watchlist,
+        Pane::Chart,
+        Pane::Book,
+        Pane::Positions,
+        Pane::Balances,
+        Pane::Orders,
+        Pane::Fills,
+        Pane::Inbox,
+        Pane::Log,
+    ];
+
+    /// The compact layout's tab that shows this pane: 0 market, 1 portfolio, 2 inbox.
+    pub fn tab(self) -> usize {
+        match self {
+            Pane::Watchlist | Pane::Chart | Pane::Book => 0,
+            Pane::Positions | Pane::Balances | Pane::Orders | Pane::Fills => 1,
+            Pane::Inbox | Pane::Log => 2,
+        }
+    }
+}
+
+/// A fill's identity on screen (fills have no id of their own): order, time, exchange trade.
+pub(crate) type FillKey = (OrderId, i64, Option<u64>);
+
+/// The identity of `fill` for selections.
+pub(crate) fn fill_key(fill: &Fill) -> FillKey {
+    (fill.order_id, fill.ts_ms, fill.trade_id)
+}
+
+/// The selected row of each list pane that has no action of its own, by identity, so a
+/// selection stays on its item while new ones arrive. `None`: the list shows its newest
+/// items (the top; the log's bottom).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Scroll {
+    pub(crate) fill: Option<FillKey>,
+    pub(crate) position: Option<Symbol>,
+    pub(crate) balance: Option<String>,
+    pub(crate) log: Option<u64>,
+    /// First line shown of the help overlay and of the review modal's checks.
+    pub(crate) help: usize,
+    pub(crate) modal: usize,
 }
 
 /// A one-line message for the status bar.
@@ -72,6 +122,9 @@ pub struct App {
     pub(crate) selected_symbol: Option<Symbol>,
     pub(crate) selected_order: Option<OrderId>,
     pub(crate) selected_pending: Option<OrderId>,
+    pub(crate) scroll: Scroll,
+    /// The focused pane has the whole body.
+    pub(crate) zoom: bool,
     pub(crate) ticket: Option<Ticket>,
     /// The last quantity typed per symbol, offered by the next ticket.
     pub(crate) remembered: HashMap<Symbol, Remembered>,
@@ -104,6 +157,8 @@ impl App {
             selected_symbol: None,
             selected_order: None,
             selected_pending: None,
+            scroll: Scroll::default(),
+            zoom: false,
             ticket: None,
             remembered: HashMap::new(),
             queued_keys: VecDeque::new(),
@@ -151,9 +206,23 @@ impl App {
         if !snap.markets.iter().any(|m| Some(&m.symbol) == self.selected_symbol.as_ref()) {
             self.selected_symbol = snap.markets.first().map(|m| m.symbol.clone());
         }
-        if !self.open_orders().any(|o| Some(o.id) == self.selected_order) {
-            let first = self.open_orders().next().map(|o| o.id);
+        // Any order can be selected (to scroll to the closed ones); only open ones cancel.
+        if !snap.orders.iter().any(|o| Some(o.id) == self.selected_order) {
+            let first = self.open_orders().next().or(snap.orders.first()).map(|o| o.id);
             self.selected_order = first;
+        }
+        let s = &mut self.scroll;
+        if s.fill.is_some() && !snap.fills.iter().any(|f| Some(fill_key(f)) == s.fill) {
+            s.fill = None;
+        }
+        if s.position.is_some() && !snap.positions.iter().any(|p| Some(&p.symbol) == s.position.as_ref()) {
+            s.position = None;
+        }
+        if s.balance.is_some() && !snap.balances.iter().any(|(a, _)| Some(a) == s.balance.as_ref()) {
+            s.balance = None;
+        }
+        if s.log.is_some() && !snap.log.iter().any(|l| Some(l.seq) == s.log) {
+            s.log = None;
         }
         if !snap.pending.iter().any(|p| Some(p.order.id) == self.selected_pending) {
             self.selected_pending = snap.pending.first().map(|p| p.order.id);

@@ -17,6 +17,7 @@
 
 mod action;
 mod app;
+mod columns;
 mod config;
 mod error;
 mod field;

@@ -35,7 +35,12 @@ impl App {
             return;
         }
         if self.help {
-            self.help = false;
+            // The help scrolls with the list keys; any other key closes it.
+            match self.keymap.action(Mode::Normal, &key) {
+                Some(Action::Up) => self.scroll.help = self.scroll.help.saturating_sub(1),
+                Some(Action::Down) => self.scroll.help = self.scroll.help.saturating_add(1),
+                _ => self.help = false,
+            }
             return;
         }
         if self.ticket.as_ref().is_some_and(|t| t.review_wanted) && self.modal.is_none() {
@@ -101,7 +106,11 @@ impl App {
                     self.quit_now();
                 }
             }
-            Action::Help => self.help = true,
+            Action::Help => {
+                self.help = true;
+                self.scroll.help = 0;
+            }
+            Action::Zoom => self.zoom = !self.zoom,
             Action::Buy => self.open_ticket(Side::Buy),
             Action::Sell => self.open_ticket(Side::Sell),
             Action::FocusNext | Action::FocusPrev => {
@@ -188,13 +197,45 @@ impl App {
             let last = items.len().checked_sub(1)? as isize;
             items.get((at + step).clamp(0, last) as usize).cloned()
         }
+        /// A list shown from the top when nothing is selected: the first step down selects
+        /// the first row, stepping up from it goes back to showing the newest.
+        fn scrolled<T: PartialEq + Clone>(items: &[T], current: Option<&T>, step: isize) -> Option<T> {
+            match current.and_then(|c| items.iter().position(|i| i == c)) {
+                None if step > 0 => items.first().cloned(),
+                None => None,
+                Some(0) if step < 0 => None,
+                Some(_) => moved(items, current, step),
+            }
+        }
         match self.focus {
+            Pane::Fills => {
+                let keys: Vec<_> = self.snap.fills.iter().map(super::app::fill_key).collect();
+                self.scroll.fill = scrolled(&keys, self.scroll.fill.as_ref(), step);
+            }
+            Pane::Positions => {
+                let symbols: Vec<_> = self.snap.positions.iter().map(|p| p.symbol.clone()).collect();
+                self.scroll.position = scrolled(&symbols, self.scroll.position.as_ref(), step);
+            }
+            Pane::Balances => {
+                let assets: Vec<_> = self.snap.balances.iter().map(|(a, _)| a.clone()).collect();
+                self.scroll.balance = scrolled(&assets, self.scroll.balance.as_ref(), step);
+            }
+            Pane::Log => {
+                // The log's newest line is at the bottom: walk it from there.
+                let seqs: Vec<u64> = self.snap.log.iter().rev().map(|l| l.seq).collect();
+                self.scroll.log = scrolled(&seqs, self.scroll.log.as_ref(), -step);
+            }
+            // The chart and the book follow the watchlist's symbol.
+            Pane::Chart | Pane::Book => {
+                let symbols: Vec<_> = self.snap.markets.iter().map(|m| m.symbol.clone()).collect();
+                self.selected_symbol = moved(&symbols, self.selected_symbol.as_ref(), step);
+            }
             Pane::Watchlist => {
                 let symbols: Vec<_> = self.snap.markets.iter().map(|m| m.symbol.clone()).collect();
                 self.selected_symbol = moved(&symbols, self.selected_symbol.as_ref(), step);
             }
             Pane::Orders => {
-                let ids: Vec<_> = self.open_orders().map(|o| o.id).collect();
+                let ids: Vec<_> = self.snap.orders.iter().map(|o| o.id).collect();
                 self.selected_order = moved(&ids, self.selected_order.as_ref(), step);
             }
             Pane::Inbox => {
@@ -371,10 +412,20 @@ impl App {
     fn modal_action(&mut self, action: Action) {
         let Some(modal) = self.modal.as_mut() else { return };
         match (action, modal) {
-            (Action::No, _) => self.modal = None,
+            (Action::No, _) => {
+                self.modal = None;
+                self.scroll.modal = 0;
+            }
             (Action::NextField, Modal::Autonomous(form)) => form.move_field(1),
             (Action::PrevField, Modal::Autonomous(form)) => form.move_field(-1),
             (Action::DeleteChar, Modal::Autonomous(form)) => form.delete_char(),
+            // The review's check list scrolls (it has no fields).
+            (Action::NextField, Modal::ConfirmOrder { .. }) => {
+                self.scroll.modal = self.scroll.modal.saturating_add(1)
+            }
+            (Action::PrevField, Modal::ConfirmOrder { .. }) => {
+                self.scroll.modal = self.scroll.modal.saturating_sub(1)
+            }
             (Action::Yes, _) => self.modal_yes(),
             _ => {}
         }
@@ -382,6 +433,7 @@ impl App {
 
     fn modal_yes(&mut self) {
         let Some(modal) = self.modal.take() else { return };
+        self.scroll.modal = 0;
         match modal {
             Modal::ConfirmOrder { amends: Some(AmendRequest { id, price, qty }), .. } => {
                 self.ticket = None;

@@ -45,8 +45,12 @@ pub fn catalog() -> SymbolCatalog {
     )
 }
 
-/// The fixture's instrument for `symbol` (Binance-like filters).
+/// The fixture's instrument for `symbol`: the simulator's listing (its `exchangeInfo`
+/// filters mirror Binance's), else Binance-like defaults.
 pub fn instrument(symbol: &Symbol) -> Instrument {
+    if let Some(spec) = vigil::sim::SymbolSpec::preset(symbol) {
+        return spec.instrument;
+    }
     let base = symbol.as_str().trim_end_matches("USDT");
     Instrument {
         symbol: symbol.clone(),
@@ -210,7 +214,13 @@ pub fn snapshot(levels: usize, points: usize, rows: usize) -> Snapshot {
         .map(|(s, base)| {
             let history = history(base, points);
             let last = history.last().map(|(_, p)| *p);
+            let filters = instrument(s);
             MarketView {
+                tick_size: Some(filters.tick_size.normalize()),
+                step_size: Some(filters.step_size.normalize()),
+                base_asset: filters.base_asset,
+                quote_asset: filters.quote_asset,
+                stale_after_ms: Limits::default().stale_after_ms,
                 symbol: s.clone(),
                 state: FeedState::Synced,
                 last_price: last,

@@ -1,35 +1,49 @@
 //! Order-book ladder of the selected symbol: asks above the spread, bids below, each level
 //! with a bar proportional to the cumulative depth from the touch.
+//!
+//! Columns: the side mark (`S` asks, `B` bids, so the sides differ without colour), price (at
+//! the tick precision) and quantity (at the step precision) are never dropped or cut; the
+//! depth bar takes whatever width is left. Too narrow for those three: "widen the terminal".
+//! A book that is not synced or older than the gate's `stale_after_ms` is dimmed and its
+//! spread line starts with STALE.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
-use ratatui::text::{Line, Span};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::Span;
 use ratatui::widgets::Paragraph;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use crate::domain::Level;
 use crate::tui::app::App;
-use crate::tui::format::clip;
+use crate::tui::columns::{Align, Cell, MUST, Table, whole_parts};
+use crate::tui::format::{Precision, is_stale};
 use crate::tui::theme::Role;
+
+/// One ladder row: a level (with its cumulative depth share) or a blank.
+struct Row {
+    level: Option<Level>,
+    share: f64,
+    side: Style,
+    mark: &'static str,
+}
 
 pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
-    let block = app.pane(" Book ", false);
+    let market = app.snap.markets.iter().find(|m| Some(&m.symbol) == app.selected_symbol.as_ref());
+    let title = market.map_or_else(|| " Book ".to_owned(), |m| format!(" Book {} ", m.symbol));
+    let block = app.pane(title, false);
     let inner = block.inner(area);
-    let book = app
-        .snap
-        .markets
-        .iter()
-        .find(|m| Some(&m.symbol) == app.selected_symbol.as_ref())
-        .and_then(|m| m.book.as_ref());
-    let Some(book) = book else {
+    let (Some(market), Some(book)) = (market, market.and_then(|m| m.book.as_ref())) else {
         frame.render_widget(Paragraph::new("no book yet").block(block), area);
         return;
     };
-    let rows = inner.height.saturating_sub(2) as usize;
-    let per_side = rows / 2;
+    frame.render_widget(block, area);
+    let stale = is_stale(market, app.snap.now_ms);
+    let dim = |s: Style| if stale { t.style(Role::Muted).add_modifier(Modifier::DIM) } else { s };
+    let precision = Precision::new(&app.snap.markets);
+    let per_side = (inner.height.saturating_sub(2) / 2) as usize;
     let asks: Vec<Level> = book.asks.iter().take(per_side).copied().collect();
     let bids: Vec<Level> = book.bids.iter().take(per_side).copied().collect();
     let cumulative = |levels: &[Level]| -> Vec<Decimal> {
@@ -43,36 +57,57 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     };
     let (ask_cum, bid_cum) = (cumulative(&asks), cumulative(&bids));
     let max = ask_cum.last().copied().unwrap_or_default().max(bid_cum.last().copied().unwrap_or_default());
-    let width = inner.width as usize;
-    let bar_width = width.saturating_sub(24);
-    let line = |level: &Level, cum: Decimal, style: Style| {
-        let share = cum.checked_div(max).and_then(|s| s.to_f64()).unwrap_or(0.0);
-        let bar = "█".repeat(((share * bar_width as f64).round() as usize).min(bar_width));
-        Line::from(vec![
-            Span::styled(format!("{:>12} ", clip(&level.price.to_string(), 12)), style),
-            Span::styled(format!("{:>10} ", clip(&level.qty.to_string(), 10)), t.style(Role::Text)),
-            Span::styled(bar, style),
-        ])
-    };
-
-    let mut lines =
-        vec![Line::from(Span::styled(format!("{:>12} {:>10} depth", "price", "qty"), t.style(Role::Muted)))];
-    for _ in asks.len()..per_side {
-        lines.push(Line::raw(""));
-    }
+    let share = |cum: Decimal| cum.checked_div(max).and_then(|s| s.to_f64()).unwrap_or(0.0);
+    let blank = || Row { level: None, share: 0.0, side: Style::default(), mark: "" };
+    let mut rows: Vec<Row> = (asks.len()..per_side).map(|_| blank()).collect();
     for (level, cum) in asks.iter().zip(&ask_cum).rev() {
-        lines.push(line(level, *cum, t.style(Role::Ask)));
+        rows.push(Row { level: Some(*level), share: share(*cum), side: dim(t.style(Role::Ask)), mark: "S" });
     }
-    let spread = match (book.bids.first(), book.asks.first()) {
-        (Some(b), Some(a)) => match (a.price.checked_sub(b.price), book.mid()) {
-            (Some(spread), Some(mid)) => format!("spread {spread}  mid {mid}"),
-            _ => "spread out of range".into(),
-        },
-        _ => "one-sided book".into(),
-    };
-    lines.push(Line::from(Span::styled(format!("{:^width$}", clip(&spread, width)), t.style(Role::Muted))));
+    let spread_row = rows.len();
+    rows.push(blank());
     for (level, cum) in bids.iter().zip(&bid_cum) {
-        lines.push(line(level, *cum, t.style(Role::Bid)));
+        rows.push(Row { level: Some(*level), share: share(*cum), side: dim(t.style(Role::Bid)), mark: "B" });
     }
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    let symbol = &market.symbol;
+    let cells = |f: &dyn Fn(&Level) -> String, style: &dyn Fn(&Row) -> Style| -> Vec<Cell> {
+        rows.iter().map(|r| Cell::new(r.level.as_ref().map(f).unwrap_or_default(), style(r))).collect()
+    };
+    let table = Table::new(rows.len(), t.style(Role::Muted))
+        .column("", MUST, Align::Left, rows.iter().map(|r| Cell::new(r.mark, r.side)))
+        .column("price", MUST, Align::Decimal, cells(&|l| precision.price(symbol, l.price), &|r| r.side))
+        .column(
+            "qty",
+            MUST,
+            Align::Decimal,
+            cells(&|l| precision.qty(symbol, l.qty), &|_| dim(t.style(Role::Text))),
+        )
+        .fill("depth", 1, |row, width| {
+            let Some(r) = rows.get(row).filter(|r| r.level.is_some()) else { return Span::raw("") };
+            let bar = ((r.share * width as f64).round() as usize).min(width);
+            Span::styled("█".repeat(bar), r.side)
+        });
+    if !table.render(frame, inner, 0, t.style(Role::Muted)) {
+        return;
+    }
+    let mut parts = Vec::new();
+    if stale {
+        parts.push("STALE".to_owned());
+    }
+    match (book.bids.first(), book.asks.first()) {
+        (Some(b), Some(a)) => {
+            if let Some(spread) = a.price.checked_sub(b.price) {
+                parts.push(format!("spread {}", precision.price(symbol, spread)));
+            }
+            if let Some(mid) = book.mid() {
+                parts.push(format!("mid {}", precision.mid(symbol, mid)));
+            }
+        }
+        _ => parts.push("one-sided book".into()),
+    }
+    let line = whole_parts(&parts, inner.width as usize);
+    let at = Rect { y: inner.y + 1 + spread_row as u16, height: 1, ..inner };
+    if at.y < inner.bottom() {
+        let style = if stale { t.style(Role::Warn) } else { t.style(Role::Muted) };
+        frame.render_widget(Paragraph::new(Span::styled(line, style)).centered(), at);
+    }
 }

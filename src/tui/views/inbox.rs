@@ -8,8 +8,8 @@ use ratatui::widgets::Paragraph;
 
 use super::{checks, side_style};
 use crate::engine::PendingOrder;
-use crate::tui::app::{App, Pane};
-use crate::tui::format::hms;
+use crate::tui::app::App;
+use crate::tui::format::{Precision, hms};
 use crate::tui::theme::Role;
 
 /// Seconds left before the proposal expires unanswered ("12s"; "0s" once due).
@@ -18,17 +18,19 @@ fn expires_in(p: &PendingOrder, now_ms: i64) -> String {
     format!("{}s", left_ms.saturating_add(999) / 1_000)
 }
 
-fn describe(p: &PendingOrder) -> String {
+/// `limit buy 0.01000 BTCUSDT @ 64010.00`, at the symbol's step and tick precision.
+fn describe(p: &PendingOrder, precision: &Precision) -> String {
     let i = &p.order.intent;
-    let price = i.price.map(|p| format!("@ {p}")).unwrap_or_else(|| "at market".into());
-    format!("{} {} {} {} {price}", i.order_type, i.side, i.qty, i.symbol)
+    let price =
+        i.price.map_or_else(|| "at market".into(), |p| format!("@ {}", precision.price(&i.symbol, p)));
+    format!("{} {} {} {} {price}", i.order_type, i.side, precision.qty(&i.symbol, i.qty), i.symbol)
 }
 
 pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
-    let focused = app.focus == Pane::Inbox;
     let pending = &app.snap.pending;
-    let block = app.pane(format!(" Inbox: awaiting confirmation ({}) ", pending.len()), focused);
+    let precision = Precision::new(&app.snap.markets);
+    let block = app.pane(format!(" Inbox: awaiting confirmation ({}) ", pending.len()), false);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if pending.is_empty() {
@@ -50,7 +52,7 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
                 Span::styled(format!("#{} {} ", p.order.id, hms(p.order.created_ms)), t.style(Role::Muted)),
                 Span::styled(format!("{:>4} ", expires_in(p, app.snap.now_ms)), t.style(Role::Warn)),
                 Span::styled(format!("{:<14} ", p.order.intent.origin.to_string()), t.style(Role::Accent)),
-                Span::styled(describe(p), side_style(t, p.order.intent.side)),
+                Span::styled(describe(p, &precision), side_style(t, p.order.intent.side)),
             ]);
             if selected {
                 line = line.style(t.style(Role::Selection));

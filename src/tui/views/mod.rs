@@ -1,6 +1,7 @@
 //! Drawing. Every function here takes `&App` and a frame: rendering never changes state,
 //! never waits, and never does I/O.
 
+mod balances;
 mod book;
 mod chart;
 mod checks;
@@ -19,6 +20,7 @@ pub(crate) mod unlock;
 mod watchlist;
 
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -42,7 +44,9 @@ impl App {
         let [head, body, foot] =
             Layout::vertical([Constraint::Length(2), Constraint::Fill(1), Constraint::Length(1)]).areas(area);
         header::draw(self, frame, head);
-        if area.width >= FULL_LAYOUT_MIN.0 && area.height >= FULL_LAYOUT_MIN.1 {
+        if self.zoom {
+            self.draw_pane(frame, self.focus, body);
+        } else if area.width >= FULL_LAYOUT_MIN.0 && area.height >= FULL_LAYOUT_MIN.1 {
             self.draw_full(frame, body);
         } else {
             self.draw_compact(frame, body);
@@ -63,6 +67,26 @@ impl App {
         }
     }
 
+    /// Draws one pane and, when it has focus, lights its border up. The border is painted
+    /// here rather than by each view so that every pane (including those other views own,
+    /// like the chart) shows focus the same way.
+    fn draw_pane(&self, frame: &mut Frame, pane: Pane, area: Rect) {
+        match pane {
+            Pane::Watchlist => watchlist::draw(self, frame, area),
+            Pane::Chart => chart::draw(self, frame, area),
+            Pane::Book => book::draw(self, frame, area),
+            Pane::Positions => positions::draw(self, frame, area),
+            Pane::Balances => balances::draw(self, frame, area),
+            Pane::Orders => orders::draw(self, frame, area),
+            Pane::Fills => fills::draw(self, frame, area),
+            Pane::Inbox => inbox::draw(self, frame, area),
+            Pane::Log => log::draw(self, frame, area),
+        }
+        if pane == self.focus {
+            focus_border(frame.buffer_mut(), area, self.theme.style(Role::Focus));
+        }
+    }
+
     fn draw_full(&self, frame: &mut Frame, area: Rect) {
         let [top, mid, bottom] =
             Layout::vertical([Constraint::Percentage(48), Constraint::Percentage(26), Constraint::Fill(1)])
@@ -70,19 +94,21 @@ impl App {
         let [watch, chart, book] =
             Layout::horizontal([Constraint::Length(50), Constraint::Fill(1), Constraint::Length(40)])
                 .areas(top);
-        watchlist::draw(self, frame, watch);
-        chart::draw(self, frame, chart);
-        book::draw(self, frame, book);
+        self.draw_pane(frame, Pane::Watchlist, watch);
+        self.draw_pane(frame, Pane::Chart, chart);
+        self.draw_pane(frame, Pane::Book, book);
         let [pos, ord, fil] =
             Layout::horizontal([Constraint::Percentage(30), Constraint::Percentage(40), Constraint::Fill(1)])
                 .areas(mid);
-        positions::draw(self, frame, pos);
-        orders::draw(self, frame, ord);
-        fills::draw(self, frame, fil);
+        let [pos, bal] = Layout::vertical([Constraint::Percentage(50), Constraint::Fill(1)]).areas(pos);
+        self.draw_pane(frame, Pane::Positions, pos);
+        self.draw_pane(frame, Pane::Balances, bal);
+        self.draw_pane(frame, Pane::Orders, ord);
+        self.draw_pane(frame, Pane::Fills, fil);
         let [inbox, log] =
             Layout::horizontal([Constraint::Percentage(55), Constraint::Fill(1)]).areas(bottom);
-        inbox::draw(self, frame, inbox);
-        log::draw(self, frame, log);
+        self.draw_pane(frame, Pane::Inbox, inbox);
+        self.draw_pane(frame, Pane::Log, log);
     }
 
     /// Tabs for small terminals; the focused pane decides the tab, so `tab` reaches everything.
@@ -94,35 +120,37 @@ impl App {
             "2 Portfolio".to_owned(),
             if pending > 0 { format!("3 Inbox ({pending})") } else { "3 Inbox".to_owned() },
         ];
-        let selected = Pane::ALL.iter().position(|p| *p == self.focus).unwrap_or(0);
         let tabs = Tabs::new(titles)
-            .select(selected)
+            .select(self.focus.tab())
             .style(self.theme.style(Role::Muted))
             .highlight_style(self.theme.style(Role::Focus).patch(self.theme.style(Role::Selection)));
         frame.render_widget(tabs, bar);
-        match self.focus {
-            Pane::Watchlist => {
+        match self.focus.tab() {
+            0 => {
                 let rows = (self.snap.markets.len() as u16 + 3).clamp(4, 8);
                 let [watch, rest] =
                     Layout::vertical([Constraint::Length(rows), Constraint::Fill(1)]).areas(body);
                 let [chart, book] =
                     Layout::horizontal([Constraint::Fill(1), Constraint::Length(32)]).areas(rest);
-                watchlist::draw(self, frame, watch);
-                chart::draw(self, frame, chart);
-                book::draw(self, frame, book);
+                self.draw_pane(frame, Pane::Watchlist, watch);
+                self.draw_pane(frame, Pane::Chart, chart);
+                self.draw_pane(frame, Pane::Book, book);
             }
-            Pane::Orders => {
-                let [pos, ord, fil] =
+            1 => {
+                let [top, ord, fil] =
                     Layout::vertical([Constraint::Length(5), Constraint::Fill(1), Constraint::Length(6)])
                         .areas(body);
-                positions::draw(self, frame, pos);
-                orders::draw(self, frame, ord);
-                fills::draw(self, frame, fil);
+                let [pos, bal] =
+                    Layout::horizontal([Constraint::Percentage(50), Constraint::Fill(1)]).areas(top);
+                self.draw_pane(frame, Pane::Positions, pos);
+                self.draw_pane(frame, Pane::Balances, bal);
+                self.draw_pane(frame, Pane::Orders, ord);
+                self.draw_pane(frame, Pane::Fills, fil);
             }
-            Pane::Inbox => {
+            _ => {
                 let [inbox, log] = Layout::vertical([Constraint::Fill(1), Constraint::Length(7)]).areas(body);
-                inbox::draw(self, frame, inbox);
-                log::draw(self, frame, log);
+                self.draw_pane(frame, Pane::Inbox, inbox);
+                self.draw_pane(frame, Pane::Log, log);
             }
         }
     }
@@ -130,6 +158,47 @@ impl App {
     /// A bordered pane; the border lights up when `focused`.
     pub(crate) fn pane<'a>(&self, title: impl Into<Line<'a>>, focused: bool) -> Block<'a> {
         pane(&self.theme, title, focused)
+    }
+
+    /// Rows a list pane of `area` shows below its border and column header.
+    pub(crate) fn list_rows(area: Rect) -> usize {
+        area.height.saturating_sub(3) as usize
+    }
+}
+
+/// Repaints the border of `area` thick and in `style`, leaving the title's letters alone.
+fn focus_border(buf: &mut Buffer, area: Rect, style: Style) {
+    let area = area.intersection(buf.area);
+    if area.width < 2 || area.height < 2 {
+        return;
+    }
+    fn thick(s: &str) -> Option<&'static str> {
+        match s {
+            "┌" => Some("┏"),
+            "┐" => Some("┓"),
+            "└" => Some("┗"),
+            "┘" => Some("┛"),
+            "─" => Some("━"),
+            "│" => Some("┃"),
+            "┏" => Some("┏"),
+            "┓" => Some("┓"),
+            "┗" => Some("┗"),
+            "┛" => Some("┛"),
+            "━" => Some("━"),
+            "┃" => Some("┃"),
+            _ => None,
+        }
+    }
+    let (right, bottom) = (area.right() - 1, area.bottom() - 1);
+    let edge = (area.left()..=right)
+        .flat_map(|x| [(x, area.top()), (x, bottom)])
+        .chain((area.top()..=bottom).flat_map(|y| [(area.left(), y), (right, y)]));
+    for (x, y) in edge {
+        let cell = &mut buf[(x, y)];
+        if let Some(symbol) = thick(cell.symbol()) {
+            cell.set_symbol(symbol);
+            cell.set_style(style);
+        }
     }
 }
 

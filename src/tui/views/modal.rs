@@ -18,8 +18,9 @@ use crate::tui::theme::Role;
 pub(super) fn draw(app: &App, modal: &Modal, frame: &mut Frame, body: Rect) {
     let t = &app.theme;
     let (title, height) = match modal {
-        Modal::ConfirmOrder { amends: Some(_), .. } => (" Amend this order? ", 30),
-        Modal::ConfirmOrder { .. } => (" Send this order? ", 30),
+        // As tall as the screen allows: all 21 checks, wrapped, scrolling when they do not fit.
+        Modal::ConfirmOrder { amends: Some(_), .. } => (" Amend this order? ", body.height),
+        Modal::ConfirmOrder { .. } => (" Send this order? ", body.height),
         Modal::CancelAll => (" Cancel all orders? ", 9),
         Modal::KillSwitch { engage: true } => (" Engage the kill switch? ", 9),
         Modal::KillSwitch { engage: false } => (" Release the kill switch? ", 9),
@@ -28,7 +29,9 @@ pub(super) fn draw(app: &App, modal: &Modal, frame: &mut Frame, body: Rect) {
         // Borders, the sentences, a blank row and the keys.
         Modal::Quit => (" Quit vigil? ", u16::try_from(quit_lines(app).len()).unwrap_or(8).saturating_add(4)),
     };
-    let area = centered(body, 72, height);
+    // The review is wider where the screen is, so fewer sentences need a second line.
+    let width = if matches!(modal, Modal::ConfirmOrder { .. }) { 110 } else { 72 };
+    let area = centered(body, width, height);
     frame.render_widget(Clear, area);
     let block = pane(t, Span::styled(title, t.style(Role::Warn)), true);
     let inner = block.inner(area);
@@ -61,7 +64,24 @@ pub(super) fn draw(app: &App, modal: &Modal, frame: &mut Frame, body: Rect) {
                 Line::raw(""),
             ];
             let rows = (inner.height as usize).saturating_sub(lines.len());
-            lines.extend(checks::lines(t, list, rows, inner.width as usize));
+            let all = checks::all_lines(t, list, inner.width as usize);
+            let offset = app.scroll.modal.min(all.len().saturating_sub(rows));
+            let hidden_below = all.len().saturating_sub(offset + rows);
+            if offset > 0 || hidden_below > 0 {
+                let key = |a| app.keymap.key_for(Mode::Modal, a).map(|k| k.to_string()).unwrap_or_default();
+                lines[2] = Line::from(Span::styled(
+                    format!(
+                        "lines {}-{} of {} ({}/{} scroll)",
+                        offset + 1,
+                        (offset + rows).min(all.len()),
+                        all.len(),
+                        key(Action::PrevField),
+                        key(Action::NextField)
+                    ),
+                    t.style(Role::Muted),
+                ));
+            }
+            lines.extend(all.into_iter().skip(offset).take(rows));
             lines
         }
         Modal::CancelAll => {

@@ -1,63 +1,106 @@
-//! Orders: open ones first (selectable, `c` cancels the selected one), then recent closed.
+//! Orders: open ones first, then recent closed ones, then orders placed outside vigil (live).
+//! Any of vigil's orders can be selected (the list scrolls with it); `c` cancels the selected
+//! one when it is open.
+//!
+//! Columns, most important first: the selection marker, Symbol, Side, Qty and Price are never
+//! dropped; then Status (1), Filled (2), # (3), Time (4). Prices print at the symbol's tick
+//! precision, quantities at its step precision.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
-use ratatui::text::Span;
-use ratatui::widgets::{Cell, Row, Table};
+use ratatui::layout::Rect;
 
 use super::side_style;
-use crate::tui::app::{App, Pane};
-use crate::tui::format::hms;
+use crate::domain::{Order, Origin};
+use crate::tui::app::App;
+use crate::tui::columns::{Align, Cell, MUST, Table, scroll_to};
+use crate::tui::format::{Precision, hms};
 use crate::tui::theme::Role;
 
 pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
-    let focused = app.focus == Pane::Orders;
     let open = app.open_orders().count();
-    let visible = area.height.saturating_sub(3) as usize;
-    let selected_at = app.snap.orders.iter().position(|o| Some(o.id) == app.selected_order).unwrap_or(0);
-    let skip = (selected_at + 1).saturating_sub(visible);
     // Orders placed outside vigil (live): shown and counted, never selectable.
-    let external: &[crate::domain::Order] = app.snap.live.as_ref().map_or(&[], |l| &l.external_orders);
-    let rows = app.snap.orders.iter().chain(external).skip(skip).take(visible).map(|o| {
-        let is_external = o.intent.origin == crate::domain::Origin::External;
-        let selected = !is_external && Some(o.id) == app.selected_order && o.status.is_open();
-        let price = o.intent.price.map(|p| p.to_string()).unwrap_or_else(|| "market".into());
-        let status_role = if o.status.is_open() { Role::Text } else { Role::Muted };
-        let row = Row::new([
-            Cell::from(if is_external {
-                " ext".to_owned()
-            } else {
-                format!("{}{}", if selected { "▶" } else { " " }, o.id)
+    let external: &[Order] = app.snap.live.as_ref().map_or(&[], |l| &l.external_orders);
+    let all: Vec<&Order> = app.snap.orders.iter().chain(external).collect();
+    let is_external = |o: &Order| o.intent.origin == Origin::External;
+    let selected = all.iter().position(|o| !is_external(o) && Some(o.id) == app.selected_order);
+    // Only the rows on screen are formatted (and size the columns): a long history costs
+    // nothing per frame.
+    let offset = scroll_to(selected.unwrap_or(0), App::list_rows(area), all.len());
+    let orders = &all[offset.min(all.len())..offset.saturating_add(App::list_rows(area)).min(all.len())];
+    let selected_at = selected.and_then(|at| at.checked_sub(offset));
+    let precision = Precision::new(&app.snap.markets);
+    let text = t.style(Role::Text);
+    let col = |f: &dyn Fn(&Order) -> Cell| orders.iter().map(|o| f(o)).collect::<Vec<_>>();
+    let mut table = Table::new(orders.len(), t.style(Role::Muted))
+        .column(
+            "",
+            MUST,
+            Align::Left,
+            col(&|o| {
+                Cell::new(if Some(o.id) == app.selected_order && !is_external(o) { "▶" } else { " " }, text)
             }),
-            Cell::from(hms(o.created_ms)),
-            Cell::from(o.intent.symbol.to_string()),
-            Cell::from(Span::styled(o.intent.side.to_string(), side_style(t, o.intent.side))),
-            Cell::from(o.intent.qty.to_string()),
-            Cell::from(price),
-            Cell::from(o.filled_qty.to_string()),
-            Cell::from(Span::styled(
-                if is_external { "external".to_owned() } else { o.status.to_string() },
-                t.style(if is_external { Role::Warn } else { status_role }),
-            )),
-        ]);
-        if selected { row.style(t.style(Role::Selection)) } else { row }
-    });
-    let header = Row::new(["#", "Time", "Symbol", "Side", "Qty", "Price", "Filled", "Status"])
-        .style(t.style(Role::Muted));
-    let widths = [
-        Constraint::Length(4),
-        Constraint::Length(8),
-        Constraint::Length(8),
-        Constraint::Length(4),
-        Constraint::Length(7),
-        Constraint::Length(9),
-        Constraint::Length(6),
-        Constraint::Fill(1),
-    ];
+        )
+        .column(
+            "#",
+            3,
+            Align::Right,
+            col(&|o| Cell::new(if is_external(o) { "ext".to_owned() } else { o.id.to_string() }, text)),
+        )
+        .column("Time", 4, Align::Left, col(&|o| Cell::new(hms(o.created_ms), text)))
+        .column("Symbol", MUST, Align::Left, col(&|o| Cell::new(o.intent.symbol.to_string(), text)))
+        .column(
+            "Side",
+            MUST,
+            Align::Left,
+            col(&|o| Cell::new(o.intent.side.to_string(), side_style(t, o.intent.side))),
+        )
+        .column(
+            "Qty",
+            MUST,
+            Align::Decimal,
+            col(&|o| Cell::new(precision.qty(&o.intent.symbol, o.intent.qty), text)),
+        )
+        .column(
+            "Price",
+            MUST,
+            Align::Decimal,
+            col(&|o| {
+                let price =
+                    o.intent.price.map_or_else(|| "market".into(), |p| precision.price(&o.intent.symbol, p));
+                Cell::new(price, text)
+            }),
+        )
+        .column(
+            "Filled",
+            2,
+            Align::Decimal,
+            col(&|o| Cell::new(precision.qty(&o.intent.symbol, o.filled_qty), text)),
+        )
+        .column(
+            "Status",
+            1,
+            Align::Left,
+            col(&|o| {
+                if is_external(o) {
+                    Cell::new("external", t.style(Role::Warn))
+                } else {
+                    Cell::new(
+                        o.status.to_string(),
+                        t.style(if o.status.is_open() { Role::Text } else { Role::Muted }),
+                    )
+                }
+            }),
+        );
+    if let Some(at) = selected_at {
+        table = table.row_style(at, t.style(Role::Selection));
+    }
     let title = match external.len() {
         0 => format!(" Orders ({open} open) "),
         n => format!(" Orders ({open} open, {n} external) "),
     };
-    frame.render_widget(Table::new(rows, widths).header(header).block(app.pane(title, focused)), area);
+    let block = app.pane(title, false);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    table.render(frame, inner, 0, t.style(Role::Muted));
 }
