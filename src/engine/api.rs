@@ -4,6 +4,7 @@
 //! state directly: the engine actor owns it, so gate evaluation and balance
 //! reservation happen in one step with no races.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
@@ -15,7 +16,7 @@ use super::state::OnShutdown;
 use crate::domain::{
     Balance, FeedState, Fill, Order, OrderId, OrderIntent, Position, Symbol, TimestampMs, Venue,
 };
-use crate::market::BookUpdate;
+use crate::market::{BookUpdate, Candles, Print, Ticker24h};
 
 /// A check's verdict, as shown on screen and written to the audit log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -72,6 +73,19 @@ pub struct MarketView {
     pub history: Vec<(TimestampMs, Decimal)>,
     pub book: Option<BookUpdate>,
     pub last_update_ms: Option<TimestampMs>,
+    /// The instrument's price step, for printing prices at its precision.
+    #[serde(default)]
+    pub tick_size: Option<Decimal>,
+    /// Candles per timeframe, backfilled from REST and kept live by the kline
+    /// streams; the history is behind `Arc`s, so cloning a snapshot is cheap.
+    #[serde(default)]
+    pub candles: Candles,
+    /// The exchange's rolling 24 h statistics, once the ticker stream has spoken.
+    #[serde(default)]
+    pub ticker: Option<Ticker24h>,
+    /// The last trades (oldest first), capped, with size and aggressor side.
+    #[serde(default)]
+    pub tape: Arc<VecDeque<Print>>,
 }
 
 /// A line of the event/audit tail.

@@ -244,7 +244,7 @@ impl EngineState {
             feed_detail: self.markets.feed_detail.clone(),
             feed_latency_ms: self.markets.latency_ms,
             quote_asset: self.config.quote_asset.clone(),
-            markets: self.markets.views(),
+            markets: self.markets.views(|s| self.instrument(s).map(|i| i.tick_size)),
             balances: self.portfolio.balances().iter().map(|(a, b)| (a.clone(), b.clone())).collect(),
             positions: self.portfolio.positions().values().filter(|p| !p.qty.is_zero()).cloned().collect(),
             orders: self.ledger.orders_view(),

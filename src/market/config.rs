@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::domain::Symbol;
+use crate::market::Interval;
 
 /// Production spot streams (reference §1.1).
 pub const BINANCE_WS: &str = "wss://stream.binance.com:9443";
@@ -71,6 +72,9 @@ pub struct FeedConfig {
     pub backoff: Backoff,
     /// Capacity of the event channel to the consumer.
     pub channel_capacity: usize,
+    /// Candles fetched per timeframe on every (re)connect (`limit` of
+    /// `GET /api/v3/klines`, 1..=1000; weight 2 each); 0 skips the backfill.
+    pub kline_backfill: u16,
 }
 
 impl FeedConfig {
@@ -89,6 +93,7 @@ impl FeedConfig {
             max_connection_age: Duration::from_secs(23 * 3600 + 30 * 60),
             backoff: Backoff::default(),
             channel_capacity: 4096,
+            kline_backfill: 300,
         }
     }
 
@@ -102,18 +107,22 @@ impl FeedConfig {
         Self::custom("binance-testnet", BINANCE_TESTNET_WS, BINANCE_TESTNET_REST, symbols)
     }
 
-    /// The combined-stream URL: trade, bookTicker and 100 ms diff depth per symbol.
+    /// The combined-stream URL: [`streams_for`] every symbol.
     pub fn stream_url(&self) -> String {
-        let streams: Vec<String> = self
-            .symbols
-            .iter()
-            .flat_map(|s| {
-                let n = s.stream_name();
-                [format!("{n}@trade"), format!("{n}@bookTicker"), format!("{n}@depth@100ms")]
-            })
-            .collect();
+        let streams: Vec<String> = self.symbols.iter().flat_map(streams_for).collect();
         format!("{}/stream?streams={}", self.ws_url, streams.join("/"))
     }
+}
+
+/// Every stream the feed reads for `symbol` (ten, so one connection of
+/// Binance's 1024 streams carries 102 symbols): trades, best bid/ask, 100 ms
+/// diff depth, the 24 h ticker, and one kline stream per chart timeframe.
+/// The one list: connecting and (un)subscribing at runtime both use it.
+pub fn streams_for(symbol: &Symbol) -> Vec<String> {
+    let n = symbol.stream_name();
+    let fixed = ["trade", "bookTicker", "depth@100ms", "ticker"].map(|s| format!("{n}@{s}"));
+    let klines = Interval::ALL.map(|i| format!("{n}@kline_{}", i.as_str()));
+    fixed.into_iter().chain(klines).collect()
 }
 
 #[cfg(test)]
@@ -137,17 +146,22 @@ mod tests {
     }
 
     #[test]
-    fn stream_url_subscribes_three_streams_per_symbol() {
+    fn stream_url_subscribes_every_stream_of_each_symbol() {
         let c = FeedConfig::custom(
             "sim",
             "ws://127.0.0.1:1/",
             "http://127.0.0.1:2",
             vec![Symbol::new("BTCUSDT").unwrap(), Symbol::new("ethusdt").unwrap()],
         );
+        let per = |n: &str| {
+            format!(
+                "{n}@trade/{n}@bookTicker/{n}@depth@100ms/{n}@ticker/{n}@kline_1m/{n}@kline_5m/\
+                 {n}@kline_15m/{n}@kline_1h/{n}@kline_4h/{n}@kline_1d"
+            )
+        };
         assert_eq!(
             c.stream_url(),
-            "ws://127.0.0.1:1/stream?streams=btcusdt@trade/btcusdt@bookTicker/btcusdt@depth@100ms/\
-             ethusdt@trade/ethusdt@bookTicker/ethusdt@depth@100ms"
+            format!("ws://127.0.0.1:1/stream?streams={}/{}", per("btcusdt"), per("ethusdt"))
         );
     }
 }

@@ -20,10 +20,11 @@ use crate::market::rest::{RestClient, RestError};
 use crate::market::session::{Closed, Outbox};
 use crate::market::sync::{BookSync, DiffOutcome, SnapshotOutcome};
 use crate::market::wire::{DepthSnapshot, Frame, parse_frame};
-use crate::market::{BookUpdate, FeedState, MarketEvent, Trade};
+use crate::market::{BookUpdate, Candle, FeedState, Interval, MarketEvent, Trade};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 type SnapshotResult = (usize, Result<DepthSnapshot, RestError>);
+type BackfillResult = (usize, Vec<(Interval, Result<Vec<Candle>, RestError>)>);
 
 /// Why a connection ended and how to reconnect.
 #[derive(Debug)]
@@ -46,6 +47,7 @@ struct SymbolState {
 enum Wake {
     Frame(Option<Result<Message, tungstenite::Error>>),
     Snapshot(Result<SnapshotResult, tokio::task::JoinError>),
+    Backfill(Result<BackfillResult, tokio::task::JoinError>),
     Tick,
     Aged,
 }
@@ -57,6 +59,7 @@ pub(crate) struct Connection {
     out: Outbox,
     symbols: Vec<SymbolState>,
     snapshots: JoinSet<SnapshotResult>,
+    backfills: JoinSet<BackfillResult>,
     healthy: bool,
 }
 
@@ -74,7 +77,15 @@ impl Connection {
                 snapshot_failures: 0,
             })
             .collect();
-        Self { config, rest, out, symbols, snapshots: JoinSet::new(), healthy: false }
+        Self {
+            config,
+            rest,
+            out,
+            symbols,
+            snapshots: JoinSet::new(),
+            backfills: JoinSet::new(),
+            healthy: false,
+        }
     }
 
     /// Runs until the connection ends; `Err` only when the consumer is gone.
@@ -84,6 +95,7 @@ impl Connection {
                 .status(Some(&s.symbol), FeedState::Resyncing, "awaiting depth snapshot".to_owned())
                 .await?;
         }
+        self.request_backfills();
         let tick = (self.config.stale_after / 4).clamp(Duration::from_millis(5), Duration::from_secs(1));
         let mut ticker = tokio::time::interval(tick);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -94,6 +106,7 @@ impl Connection {
             let wake = tokio::select! {
                 m = ws.next() => Wake::Frame(m),
                 Some(r) = self.snapshots.join_next(), if !self.snapshots.is_empty() => Wake::Snapshot(r),
+                Some(r) = self.backfills.join_next(), if !self.backfills.is_empty() => Wake::Backfill(r),
                 _ = ticker.tick() => Wake::Tick,
                 _ = &mut aged => Wake::Aged,
             };
@@ -109,6 +122,11 @@ impl Connection {
                     None
                 }
                 Wake::Snapshot(Err(e)) => Some(self.ended(&format!("snapshot task failed: {e}"))),
+                Wake::Backfill(Ok((idx, results))) => {
+                    self.on_backfill(idx, results).await?;
+                    None
+                }
+                Wake::Backfill(Err(e)) => Some(self.ended(&format!("kline backfill task failed: {e}"))),
                 Wake::Tick if last_frame.elapsed() > self.config.idle_timeout => {
                     let ms = self.config.idle_timeout.as_millis();
                     Some(self.ended(&format!("no frame (not even a ping) for {ms} ms")))
@@ -204,6 +222,16 @@ impl Connection {
                     }
                 }
             }
+            Frame::Kline { symbol, interval, candle } => {
+                let Some(idx) = known(&symbol) else { return self.unknown(stats) };
+                let symbol = self.symbols[idx].symbol.clone();
+                self.out.event(MarketEvent::Candle { symbol, interval, candle }).await?;
+            }
+            Frame::Ticker { symbol, ticker } => {
+                let Some(idx) = known(&symbol) else { return self.unknown(stats) };
+                let symbol = self.symbols[idx].symbol.clone();
+                self.out.event(MarketEvent::Ticker { symbol, ticker }).await?;
+            }
             Frame::ServerShutdown => {
                 return Ok(Some(Ended {
                     reason: "serverShutdown received".to_owned(),
@@ -261,6 +289,48 @@ impl Connection {
                 self.set_state(idx, FeedState::Resyncing, format!("gap: expected U={expected}, got {got}"))
                     .await?;
                 self.request_snapshot(idx, Duration::ZERO);
+            }
+        }
+        Ok(())
+    }
+
+    /// Fetches every timeframe's recent candles for every symbol, one task per
+    /// symbol asking in turn (so a long watchlist does not burst the weight budget).
+    fn request_backfills(&mut self) {
+        let limit = self.config.kline_backfill;
+        if limit == 0 {
+            return;
+        }
+        for (idx, s) in self.symbols.iter().enumerate() {
+            let rest = self.rest.clone();
+            let symbol = s.symbol.clone();
+            self.backfills.spawn(async move {
+                let mut out = Vec::with_capacity(Interval::ALL.len());
+                for interval in Interval::ALL {
+                    out.push((interval, rest.klines(&symbol, interval, limit).await));
+                }
+                (idx, out)
+            });
+        }
+    }
+
+    /// Publishes the candles fetched; a failed timeframe is only logged (its
+    /// chart still fills from the live stream).
+    async fn on_backfill(
+        &mut self,
+        idx: usize,
+        results: Vec<(Interval, Result<Vec<Candle>, RestError>)>,
+    ) -> Result<(), Closed> {
+        let symbol = self.symbols[idx].symbol.clone();
+        for (interval, res) in results {
+            match res {
+                Ok(candles) => {
+                    let symbol = symbol.clone();
+                    self.out.event(MarketEvent::Candles { symbol, interval, candles }).await?;
+                }
+                Err(e) => {
+                    tracing::warn!(feed = %self.config.name, %symbol, %interval, error = %e, "kline backfill failed")
+                }
             }
         }
         Ok(())

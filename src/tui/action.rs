@@ -47,6 +47,10 @@ pub enum Action {
     ToggleAutonomous,
     Approve,
     Reject,
+    /// The chart's next longer timeframe.
+    TimeframeNext,
+    /// The chart's next shorter timeframe.
+    TimeframePrev,
     // ticket and modal
     NextField,
     PrevField,
@@ -83,6 +87,8 @@ impl Action {
                     | ToggleAutonomous
                     | Approve
                     | Reject
+                    | TimeframeNext
+                    | TimeframePrev
             ),
             Mode::Ticket => matches!(self, NextField | PrevField | Toggle | Submit | Close | DeleteChar),
             Mode::Modal => matches!(self, Yes | No | NextField | PrevField | DeleteChar),

@@ -20,6 +20,7 @@ use crate::domain::{Order, OrderId, Symbol};
 use crate::engine::{
     Command, CommandError, EngineHandle, Event, PendingOrder, Reply, Snapshot, SubmitOutcome,
 };
+use crate::market::Interval;
 
 /// How long a notice stays in the status line.
 pub const NOTICE_TTL: Duration = Duration::from_secs(8);
@@ -66,6 +67,8 @@ pub struct App {
     pub(crate) keystore_unlocked: bool,
     pub(crate) focus: Pane,
     pub(crate) selected_symbol: Option<Symbol>,
+    /// The chart's timeframe.
+    pub(crate) timeframe: Interval,
     pub(crate) selected_order: Option<OrderId>,
     pub(crate) selected_pending: Option<OrderId>,
     pub(crate) ticket: Option<Ticket>,
@@ -93,6 +96,7 @@ impl App {
             keystore_unlocked: options.keystore_unlocked,
             focus: Pane::Watchlist,
             selected_symbol: None,
+            timeframe: Interval::M1,
             selected_order: None,
             selected_pending: None,
             ticket: None,

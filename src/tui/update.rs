@@ -129,6 +129,8 @@ impl App {
                 }));
             }
             Action::Approve | Action::Reject => self.decide(action == Action::Approve),
+            Action::TimeframeNext => self.timeframe = self.timeframe.next(),
+            Action::TimeframePrev => self.timeframe = self.timeframe.prev(),
             _ => {}
         }
     }

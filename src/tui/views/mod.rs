@@ -13,6 +13,7 @@ mod log;
 mod modal;
 mod orders;
 mod positions;
+mod tape;
 mod ticket;
 pub(crate) mod unlock;
 mod watchlist;
@@ -68,7 +69,7 @@ impl App {
                 .areas(top);
         watchlist::draw(self, frame, watch);
         chart::draw(self, frame, chart);
-        book::draw(self, frame, book);
+        self.draw_book_and_tape(frame, book);
         let [pos, ord, fil] =
             Layout::horizontal([Constraint::Percentage(30), Constraint::Percentage(40), Constraint::Fill(1)])
                 .areas(mid);
@@ -105,7 +106,7 @@ impl App {
                     Layout::horizontal([Constraint::Fill(1), Constraint::Length(32)]).areas(rest);
                 watchlist::draw(self, frame, watch);
                 chart::draw(self, frame, chart);
-                book::draw(self, frame, book);
+                self.draw_book_and_tape(frame, book);
             }
             Pane::Orders => {
                 let [pos, ord, fil] =
@@ -121,6 +122,17 @@ impl App {
                 log::draw(self, frame, log);
             }
         }
+    }
+
+    /// The book with the tape under it, when there is room for both.
+    fn draw_book_and_tape(&self, frame: &mut Frame, area: Rect) {
+        if area.height < 18 {
+            book::draw(self, frame, area);
+            return;
+        }
+        let [book, tape] = Layout::vertical([Constraint::Percentage(60), Constraint::Fill(1)]).areas(area);
+        book::draw(self, frame, book);
+        tape::draw(self, frame, tape);
     }
 
     /// A bordered pane; the border lights up when `focused`.
