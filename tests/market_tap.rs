@@ -136,7 +136,8 @@ async fn sim_feed_without_urls_starts_the_embedded_simulator() {
     let text = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 8);
-    assert!(lines.iter().all(|l| ["trade", "book", "status"].contains(&l["t"].as_str().unwrap())), "{text}");
+    let kinds = ["trade", "book", "status", "candle", "candles", "ticker"];
+    assert!(lines.iter().all(|l| kinds.contains(&l["t"].as_str().unwrap())), "{text}");
     assert!(lines.iter().any(|l| l["t"] == "status" && l["state"] == "connected"), "{text}");
     let out = run_tap(
         ["--feed", "sim", "--symbols", "BTCUSDT", "--ws-url", "ws://127.0.0.1:1"].map(String::from).to_vec(),

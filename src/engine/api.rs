@@ -4,6 +4,7 @@
 //! state directly: the engine actor owns it, so gate evaluation and balance
 //! reservation happen in one step with no races.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
@@ -16,7 +17,7 @@ use crate::domain::{
     Balance, FeedState, Fill, Instrument, Order, OrderId, OrderIntent, Position, Symbol, SymbolCatalog,
     TimestampMs, Venue,
 };
-use crate::market::BookUpdate;
+use crate::market::{BookUpdate, Candles, Print, Ticker24h};
 
 /// A check's verdict, as shown on screen and written to the audit log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -90,6 +91,16 @@ pub struct MarketView {
     /// symbol's prices STALE by the same rule `market_data_fresh` refuses orders by.
     #[serde(default)]
     pub stale_after_ms: u64,
+    /// Candles per timeframe, backfilled from REST and kept live by the kline
+    /// streams; the history is behind `Arc`s, so cloning a snapshot is cheap.
+    #[serde(default)]
+    pub candles: Candles,
+    /// The exchange's rolling 24 h statistics, once the ticker stream has spoken.
+    #[serde(default)]
+    pub ticker: Option<Ticker24h>,
+    /// The last trades (oldest first), capped, with size and aggressor side.
+    #[serde(default)]
+    pub tape: Arc<VecDeque<Print>>,
 }
 
 /// A line of the event/audit tail.

@@ -1,17 +1,21 @@
 //! What the engine remembers about each symbol's market: the synced book,
-//! the last trades for charts, and the feed's health for the gate.
+//! the last trades for charts and the tape, candles per timeframe, the 24 h
+//! ticker, and the feed's health for the gate.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
 use super::api::MarketView;
 use crate::domain::{FeedState, Instrument, Level};
 use crate::domain::{Symbol, TimestampMs};
-use crate::market::{BookUpdate, FeedStatus, MarketEvent};
+use crate::market::{BookUpdate, Candle, Candles, FeedStatus, MarketEvent, Print, Ticker24h};
 
 /// Chart/sparkline history kept per symbol.
 const HISTORY: usize = 500;
+/// Trades kept per symbol for the tape.
+pub const TAPE: usize = 200;
 
 /// The book with exchange padding dropped ("64000.10000000" → "64000.1"), so
 /// prices read cleanly on screen, in check sentences and in the audit log.
@@ -34,6 +38,11 @@ pub struct Market {
     pub history: VecDeque<(TimestampMs, Decimal)>,
     /// Local receipt time of the last book or trade event.
     pub last_update_ms: Option<TimestampMs>,
+    /// Candles per timeframe (shared with snapshots, copied on write).
+    pub candles: Candles,
+    pub ticker: Option<Ticker24h>,
+    /// Recent trades, newest last (shared with snapshots, copied on write).
+    pub tape: Arc<VecDeque<Print>>,
 }
 
 impl Default for Market {
@@ -45,7 +54,23 @@ impl Default for Market {
             open_price: None,
             history: VecDeque::with_capacity(HISTORY),
             last_update_ms: None,
+            candles: Candles::default(),
+            ticker: None,
+            tape: Arc::new(VecDeque::with_capacity(TAPE)),
         }
+    }
+}
+
+/// The candle with exchange padding dropped, like the book's prices.
+fn normalized_candle(c: &Candle) -> Candle {
+    Candle {
+        open: c.open.normalize(),
+        high: c.high.normalize(),
+        low: c.low.normalize(),
+        close: c.close.normalize(),
+        volume: c.volume.normalize(),
+        quote_volume: c.quote_volume.normalize(),
+        ..*c
     }
 }
 
@@ -104,6 +129,16 @@ impl Markets {
                         m.history.pop_front();
                     }
                     m.history.push_back((trade.ts_ms, price));
+                    let tape = Arc::make_mut(&mut m.tape);
+                    if tape.len() == TAPE {
+                        tape.pop_front();
+                    }
+                    tape.push_back(Print {
+                        ts_ms: trade.ts_ms,
+                        price,
+                        qty: trade.qty.normalize(),
+                        side: trade.side,
+                    });
                     m.last_update_ms = Some(now);
                 }
             }
@@ -114,6 +149,21 @@ impl Markets {
                 }
             }
             MarketEvent::Status(status) => self.apply_status(status, now),
+            MarketEvent::Candle { symbol, interval, candle } => {
+                if let Some(m) = self.by_symbol.get_mut(symbol) {
+                    m.candles.get_mut(*interval).update(normalized_candle(candle));
+                }
+            }
+            MarketEvent::Candles { symbol, interval, candles } => {
+                if let Some(m) = self.by_symbol.get_mut(symbol) {
+                    m.candles.get_mut(*interval).backfill(candles.iter().map(normalized_candle).collect());
+                }
+            }
+            MarketEvent::Ticker { symbol, ticker } => {
+                if let Some(m) = self.by_symbol.get_mut(symbol) {
+                    m.ticker = Some(ticker.clone());
+                }
+            }
         }
     }
 
@@ -171,6 +221,9 @@ impl Markets {
                 base_asset: instrument.map(|i| i.base_asset.clone()).unwrap_or_default(),
                 quote_asset: instrument.map(|i| i.quote_asset.clone()).unwrap_or_default(),
                 stale_after_ms,
+                candles: m.candles.clone(),
+                ticker: m.ticker.clone(),
+                tape: Arc::clone(&m.tape),
             })
             .collect()
     }

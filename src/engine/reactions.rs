@@ -29,6 +29,9 @@ impl EngineState {
                 self.note("feed", format!("{} {}: {}", status.feed, status.state.as_str(), status.detail));
                 Vec::new()
             }
+            MarketEvent::Candle { .. } | MarketEvent::Candles { .. } | MarketEvent::Ticker { .. } => {
+                Vec::new()
+            }
         };
         self.book_fills(fills);
         self.run_strategies(event);

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::domain::Symbol;
+use crate::market::Interval;
 
 /// Production spot streams (reference §1.1).
 pub const BINANCE_WS: &str = "wss://stream.binance.com:9443";
@@ -71,6 +72,9 @@ pub struct FeedConfig {
     pub backoff: Backoff,
     /// Capacity of the event channel to the consumer.
     pub channel_capacity: usize,
+    /// Candles fetched per timeframe on every (re)connect (`limit` of
+    /// `GET /api/v3/klines`, 1..=1000; weight 2 each); 0 skips the backfill.
+    pub kline_backfill: u16,
 }
 
 impl FeedConfig {
@@ -89,6 +93,7 @@ impl FeedConfig {
             max_connection_age: Duration::from_secs(23 * 3600 + 30 * 60),
             backoff: Backoff::default(),
             channel_capacity: 4096,
+            kline_backfill: 300,
         }
     }
 
@@ -114,12 +119,15 @@ impl FeedConfig {
     }
 }
 
-/// The streams one symbol needs: trade, bookTicker and 100 ms diff depth.
-/// The connection URL and a runtime `SUBSCRIBE`/`UNSUBSCRIBE` both use this
-/// list, so a symbol added later gets exactly the streams of one there at start.
+/// Every stream the feed reads for `symbol` (ten, so one connection of
+/// Binance's 1024 streams carries 102 symbols): trades, best bid/ask, 100 ms
+/// diff depth, the 24 h ticker, and one kline stream per chart timeframe.
+/// The one list: connecting and (un)subscribing at runtime both use it.
 pub fn streams_for(symbol: &Symbol) -> Vec<String> {
     let n = symbol.stream_name();
-    vec![format!("{n}@trade"), format!("{n}@bookTicker"), format!("{n}@depth@100ms")]
+    let fixed = ["trade", "bookTicker", "depth@100ms", "ticker"].map(|s| format!("{n}@{s}"));
+    let klines = Interval::ALL.map(|i| format!("{n}@kline_{}", i.as_str()));
+    fixed.into_iter().chain(klines).collect()
 }
 
 #[cfg(test)]
@@ -143,17 +151,22 @@ mod tests {
     }
 
     #[test]
-    fn stream_url_subscribes_three_streams_per_symbol() {
+    fn stream_url_subscribes_every_stream_of_each_symbol() {
         let c = FeedConfig::custom(
             "sim",
             "ws://127.0.0.1:1/",
             "http://127.0.0.1:2",
             vec![Symbol::new("BTCUSDT").unwrap(), Symbol::new("ethusdt").unwrap()],
         );
+        let per = |n: &str| {
+            format!(
+                "{n}@trade/{n}@bookTicker/{n}@depth@100ms/{n}@ticker/{n}@kline_1m/{n}@kline_5m/\
+                 {n}@kline_15m/{n}@kline_1h/{n}@kline_4h/{n}@kline_1d"
+            )
+        };
         assert_eq!(
             c.stream_url(),
-            "ws://127.0.0.1:1/stream?streams=btcusdt@trade/btcusdt@bookTicker/btcusdt@depth@100ms/\
-             ethusdt@trade/ethusdt@bookTicker/ethusdt@depth@100ms"
+            format!("ws://127.0.0.1:1/stream?streams={}/{}", per("btcusdt"), per("ethusdt"))
         );
     }
 }

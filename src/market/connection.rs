@@ -24,11 +24,12 @@ use crate::market::rest::{RestClient, RestError};
 use crate::market::session::{Closed, Outbox, apply_to_list};
 use crate::market::sync::{BookSync, DiffOutcome, SnapshotOutcome};
 use crate::market::wire::{DepthSnapshot, Frame, parse_frame};
-use crate::market::{BookUpdate, FeedState, MarketEvent, Trade};
+use crate::market::{BookUpdate, Candle, FeedState, Interval, MarketEvent, Trade};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 /// A snapshot names its symbol, not an index: the list changes at runtime.
 type SnapshotResult = (Symbol, Result<DepthSnapshot, RestError>);
+type BackfillResult = (Symbol, Vec<(Interval, Result<Vec<Candle>, RestError>)>);
 
 /// Why a connection ended and how to reconnect.
 #[derive(Debug)]
@@ -64,6 +65,7 @@ enum Wake {
     Frame(Option<Result<Message, tungstenite::Error>>),
     Snapshot(Result<SnapshotResult, tokio::task::JoinError>),
     Command(FeedCommand),
+    Backfill(Result<BackfillResult, tokio::task::JoinError>),
     Tick,
     Aged,
 }
@@ -75,6 +77,7 @@ pub(crate) struct Connection {
     out: Outbox,
     symbols: Vec<SymbolState>,
     snapshots: JoinSet<SnapshotResult>,
+    backfills: JoinSet<BackfillResult>,
     healthy: bool,
     /// The `id` of the next control message sent.
     next_control_id: u64,
@@ -84,7 +87,16 @@ impl Connection {
     /// A connection whose URL subscribed `watched`.
     pub(crate) fn new(config: Arc<FeedConfig>, rest: RestClient, out: Outbox, watched: &[Symbol]) -> Self {
         let symbols = watched.iter().cloned().map(SymbolState::new).collect();
-        Self { config, rest, out, symbols, snapshots: JoinSet::new(), healthy: false, next_control_id: 1 }
+        Self {
+            config,
+            rest,
+            out,
+            symbols,
+            snapshots: JoinSet::new(),
+            backfills: JoinSet::new(),
+            healthy: false,
+            next_control_id: 1,
+        }
     }
 
     /// Runs until the connection ends; `Err` only when the consumer is gone.
@@ -102,6 +114,7 @@ impl Connection {
                 .status(Some(&s.symbol), FeedState::Resyncing, "awaiting depth snapshot".to_owned())
                 .await?;
         }
+        self.request_backfills();
         let tick = (self.config.stale_after / 4).clamp(Duration::from_millis(5), Duration::from_secs(1));
         let mut ticker = tokio::time::interval(tick);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -113,6 +126,7 @@ impl Connection {
                 m = ws.next() => Wake::Frame(m),
                 Some(r) = self.snapshots.join_next(), if !self.snapshots.is_empty() => Wake::Snapshot(r),
                 Some(c) = commands.recv() => Wake::Command(c),
+                Some(r) = self.backfills.join_next(), if !self.backfills.is_empty() => Wake::Backfill(r),
                 _ = ticker.tick() => Wake::Tick,
                 _ = &mut aged => Wake::Aged,
             };
@@ -135,6 +149,14 @@ impl Connection {
                     self.on_command(command, &mut ws).await?
                 }
                 Wake::Snapshot(Err(e)) => Some(self.ended(&format!("snapshot task failed: {e}"))),
+                Wake::Backfill(Ok((symbol, results))) => {
+                    // Candles of a symbol unwatched meanwhile are dropped.
+                    if self.index(&symbol).is_some() {
+                        self.on_backfill(symbol, results).await?;
+                    }
+                    None
+                }
+                Wake::Backfill(Err(e)) => Some(self.ended(&format!("kline backfill task failed: {e}"))),
                 Wake::Tick if last_frame.elapsed() > self.config.idle_timeout => {
                     let ms = self.config.idle_timeout.as_millis();
                     Some(self.ended(&format!("no frame (not even a ping) for {ms} ms")))
@@ -168,6 +190,7 @@ impl Connection {
                     return Ok(None);
                 }
                 self.symbols.push(SymbolState::new(symbol.clone()));
+                self.request_backfill(symbol.clone());
                 let detail = "subscribed; awaiting depth snapshot".to_owned();
                 self.out.status(Some(&symbol), FeedState::Resyncing, detail).await?;
                 ("SUBSCRIBE", symbol)
@@ -263,6 +286,16 @@ impl Connection {
                     }
                 }
             }
+            Frame::Kline { symbol, interval, candle } => {
+                let Some(idx) = known(&symbol) else { return self.unknown(stats) };
+                let symbol = self.symbols[idx].symbol.clone();
+                self.out.event(MarketEvent::Candle { symbol, interval, candle }).await?;
+            }
+            Frame::Ticker { symbol, ticker } => {
+                let Some(idx) = known(&symbol) else { return self.unknown(stats) };
+                let symbol = self.symbols[idx].symbol.clone();
+                self.out.event(MarketEvent::Ticker { symbol, ticker }).await?;
+            }
             Frame::ServerShutdown => {
                 return Ok(Some(Ended {
                     reason: "serverShutdown received".to_owned(),
@@ -320,6 +353,53 @@ impl Connection {
                 self.set_state(idx, FeedState::Resyncing, format!("gap: expected U={expected}, got {got}"))
                     .await?;
                 self.request_snapshot(idx, Duration::ZERO);
+            }
+        }
+        Ok(())
+    }
+
+    /// Fetches every timeframe's recent candles for every symbol, one task per
+    /// symbol asking in turn (so a long watchlist does not burst the weight budget).
+    fn request_backfills(&mut self) {
+        let symbols: Vec<Symbol> = self.symbols.iter().map(|s| s.symbol.clone()).collect();
+        for symbol in symbols {
+            self.request_backfill(symbol);
+        }
+    }
+
+    /// Fetches every timeframe's recent candles for `symbol` (at start, or when it is
+    /// watched at runtime).
+    fn request_backfill(&mut self, symbol: Symbol) {
+        let limit = self.config.kline_backfill;
+        if limit == 0 {
+            return;
+        }
+        let rest = self.rest.clone();
+        self.backfills.spawn(async move {
+            let mut out = Vec::with_capacity(Interval::ALL.len());
+            for interval in Interval::ALL {
+                out.push((interval, rest.klines(&symbol, interval, limit).await));
+            }
+            (symbol, out)
+        });
+    }
+
+    /// Publishes the candles fetched; a failed timeframe is only logged (its
+    /// chart still fills from the live stream).
+    async fn on_backfill(
+        &mut self,
+        symbol: Symbol,
+        results: Vec<(Interval, Result<Vec<Candle>, RestError>)>,
+    ) -> Result<(), Closed> {
+        for (interval, res) in results {
+            match res {
+                Ok(candles) => {
+                    let symbol = symbol.clone();
+                    self.out.event(MarketEvent::Candles { symbol, interval, candles }).await?;
+                }
+                Err(e) => {
+                    tracing::warn!(feed = %self.config.name, %symbol, %interval, error = %e, "kline backfill failed")
+                }
             }
         }
         Ok(())

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::domain::{FeedState, Level};
 use crate::domain::{Side, Symbol, TimestampMs};
+use crate::market::{Candle, Interval, Ticker24h};
 
 /// A public trade printed by the exchange.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,4 +60,21 @@ pub enum MarketEvent {
     Trade(Trade),
     Book(BookUpdate),
     Status(FeedStatus),
+    /// A live update of one timeframe's newest candle.
+    Candle {
+        symbol: Symbol,
+        interval: Interval,
+        candle: Candle,
+    },
+    /// A backfill of one timeframe (`GET /api/v3/klines`), oldest first.
+    Candles {
+        symbol: Symbol,
+        interval: Interval,
+        candles: Vec<Candle>,
+    },
+    /// Rolling 24 h statistics.
+    Ticker {
+        symbol: Symbol,
+        ticker: Ticker24h,
+    },
 }

@@ -6,6 +6,7 @@
 //! in [`wire`]; the transport policy (TLS unless loopback) in [`transport`].
 
 pub mod book;
+mod candle;
 mod config;
 mod connection;
 mod event;
@@ -17,6 +18,7 @@ mod tap;
 pub mod transport;
 pub mod wire;
 
+pub use candle::{Candle, CandleSeries, Candles, Interval, Print, Ticker24h};
 pub use config::{
     BINANCE_REST, BINANCE_TESTNET_REST, BINANCE_TESTNET_WS, BINANCE_WS, Backoff, FeedConfig, streams_for,
 };

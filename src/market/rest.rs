@@ -1,6 +1,8 @@
 //! Binance public REST calls the market side needs: the depth snapshot for
 //! book sync, `exchangeInfo` for the gate's instrument filters, and the
-//! server time for clock-skew checks. Every URL passes the transport policy.
+//! server time for clock-skew checks, klines for the chart. Every URL passes
+//! the transport policy, and every answer body is read up to a cap per call
+//! (a hostile or broken server cannot make the client buffer without bound).
 
 use std::time::Duration;
 
@@ -8,8 +10,17 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::domain::{Instrument, Symbol, SymbolCatalog, SymbolStatus, TimestampMs};
+use crate::market::Candle;
+use crate::market::Interval;
 use crate::market::transport::{TransportError, UrlKind, check_url};
-use crate::market::wire::{DepthSnapshot, WireError};
+use crate::market::wire::{DepthSnapshot, WireError, parse_klines};
+
+/// Body caps, generous for the largest legal answer of each call.
+const DEPTH_BODY_MAX: usize = 2 << 20;
+const KLINES_BODY_MAX: usize = 1 << 20;
+const SMALL_BODY_MAX: usize = 64 << 10;
+/// Binance's largest `limit` for `GET /api/v3/klines`.
+pub const KLINES_MAX_LIMIT: u16 = 1000;
 
 /// Why a REST call failed.
 #[derive(Debug, thiserror::Error)]
@@ -23,10 +34,12 @@ pub enum RestError {
     Status { url: String, status: u16, body: String },
     #[error("unexpected answer from {url}: {source}")]
     Parse { url: String, source: WireError },
+    #[error("{url} answered more than {limit} bytes")]
+    TooLarge { url: String, limit: usize },
+    #[error("invalid request: {0}")]
+    Request(String),
     #[error("exchangeInfo has no usable entry for {symbol}: {reason}")]
     Instrument { symbol: String, reason: String },
-    #[error("{url} answered more than {limit} bytes; refusing to read on")]
-    TooLarge { url: String, limit: usize },
 }
 
 /// Most bytes of the full `exchangeInfo` read. Binance's spot listing (about
@@ -70,7 +83,11 @@ impl RestClient {
     /// `GET /api/v3/depth?symbol=&limit=`.
     pub async fn depth(&self, symbol: &Symbol, limit: u32) -> Result<DepthSnapshot, RestError> {
         let (url, body) = self
-            .get("/api/v3/depth", &[("symbol", symbol.as_str().to_owned()), ("limit", limit.to_string())])
+            .get(
+                "/api/v3/depth",
+                &[("symbol", symbol.as_str().to_owned()), ("limit", limit.to_string())],
+                DEPTH_BODY_MAX,
+            )
             .await?;
         DepthSnapshot::parse(&body).map_err(|source| RestError::Parse { url, source })
     }
@@ -80,7 +97,7 @@ impl RestClient {
         let names: Vec<&str> = symbols.iter().map(Symbol::as_str).collect();
         let list = serde_json::to_string(&names)
             .map_err(|e| RestError::Parse { url: self.base.clone(), source: e.into() })?;
-        let (_, body) = self.get("/api/v3/exchangeInfo", &[("symbols", list)]).await?;
+        let (_, body) = self.get("/api/v3/exchangeInfo", &[("symbols", list)], CATALOG_MAX_BYTES).await?;
         parse_exchange_info(&body, symbols)
     }
 
@@ -88,23 +105,8 @@ impl RestClient {
     /// every symbol the venue trades (spot allowed), read once at start for
     /// the symbol search. The body is read up to [`CATALOG_MAX_BYTES`].
     pub async fn catalog(&self) -> Result<SymbolCatalog, RestError> {
-        let url = format!("{}/api/v3/exchangeInfo", self.base);
-        let http_err = |source| RestError::Http { url: url.clone(), source };
-        let query = [("symbolStatus", "TRADING"), ("showPermissionSets", "false")];
-        let mut resp = self.http.get(&url).query(&query).send().await.map_err(http_err)?;
-        let status = resp.status();
-        let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(http_err)? {
-            if body.len().saturating_add(chunk.len()) > CATALOG_MAX_BYTES {
-                return Err(RestError::TooLarge { url, limit: CATALOG_MAX_BYTES });
-            }
-            body.extend_from_slice(&chunk);
-        }
-        let body = String::from_utf8_lossy(&body);
-        if !status.is_success() {
-            let body: String = body.chars().take(300).collect();
-            return Err(RestError::Status { url, status: status.as_u16(), body });
-        }
+        let query = [("symbolStatus", "TRADING".to_owned()), ("showPermissionSets", "false".to_owned())];
+        let (_, body) = self.get("/api/v3/exchangeInfo", &query, CATALOG_MAX_BYTES).await?;
         parse_catalog(&body)
     }
 
@@ -115,17 +117,52 @@ impl RestClient {
             #[serde(rename = "serverTime")]
             server_time: TimestampMs,
         }
-        let (url, body) = self.get("/api/v3/time", &[]).await?;
+        let (url, body) = self.get("/api/v3/time", &[], SMALL_BODY_MAX).await?;
         let t: Time = serde_json::from_str(&body).map_err(|e| RestError::Parse { url, source: e.into() })?;
         Ok(t.server_time)
     }
 
-    async fn get(&self, path: &str, query: &[(&str, String)]) -> Result<(String, String), RestError> {
+    /// `GET /api/v3/klines?symbol=&interval=&limit=`: the newest `limit`
+    /// candles (1..=1000), oldest first; more rows than asked is an error.
+    pub async fn klines(
+        &self,
+        symbol: &Symbol,
+        interval: Interval,
+        limit: u16,
+    ) -> Result<Vec<Candle>, RestError> {
+        if !(1..=KLINES_MAX_LIMIT).contains(&limit) {
+            return Err(RestError::Request(format!("klines limit {limit} outside 1..={KLINES_MAX_LIMIT}")));
+        }
+        let query = [
+            ("symbol", symbol.as_str().to_owned()),
+            ("interval", interval.as_str().to_owned()),
+            ("limit", limit.to_string()),
+        ];
+        let (url, body) = self.get("/api/v3/klines", &query, KLINES_BODY_MAX).await?;
+        parse_klines(&body, interval, usize::from(limit)).map_err(|source| RestError::Parse { url, source })
+    }
+
+    async fn get(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        max_body: usize,
+    ) -> Result<(String, String), RestError> {
         let url = format!("{}{path}", self.base);
         let http_err = |source| RestError::Http { url: url.clone(), source };
-        let resp = self.http.get(&url).query(query).send().await.map_err(http_err)?;
+        let mut resp = self.http.get(&url).query(query).send().await.map_err(http_err)?;
         let status = resp.status();
-        let body = resp.text().await.map_err(http_err)?;
+        if resp.content_length().is_some_and(|n| n > max_body as u64) {
+            return Err(RestError::TooLarge { url, limit: max_body });
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(http_err)? {
+            if bytes.len() + chunk.len() > max_body {
+                return Err(RestError::TooLarge { url, limit: max_body });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        let body = String::from_utf8_lossy(&bytes).into_owned();
         if !status.is_success() {
             let body: String = body.chars().take(300).collect();
             return Err(RestError::Status { url, status: status.as_u16(), body });

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::domain::{Side, TimestampMs};
-use crate::market::{FeedState, Level, MarketEvent};
+use crate::market::{FeedState, Interval, Level, MarketEvent};
 
 /// One tap line. Serialize with `serde_json::to_string`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -27,6 +27,21 @@ pub enum TapLine<'a> {
         state: FeedState,
         detail: &'a str,
     },
+    /// `{"t":"candle","sym":..,"i":"1m","open_time":..,"o":..,"h":..,"l":..,"c":..,"v":..}`
+    Candle {
+        sym: &'a str,
+        i: Interval,
+        open_time: TimestampMs,
+        o: Decimal,
+        h: Decimal,
+        l: Decimal,
+        c: Decimal,
+        v: Decimal,
+    },
+    /// A backfill: `{"t":"candles","sym":..,"i":"1h","n":300}` (the count, not the rows).
+    Candles { sym: &'a str, i: Interval, n: usize },
+    /// `{"t":"ticker","sym":..,"chg_pct":..,"high":..,"low":..,"vol":..,"qvol":..}`
+    Ticker { sym: &'a str, chg_pct: Decimal, high: Decimal, low: Decimal, vol: Decimal, qvol: Decimal },
     /// The `--stats` summary: `{"t":"stats","events":N,"elapsed_s":X,"events_per_s":Y}`.
     Stats { events: u64, elapsed_s: f64, events_per_s: f64 },
 }
@@ -50,6 +65,27 @@ impl<'a> TapLine<'a> {
                 sym: s.symbol.as_ref().map(|s| s.as_str()),
                 state: s.state,
                 detail: &s.detail,
+            },
+            MarketEvent::Candle { symbol, interval, candle: k } => TapLine::Candle {
+                sym: symbol.as_str(),
+                i: *interval,
+                open_time: k.open_time,
+                o: k.open,
+                h: k.high,
+                l: k.low,
+                c: k.close,
+                v: k.volume,
+            },
+            MarketEvent::Candles { symbol, interval, candles } => {
+                TapLine::Candles { sym: symbol.as_str(), i: *interval, n: candles.len() }
+            }
+            MarketEvent::Ticker { symbol, ticker: x } => TapLine::Ticker {
+                sym: symbol.as_str(),
+                chg_pct: x.price_change_pct,
+                high: x.high,
+                low: x.low,
+                vol: x.volume,
+                qvol: x.quote_volume,
             },
         }
     }

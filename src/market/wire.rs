@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{Side, TimestampMs};
 use crate::market::Level;
+use crate::market::candle::{Candle, Interval, Ticker24h};
 
 /// Why a frame or a snapshot could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -91,6 +92,17 @@ pub enum Frame<'a> {
         symbol: Cow<'a, str>,
         diff: DepthDiff,
     },
+    /// `<symbol>@kline_<interval>`: the interval's current candle.
+    Kline {
+        symbol: Cow<'a, str>,
+        interval: Interval,
+        candle: Candle,
+    },
+    /// `<symbol>@ticker`: rolling 24 h statistics.
+    Ticker {
+        symbol: Cow<'a, str>,
+        ticker: Ticker24h,
+    },
     /// `serverShutdown`: the server is about to drop us; reconnect now.
     ServerShutdown,
     /// Valid JSON this client does not consume (control replies, other streams).
@@ -116,6 +128,22 @@ pub fn parse_frame(text: &str) -> Result<Frame<'_>, WireError> {
     {
         return Err(WireError::Invalid(format!("trade with price {} qty {}", t.price, t.qty)));
     }
+    if let Frame::Kline { candle, .. } = &frame {
+        candle.check().map_err(WireError::Invalid)?;
+    }
+    if let Frame::Ticker { ticker: t, .. } = &frame {
+        let prices = [t.last, t.open, t.high, t.low, t.bid, t.ask];
+        if prices.iter().any(|p| p.is_sign_negative())
+            || t.low > t.high
+            || t.volume.is_sign_negative()
+            || t.quote_volume.is_sign_negative()
+        {
+            return Err(WireError::Invalid(format!(
+                "24h ticker with high {} low {} volume {}",
+                t.high, t.low, t.volume
+            )));
+        }
+    }
     Ok(frame)
 }
 
@@ -132,6 +160,8 @@ enum Kind {
     Trade,
     BookTicker,
     Depth,
+    Kline,
+    Ticker,
     Shutdown,
     Unknown,
 }
@@ -145,6 +175,8 @@ impl Kind {
             "trade" => Kind::Trade,
             "bookTicker" => Kind::BookTicker,
             "depth" | "depth@100ms" | "depth@1000ms" => Kind::Depth,
+            "ticker" => Kind::Ticker,
+            s if s.starts_with("kline_") => Kind::Kline,
             _ => Kind::Unknown,
         }
     }
@@ -176,6 +208,44 @@ impl Kind {
                     asks: x.a,
                 };
                 Frame::Depth { symbol: x.s, diff }
+            }
+            Kind::Kline => {
+                let x = KlineData::deserialize(d)?;
+                let Some(interval) = Interval::parse(&x.k.i).filter(|_| x.e == "kline") else {
+                    return Ok(Frame::Unknown);
+                };
+                let k = x.k;
+                let candle = Candle {
+                    open_time: k.t,
+                    open: k.o,
+                    high: k.h,
+                    low: k.l,
+                    close: k.c,
+                    volume: k.v,
+                    quote_volume: k.q,
+                    trades: k.n,
+                };
+                Frame::Kline { symbol: x.s, interval, candle }
+            }
+            Kind::Ticker => {
+                let x = TickerData::deserialize(d)?;
+                if x.e != "24hrTicker" {
+                    return Ok(Frame::Unknown);
+                }
+                let ticker = Ticker24h {
+                    price_change: x.p,
+                    price_change_pct: x.pct,
+                    last: x.c,
+                    open: x.o,
+                    high: x.h,
+                    low: x.l,
+                    volume: x.v,
+                    quote_volume: x.q,
+                    bid: x.b,
+                    ask: x.a,
+                    event_time: x.event_time,
+                };
+                Frame::Ticker { symbol: x.s, ticker }
             }
             Kind::Shutdown => {
                 IgnoredAny::deserialize(d)?;
@@ -228,6 +298,124 @@ struct DepthData<'a> {
     b: Vec<Level>,
     #[serde(deserialize_with = "levels")]
     a: Vec<Level>,
+}
+
+#[derive(Deserialize)]
+struct KlineData<'a> {
+    #[serde(borrow)]
+    e: Cow<'a, str>,
+    #[serde(borrow)]
+    s: Cow<'a, str>,
+    #[serde(borrow)]
+    k: KlineBody<'a>,
+}
+
+#[derive(Deserialize)]
+struct KlineBody<'a> {
+    t: TimestampMs,
+    #[serde(borrow)]
+    i: Cow<'a, str>,
+    #[serde(deserialize_with = "dec_str")]
+    o: Decimal,
+    #[serde(deserialize_with = "dec_str")]
+    h: Decimal,
+    #[serde(deserialize_with = "dec_str")]
+    l: Decimal,
+    #[serde(deserialize_with = "dec_str")]
+    c: Decimal,
+    #[serde(deserialize_with = "dec_str")]
+    v: Decimal,
+    #[serde(deserialize_with = "dec_str")]
+    q: Decimal,
+    n: u64,
+}
+
+#[derive(Deserialize)]
+struct TickerData<'a> {
+    #[serde(borrow)]
+    e: Cow<'a, str>,
+    #[serde(rename = "E")]
+    event_time: TimestampMs,
+    #[serde(borrow)]
+    s: Cow<'a, str>,
+    #[serde(deserialize_with = "dec_str")]
+    p: Decimal,
+    #[serde(rename = "P", deserialize_with = "dec_str")]
+    pct: Decimal,
+    #[serde(deserialize_with = "dec_str")]
+    c: Decimal,
+    #[serde(deserialize_with = "dec_str")]
+    o: Decimal,
+    #[serde(deserialize_with = "dec_str")]
+    h: Decimal,
+    #[serde(deserialize_with = "dec_str")]
+    l: Decimal,
+    #[serde(deserialize_with = "dec_str")]
+    v: Decimal,
+    #[serde(deserialize_with = "dec_str")]
+    q: Decimal,
+    #[serde(deserialize_with = "dec_str")]
+    b: Decimal,
+    #[serde(deserialize_with = "dec_str")]
+    a: Decimal,
+}
+
+/// `GET /api/v3/klines` rows (`[openTime, "o", "h", "l", "c", "v", closeTime,
+/// "quoteVolume", trades, ...]`), oldest first, for `interval`: at most `limit`
+/// rows (a server answering more than asked is malformed), open times strictly
+/// increasing, every candle possible.
+pub fn parse_klines(body: &str, interval: Interval, limit: usize) -> Result<Vec<Candle>, WireError> {
+    let rows: Vec<KlineRow> = serde_json::from_str(body)?;
+    if rows.len() > limit {
+        return Err(WireError::Invalid(format!("{} klines for a limit of {limit}", rows.len())));
+    }
+    let mut out: Vec<Candle> = Vec::with_capacity(rows.len());
+    for KlineRow(c) in rows {
+        c.check().map_err(WireError::Invalid)?;
+        if out.last().is_some_and(|p| p.open_time >= c.open_time) {
+            return Err(WireError::Invalid(format!("{interval} klines out of order at {}", c.open_time)));
+        }
+        out.push(c);
+    }
+    Ok(out)
+}
+
+/// One kline row; fields after the trade count are ignored.
+struct KlineRow(Candle);
+
+impl<'de> Deserialize<'de> for KlineRow {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_seq(KlineRowVisitor)
+    }
+}
+
+struct KlineRowVisitor;
+
+#[derive(Deserialize)]
+struct Dec(#[serde(deserialize_with = "dec_str")] Decimal);
+
+impl<'de> Visitor<'de> for KlineRowVisitor {
+    type Value = KlineRow;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(
+            "a kline row [openTime, open, high, low, close, volume, closeTime, quoteVolume, trades, ...]",
+        )
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<KlineRow, A::Error> {
+        let short = |n: usize| de::Error::invalid_length(n, &self);
+        let open_time: TimestampMs = seq.next_element()?.ok_or_else(|| short(0))?;
+        let mut dec = |n: usize| -> Result<Decimal, A::Error> {
+            seq.next_element::<Dec>()?
+                .map(|d| d.0)
+                .ok_or_else(|| de::Error::invalid_length(n, &KlineRowVisitor))
+        };
+        let (open, high, low, close, volume) = (dec(1)?, dec(2)?, dec(3)?, dec(4)?, dec(5)?);
+        seq.next_element::<IgnoredAny>()?.ok_or_else(|| short(6))?;
+        let quote_volume = seq.next_element::<Dec>()?.ok_or_else(|| short(7))?.0;
+        let trades: u64 = seq.next_element()?.ok_or_else(|| short(8))?;
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(KlineRow(Candle { open_time, open, high, low, close, volume, quote_volume, trades }))
+    }
 }
 
 /// The frame deserializer: dispatches `data` on the `stream` name without an

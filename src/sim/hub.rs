@@ -14,29 +14,49 @@ use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::clock::Clock;
 use crate::domain::{Symbol, TimestampMs};
-use crate::market::Level;
+use crate::market::{Candle, Interval, Level};
 
 use serde_json::Value;
 
 use super::account;
 use super::accounts::{Accounts, NewOrder, OrderRef, SimFill, SimOrder, UserEvents};
+use super::klines::KlineBook;
 use super::market::{DepthDiff, DepthSnapshot, SimEvent, SimMarket, SimTrade};
 use super::rest::ApiError;
+use super::rest::ticker;
 use super::spec::SymbolSpec;
 use super::ticker::{Stats, TickerWindow};
-use super::wire::{self, BookTickerMsg, DepthUpdateMsg, Fixed, Outbound, StreamPayload, TradeMsg};
+use super::wire::{
+    self, BookTickerMsg, DepthUpdateMsg, Fixed, KlineBodyMsg, KlineMsg, Outbound, StreamPayload, TickerMsg,
+    TradeMsg,
+};
 
 /// Messages a slow connection may fall behind before it starts losing some.
 const BROADCAST_CAPACITY: usize = 1 << 16;
 /// Most steps taken under one lock, so REST never waits long.
 const MAX_STEPS_PER_LOCK: u64 = 512;
 
-/// Stream kinds per symbol, in stream-id order.
-const KINDS: [&str; 4] = ["@trade", "@bookTicker", "@depth@100ms", "@depth"];
+/// Stream kinds per symbol, in stream-id order; the klines follow
+/// [`Interval::ALL`]'s order from [`KLINE_1M`] on.
+const KINDS: [&str; 11] = [
+    "@trade",
+    "@bookTicker",
+    "@depth@100ms",
+    "@depth",
+    "@ticker",
+    "@kline_1m",
+    "@kline_5m",
+    "@kline_15m",
+    "@kline_1h",
+    "@kline_4h",
+    "@kline_1d",
+];
 const TRADE: usize = 0;
 const BOOK_TICKER: usize = 1;
 const DEPTH_FAST: usize = 2;
 const DEPTH_SLOW: usize = 3;
+const TICKER: usize = 4;
+const KLINE_1M: usize = 5;
 
 /// Level changes accumulated between two diff-depth messages.
 #[derive(Debug, Default)]
@@ -75,6 +95,10 @@ struct Exchange {
     batches: Vec<[DepthBatch; 2]>,
     last_top: Vec<Option<(Level, Level)>>,
     tickers: Vec<TickerWindow>,
+    /// Candles of the trades, per symbol.
+    klines: Vec<KlineBook>,
+    /// When the kline streams were last sent (candles that closed since then go out final).
+    klines_sent: TimestampMs,
 }
 
 /// The exchange shared by the drivers and every connection.
@@ -107,6 +131,8 @@ impl Hub {
             batches: (0..n).map(|_| Default::default()).collect(),
             last_top: vec![None; n],
             tickers: (0..n).map(|_| TickerWindow::default()).collect(),
+            klines: (0..n).map(|_| KlineBook::default()).collect(),
+            klines_sent: clock.now_ms(),
         };
         let (tx, _) = broadcast::channel(BROADCAST_CAPACITY);
         let interest = names.iter().map(|_| AtomicUsize::new(0)).collect();
@@ -181,6 +207,85 @@ impl Hub {
         let top = ex.market.top_of_book(idx).map(|(_, bid, ask)| (bid, ask));
         let (stats, prev) = ex.tickers.get_mut(idx).map(|t| t.window(now_ms)).unwrap_or((None, None));
         (stats, prev, top)
+    }
+
+    /// Candles for `GET /api/v3/klines` (see [`KlineBook::query`]).
+    pub(crate) fn klines(
+        &self,
+        idx: usize,
+        interval: Interval,
+        start: Option<TimestampMs>,
+        end: Option<TimestampMs>,
+        limit: usize,
+    ) -> Vec<Candle> {
+        let now = self.now_ms();
+        self.lock().klines.get_mut(idx).map(|k| k.query(interval, start, end, limit, now)).unwrap_or_default()
+    }
+
+    /// Sends the kline streams (every interval's current candle, and final
+    /// forms of the ones that closed since the last call) and the 24 h tickers.
+    pub(crate) fn flush_stats(&self) {
+        let now = self.now_ms();
+        let mut out = Vec::new();
+        {
+            let mut ex = self.lock();
+            let since = std::mem::replace(&mut ex.klines_sent, now);
+            for idx in 0..self.specs.len() {
+                for interval in Interval::ALL {
+                    let Some(id) = self.wanted(idx, KLINE_1M + interval.index()) else { continue };
+                    let Some(book) = ex.klines.get_mut(idx) else { continue };
+                    let current = interval.open_time(now);
+                    for c in book.tick(interval, now, since) {
+                        out.push((id, self.kline_msg(idx, interval, &c, c.open_time < current, now)));
+                    }
+                }
+            }
+        }
+        for (id, msg) in out {
+            self.publish(id, StreamPayload::Kline(msg));
+        }
+        for idx in 0..self.specs.len() {
+            if let Some(id) = self.wanted(idx, TICKER) {
+                let msg = TickerMsg::from_rest(ticker(self, idx, now), now);
+                self.publish(id, StreamPayload::Ticker(Box::new(msg)));
+            }
+        }
+    }
+
+    fn kline_msg(
+        &self,
+        idx: usize,
+        interval: Interval,
+        c: &Candle,
+        closed: bool,
+        now: TimestampMs,
+    ) -> KlineMsg {
+        let symbol = self.specs[idx].instrument.symbol.to_string();
+        let zero = Fixed(Decimal::ZERO);
+        KlineMsg {
+            event: "kline",
+            event_time: now,
+            symbol: symbol.clone(),
+            kline: KlineBodyMsg {
+                t: c.open_time,
+                close_time: c.open_time + interval.ms() - 1,
+                s: symbol,
+                i: interval.as_str(),
+                f: -1,
+                last_id: -1,
+                o: Fixed(c.open),
+                c: Fixed(c.close),
+                h: Fixed(c.high),
+                l: Fixed(c.low),
+                v: Fixed(c.volume),
+                n: c.trades,
+                x: closed,
+                q: Fixed(c.quote_volume),
+                taker_base: zero,
+                taker_quote: zero,
+                ignore: "0",
+            },
+        }
     }
 
     fn wanted(&self, idx: usize, kind: usize) -> Option<usize> {
@@ -295,6 +400,9 @@ impl Hub {
         if let Some(t) = ex.tickers.get_mut(idx) {
             t.record(now, &trade);
         }
+        if let Some(k) = ex.klines.get_mut(idx) {
+            k.record(now, &trade);
+        }
         if let Some(id) = self.wanted(idx, TRADE) {
             self.publish(
                 id,
@@ -404,6 +512,19 @@ pub(crate) async fn run_depth_flush(hub: Arc<Hub>, fast: bool, mut shutdown: wat
     while !stopping(&shutdown) {
         tokio::select! {
             _ = tick.tick() => hub.flush_depth(fast),
+            _ = shutdown.changed() => {}
+        }
+    }
+}
+
+/// Sends the kline and 24 h ticker streams every second (Binance's cadence
+/// for `@ticker`; its klines come every 2 s) until shutdown.
+pub(crate) async fn run_stats_flush(hub: Arc<Hub>, mut shutdown: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    while !stopping(&shutdown) {
+        tokio::select! {
+            _ = tick.tick() => hub.flush_stats(),
             _ = shutdown.changed() => {}
         }
     }

@@ -7,7 +7,9 @@
 //!   same events, testable without a runtime.
 //! - [`start`] serves it with axum: WebSocket streams (`/ws/<stream>`,
 //!   `/stream?streams=...`) and REST (`/api/v3/depth`, `exchangeInfo`, `time`,
-//!   `ticker/24hr`). The wall clock only paces steps and stamps event times.
+//!   `ticker/24hr`, `klines`), including the `@ticker` and `@kline_<interval>`
+//!   streams built from the same trades ([`klines`]). The wall clock only
+//!   paces steps and stamps event times.
 //!
 //! The trading surface is Binance's too (reference §2), for two test accounts
 //! ([`account`]: a trade-only key — Binance's documented example — and one
@@ -44,6 +46,7 @@ mod accounts;
 mod book;
 mod faults;
 mod hub;
+mod klines;
 mod market;
 mod order_params;
 mod order_wire;
@@ -61,6 +64,7 @@ mod ws_api;
 
 pub use accounts::{BASE_VALUE, QUOTE_BALANCE};
 pub use faults::Faults;
+pub use klines::{KEEP as KLINES_KEPT, KlineBook};
 pub use market::{DepthDiff, DepthSnapshot, SimEvent, SimMarket, SimTrade};
 pub use server::{SimConfig, SimHandle, start};
 pub use spec::SymbolSpec;

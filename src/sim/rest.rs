@@ -74,7 +74,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-fn symbol_index(hub: &Hub, raw: &str) -> Result<usize, ApiError> {
+pub(super) fn symbol_index(hub: &Hub, raw: &str) -> Result<usize, ApiError> {
     Symbol::new(raw).ok().and_then(|s| hub.index_of(&s)).ok_or_else(ApiError::invalid_symbol)
 }
 
@@ -232,7 +232,8 @@ pub(crate) async fn ticker_24hr(
     })
 }
 
-fn ticker(hub: &Hub, idx: usize, now: i64) -> Ticker24hMsg {
+/// The 24 h ticker of one symbol (REST shape; the `@ticker` stream reuses it).
+pub(super) fn ticker(hub: &Hub, idx: usize, now: i64) -> Ticker24hMsg {
     let (stats, prev_close, top) = hub.ticker(idx, now);
     let zero = Decimal::ZERO;
     let symbol = hub.specs().get(idx).map(|s| s.instrument.symbol.to_string()).unwrap_or_default();

@@ -19,7 +19,7 @@ use super::hub::{self, Hub};
 use super::market::SimMarket;
 use super::spec::SymbolSpec;
 use super::usage::Usage;
-use super::{SimError, account, rest, trade_rest, weight, ws, ws_api};
+use super::{SimError, account, klines, rest, trade_rest, weight, ws, ws_api};
 use crate::domain::TimestampMs;
 
 /// How long `shutdown` waits for the server to finish before giving up on it.
@@ -127,6 +127,7 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
         .route("/api/v3/depth", get(rest::depth))
         .route("/api/v3/exchangeInfo", get(rest::exchange_info))
         .route("/api/v3/ticker/24hr", get(rest::ticker_24hr))
+        .route("/api/v3/klines", get(klines::klines))
         .route("/sapi/v1/account/apiRestrictions", get(account::api_restrictions))
         .route_layer(middleware::from_fn_with_state(state.clone(), weight::public));
     let app = Router::new()
@@ -156,7 +157,8 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
     let drivers = vec![
         tokio::spawn(hub::run_steps(hub.clone(), config.rate_per_sec, faults.clone(), stopped.clone())),
         tokio::spawn(hub::run_depth_flush(hub.clone(), true, stopped.clone())),
-        tokio::spawn(hub::run_depth_flush(hub, false, stopped)),
+        tokio::spawn(hub::run_depth_flush(hub.clone(), false, stopped.clone())),
+        tokio::spawn(hub::run_stats_flush(hub, stopped)),
     ];
     tracing::info!(%addr, seed = config.seed, rate = config.rate_per_sec, "sim: listening");
     Ok(SimHandle { addr, symbols, stop, server: Some(server), drivers, hub: hub_for_handle, faults })

@@ -38,6 +38,7 @@ fn public_weight(path: &str, query: &str) -> u32 {
             _ => 250,
         },
         "/api/v3/exchangeInfo" => 20,
+        "/api/v3/klines" => 2,
         "/api/v3/ticker/24hr" => match (param("symbol"), param("symbols")) {
             (Some(_), _) => 2,
             (None, Some(list)) => match list.matches(',').count() {

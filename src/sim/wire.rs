@@ -89,6 +89,121 @@ pub(crate) struct DepthUpdateMsg {
     pub asks: Vec<[Fixed; 2]>,
 }
 
+/// `<symbol>@kline_<interval>`: the interval's current candle.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct KlineMsg {
+    #[serde(rename = "e")]
+    pub event: &'static str,
+    #[serde(rename = "E")]
+    pub event_time: TimestampMs,
+    #[serde(rename = "s")]
+    pub symbol: String,
+    #[serde(rename = "k")]
+    pub kline: KlineBodyMsg,
+}
+
+/// The `k` object of a kline event. The sim does not track trade ids per
+/// candle nor the taker-buy split: `f`/`L` are -1 and `V`/`Q` are 0.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct KlineBodyMsg {
+    pub t: TimestampMs,
+    #[serde(rename = "T")]
+    pub close_time: TimestampMs,
+    pub s: String,
+    pub i: &'static str,
+    pub f: i64,
+    #[serde(rename = "L")]
+    pub last_id: i64,
+    pub o: Fixed,
+    pub c: Fixed,
+    pub h: Fixed,
+    pub l: Fixed,
+    pub v: Fixed,
+    pub n: u64,
+    /// Closed: the interval is over and this is the candle's final form.
+    pub x: bool,
+    pub q: Fixed,
+    #[serde(rename = "V")]
+    pub taker_base: Fixed,
+    #[serde(rename = "Q")]
+    pub taker_quote: Fixed,
+    #[serde(rename = "B")]
+    pub ignore: &'static str,
+}
+
+/// `<symbol>@ticker`: rolling 24 h statistics, the REST ticker's numbers.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct TickerMsg {
+    #[serde(rename = "e")]
+    pub event: &'static str,
+    #[serde(rename = "E")]
+    pub event_time: TimestampMs,
+    pub s: String,
+    pub p: Fixed,
+    #[serde(rename = "P")]
+    pub pct: String,
+    pub w: Fixed,
+    pub x: Fixed,
+    pub c: Fixed,
+    #[serde(rename = "Q")]
+    pub last_qty: Fixed,
+    pub b: Fixed,
+    #[serde(rename = "B")]
+    pub bid_qty: Fixed,
+    pub a: Fixed,
+    #[serde(rename = "A")]
+    pub ask_qty: Fixed,
+    pub o: Fixed,
+    pub h: Fixed,
+    pub l: Fixed,
+    pub v: Fixed,
+    pub q: Fixed,
+    #[serde(rename = "O")]
+    pub open_time: TimestampMs,
+    #[serde(rename = "C")]
+    pub close_time: TimestampMs,
+    #[serde(rename = "F")]
+    pub first_id: i64,
+    #[serde(rename = "L")]
+    pub last_id: i64,
+    pub n: u64,
+}
+
+impl TickerMsg {
+    /// The stream form of a REST ticker answer.
+    pub(crate) fn from_rest(r: Ticker24hMsg, event_time: TimestampMs) -> Self {
+        Self {
+            event: "24hrTicker",
+            event_time,
+            s: r.symbol,
+            p: r.price_change,
+            pct: r.price_change_percent,
+            w: r.weighted_avg_price,
+            x: r.prev_close_price,
+            c: r.last_price,
+            last_qty: r.last_qty,
+            b: r.bid_price,
+            bid_qty: r.bid_qty,
+            a: r.ask_price,
+            ask_qty: r.ask_qty,
+            o: r.open_price,
+            h: r.high_price,
+            l: r.low_price,
+            v: r.volume,
+            q: r.quote_volume,
+            open_time: r.open_time,
+            close_time: r.close_time,
+            first_id: r.first_id,
+            last_id: r.last_id,
+            n: r.count,
+        }
+    }
+}
+
+/// One REST kline row.
+pub(crate) type KlineRowMsg =
+    (TimestampMs, Fixed, Fixed, Fixed, Fixed, Fixed, TimestampMs, Fixed, u64, Fixed, Fixed, &'static str);
+
 /// `serverShutdown` (reference §1.3), sent before the server closes a connection.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct ShutdownMsg {
@@ -105,6 +220,8 @@ pub(crate) enum StreamPayload {
     Trade(TradeMsg),
     BookTicker(BookTickerMsg),
     Depth(DepthUpdateMsg),
+    Kline(KlineMsg),
+    Ticker(Box<TickerMsg>),
     Shutdown(ShutdownMsg),
 }
 

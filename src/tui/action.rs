@@ -55,6 +55,10 @@ pub enum Action {
     UnwatchSymbol,
     /// Give the focused pane the whole body, and back.
     Zoom,
+    /// The chart's next longer timeframe.
+    TimeframeNext,
+    /// The chart's next shorter timeframe.
+    TimeframePrev,
     // ticket and modal
     NextField,
     PrevField,
@@ -113,6 +117,8 @@ impl Action {
                     | OpenSearch
                     | UnwatchSymbol
                     | Zoom
+                    | TimeframeNext
+                    | TimeframePrev
             ),
             Mode::Ticket => matches!(
                 self,

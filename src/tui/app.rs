@@ -24,6 +24,7 @@ use crate::domain::{Fill, Order, OrderId, Symbol};
 use crate::engine::{
     Command, CommandError, EngineHandle, Event, PendingOrder, Reply, Snapshot, SubmitOutcome,
 };
+use crate::market::Interval;
 
 /// How long a notice stays in the status line.
 pub const NOTICE_TTL: Duration = Duration::from_secs(8);
@@ -36,6 +37,8 @@ pub enum Pane {
     Watchlist,
     Chart,
     Book,
+    /// The selected symbol's recent trades.
+    Tape,
     Positions,
     Balances,
     Orders,
@@ -46,10 +49,11 @@ pub enum Pane {
 
 impl Pane {
     /// Focus order.
-    pub const ALL: [Pane; 9] = [
+    pub const ALL: [Pane; 10] = [
         Pane::Watchlist,
         Pane::Chart,
         Pane::Book,
+        Pane::Tape,
         Pane::Positions,
         Pane::Balances,
         Pane::Orders,
@@ -61,7 +65,7 @@ impl Pane {
     /// The compact layout's tab that shows this pane: 0 market, 1 portfolio, 2 inbox.
     pub fn tab(self) -> usize {
         match self {
-            Pane::Watchlist | Pane::Chart | Pane::Book => 0,
+            Pane::Watchlist | Pane::Chart | Pane::Book | Pane::Tape => 0,
             Pane::Positions | Pane::Balances | Pane::Orders | Pane::Fills => 1,
             Pane::Inbox | Pane::Log => 2,
         }
@@ -120,6 +124,8 @@ pub struct App {
     pub(crate) keystore_unlocked: bool,
     pub(crate) focus: Pane,
     pub(crate) selected_symbol: Option<Symbol>,
+    /// The chart's timeframe.
+    pub(crate) timeframe: Interval,
     pub(crate) selected_order: Option<OrderId>,
     pub(crate) selected_pending: Option<OrderId>,
     pub(crate) scroll: Scroll,
@@ -155,6 +161,7 @@ impl App {
             keystore_unlocked: options.keystore_unlocked,
             focus: Pane::Watchlist,
             selected_symbol: None,
+            timeframe: Interval::M1,
             selected_order: None,
             selected_pending: None,
             scroll: Scroll::default(),

@@ -164,6 +164,8 @@ impl App {
             Action::Approve | Action::Reject => self.decide(action == Action::Approve),
             Action::OpenSearch => self.open_search(),
             Action::UnwatchSymbol => self.unwatch_selected(),
+            Action::TimeframeNext => self.timeframe = self.timeframe.next(),
+            Action::TimeframePrev => self.timeframe = self.timeframe.prev(),
             _ => {}
         }
     }
@@ -225,8 +227,8 @@ impl App {
                 let seqs: Vec<u64> = self.snap.log.iter().rev().map(|l| l.seq).collect();
                 self.scroll.log = scrolled(&seqs, self.scroll.log.as_ref(), -step);
             }
-            // The chart and the book follow the watchlist's symbol.
-            Pane::Chart | Pane::Book => {
+            // The chart, the book and the tape follow the watchlist's symbol.
+            Pane::Chart | Pane::Book | Pane::Tape => {
                 let symbols: Vec<_> = self.snap.markets.iter().map(|m| m.symbol.clone()).collect();
                 self.selected_symbol = moved(&symbols, self.selected_symbol.as_ref(), step);
             }

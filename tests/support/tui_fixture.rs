@@ -6,6 +6,8 @@
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 use vigil::domain::{
     Balance, FeedState, Fill, Instrument, Level, Liquidity, Order, OrderId, OrderIntent, OrderStatus,
     OrderType, Origin, Position, Side, Symbol, SymbolCatalog, SymbolStatus, Venue,
@@ -14,8 +16,10 @@ use vigil::engine::{
     Cause, Change, CheckLine, Controls, ControlsRecorder, LogLine, MarketView, OnShutdown, PendingOrder,
     Snapshot, Transition, check_lines, limits_view,
 };
-use vigil::market::BookUpdate;
+
+use vigil::market::{BookUpdate, CandleSeries, Candles, Interval, Print, Ticker24h};
 use vigil::risk::{self, FeedView, Limits, LiveArming, RiskSnapshot};
+use vigil::sim::{KlineBook, SimEvent, SimMarket, SymbolSpec};
 use vigil::store::Actor;
 
 /// 2023-11-14 22:13:20 UTC.
@@ -203,18 +207,94 @@ fn order(
     }
 }
 
+/// What the real simulator prints for one symbol: candles built by its kline
+/// store, the 24 h figures of the same trades, and the last trades.
+pub struct SimData {
+    pub candles: Candles,
+    pub ticker: Ticker24h,
+    pub prints: VecDeque<Print>,
+}
+
+/// Seconds between two simulator steps in the fixture's history.
+const SIM_STEP_MS: i64 = 20_000;
+/// Steps of history: about 7 days, so even the 1d chart has several candles.
+const SIM_STEPS: i64 = 30_000;
+
+/// Runs the real simulator market (seed 7, default symbols) for [`SIM_STEPS`]
+/// steps ending at [`NOW`], stamping step `i` at a fixed time, and keeps what
+/// a client would have received: candles per timeframe, 24 h ticker, tape.
+pub fn sim_market_data() -> BTreeMap<Symbol, SimData> {
+    let mut market = SimMarket::new(7, SymbolSpec::defaults()).expect("default sim symbols");
+    // Per symbol: the sim's kline store, the tape, and (time, price, qty) of every trade.
+    type Printed = (KlineBook, VecDeque<Print>, Vec<(i64, Decimal, Decimal)>);
+    let mut books: BTreeMap<Symbol, Printed> = BTreeMap::new();
+    let start = NOW - SIM_STEPS * SIM_STEP_MS;
+    for step in 0..SIM_STEPS {
+        let now = start + step * SIM_STEP_MS;
+        for event in market.step() {
+            let SimEvent::Trade(t) = event else { continue };
+            let (klines, prints, day) = books.entry(t.symbol.clone()).or_default();
+            klines.record(now, &t);
+            let side = if t.buyer_is_maker { Side::Sell } else { Side::Buy };
+            prints.push_back(Print { ts_ms: now, price: t.price, qty: t.qty, side });
+            if prints.len() > 200 {
+                prints.pop_front();
+            }
+            day.push((now, t.price, t.qty));
+        }
+    }
+    books
+        .into_iter()
+        .map(|(symbol, (mut klines, prints, trades))| {
+            let mut candles = Candles::default();
+            for interval in Interval::ALL {
+                let series = klines.query(interval, None, None, CandleSeries::CAPACITY, NOW);
+                *candles.get_mut(interval) = CandleSeries::from_candles(series);
+            }
+            let day: Vec<_> = trades.into_iter().filter(|(ts, _, _)| *ts > NOW - 86_400_000).collect();
+            let open = day.first().map_or(Decimal::ZERO, |t| t.1);
+            let last = day.last().map_or(Decimal::ZERO, |t| t.1);
+            let high = day.iter().map(|t| t.1).max().unwrap_or_default();
+            let low = day.iter().map(|t| t.1).min().unwrap_or_default();
+            let volume: Decimal = day.iter().map(|t| t.2).sum();
+            let quote_volume: Decimal = day.iter().map(|t| t.1 * t.2).sum();
+            let top = market.index_of(&symbol).and_then(|i| market.top_of_book(i));
+            let (bid, ask) = top.map_or((Decimal::ZERO, Decimal::ZERO), |(_, b, a)| (b.price, a.price));
+            let price_change = last - open;
+            let mut pct = (price_change * Decimal::ONE_HUNDRED).checked_div(open).unwrap_or_default();
+            pct.rescale(3);
+            let ticker = Ticker24h {
+                price_change,
+                price_change_pct: pct,
+                last,
+                open,
+                high,
+                low,
+                volume,
+                quote_volume,
+                bid,
+                ask,
+                event_time: NOW,
+            };
+            (symbol, SimData { candles, ticker, prints })
+        })
+        .collect()
+}
+
 /// The fixture: 3 markets with `points` history points and `levels` book levels per side,
 /// and `rows` extra closed orders and fills (for table-heavy frames).
 pub fn snapshot(levels: usize, points: usize, rows: usize) -> Snapshot {
     let btc = sym("BTCUSDT");
     let eth = sym("ETHUSDT");
     let sol = sym("SOLUSDT");
+    let sim = sim_market_data();
     let markets = [(&btc, 64_000), (&eth, 3_400), (&sol, 150)]
         .into_iter()
         .map(|(s, base)| {
             let history = history(base, points);
             let last = history.last().map(|(_, p)| *p);
             let filters = instrument(s);
+            let tape = sim.get(s);
             MarketView {
                 tick_size: Some(filters.tick_size.normalize()),
                 step_size: Some(filters.step_size.normalize()),
@@ -228,6 +308,9 @@ pub fn snapshot(levels: usize, points: usize, rows: usize) -> Snapshot {
                 book: last.map(|l| book(s, (l * Decimal::ONE_HUNDRED).trunc().mantissa() as i64, levels)),
                 history,
                 last_update_ms: Some(T0 + 60_000),
+                candles: tape.map(|t| t.candles.clone()).unwrap_or_default(),
+                ticker: tape.map(|t| t.ticker.clone()),
+                tape: tape.map(|t| Arc::new(t.prints.clone())).unwrap_or_default(),
             }
         })
         .collect();

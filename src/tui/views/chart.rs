@@ -1,99 +1,241 @@
-//! Price chart of the selected symbol: trades as a line, the user's open orders as
-//! horizontal markers, fills as points. f64 is used here for drawing only.
+//! Candlestick chart of the selected symbol at the chosen timeframe, volume
+//! bars below, price labels at the instrument's tick precision on the right;
+//! the user's open orders as dashed lines, fills as ◆.
+//!
+//! Drawn cell by cell into the buffer: one candle per column (the newest at the
+//! right), a body `█` for a rise and `▒` for a fall (told apart without
+//! colour), `│` for the wicks. f64 is used for geometry only.
 
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::symbols::Marker;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph};
+use ratatui::widgets::Paragraph;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use crate::domain::Side;
+use crate::engine::MarketView;
+use crate::market::{Candle, Interval};
 use crate::tui::app::App;
-use crate::tui::format::hms;
+use crate::tui::format::fixed;
 use crate::tui::theme::Role;
+
+const RAMP: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+const RISE: char = '█';
+const FALL: char = '▒';
+const WICK: char = '│';
+const ORDER: char = '╌';
+const FILL: char = '◆';
 
 pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
+    let tf = app.timeframe;
     let Some(market) = app.snap.markets.iter().find(|m| Some(&m.symbol) == app.selected_symbol.as_ref())
     else {
         frame.render_widget(Paragraph::new("no symbol selected").block(app.pane(" Chart ", false)), area);
         return;
     };
+    let dp = market.tick_size.map_or(2, |t| t.normalize().scale());
     let title = Line::from(vec![
         Span::raw(format!(" {} ", market.symbol)),
-        Span::styled(market.last_price.map(|p| format!("{p} ")).unwrap_or_default(), t.style(Role::Accent)),
+        Span::styled(format!("{tf} "), t.style(Role::Title)),
+        Span::styled(
+            market.last_price.map(|p| format!("{} ", fixed(p, dp))).unwrap_or_default(),
+            t.style(Role::Accent),
+        ),
     ]);
     let block = app.pane(title, false);
-    let (Some((t0, _)), Some((t1, _))) = (market.history.first(), market.history.last()) else {
-        frame.render_widget(Paragraph::new("waiting for trades…").block(block), area);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let series = market.candles.get(tf);
+    if series.is_empty() {
+        frame.render_widget(Paragraph::new(format!("waiting for {tf} candles…")), inner);
         return;
-    };
-    let (t0, t1) = (*t0, *t1);
-    let x = |ts: i64| (ts - t0) as f64;
-    let x_max = x(t1).max(1.0);
-    let price = |p: Decimal| p.to_f64().unwrap_or(0.0);
-
-    let line: Vec<(f64, f64)> = market.history.iter().map(|(ts, p)| (x(*ts), price(*p))).collect();
-    let orders: Vec<(Side, f64)> = app
-        .open_orders()
-        .filter(|o| o.intent.symbol == market.symbol)
-        .filter_map(|o| o.intent.price.map(|p| (o.intent.side, price(p))))
-        .collect();
-    let order_lines: Vec<[(f64, f64); 2]> = orders.iter().map(|(_, p)| [(0.0, *p), (x_max, *p)]).collect();
-    let fills: Vec<(f64, f64)> = app
-        .snap
-        .fills
-        .iter()
-        .filter(|f| f.symbol == market.symbol && f.ts_ms >= t0)
-        .map(|f| (x(f.ts_ms).min(x_max), price(f.price)))
-        .collect();
-
-    let (mut lo, mut hi) = (f64::MAX, f64::MIN);
-    for y in line.iter().chain(fills.iter()).map(|p| p.1).chain(orders.iter().map(|o| o.1)) {
-        lo = lo.min(y);
-        hi = hi.max(y);
     }
-    let pad = ((hi - lo) * 0.05).max(hi.abs() * 0.0005).max(1e-9);
-    let (lo, hi) = (lo - pad, hi + pad);
-
-    let mut datasets = vec![
-        Dataset::default()
-            .marker(Marker::Braille)
-            .graph_type(GraphType::Line)
-            .style(t.style(Role::ChartLine))
-            .data(&line),
-    ];
-    for ((side, _), points) in orders.iter().zip(&order_lines) {
-        let role = if *side == Side::Buy { Role::Bid } else { Role::Ask };
-        datasets.push(
-            Dataset::default()
-                .marker(Marker::Dot)
-                .graph_type(GraphType::Line)
-                .style(t.style(role))
-                .data(points),
-        );
+    let plot = Plot::layout(app, market, tf, inner, dp);
+    if let Some(plot) = plot {
+        plot.draw(frame.buffer_mut());
     }
-    datasets.push(
-        Dataset::default()
-            .marker(Marker::Block)
-            .graph_type(GraphType::Scatter)
-            .style(t.style(Role::FillMarker))
-            .data(&fills),
-    );
-    let label = |v: f64| Span::styled(format!("{v:.2}"), t.style(Role::Muted));
-    let chart = Chart::new(datasets)
-        .block(block)
-        .x_axis(
-            Axis::default()
-                .bounds([0.0, x_max])
-                .labels([
-                    Span::styled(hms(t0), t.style(Role::Muted)),
-                    Span::styled(hms(t1), t.style(Role::Muted)),
-                ])
-                .style(t.style(Role::Border)),
-        )
-        .y_axis(Axis::default().bounds([lo, hi]).labels([label(lo), label(hi)]).style(t.style(Role::Border)));
-    frame.render_widget(chart, area);
+}
+
+/// Everything one frame of the chart needs, computed before drawing.
+struct Plot<'a> {
+    app: &'a App,
+    market: &'a MarketView,
+    tf: Interval,
+    candles: Vec<Candle>,
+    /// Candle area, volume area, label column, time row.
+    prices: Rect,
+    volume: Rect,
+    labels: Rect,
+    times: Option<Rect>,
+    lo: f64,
+    hi: f64,
+    dp: u32,
+}
+
+impl<'a> Plot<'a> {
+    fn layout(app: &'a App, market: &'a MarketView, tf: Interval, inner: Rect, dp: u32) -> Option<Self> {
+        let series = market.candles.get(tf);
+        // Label width from the widest price the chart can show.
+        let widest = series.iter().map(|c| c.high).max().unwrap_or_default();
+        let label_w = fixed(widest, dp).len() as u16 + 1;
+        if inner.width <= label_w + 2 || inner.height < 3 {
+            return None;
+        }
+        let plot_w = inner.width - label_w;
+        let candles = series.last(usize::from(plot_w));
+        let times_h = u16::from(inner.height >= 8);
+        let vol_h = match inner.height {
+            0..=5 => 0,
+            6..=11 => 1,
+            h => h / 5,
+        };
+        let price_h = inner.height - vol_h - times_h;
+        let prices = Rect::new(inner.x, inner.y, plot_w, price_h);
+        let volume = Rect::new(inner.x, inner.y + price_h, plot_w, vol_h);
+        let labels = Rect::new(inner.x + plot_w, inner.y, label_w, price_h);
+        let times = (times_h == 1).then(|| Rect::new(inner.x, inner.y + price_h + vol_h, inner.width, 1));
+        let f = |d: Decimal| d.to_f64().unwrap_or(0.0);
+        let (mut lo, mut hi) = (f64::MAX, f64::MIN);
+        // The user's open orders and the fills on screen stay in range, so they stay marked.
+        let first_open = candles.first().map_or(i64::MAX, |c| c.open_time);
+        let orders =
+            app.open_orders().filter(|o| o.intent.symbol == market.symbol).filter_map(|o| o.intent.price);
+        let fills = app.snap.fills.iter().filter(|x| x.symbol == market.symbol && x.ts_ms >= first_open);
+        let extra = orders.chain(fills.map(|x| x.price));
+        for (l, h) in candles.iter().map(|c| (c.low, c.high)).chain(extra.map(|p| (p, p))) {
+            lo = lo.min(f(l));
+            hi = hi.max(f(h));
+        }
+        if hi <= lo {
+            let pad = (hi.abs() * 0.001).max(1e-9);
+            (lo, hi) = (lo - pad, hi + pad);
+        }
+        Some(Self { app, market, tf, candles, prices, volume, labels, times, lo, hi, dp })
+    }
+
+    /// Row of `price` in the price area, `None` when outside the range shown.
+    fn row(&self, price: Decimal) -> Option<u16> {
+        let p = price.to_f64()?;
+        if p < self.lo || p > self.hi {
+            return None;
+        }
+        let span = f64::from(self.prices.height.saturating_sub(1));
+        let from_top = ((self.hi - p) / (self.hi - self.lo) * span).round() as u16;
+        Some(self.prices.y + from_top.min(self.prices.height.saturating_sub(1)))
+    }
+
+    fn draw(&self, buf: &mut Buffer) {
+        let t = &self.app.theme;
+        let (rise, fall) = (t.style(Role::Bid), t.style(Role::Ask));
+        let vmax = self.candles.iter().map(|c| c.volume).max().unwrap_or_default().to_f64().unwrap_or(0.0);
+        for (i, c) in self.candles.iter().enumerate() {
+            let x = self.prices.x + i as u16;
+            let up = c.close >= c.open;
+            let style = if up { rise } else { fall };
+            let (Some(top), Some(bottom)) = (self.row(c.high), self.row(c.low)) else { continue };
+            let body_top = self.row(c.open.max(c.close)).unwrap_or(top);
+            let body_bottom = self.row(c.open.min(c.close)).unwrap_or(bottom);
+            for y in top..=bottom {
+                let body = (body_top..=body_bottom).contains(&y);
+                put(buf, x, y, if body { if up { RISE } else { FALL } } else { WICK }, style);
+            }
+            if self.volume.height > 0 && vmax > 0.0 {
+                let eighths =
+                    (c.volume.to_f64().unwrap_or(0.0) / vmax * f64::from(self.volume.height) * 8.0).round();
+                let mut left = eighths as u32;
+                for y in (self.volume.y..self.volume.y + self.volume.height).rev() {
+                    if left == 0 {
+                        break;
+                    }
+                    let step = left.min(8);
+                    put(buf, x, y, RAMP[step as usize - 1], style);
+                    left -= step;
+                }
+            }
+        }
+        self.draw_orders(buf);
+        self.draw_fills(buf);
+        self.draw_labels(buf);
+    }
+
+    /// Open orders: a dashed line across the empty cells at their price, and the price in the label column.
+    fn draw_orders(&self, buf: &mut Buffer) {
+        let t = &self.app.theme;
+        for o in self.app.open_orders().filter(|o| o.intent.symbol == self.market.symbol) {
+            let Some(price) = o.intent.price else { continue };
+            let Some(y) = self.row(price) else { continue };
+            let style = if o.intent.side == Side::Buy { t.style(Role::Bid) } else { t.style(Role::Ask) };
+            for x in self.prices.x..self.prices.x + self.prices.width {
+                if buf.cell((x, y)).is_some_and(|c| c.symbol() == " ") {
+                    put(buf, x, y, ORDER, style);
+                }
+            }
+            buf.set_stringn(
+                self.labels.x + 1,
+                y,
+                fixed(price, self.dp),
+                usize::from(self.labels.width),
+                style,
+            );
+        }
+    }
+
+    /// Fills: ◆ on the candle whose interval holds the fill, at the fill price.
+    fn draw_fills(&self, buf: &mut Buffer) {
+        let style = self.app.theme.style(Role::FillMarker);
+        for f in self.app.snap.fills.iter().filter(|f| f.symbol == self.market.symbol) {
+            let open = self.tf.open_time(f.ts_ms);
+            let Some(i) = self.candles.iter().position(|c| c.open_time == open) else { continue };
+            if let Some(y) = self.row(f.price) {
+                put(buf, self.prices.x + i as u16, y, FILL, style);
+            }
+        }
+    }
+
+    fn draw_labels(&self, buf: &mut Buffer) {
+        let muted = self.app.theme.style(Role::Muted);
+        let h = self.prices.height;
+        let span = self.hi - self.lo;
+        let mut rows = vec![0, h.saturating_sub(1)];
+        if h >= 7 {
+            rows.push(h / 2);
+        }
+        for r in rows {
+            let y = self.prices.y + r;
+            // Skip a row an order's price already labels.
+            if buf.cell((self.labels.x + 1, y)).is_some_and(|c| c.symbol() != " ") {
+                continue;
+            }
+            let value = self.hi - span * f64::from(r) / f64::from(h.saturating_sub(1).max(1));
+            let Some(price) = Decimal::from_f64_retain(value) else { continue };
+            let text = fixed(price, self.dp);
+            buf.set_stringn(self.labels.x + 1, y, text, usize::from(self.labels.width), muted);
+        }
+        if let (Some(row), Some(first), Some(last)) = (self.times, self.candles.first(), self.candles.last())
+        {
+            let (a, b) = (stamp(self.tf, first.open_time), stamp(self.tf, last.open_time));
+            buf.set_stringn(row.x, row.y, &a, usize::from(row.width), muted);
+            let right = self.prices.x + self.prices.width;
+            let bx = right.saturating_sub(b.len() as u16).max(row.x + a.len() as u16 + 1);
+            if bx + (b.len() as u16) <= row.x + row.width {
+                buf.set_string(bx, row.y, &b, muted);
+            }
+        }
+    }
+}
+
+fn put(buf: &mut Buffer, x: u16, y: u16, ch: char, style: Style) {
+    if let Some(cell) = buf.cell_mut((x, y)) {
+        cell.set_char(ch).set_style(style);
+    }
+}
+
+/// A candle's open time as the axis shows it: minutes for intraday, the date for days.
+fn stamp(tf: Interval, ts: i64) -> String {
+    let fmt = if tf == Interval::D1 { "%Y-%m-%d" } else { "%m-%d %H:%M" };
+    chrono::DateTime::from_timestamp_millis(ts).map_or_else(|| "—".into(), |t| t.format(fmt).to_string())
 }

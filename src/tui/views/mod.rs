@@ -15,6 +15,7 @@ mod modal;
 mod orders;
 mod positions;
 mod search;
+mod tape;
 mod ticket;
 pub(crate) mod unlock;
 mod watchlist;
@@ -75,6 +76,7 @@ impl App {
             Pane::Watchlist => watchlist::draw(self, frame, area),
             Pane::Chart => chart::draw(self, frame, area),
             Pane::Book => book::draw(self, frame, area),
+            Pane::Tape => tape::draw(self, frame, area),
             Pane::Positions => positions::draw(self, frame, area),
             Pane::Balances => balances::draw(self, frame, area),
             Pane::Orders => orders::draw(self, frame, area),
@@ -96,7 +98,7 @@ impl App {
                 .areas(top);
         self.draw_pane(frame, Pane::Watchlist, watch);
         self.draw_pane(frame, Pane::Chart, chart);
-        self.draw_pane(frame, Pane::Book, book);
+        self.draw_book_and_tape(frame, book);
         let [pos, ord, fil] =
             Layout::horizontal([Constraint::Percentage(30), Constraint::Percentage(40), Constraint::Fill(1)])
                 .areas(mid);
@@ -134,7 +136,7 @@ impl App {
                     Layout::horizontal([Constraint::Fill(1), Constraint::Length(32)]).areas(rest);
                 self.draw_pane(frame, Pane::Watchlist, watch);
                 self.draw_pane(frame, Pane::Chart, chart);
-                self.draw_pane(frame, Pane::Book, book);
+                self.draw_book_and_tape(frame, book);
             }
             1 => {
                 let [top, ord, fil] =
@@ -153,6 +155,23 @@ impl App {
                 self.draw_pane(frame, Pane::Log, log);
             }
         }
+    }
+
+    /// The book with the tape under it, when there is room for both.
+    /// The book, with the tape under it when the column is tall enough for both (the tape
+    /// takes the whole column while it has focus).
+    fn draw_book_and_tape(&self, frame: &mut Frame, area: Rect) {
+        if self.focus == Pane::Tape {
+            self.draw_pane(frame, Pane::Tape, area);
+            return;
+        }
+        if area.height < 18 {
+            self.draw_pane(frame, Pane::Book, area);
+            return;
+        }
+        let [book, tape] = Layout::vertical([Constraint::Percentage(60), Constraint::Fill(1)]).areas(area);
+        self.draw_pane(frame, Pane::Book, book);
+        self.draw_pane(frame, Pane::Tape, tape);
     }
 
     /// A bordered pane; the border lights up when `focused`.

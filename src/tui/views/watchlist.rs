@@ -14,7 +14,7 @@ use ratatui::text::Span;
 use super::pnl_style;
 use crate::tui::app::App;
 use crate::tui::columns::{Align, Cell, MUST, Table, scroll_to};
-use crate::tui::format::{Precision, change_pct, is_stale, sparkline};
+use crate::tui::format::{Precision, always_signed, change_pct, is_stale, sparkline};
 use crate::tui::theme::Role;
 
 const SPARK_WIDTH: usize = 24;
@@ -72,7 +72,53 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
                 Cell::new(text, pnl_style(t, pct))
             }),
         )
-        .fill("Trend", 4, |row, width| {
+        // The exchange's rolling 24 h figures, from the `@ticker` stream, labelled as such.
+        .column(
+            "24h%",
+            2,
+            Align::Decimal,
+            markets.iter().map(|m| match &m.ticker {
+                Some(tk) => Cell::new(
+                    format!("{}%", always_signed(tk.price_change_pct, Some(2))),
+                    pnl_style(t, tk.price_change_pct),
+                ),
+                None => Cell::new("—", t.style(Role::Muted)),
+            }),
+        )
+        .column(
+            "Bid",
+            3,
+            Align::Decimal,
+            ticker_cells(markets, &stale, dim, t.style(Role::Bid), |tk| tk.bid, &precision),
+        )
+        .column(
+            "Ask",
+            3,
+            Align::Decimal,
+            ticker_cells(markets, &stale, dim, t.style(Role::Ask), |tk| tk.ask, &precision),
+        )
+        .column(
+            "24h High",
+            5,
+            Align::Decimal,
+            ticker_cells(markets, &stale, dim, t.style(Role::Text), |tk| tk.high, &precision),
+        )
+        .column(
+            "24h Low",
+            5,
+            Align::Decimal,
+            ticker_cells(markets, &stale, dim, t.style(Role::Text), |tk| tk.low, &precision),
+        )
+        .column(
+            "24h Vol",
+            6,
+            Align::Decimal,
+            markets.iter().map(|m| match &m.ticker {
+                Some(tk) => Cell::new(precision.qty(&m.symbol, tk.volume), t.style(Role::Text)),
+                None => Cell::new("—", t.style(Role::Muted)),
+            }),
+        )
+        .fill("Trend", 7, |row, width| {
             let history = markets.get(row).map_or(&[][..], |m| &m.history[..]);
             Span::styled(sparkline(history, width.min(SPARK_WIDTH)), t.style(Role::ChartLine))
         });
@@ -82,4 +128,19 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let rows = inner.height.saturating_sub(1) as usize;
     let offset = scroll_to(selected_at.unwrap_or(0), rows, markets.len());
     table.render(frame, inner, offset, t.style(Role::Muted));
+}
+
+/// A price column from the 24 h ticker at the symbol's tick precision, dimmed when stale.
+fn ticker_cells<'a>(
+    markets: &'a [crate::engine::MarketView],
+    stale: &'a [bool],
+    dim: ratatui::style::Style,
+    style: ratatui::style::Style,
+    pick: fn(&crate::market::Ticker24h) -> rust_decimal::Decimal,
+    precision: &'a Precision<'a>,
+) -> impl Iterator<Item = Cell> + 'a {
+    markets.iter().zip(stale).map(move |(m, stale)| match &m.ticker {
+        Some(tk) => Cell::new(precision.price(&m.symbol, pick(tk)), if *stale { dim } else { style }),
+        None => Cell::new("—", dim),
+    })
 }
