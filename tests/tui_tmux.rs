@@ -116,3 +116,55 @@ fn round_trip(name: &str, args: &str, badge: &str) -> String {
     assert!(!end.contains("panicked"), "{end}");
     first
 }
+
+/// The workstation's views and an amend in a real terminal at 160x48: candles with a
+/// timeframe switch, the tape, balances, a symbol added at runtime through the search, a
+/// resting limit placed from the ticket and amended one tick up from the orders pane.
+#[test]
+fn demo_views_search_and_amend_in_a_real_terminal() {
+    let data = tempfile::tempdir().unwrap();
+    let tmux = Tmux { socket: format!("vigil-test-views-{}", std::process::id()) };
+    let program = format!(
+        "TERM=xterm-256color {} --data-dir {} demo; echo EXIT=$?; sleep 60",
+        env!("CARGO_BIN_EXE_vigil"),
+        data.path().display()
+    );
+    tmux.cmd(&["new-session", "-d", "-s", "vigil", "-x", "160", "-y", "48", &program]);
+    let first = tmux.wait_for("candles, tape and balances", |s| {
+        s.contains("BTCUSDT 1m")
+            && s.contains("Tape BTCUSDT")
+            && s.contains("Balances")
+            && s.contains("spread")
+    });
+    assert!(first.contains("24h%"), "the watchlist's 24 h column: {first}");
+
+    tmux.keys(&["]"]);
+    tmux.wait_for("the 5m timeframe", |s| s.contains("BTCUSDT 5m"));
+
+    tmux.keys(&["/", "s", "o", "l"]);
+    tmux.wait_for("the symbol search", |s| s.contains("Add a symbol") && s.contains("SOLUSDT"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("SOLUSDT in the watchlist", |s| !s.contains("Add a symbol") && s.contains("SOLUSDT"));
+
+    // A buy resting well under the market: quantity, then the price field cleared and typed.
+    tmux.keys(&["b", "0", ".", "0", "0", "1", "Tab", "C-u", "6", "3", "0", "0", "0"]);
+    tmux.wait_for("the ticket's checks", |s| s.contains("[63000.00▏]") || s.contains("[63000▏]"));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the review", |s| s.contains("Send this order?"));
+    tmux.keys(&["y"]);
+    tmux.wait_for("the order resting", |s| s.contains("(1 open)"));
+
+    tmux.keys(&["2", "e", "Up"]);
+    tmux.wait_for("the amend ticket one tick up", |s| s.contains("AMEND #1") && s.contains("63000.01"));
+    tmux.keys(&["Enter"]);
+    let review = tmux.wait_for("the amend review", |s| s.contains("Amend this order?"));
+    assert!(review.contains("#1 becomes: buy 0.001 BTCUSDT limit 63000.01"), "{review}");
+    tmux.keys(&["y"]);
+    tmux.wait_for("the replacement in the events", |s| s.contains("replaced by #2"));
+
+    tmux.keys(&["q"]);
+    tmux.wait_for("the quit question", |s| s.contains("Quit vigil?"));
+    tmux.keys(&["y"]);
+    let end = tmux.wait_for("a clean exit", |s| s.contains("EXIT="));
+    assert!(end.contains("EXIT=0"), "{end}");
+}
