@@ -207,3 +207,20 @@ async fn a_stop_limit_from_the_ticket_waits_for_its_trigger() {
     assert_eq!(order.status, vigil::domain::OrderStatus::AwaitingTrigger);
     h.stop().await;
 }
+
+#[tokio::test]
+async fn a_price_picked_from_the_ladder_opens_the_ticket_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let (h, mut app) = workstation(dir.path()).await;
+    let snap = h.handle.snapshot();
+    let second_bid = snap.markets[0].book.as_ref().unwrap().bids[1].price;
+    // Focus the book (watchlist → chart → book), step down to the best bid, then one more.
+    for key in ["<tab>", "<tab>", "j", "j"] {
+        press(&mut app, key);
+    }
+    let count = enter(&h, &mut app, "b0.01<enter>y", true).await;
+    assert_eq!(count, 6);
+    let snap = h.handle.snapshot();
+    assert_eq!(snap.orders.last().unwrap().intent.price, Some(second_bid));
+    h.stop().await;
+}

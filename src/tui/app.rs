@@ -26,6 +26,9 @@ use crate::engine::{
 };
 use crate::market::Interval;
 
+/// Levels per side a ladder pick can reach (more than any book pane shows).
+const LADDER_DEPTH: usize = 50;
+
 /// How long a notice stays in the status line.
 pub const NOTICE_TTL: Duration = Duration::from_secs(8);
 
@@ -128,6 +131,8 @@ pub struct App {
     pub(crate) timeframe: Interval,
     pub(crate) selected_order: Option<OrderId>,
     pub(crate) selected_pending: Option<OrderId>,
+    /// The ladder level picked in the focused book: `b`/`s` open a ticket at its price.
+    pub(crate) ladder_price: Option<rust_decimal::Decimal>,
     pub(crate) scroll: Scroll,
     /// The focused pane has the whole body.
     pub(crate) zoom: bool,
@@ -164,6 +169,7 @@ impl App {
             timeframe: Interval::M1,
             selected_order: None,
             selected_pending: None,
+            ladder_price: None,
             scroll: Scroll::default(),
             zoom: false,
             ticket: None,
@@ -189,6 +195,28 @@ impl App {
     /// The snapshot being shown.
     pub fn snapshot(&self) -> &Snapshot {
         &self.snap
+    }
+
+    /// The prices of the selected symbol's ladder as the book pane lists them, top to bottom:
+    /// the asks (highest first) above the bids (highest first); and how many asks lead.
+    pub(crate) fn ladder_prices(&self) -> (Vec<rust_decimal::Decimal>, usize) {
+        let book = self
+            .snap
+            .markets
+            .iter()
+            .find(|m| Some(&m.symbol) == self.selected_symbol.as_ref())
+            .and_then(|m| m.book.as_ref());
+        let Some(book) = book else { return (Vec::new(), 0) };
+        let asks: Vec<_> = book.asks.iter().take(LADDER_DEPTH).rev().map(|l| l.price).collect();
+        let count = asks.len();
+        let prices = asks.into_iter().chain(book.bids.iter().take(LADDER_DEPTH).map(|l| l.price)).collect();
+        (prices, count)
+    }
+
+    /// The picked ladder price while the book has focus and the level is still there.
+    pub(crate) fn picked_price(&self) -> Option<rust_decimal::Decimal> {
+        let price = self.ladder_price.filter(|_| self.focus == Pane::Book)?;
+        self.ladder_prices().0.contains(&price).then_some(price)
     }
 
     /// True while the open ticket waits for the engine's verdicts on what it reads now.

@@ -243,6 +243,11 @@ impl Ticket {
         Some(AmendRequest { id: amending.id, price, qty })
     }
 
+    /// Sets the limit price to `price` (a level picked from the ladder), on the tick grid.
+    pub fn set_limit_price(&mut self, price: Decimal, market: &Market<'_>) {
+        self.price.set(&at_tick(price, market.instrument));
+    }
+
     /// What to remember for the next ticket on this symbol.
     pub fn remembered(&self) -> Option<Remembered> {
         (!self.qty.is_empty()).then(|| Remembered { qty: self.qty.text().to_owned(), size_in: self.size_in })

@@ -227,8 +227,20 @@ impl App {
                 let seqs: Vec<u64> = self.snap.log.iter().rev().map(|l| l.seq).collect();
                 self.scroll.log = scrolled(&seqs, self.scroll.log.as_ref(), -step);
             }
-            // The chart, the book and the tape follow the watchlist's symbol.
-            Pane::Chart | Pane::Book | Pane::Tape => {
+            // Up and down the ladder: the level `b`/`s` then price a ticket at.
+            Pane::Book => {
+                let (prices, asks) = self.ladder_prices();
+                let at = self.ladder_price.and_then(|p| prices.iter().position(|q| *q == p));
+                let next = match at {
+                    Some(i) => i.saturating_add_signed(step).min(prices.len().saturating_sub(1)),
+                    // From the touch: up starts at the best ask, down at the best bid.
+                    None if step < 0 => asks.saturating_sub(1),
+                    None => asks,
+                };
+                self.ladder_price = prices.get(next).copied();
+            }
+            // The chart and the tape follow the watchlist's symbol.
+            Pane::Chart | Pane::Tape => {
                 let symbols: Vec<_> = self.snap.markets.iter().map(|m| m.symbol.clone()).collect();
                 self.selected_symbol = moved(&symbols, self.selected_symbol.as_ref(), step);
             }
@@ -252,8 +264,11 @@ impl App {
             self.notify("no symbol to trade: the watchlist is empty", true);
             return;
         };
-        let ticket =
-            Ticket::new(symbol.clone(), side, &self.ticket_market(&symbol), self.remembered.get(&symbol));
+        let market = self.ticket_market(&symbol);
+        let mut ticket = Ticket::new(symbol.clone(), side, &market, self.remembered.get(&symbol));
+        if let Some(price) = self.picked_price() {
+            ticket.set_limit_price(price, &market);
+        }
         self.ticket = Some(ticket);
         self.preview();
     }

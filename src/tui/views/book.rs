@@ -5,7 +5,8 @@
 //! the tick precision) and quantity (at the step precision) are never dropped or cut; the
 //! depth bar takes whatever width is left. Too narrow for those three: "widen the terminal".
 //! A book that is not synced or older than the gate's `stale_after_ms` is dimmed and its
-//! spread line starts with STALE.
+//! spread line starts with STALE. With the book focused, up/down pick a level (highlighted)
+//! and `b`/`s` open a ticket at its price.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -86,6 +87,12 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
             let bar = ((r.share * width as f64).round() as usize).min(width);
             Span::styled("█".repeat(bar), r.side)
         });
+    let picked = app.picked_price();
+    let picked_row = rows.iter().position(|r| r.level.is_some_and(|l| Some(l.price) == picked));
+    let table = match picked_row {
+        Some(row) => table.row_style(row, t.style(Role::Selection)),
+        None => table,
+    };
     if !table.render(frame, inner, 0, t.style(Role::Muted)) {
         return;
     }

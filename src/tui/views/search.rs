@@ -46,8 +46,8 @@ pub(super) fn draw(app: &App, search: &SymbolSearch, frame: &mut Frame, body: Re
             let row = Row::new([
                 Cell::from(format!("{marker}{}", i.symbol)),
                 Cell::from(format!("{}/{}", i.base_asset, i.quote_asset)),
-                Cell::from(i.tick_size.to_string()),
-                Cell::from(i.step_size.to_string()),
+                Cell::from(i.tick_size.normalize().to_string()),
+                Cell::from(i.step_size.normalize().to_string()),
                 Cell::from(Span::styled(if watched { "watched" } else { "" }, t.style(Role::Muted))),
             ]);
             if selected { row.style(t.style(Role::Selection)) } else { row }
