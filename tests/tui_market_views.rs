@@ -66,3 +66,26 @@ fn candles_follow_the_selected_symbol() {
     let text = screen(&app, (160, 48));
     assert!(text.contains("ETHUSDT 1m ") && text.contains("Tape ETHUSDT"), "{text}");
 }
+
+#[test]
+fn the_tape_takes_focus_zooms_and_scrolls_back_through_older_trades() {
+    let (mut app, _ends) = app(true);
+    // Watchlist → chart → book → tape.
+    for _ in 0..3 {
+        app.on_key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE));
+    }
+    app.on_key(key('z'));
+    let newest = screen(&app, (80, 24));
+    assert!(newest.contains("Tape BTCUSDT"), "{newest}");
+    let first_row =
+        |text: &str| text.lines().find(|l| l.contains('▲') || l.contains('▼')).unwrap().to_owned();
+    for _ in 0..40 {
+        app.on_key(key('j'));
+    }
+    let older = screen(&app, (80, 24));
+    assert_ne!(first_row(&newest), first_row(&older), "scrolled back:\n{older}");
+    for _ in 0..40 {
+        app.on_key(key('k'));
+    }
+    assert_eq!(first_row(&newest), first_row(&screen(&app, (80, 24))));
+}

@@ -52,8 +52,18 @@ fn focused_title(text: &str) -> String {
 #[test]
 fn every_pane_takes_focus_in_turn_and_zooms() {
     let (mut app, _ends) = app_over(fixture::snapshot(12, 120, 12), themed("dark"));
-    let titles =
-        ["Watchlist", "BTCUSDT", "Book", "Tape", "Positions", "Balances", "Orders", "Fills", "Inbox", "Events"];
+    let titles = [
+        "Watchlist",
+        "BTCUSDT",
+        "Book",
+        "Tape",
+        "Positions",
+        "Balances",
+        "Orders",
+        "Fills",
+        "Inbox",
+        "Events",
+    ];
     for size in [(80, 24), (160, 48)] {
         for title in titles {
             let text = screen(&app, size);

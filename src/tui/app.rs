@@ -92,6 +92,8 @@ pub(crate) struct Scroll {
     pub(crate) position: Option<Symbol>,
     pub(crate) balance: Option<String>,
     pub(crate) log: Option<u64>,
+    /// The tape's picked trade (trades have no id on the stream: the print itself).
+    pub(crate) tape: Option<crate::market::Print>,
     /// First line shown of the help overlay and of the review modal's checks.
     pub(crate) help: usize,
     pub(crate) modal: usize,

@@ -239,8 +239,15 @@ impl App {
                 };
                 self.ladder_price = prices.get(next).copied();
             }
-            // The chart and the tape follow the watchlist's symbol.
-            Pane::Chart | Pane::Tape => {
+            Pane::Tape => {
+                let symbol = self.selected_symbol.as_ref();
+                let market = self.snap.markets.iter().find(|m| Some(&m.symbol) == symbol);
+                // Newest first, as the pane lists them.
+                let prints: Vec<_> = market.map_or_else(Vec::new, |m| m.tape.iter().rev().copied().collect());
+                self.scroll.tape = scrolled(&prints, self.scroll.tape.as_ref(), step);
+            }
+            // The chart follows the watchlist's symbol.
+            Pane::Chart => {
                 let symbols: Vec<_> = self.snap.markets.iter().map(|m| m.symbol.clone()).collect();
                 self.selected_symbol = moved(&symbols, self.selected_symbol.as_ref(), step);
             }
