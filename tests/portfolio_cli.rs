@@ -195,3 +195,34 @@ fn a_held_store_gets_the_same_answer_from_every_reader() {
     assert!(answers[0].contains("is in use by a running vigil: stop it first"), "{}", answers[0]);
     assert!(answers.iter().all(|a| a == &answers[0]), "{answers:#?}");
 }
+
+/// `vigil order amend` then `vigil order cancel` as a person runs them: the amend shows its
+/// checks, asks, and replaces the order; the cancel ends the replacement.
+#[test]
+fn amend_then_cancel_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = place(&data, &["--side", "buy", "--type", "limit", "--qty", "0.0015", "--price", "63000"], "y");
+    assert!(stdout(&out).contains("placed paper order #1"), "{}", text(&out));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["order", "amend", "1", "--price", "63100", "--feed", "sim", "--symbols", "BTCUSDT"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "y").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(stdout(&out).contains("balance_available"), "the checks are shown: {}", text(&out));
+
+    let out = vigil(&data, &["order", "cancel", "2", "--feed", "sim", "--symbols", "BTCUSDT"]);
+    assert!(stdout(&out).contains("cancelled order #2"), "{}", text(&out));
+    let list = stdout(&vigil(&data, &["order", "list"]));
+    let row = |id: &str| list.lines().find(|l| l.split_whitespace().next() == Some(id)).unwrap_or_default();
+    assert!(row("1").contains("63000") && row("1").contains("cancelled"), "{list}");
+    assert!(row("2").contains("63100") && row("2").contains("cancelled"), "{list}");
+}

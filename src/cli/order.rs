@@ -13,6 +13,8 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use rust_decimal::Decimal;
 
+use futures_util::future::BoxFuture;
+
 use super::Context;
 use super::prompt::UnlockArgs;
 use super::session::{FeedArgs, Session, SessionOptions, VenueArgs};
@@ -187,26 +189,38 @@ fn place(args: PlaceArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         quote_qty: args.quote_qty,
         stop,
     };
+    let mut feed = args.feed.clone();
+    if feed.symbols.is_empty() {
+        feed.symbols = vec![args.symbol.clone()];
+    }
+    in_session(ctx, &args.venue, &feed, &args.unlock, |handle| Box::pin(place_in(handle, intent)))
+}
+
+/// Runs `work` on a one-shot engine session over this data dir (no strategies): the vault
+/// unlocked if there is one, the log opened only once the session has started (a refused
+/// start writes nothing), and the session stopped cleanly whatever `work` answers.
+fn in_session(
+    ctx: &Context,
+    venue: &VenueArgs,
+    feed: &FeedArgs,
+    unlock: &UnlockArgs,
+    work: impl for<'h> FnOnce(&'h EngineHandle) -> BoxFuture<'h, anyhow::Result<ExitCode>>,
+) -> anyhow::Result<ExitCode> {
     let config = one_shot(load_config(ctx)?);
-    let vault = VaultSession::unlock_if_present(ctx, &args.unlock)?;
+    let vault = VaultSession::unlock_if_present(ctx, unlock)?;
     runtime()?.block_on(async {
-        let mut feed = args.feed.clone();
-        if feed.symbols.is_empty() {
-            feed.symbols = vec![args.symbol.clone()];
-        }
         let options = SessionOptions {
-            venue: args.venue.venue,
-            live: vault.live_credentials(&args.venue)?,
-            feed: &feed,
+            venue: venue.venue,
+            live: vault.live_credentials(venue)?,
+            feed,
             strategies: &[],
             vault_audit_key: vault.audit_key(),
             unlock: vault.unlock_record(),
             totp: vault.totp_check(),
         };
         let session = Session::start(ctx, &config, options).await?;
-        // Only once the session has started: a refused start writes nothing.
         let _log = super::logging::to_file(ctx.data_dir())?;
-        let code = place_in(&session.handle, intent).await;
+        let code = work(&session.handle).await;
         session.shutdown().await;
         code
     })
@@ -462,25 +476,7 @@ fn amend(
     if price.is_none() && qty.is_none() {
         bail!("nothing to amend: give --price, --qty or both");
     }
-    let config = one_shot(load_config(ctx)?);
-    let vault = VaultSession::unlock_if_present(ctx, unlock)?;
-    runtime()?.block_on(async {
-        let options = SessionOptions {
-            venue: venue.venue,
-            live: vault.live_credentials(venue)?,
-            feed,
-            strategies: &[],
-            vault_audit_key: vault.audit_key(),
-            unlock: vault.unlock_record(),
-            totp: vault.totp_check(),
-        };
-        let session = Session::start(ctx, &config, options).await?;
-        // Only once the session has started: a refused start writes nothing.
-        let _log = super::logging::to_file(ctx.data_dir())?;
-        let code = amend_in(&session.handle, id, price, qty).await;
-        session.shutdown().await;
-        code
-    })
+    in_session(ctx, venue, feed, unlock, |handle| Box::pin(amend_in(handle, id, price, qty)))
 }
 
 async fn amend_in(
@@ -515,39 +511,22 @@ fn cancel(
     feed: &FeedArgs,
     unlock: &UnlockArgs,
 ) -> anyhow::Result<ExitCode> {
-    let config = one_shot(load_config(ctx)?);
-    let vault = VaultSession::unlock_if_present(ctx, unlock)?;
-    runtime()?.block_on(async {
-        let options = SessionOptions {
-            venue: venue.venue,
-            live: vault.live_credentials(venue)?,
-            feed,
-            strategies: &[],
-            vault_audit_key: vault.audit_key(),
-            unlock: vault.unlock_record(),
-            totp: vault.totp_check(),
-        };
-        let session = Session::start(ctx, &config, options).await?;
-        // Only once the session has started: a refused start writes nothing.
-        let _log = super::logging::to_file(ctx.data_dir())?;
-        if venue.venue == Venue::Live {
-            // The order list is only true once reconciled with the exchange.
-            wait_for_reconciliation(&session.handle).await?;
+    let live = venue.venue == Venue::Live;
+    in_session(ctx, venue, feed, unlock, |handle| Box::pin(cancel_in(handle, id, live)))
+}
+
+async fn cancel_in(handle: &EngineHandle, id: OrderId, live: bool) -> anyhow::Result<ExitCode> {
+    if live {
+        // The order list is only true once reconciled with the exchange.
+        wait_for_reconciliation(handle).await?;
+    }
+    handle.request(|reply| EngineCommand::Cancel { id, reply }).await?;
+    match order_when(handle, id, |o| o.status.is_terminal()).await {
+        Some(order) if order.status == OrderStatus::Cancelled => println!("cancelled order #{id}"),
+        Some(order) if order.status.is_terminal() => {
+            println!("order #{id} ended before the cancel: {}", order.status)
         }
-        let result = session.handle.request(|reply| EngineCommand::Cancel { id, reply }).await;
-        let order = match &result {
-            Ok(()) => order_when(&session.handle, id, |o| o.status.is_terminal()).await,
-            Err(_) => None,
-        };
-        session.shutdown().await;
-        result?;
-        match order {
-            Some(order) if order.status == OrderStatus::Cancelled => println!("cancelled order #{id}"),
-            Some(order) if order.status.is_terminal() => {
-                println!("order #{id} ended before the cancel: {}", order.status)
-            }
-            _ => println!("cancel of order #{id} requested; the exchange has not confirmed it yet"),
-        }
-        Ok(ExitCode::SUCCESS)
-    })
+        _ => println!("cancel of order #{id} requested; the exchange has not confirmed it yet"),
+    }
+    Ok(ExitCode::SUCCESS)
 }
