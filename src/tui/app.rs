@@ -218,7 +218,17 @@ impl App {
     /// The picked ladder price while the book has focus and the level is still there.
     pub(crate) fn picked_price(&self) -> Option<rust_decimal::Decimal> {
         let price = self.ladder_price.filter(|_| self.focus == Pane::Book)?;
-        self.ladder_prices().0.contains(&price).then_some(price)
+        // Called on every frame: looks the level up without building the ladder.
+        let book = self
+            .snap
+            .markets
+            .iter()
+            .find(|m| Some(&m.symbol) == self.selected_symbol.as_ref())?
+            .book
+            .as_ref()?;
+        let listed =
+            |levels: &[crate::domain::Level]| levels.iter().take(LADDER_DEPTH).any(|l| l.price == price);
+        (listed(&book.asks) || listed(&book.bids)).then_some(price)
     }
 
     /// True while the open ticket waits for the engine's verdicts on what it reads now.
