@@ -45,18 +45,24 @@ impl App {
         let [head, body, foot] =
             Layout::vertical([Constraint::Length(2), Constraint::Fill(1), Constraint::Length(1)]).areas(area);
         header::draw(self, frame, head);
-        if self.zoom {
+        let full = area.width >= FULL_LAYOUT_MIN.0 && area.height >= FULL_LAYOUT_MIN.1;
+        if let (Some(ticket), None) = (&self.ticket, &self.modal) {
+            // The ticket and the book side by side: no pane is half covered (a half-covered
+            // table shows cut numbers), and the book stays in view while a price is picked.
+            let [left, right] =
+                Layout::horizontal([Constraint::Length(ticket::width(body, full)), Constraint::Fill(1)])
+                    .areas(body);
+            ticket::draw(self, ticket, frame, left);
+            self.draw_book_and_tape(frame, right);
+        } else if self.zoom {
             self.draw_pane(frame, self.focus, body);
-        } else if area.width >= FULL_LAYOUT_MIN.0 && area.height >= FULL_LAYOUT_MIN.1 {
+        } else if full {
             self.draw_full(frame, body);
         } else {
             self.draw_compact(frame, body);
         }
         footer::draw(self, frame, foot);
-        // The review modal repeats the ticket's content, so the ticket is hidden under it.
-        if let (Some(ticket), None) = (&self.ticket, &self.modal) {
-            ticket::draw(self, ticket, frame, body);
-        }
+
         if let Some(search) = &self.search {
             search::draw(self, search, frame, body);
         }

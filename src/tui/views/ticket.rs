@@ -1,13 +1,13 @@
-//! The order ticket overlay: fields, the touch it is priced against, and the engine's live
-//! verdicts as the person types. Docked bottom-left so the book stays in view while a price
-//! is picked.
+//! The order ticket: fields, the touch it is priced against, and the engine's live verdicts
+//! as the person types. It takes the left of the body and the book the rest, so the book
+//! stays in view while a price is picked.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 
-use super::{FULL_LAYOUT_MIN, checks, pane, side_style};
+use super::{checks, pane, side_style};
 use crate::domain::{Side, Venue};
 use crate::tui::action::{Action, Mode};
 use crate::tui::app::App;
@@ -24,20 +24,15 @@ const MIN_WIDTH: u16 = 46;
 const BOOK_FULL: u16 = 40;
 const BOOK_COMPACT: u16 = 32;
 
-/// The area the ticket takes inside `body`: bottom-left, leaving the book's columns free
-/// whenever the terminal is wide enough for both.
-fn area(body: Rect, full_layout: bool) -> Rect {
+/// The ticket's width inside `body`: the book's usual width is left to it whenever the
+/// terminal is wide enough for both.
+pub(super) fn width(body: Rect, full_layout: bool) -> u16 {
     let book = if full_layout { BOOK_FULL } else { BOOK_COMPACT };
-    let width = body.width.saturating_sub(book).clamp(MIN_WIDTH.min(body.width), WIDTH.min(body.width));
-    let height = body.height.min(24);
-    Rect::new(body.x, body.y + body.height - height, width, height)
+    body.width.saturating_sub(book).clamp(MIN_WIDTH.min(body.width), WIDTH.min(body.width))
 }
 
-pub(super) fn draw(app: &App, ticket: &Ticket, frame: &mut Frame, body: Rect) {
+pub(super) fn draw(app: &App, ticket: &Ticket, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
-    let full = frame.area().width >= FULL_LAYOUT_MIN.0 && frame.area().height >= FULL_LAYOUT_MIN.1;
-    let area = area(body, full);
-    frame.render_widget(Clear, area);
     let side_word = match ticket.side {
         Side::Buy => "BUY",
         Side::Sell => "SELL",
@@ -102,14 +97,21 @@ pub(super) fn draw(app: &App, ticket: &Ticket, frame: &mut Frame, body: Rect) {
     } else {
         third.push(Span::styled("price: at market (slippage is checked)", t.style(Role::Muted)));
     }
-    let touch = |label: &str, price: Option<rust_decimal::Decimal>, role: Role| {
-        [
-            Span::styled(format!("  {label} "), t.style(Role::Muted)),
-            Span::styled(price.map_or_else(|| "—".to_owned(), |p| p.to_string()), t.style(role)),
-        ]
-    };
-    third.extend(touch("bid", market.bid, Role::Bid));
-    third.extend(touch("ask", market.ask, Role::Ask));
+    // The touch at the tick precision, each figure whole or not at all (never cut at the
+    // ticket's edge).
+    let precision = crate::tui::format::Precision::new(&app.snap.markets);
+    let mut used: usize = third.iter().map(|s| s.width()).sum();
+    for (label, price, role) in [("bid", market.bid, Role::Bid), ("ask", market.ask, Role::Ask)] {
+        let value = price.map_or_else(|| "—".to_owned(), |p| precision.price(&ticket.symbol, p));
+        let label = format!("  {label} ");
+        let needs = label.chars().count() + value.chars().count();
+        if used + needs > inner.width as usize {
+            break;
+        }
+        used += needs;
+        third.push(Span::styled(label, t.style(Role::Muted)));
+        third.push(Span::styled(value, t.style(role)));
+    }
 
     let mut lines = vec![Line::from(first), Line::from(second), Line::from(third)];
     let step = market.instrument.map(|i| i.step_size);
