@@ -12,6 +12,7 @@ pub mod engine;
 pub mod exec;
 pub mod market;
 pub mod risk;
+pub mod server;
 pub mod sim;
 pub mod store;
 pub mod strategy;

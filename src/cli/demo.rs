@@ -74,7 +74,11 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             unlock: None,
             totp: None,
         };
-        let session = Session::start(&demo, &config, session_options).await?;
+        let mut session = Session::start(&demo, &config, session_options).await?;
+        if let Err(err) = session.serve(&demo).await {
+            session.shutdown().await;
+            return Err(err);
+        }
         let result = crate::tui::run(session.handle.clone(), options).await;
         session.shutdown().await;
         result?;

@@ -15,6 +15,7 @@ mod stored;
 mod trading;
 mod unlock;
 
+pub mod attach;
 pub mod audit;
 pub mod backup;
 pub mod balances;
@@ -28,6 +29,7 @@ pub mod passwd;
 pub mod positions;
 pub mod run;
 pub mod sim;
+pub mod status;
 pub mod table;
 pub mod totp;
 pub mod tui;
@@ -75,6 +77,10 @@ pub enum Command {
     Tui(tui::Args),
     /// Run unattended (headless), e.g. a strategy in autonomous mode
     Run(run::Args),
+    /// The workstation on the engine already running on this data dir (TOTP); q detaches
+    Attach(attach::Args),
+    /// The running engine at a glance; exit 0 healthy, 1 halted, 2 stale or not ready, 3 no engine
+    Status(status::Args),
     /// Market data tools
     #[command(subcommand)]
     Market(market::Command),
@@ -120,6 +126,8 @@ pub fn main() -> ExitCode {
         Command::Totp(cmd) => totp::run(cmd, &ctx),
         Command::Tui(args) => tui::run(args, &ctx),
         Command::Run(args) => run::run(args, &ctx),
+        Command::Attach(args) => attach::run(&args, &ctx),
+        Command::Status(args) => status::run(&args, &ctx),
         Command::Market(cmd) => market::run(cmd, &ctx),
         Command::Order(cmd) => order::run(cmd, &ctx),
         Command::Balances(args) => balances::run(args, &ctx),

@@ -81,9 +81,13 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             unlock: unlock_record,
             totp,
         };
-        let session = Session::start(ctx, &config, options).await?;
+        let mut session = Session::start(ctx, &config, options).await?;
         // Only once the session has started: a refused start writes nothing.
         let _log = super::logging::to_file(ctx.data_dir())?;
+        if let Err(err) = session.serve(ctx).await {
+            session.shutdown().await;
+            return Err(err);
+        }
         if args.release_kill_switch {
             let released =
                 session.handle.request(|reply| Command::KillSwitch { engaged: false, reply }).await;
@@ -94,17 +98,20 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             println!("kill switch released");
         }
         let snapshot = session.handle.snapshot();
-        if let Some(cause) = snapshot.controls.cause().filter(|_| args.mode == Approval::Autonomous) {
-            session.shutdown().await;
-            bail!(
-                "trading is {} since an earlier session ({}, by {}): release it with `K` in `vigil tui`, \
-                 or start with --release-kill-switch",
+        let held = snapshot.controls.cause().filter(|_| args.mode == Approval::Autonomous);
+        let mode = if held.is_some() { Approval::Confirm } else { args.mode };
+        if let Some(cause) = held {
+            // Serving, halted, in confirm mode: a person attaches, looks, and
+            // releases (`K`) and arms (`A`) — or restarts with --release-kill-switch.
+            eprintln!(
+                "vigil: not arming autonomous mode: trading is {} since an earlier session ({}, by {}). \
+                 Waiting for a person: `vigil attach`, then `K` to release and `A` to arm; \
+                 or restart with --release-kill-switch",
                 snapshot.controls.trading_state(),
                 cause.why,
                 cause.actor
             );
-        }
-        if args.mode == Approval::Autonomous {
+        } else if args.mode == Approval::Autonomous {
             let totp = args.unlock.totp.clone();
             let armed = session
                 .handle
@@ -116,10 +123,10 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             }
         }
         println!(
-            "vigil running headless: {} venue, {} mode, strategies {}; stop with Ctrl-C",
+            "vigil running headless: {} venue, {mode} mode, strategies {}; socket {}; stop with Ctrl-C",
             args.venue.venue,
-            args.mode,
-            args.strategies.join(",")
+            args.strategies.join(","),
+            crate::server::socket_path(ctx.data_dir()).display()
         );
         follow(&session.handle, args.duration.map(Duration::from_secs)).await;
         let snapshot = session.handle.snapshot();

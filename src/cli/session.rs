@@ -21,6 +21,7 @@ use crate::engine::{
     self, EngineConfig, EngineHandle, EngineSetup, ProposalPolicy, TotpCheck, WatchlistSetup,
 };
 use crate::market::{self, FeedConfig, FeedHandle};
+use crate::server::{EngineFacts, EngineServer};
 use crate::sim::{self, SimConfig, SimHandle, SymbolSpec};
 use crate::store::{
     Actor, AuditKey, AuditKind, AuditLog, AuditReader, DB_DIR_NAME, KeyKind, SledBackend, Store, Witness,
@@ -95,6 +96,9 @@ pub struct Session {
     engine: JoinHandle<()>,
     forwarder: JoinHandle<()>,
     sim: Option<SimHandle>,
+    /// A keystore is unlocked in this session (attaching needs a code).
+    keystore: bool,
+    server: Option<EngineServer>,
 }
 
 impl Session {
@@ -214,6 +218,7 @@ impl Session {
             },
             on_shutdown: config.engine.on_shutdown,
         };
+        let keystore = options.totp.is_some();
         let setup = EngineSetup {
             config: engine_config,
             clock,
@@ -226,7 +231,18 @@ impl Session {
             watchlist: Some(watchlist),
         };
         let (handle, engine) = engine::start(setup)?;
-        Ok(Self { handle, engine, forwarder, sim })
+        Ok(Self { handle, engine, forwarder, sim, keystore, server: None })
+    }
+
+    /// Serves this session's engine on `<data-dir>/vigil.sock`, for `vigil
+    /// attach`, `vigil status` and the one-shot commands. The owner of a
+    /// data dir's engine does this; a one-shot command's own session does not.
+    pub async fn serve(&mut self, ctx: &Context) -> anyhow::Result<()> {
+        let facts = EngineFacts { keystore: self.keystore };
+        let server = EngineServer::start(ctx.data_dir(), self.handle.clone(), facts).await?;
+        tracing::info!(socket = %server.path().display(), "serving the engine");
+        self.server = Some(server);
+        Ok(())
     }
 
     /// Stops the engine (it applies `[engine] on_shutdown`; every order state
@@ -235,6 +251,9 @@ impl Session {
         // The engine may already have stopped; either way it is stopped after this.
         let _ = self.handle.send(engine::Command::Shutdown);
         let _ = self.engine.await;
+        if let Some(server) = self.server {
+            server.stop();
+        }
         self.forwarder.abort();
         if let Some(sim) = self.sim {
             sim.shutdown().await;

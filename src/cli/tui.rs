@@ -59,7 +59,11 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             unlock: vault.unlock_record(),
             totp: vault.totp_check(),
         };
-        let session = Session::start(ctx, &config, session_options).await?;
+        let mut session = Session::start(ctx, &config, session_options).await?;
+        if let Err(err) = session.serve(ctx).await {
+            session.shutdown().await;
+            return Err(err);
+        }
         let result = crate::tui::run(session.handle.clone(), options).await;
         session.shutdown().await;
         result?;

@@ -196,6 +196,11 @@ fn handle(state: &mut EngineState, ends: &EngineEnds, command: Command) -> Answe
             notice_ok(ends, &result, text);
             Answer::with(ends, reply, result)
         }
+        Command::Attach { code, client, reply } => {
+            Answer::quiet(reply, state.attach(code.as_deref(), &client))
+        }
+        Command::AuditPage { after, max, reply } => Answer::quiet(reply, state.audit_page(after, max)),
+        Command::AuditVerify { reply } => Answer::quiet(reply, state.audit_verify()),
         Command::Shutdown => Answer::none(),
     }
 }

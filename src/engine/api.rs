@@ -18,6 +18,7 @@ use crate::domain::{
     TimestampMs, Venue,
 };
 use crate::market::{BookUpdate, Candles, Print, Ticker24h};
+use crate::store::AuditEntry;
 
 /// A check's verdict, as shown on screen and written to the audit log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -103,6 +104,17 @@ pub struct MarketView {
     pub tape: Arc<VecDeque<Print>>,
 }
 
+impl MarketView {
+    /// Not synced, or no book update within `stale_after_ms`: the gate's
+    /// `market_data_fresh` rule, which the screen and `vigil status` show.
+    pub fn is_stale(&self, now_ms: TimestampMs) -> bool {
+        let old = self.last_update_ms.is_none_or(|at| {
+            now_ms.saturating_sub(at) > i64::try_from(self.stale_after_ms).unwrap_or(i64::MAX)
+        });
+        !self.state.is_synced() || old
+    }
+}
+
 /// A line of the event/audit tail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogLine {
@@ -175,6 +187,9 @@ pub struct Snapshot {
     /// is the venue's listing, not the engine's state).
     #[serde(skip)]
     pub symbols: Arc<SymbolCatalog>,
+    /// When the engine started (engine clock): `now_ms - started_ms` is its uptime.
+    #[serde(default)]
+    pub started_ms: TimestampMs,
 }
 
 /// The live venue as the screen shows it.
@@ -193,7 +208,7 @@ pub struct LiveStatus {
 }
 
 /// Answer to [`Command::Submit`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SubmitOutcome {
     /// A check failed; nothing was reserved or sent.
     Refused { checks: Vec<CheckLine> },
@@ -212,7 +227,7 @@ pub struct CancelAllReport {
 }
 
 /// Why a command could not be carried out.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum CommandError {
     #[error("no pending order {0}")]
     NoSuchPending(OrderId),
@@ -224,14 +239,18 @@ pub enum CommandError {
     Refused(String),
     #[error("the engine has stopped")]
     EngineStopped,
+    /// The engine's audit log could not be read (a storage failure).
+    #[error("cannot read the audit log: {0}")]
+    Audit(String),
 }
 
 /// A reply channel for commands whose caller wants the result (the CLI);
 /// the TUI passes `None` and watches the snapshot instead.
 pub type Reply<T> = Option<oneshot::Sender<Result<T, CommandError>>>;
 
-/// Commands into the engine.
-#[derive(Debug)]
+/// Commands into the engine. They cross the engine's socket as they are
+/// (serde): the reply channel stays behind and the server installs its own.
+#[derive(Debug, Serialize, Deserialize)]
 pub enum Command {
     /// Evaluate the gate for `intent` without reserving anything (the ticket's live checks).
     Preview {
@@ -244,11 +263,13 @@ pub enum Command {
     /// Gate, then pending (confirm mode) or send (autonomous mode).
     Submit {
         intent: OrderIntent,
+        #[serde(skip)]
         reply: Reply<SubmitOutcome>,
     },
     /// A person approves a pending order; the gate runs again before sending.
     Confirm {
         id: OrderId,
+        #[serde(skip)]
         reply: Reply<SubmitOutcome>,
     },
     /// A person amends an open limit order (cancel-replace): a new price, a
@@ -258,25 +279,30 @@ pub enum Command {
         id: OrderId,
         price: Option<Decimal>,
         qty: Option<Decimal>,
+        #[serde(skip)]
         reply: Reply<SubmitOutcome>,
     },
     /// A person rejects a pending order.
     Reject {
         id: OrderId,
+        #[serde(skip)]
         reply: Reply<()>,
     },
     Cancel {
         id: OrderId,
+        #[serde(skip)]
         reply: Reply<()>,
     },
     /// Cancel every open order and reject every pending one.
     CancelAll {
+        #[serde(skip)]
         reply: Reply<CancelAllReport>,
     },
     /// Engage (halt, cancel everything) or release the kill switch (which also
     /// lifts a breaker's halt or reduce-only state).
     KillSwitch {
         engaged: bool,
+        #[serde(skip)]
         reply: Reply<()>,
     },
     /// Arm autonomous mode with a budget; `totp` is required when a keystore is unlocked.
@@ -284,30 +310,68 @@ pub enum Command {
         max_orders: u32,
         max_notional: Decimal,
         totp: Option<String>,
+        #[serde(skip)]
         reply: Reply<()>,
     },
     /// Back to confirm-each-order.
     DisableAutonomous {
+        #[serde(skip)]
         reply: Reply<()>,
     },
     /// Add a symbol of the venue's catalog to the watchlist: its filters
     /// loaded, its streams subscribed, its book synced. Audited and stored.
     WatchSymbol {
         symbol: Symbol,
+        #[serde(skip)]
         reply: Reply<()>,
     },
     /// Remove a symbol from the watchlist; refused, in words, while it has
     /// open or pending orders, a position, or a strategy. Audited and stored.
     UnwatchSymbol {
         symbol: Symbol,
+        #[serde(skip)]
         reply: Reply<()>,
+    },
+    /// A front end asks to operate the engine over its socket (`vigil attach`):
+    /// with a keystore unlocked, `code` must be a fresh TOTP code, checked by
+    /// the engine like any other. Audited either way.
+    Attach {
+        code: Option<String>,
+        client: String,
+        #[serde(skip)]
+        reply: Reply<()>,
+    },
+    /// Up to `max` audit entries after entry `after` (oldest first); an empty
+    /// page is the end. One-shot `vigil audit show` pages through them.
+    AuditPage {
+        after: u64,
+        max: u32,
+        #[serde(skip)]
+        reply: Reply<Vec<AuditEntry>>,
+    },
+    /// Checks the engine's audit chain and its anchor (`vigil audit verify`
+    /// while an engine runs).
+    AuditVerify {
+        #[serde(skip)]
+        reply: Reply<AuditCheck>,
     },
     /// Stop the engine, applying `[engine] on_shutdown` to open orders.
     Shutdown,
 }
 
+/// The outcome of [`Command::AuditVerify`], in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditCheck {
+    /// Entries that checked out (all of them when `problem` is `None`).
+    pub entries: u64,
+    /// The last good entry's tag, shortened.
+    pub head: String,
+    /// The first problem found, if any.
+    pub problem: Option<String>,
+}
+
 /// Events out of the engine, for things a snapshot does not carry well.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Event {
     /// The answer to a [`Command::Preview`].
     Preview { request: u64, checks: Vec<CheckLine> },

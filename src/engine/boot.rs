@@ -38,6 +38,11 @@ const CLOSED_AT_BOOT: usize = 100;
 const VENUE_KEY: &str = "venue";
 /// The store key of this data dir's client order id prefix.
 const CLIENT_PREFIX_KEY: &str = "client_id_prefix";
+/// The store key present while an engine runs on this data dir. Found at
+/// boot, it says the last session never reached its clean stop.
+const RUNNING_KEY: &str = "engine_running";
+/// The halt's cause after a crash, kill or power loss.
+pub const UNCLEAN_SHUTDOWN: &str = "unclean shutdown (the last session crashed, was killed or lost power)";
 
 /// Why the engine could not start.
 #[derive(Debug, thiserror::Error)]
@@ -213,6 +218,16 @@ pub fn start(setup: EngineSetup) -> Result<(EngineHandle, JoinHandle<()>), Engin
             }
         }
     }
+    // After a crash nobody saw what the last session was doing: trading
+    // stays halted (confirm mode, as always at boot) until a person has
+    // looked and released it. Recorded before this session marks itself running.
+    let unclean = saved.values.contains_key(RUNNING_KEY);
+    if unclean {
+        state.halt(Actor::Restart, UNCLEAN_SHUTDOWN);
+    }
+    if let Err(err) = state.persist.put_value(RUNNING_KEY, &json!({ "since_ms": now })) {
+        state.storage_failed("the running marker", &err);
+    }
     // A halt restored from an earlier session cancels what is still open (a
     // crash between the halt and its cancels leaves orders that could fill).
     if state.controls.kill_switch() {
@@ -283,5 +298,9 @@ impl EngineState {
         self.persist_marks();
         self.audit(AuditKind::Note, Actor::Engine, body);
         self.witness_audit_head();
+        // Last: only a stop that got this far is clean.
+        if let Err(err) = self.persist.remove_value(RUNNING_KEY) {
+            self.storage_failed("the running marker", &err);
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! The engine: one actor task owns all trading state; [`EngineHandle`] is its
 //! only door. Start it with [`start`].
 
+mod access;
 mod actor;
 mod amend;
 mod api;
@@ -18,12 +19,13 @@ mod state;
 mod strategies;
 mod watchlist;
 
+pub use access::AUDIT_PAGE_MAX;
 pub use api::{
-    AutonomyBudget, CancelAllReport, CheckLine, CheckVerdict, Command, CommandError, EngineEnds,
+    AuditCheck, AutonomyBudget, CancelAllReport, CheckLine, CheckVerdict, Command, CommandError, EngineEnds,
     EngineHandle, Event, LiveStatus, LogLine, MarketView, PendingOrder, Reply, Snapshot, SubmitOutcome,
     checks_pass,
 };
-pub use boot::{EngineError, EngineSetup, LiveSetup, start};
+pub use boot::{EngineError, EngineSetup, LiveSetup, UNCLEAN_SHUTDOWN, start};
 pub use controls::{Cause, Change, Controls, ControlsError, ControlsRecorder, Transition};
 pub use gate::check_lines;
 pub use live::LiveKey;

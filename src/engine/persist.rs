@@ -52,6 +52,16 @@ impl Persistence {
         self.audit.append_with(AuditKind::Note, actor, body, batch).map(|_| ()).map_err(|e| e.to_string())
     }
 
+    /// The audit log, to read (appending goes through [`EngineState::audit`]).
+    pub(super) fn audit_log(&self) -> &AuditLog {
+        &self.audit
+    }
+
+    /// A named value removed (flushed).
+    pub(super) fn remove_value(&self, key: &str) -> Result<(), String> {
+        self.store.remove_value(key).map_err(|e| e.to_string())
+    }
+
     /// A named value on its own (flushed).
     pub(super) fn put_value(&self, key: &str, value: &serde_json::Value) -> Result<(), String> {
         self.store.put_value(key, value).map_err(|e| e.to_string())

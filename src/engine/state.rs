@@ -131,6 +131,8 @@ pub struct EngineState {
     snapshot_version: u64,
     /// The limits in force as display pairs (computed once; limits do not change at runtime).
     limits_view: Vec<(String, String)>,
+    /// When this engine started (engine clock), for the uptime `vigil status` reports.
+    started_ms: TimestampMs,
 }
 
 /// `name = value` pairs of the limits, for the screen ("max_order_notional", "1000").
@@ -185,7 +187,9 @@ impl EngineState {
         } = parts;
         let catalog = watchlist.as_ref().map(|w| Arc::clone(&w.catalog)).unwrap_or_default();
         let symbols: Vec<Symbol> = config.instruments.iter().map(|i| i.symbol.clone()).collect();
+        let started_ms = clock.now_ms();
         Self {
+            started_ms,
             broker: PaperBroker::new(config.fees),
             markets: Markets::new(&symbols),
             limits_view: limits_view(&config.limits),
@@ -281,6 +285,7 @@ impl EngineState {
             feed_since_ms: self.markets.feed_since_ms,
             quiet_strategies: self.strategies.quiet(self.now()),
             symbols: Arc::clone(&self.catalog),
+            started_ms: self.started_ms,
         }
     }
 }

@@ -242,6 +242,17 @@ impl CandleSeries {
     pub fn newest(&self) -> Option<&Candle> {
         self.newest.as_ref()
     }
+
+    /// The closed candles, shared: the engine's socket sends them again only
+    /// when this pointer changes (a candle closed), not with every snapshot.
+    pub fn history(&self) -> &Arc<Vec<Candle>> {
+        &self.older
+    }
+
+    /// A series rebuilt from its shared closed candles and the newest one.
+    pub fn from_parts(history: Arc<Vec<Candle>>, newest: Option<Candle>) -> Self {
+        Self { older: history, newest }
+    }
 }
 
 /// Every timeframe's series for one symbol.

@@ -127,6 +127,8 @@ pub struct App {
     pub(crate) theme: Theme,
     pub(crate) autonomy: AutonomyDefaults,
     pub(crate) keystore_unlocked: bool,
+    /// The engine runs elsewhere: quitting detaches (see [`TuiOptions::attached`]).
+    pub(crate) attached: bool,
     pub(crate) focus: Pane,
     pub(crate) selected_symbol: Option<Symbol>,
     /// The chart's timeframe.
@@ -166,6 +168,7 @@ impl App {
             theme,
             autonomy: options.autonomy,
             keystore_unlocked: options.keystore_unlocked,
+            attached: options.attached,
             focus: Pane::Watchlist,
             selected_symbol: None,
             timeframe: Interval::M1,

@@ -50,6 +50,9 @@ pub struct TuiOptions {
     pub no_color: bool,
     /// A keystore is unlocked, so arming autonomous mode asks for a TOTP code.
     pub keystore_unlocked: bool,
+    /// The engine runs in another process (`vigil attach`): quitting detaches
+    /// and leaves it running, so it asks nothing.
+    pub attached: bool,
 }
 
 impl TuiOptions {
@@ -63,6 +66,7 @@ impl TuiOptions {
             autonomy: AutonomyDefaults::default(),
             no_color: no_color_requested(std::env::var_os("NO_COLOR").as_deref()),
             keystore_unlocked,
+            attached: false,
         }
     }
 }

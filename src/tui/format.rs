@@ -177,16 +177,6 @@ impl<'a> Precision<'a> {
     }
 }
 
-/// True when `market`'s prices must not be read as live: its book is not synced, or its last
-/// update is older than the gate's `stale_after_ms` at `now_ms` (the rule of
-/// `market_data_fresh`, so the screen marks what the gate would refuse).
-pub fn is_stale(market: &MarketView, now_ms: TimestampMs) -> bool {
-    let old = market.last_update_ms.is_none_or(|at| {
-        now_ms.saturating_sub(at) > i64::try_from(market.stale_after_ms).unwrap_or(i64::MAX)
-    });
-    !market.state.is_synced() || old
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -97,9 +97,11 @@ impl App {
     fn normal(&mut self, action: Action) {
         match action {
             Action::Quit => {
-                let leaves_something = self.open_orders().next().is_some()
-                    || !self.snap.pending.is_empty()
-                    || self.snap.controls.approval() == Approval::Autonomous;
+                // Detaching changes nothing for the engine: nothing to confirm.
+                let leaves_something = !self.attached
+                    && (self.open_orders().next().is_some()
+                        || !self.snap.pending.is_empty()
+                        || self.snap.controls.approval() == Approval::Autonomous);
                 if leaves_something {
                     self.modal = Some(Modal::Quit);
                 } else {

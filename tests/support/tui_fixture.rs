@@ -435,6 +435,7 @@ pub fn snapshot(levels: usize, points: usize, rows: usize) -> Snapshot {
         fee_rate: dec("0.001"),
         feed_since_ms: Some(T0),
         quiet_strategies: Vec::new(),
+        started_ms: 0,
         symbols: std::sync::Arc::new(catalog()),
     };
     let checks = gate(&snapshot, &proposal.intent);

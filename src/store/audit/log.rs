@@ -180,6 +180,31 @@ impl AuditLog {
     pub fn verify(&self) -> Result<VerifyReport, AuditError> {
         AuditReader::new(self.kv.as_ref()).verify(&self.key)
     }
+
+    /// Checks the chain, then the anchor this log keeps current (when it is
+    /// [`AuditLog::anchored`]): what `vigil audit verify` reports.
+    pub fn verify_anchored(&self) -> Result<VerifyReport, AuditError> {
+        let reader = AuditReader::new(self.kv.as_ref());
+        match &self.anchor {
+            Some(path) => reader.verify_against_anchor(&self.key, path),
+            None => reader.verify(&self.key),
+        }
+    }
+
+    /// Up to `max` entries after entry `after`, oldest first (read by key:
+    /// a page costs its own length, not the log's).
+    pub fn page(&self, after: u64, max: usize) -> Result<Vec<AuditEntry>, AuditError> {
+        let first = after.saturating_add(1);
+        let last = after.saturating_add(u64::try_from(max).unwrap_or(u64::MAX)).min(self.count);
+        let mut entries = Vec::new();
+        for seq in first..=last {
+            let key = codec::u64_key(seq);
+            if let Some(bytes) = self.kv.get(tree::AUDIT, &key)? {
+                entries.push(codec::decode(tree::AUDIT, &key, &bytes)?);
+            }
+        }
+        Ok(entries)
+    }
 }
 
 /// Format version, key kind and key check of an existing log.

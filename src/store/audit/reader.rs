@@ -49,11 +49,20 @@ impl<'a> AuditReader<'a> {
         key: &AuditKey,
         state_dir: &std::path::Path,
     ) -> Result<VerifyReport, AuditError> {
+        self.verify_against_anchor(key, &anchor::anchor_path(state_dir))
+    }
+
+    /// Checks the chain, then the log against the anchor file at `anchor_path`.
+    pub fn verify_against_anchor(
+        &self,
+        key: &AuditKey,
+        anchor_path: &std::path::Path,
+    ) -> Result<VerifyReport, AuditError> {
         let mut report = self.verify(key)?;
         if report.problem.is_some() {
             return Ok(report);
         }
-        let stored = anchor::read(&anchor::anchor_path(state_dir))?;
+        let stored = anchor::read(anchor_path)?;
         let tag_at = |seq| self.tag_at(seq);
         report.problem = anchor::check(stored.as_ref(), key, report.entries, tag_at);
         Ok(report)

@@ -19,7 +19,7 @@ use rust_decimal::prelude::ToPrimitive;
 use crate::domain::Level;
 use crate::tui::app::App;
 use crate::tui::columns::{Align, Cell, MUST, Table, whole_parts};
-use crate::tui::format::{Precision, is_stale};
+use crate::tui::format::Precision;
 use crate::tui::theme::Role;
 
 /// One ladder row: a level (with its cumulative depth share) or a blank.
@@ -41,7 +41,7 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
         return;
     };
     frame.render_widget(block, area);
-    let stale = is_stale(market, app.snap.now_ms);
+    let stale = market.is_stale(app.snap.now_ms);
     let dim = |s: Style| if stale { t.style(Role::Muted).add_modifier(Modifier::DIM) } else { s };
     let precision = Precision::new(&app.snap.markets);
     let per_side = (inner.height.saturating_sub(2) / 2) as usize;

@@ -19,7 +19,9 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let badge = |text: &str, role: Role| Span::styled(format!(" {text} "), t.style(role));
     let gap = || Span::raw(" ");
 
-    let mut first = vec![Span::styled("vigil ", t.style(Role::Accent))];
+    // Attached, `q` detaches and the engine runs on: the first word says which.
+    let name = if app.attached { "attached " } else { "vigil " };
+    let mut first = vec![Span::styled(name, t.style(Role::Accent))];
     first.push(match s.venue {
         Some(Venue::Live) => badge("LIVE", Role::Live),
         Some(Venue::Paper) => badge("PAPER", Role::Paper),

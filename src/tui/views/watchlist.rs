@@ -14,7 +14,7 @@ use ratatui::text::Span;
 use super::pnl_style;
 use crate::tui::app::App;
 use crate::tui::columns::{Align, Cell, MUST, Table, scroll_to};
-use crate::tui::format::{Precision, always_signed, change_pct, is_stale, sparkline};
+use crate::tui::format::{Precision, always_signed, change_pct, sparkline};
 use crate::tui::theme::Role;
 
 const SPARK_WIDTH: usize = 24;
@@ -26,7 +26,7 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let block = app.pane(" Watchlist ", false);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let stale: Vec<bool> = markets.iter().map(|m| is_stale(m, app.snap.now_ms)).collect();
+    let stale: Vec<bool> = markets.iter().map(|m| m.is_stale(app.snap.now_ms)).collect();
     let selected_at = markets.iter().position(|m| Some(&m.symbol) == app.selected_symbol.as_ref());
     let dim = t.style(Role::Muted).add_modifier(Modifier::DIM);
     let mut table = Table::new(markets.len(), t.style(Role::Muted))

@@ -1,0 +1,114 @@
+//! A command's reply channel cannot cross the socket: the client keeps it
+//! (as a [`ReplySlot`]) and fills it from the engine's [`ReplyValue`]; the
+//! server gives the command a fresh channel of the right type and turns its
+//! answer back into a [`ReplyValue`].
+
+use std::future::Future;
+use std::pin::Pin;
+
+use tokio::sync::oneshot;
+
+use super::protocol::ReplyValue;
+use crate::engine::{AuditCheck, CancelAllReport, Command, CommandError, SubmitOutcome};
+use crate::store::AuditEntry;
+
+type Sender<T> = oneshot::Sender<Result<T, CommandError>>;
+
+/// The typed reply channel a client-side command carried.
+#[derive(Debug)]
+pub enum ReplySlot {
+    Done(Sender<()>),
+    Submit(Sender<SubmitOutcome>),
+    CancelAll(Sender<CancelAllReport>),
+    AuditPage(Sender<Vec<AuditEntry>>),
+    AuditCheck(Sender<AuditCheck>),
+}
+
+/// An answer on its way back from the engine.
+pub type PendingReply = Pin<Box<dyn Future<Output = Result<ReplyValue, CommandError>> + Send>>;
+
+/// Takes `command`'s reply channel, leaving `None`, so the command can be sent.
+pub fn take_slot(command: &mut Command) -> Option<ReplySlot> {
+    match command {
+        Command::Submit { reply, .. } | Command::Confirm { reply, .. } | Command::Amend { reply, .. } => {
+            reply.take().map(ReplySlot::Submit)
+        }
+        Command::CancelAll { reply } => reply.take().map(ReplySlot::CancelAll),
+        Command::AuditPage { reply, .. } => reply.take().map(ReplySlot::AuditPage),
+        Command::AuditVerify { reply } => reply.take().map(ReplySlot::AuditCheck),
+        Command::Reject { reply, .. }
+        | Command::Cancel { reply, .. }
+        | Command::KillSwitch { reply, .. }
+        | Command::EnableAutonomous { reply, .. }
+        | Command::DisableAutonomous { reply }
+        | Command::WatchSymbol { reply, .. }
+        | Command::UnwatchSymbol { reply, .. }
+        | Command::Attach { reply, .. } => reply.take().map(ReplySlot::Done),
+        Command::Preview { .. } | Command::Shutdown => None,
+    }
+}
+
+impl ReplySlot {
+    /// Delivers the engine's answer; an answer of the wrong type (a confused
+    /// or hostile peer) is an error, never a panic.
+    pub fn deliver(self, result: Result<ReplyValue, CommandError>) {
+        fn give<T>(tx: Sender<T>, result: Result<T, CommandError>) {
+            // The requester may have gone away; nothing to do then.
+            let _ = tx.send(result);
+        }
+        let mismatch = || CommandError::Refused("the engine answered with the wrong type".to_owned());
+        match (self, result) {
+            (Self::Done(tx), Ok(ReplyValue::Done)) => give(tx, Ok(())),
+            (Self::Submit(tx), Ok(ReplyValue::Submit(v))) => give(tx, Ok(v)),
+            (Self::CancelAll(tx), Ok(ReplyValue::CancelAll(v))) => give(tx, Ok(v)),
+            (Self::AuditPage(tx), Ok(ReplyValue::AuditPage(v))) => give(tx, Ok(v)),
+            (Self::AuditCheck(tx), Ok(ReplyValue::AuditCheck(v))) => give(tx, Ok(v)),
+            (slot, result) => {
+                let err = result.err().unwrap_or_else(mismatch);
+                match slot {
+                    Self::Done(tx) => give(tx, Err(err)),
+                    Self::Submit(tx) => give(tx, Err(err)),
+                    Self::CancelAll(tx) => give(tx, Err(err)),
+                    Self::AuditPage(tx) => give(tx, Err(err)),
+                    Self::AuditCheck(tx) => give(tx, Err(err)),
+                }
+            }
+        }
+    }
+}
+
+/// Gives a command that arrived over the socket a reply channel of its
+/// type; the future resolves to its answer. `None` for a command that has
+/// no answer (a preview answers with an event).
+pub fn install(command: &mut Command) -> Option<PendingReply> {
+    fn wait<T: Send + 'static>(
+        slot: &mut Option<Sender<T>>,
+        wrap: fn(T) -> ReplyValue,
+    ) -> Option<PendingReply> {
+        let (tx, rx) = oneshot::channel();
+        *slot = Some(tx);
+        Some(Box::pin(async move {
+            match rx.await {
+                Ok(result) => result.map(wrap),
+                Err(_) => Err(CommandError::EngineStopped),
+            }
+        }))
+    }
+    match command {
+        Command::Submit { reply, .. } | Command::Confirm { reply, .. } | Command::Amend { reply, .. } => {
+            wait(reply, ReplyValue::Submit)
+        }
+        Command::CancelAll { reply } => wait(reply, ReplyValue::CancelAll),
+        Command::AuditPage { reply, .. } => wait(reply, ReplyValue::AuditPage),
+        Command::AuditVerify { reply } => wait(reply, ReplyValue::AuditCheck),
+        Command::Reject { reply, .. }
+        | Command::Cancel { reply, .. }
+        | Command::KillSwitch { reply, .. }
+        | Command::EnableAutonomous { reply, .. }
+        | Command::DisableAutonomous { reply }
+        | Command::WatchSymbol { reply, .. }
+        | Command::UnwatchSymbol { reply, .. }
+        | Command::Attach { reply, .. } => wait(reply, |()| ReplyValue::Done),
+        Command::Preview { .. } | Command::Shutdown => None,
+    }
+}
