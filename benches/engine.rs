@@ -75,7 +75,7 @@ fn bench_engine(c: &mut Criterion) {
                 quote_qty: None,
                 stop: None,
             };
-            let outcome = rt.block_on(handle.request(|reply| Command::Submit { intent, reply }));
+            let outcome = rt.block_on(handle.request(|reply| Command::Submit { intent, hold: false, reply }));
             assert!(matches!(outcome, Ok(SubmitOutcome::Sent { .. })), "{outcome:?}");
         });
     });

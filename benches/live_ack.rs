@@ -66,7 +66,7 @@ fn main() {
         for i in 0..n {
             let price = base - d("0.01") * rust_decimal::Decimal::from(i);
             let order = intent(Side::Buy, OrderType::Limit, "0.001", Some(price));
-            let outcome = engine.handle.request(|reply| Command::Submit { intent: order, reply }).await.unwrap();
+            let outcome = engine.handle.request(|reply| Command::Submit { intent: order, hold: false, reply }).await.unwrap();
             let SubmitOutcome::Pending { id, .. } = outcome else { panic!("not pending: {outcome:?}") };
             let mut rx = engine.handle.watch();
             rx.borrow_and_update();

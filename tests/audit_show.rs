@@ -51,7 +51,13 @@ async fn eventful_log(dir: &std::path::Path) {
         ..buy(OrderType::Limit, "0.02", Some("64600"))
     };
     let SubmitOutcome::Sent { id, .. } = h.place(stop).await else { panic!("the stop was not sent") };
-    let amended = h.handle.request(|reply| Command::Amend { id, price: None, qty: Some(d("0.01")), reply });
+    let amended = h.handle.request(|reply| Command::Amend {
+        id,
+        price: None,
+        qty: Some(d("0.01")),
+        hold: false,
+        reply,
+    });
     let SubmitOutcome::Pending { id: new, .. } = amended.await.unwrap() else { panic!("amend not pending") };
     h.handle.request(|reply| Command::Confirm { id: new, reply }).await.unwrap();
     // Armed and disarmed.

@@ -154,9 +154,9 @@ async fn concurrent_intents_never_overspend_or_exceed_open_orders() {
         let handle = h.handle.clone();
         let price = format!("{}", 63000 + i);
         let intent = buy(OrderType::Limit, "0.0158", Some(&price));
-        tasks.push(tokio::spawn(
-            async move { handle.request(|reply| Command::Submit { intent, reply }).await },
-        ));
+        tasks.push(tokio::spawn(async move {
+            handle.request(|reply| Command::Submit { intent, hold: false, reply }).await
+        }));
     }
     let mut sent = Vec::new();
     for t in tasks {

@@ -102,7 +102,7 @@ async fn a_storage_failure_halts_and_nothing_more_is_sent_or_filled() {
     fixture::wait_for(&handle, |s| s.controls.approval() == Approval::Autonomous).await;
 
     // A resting order, stored while storage still worked.
-    let submit = |intent| handle.request(|reply| Command::Submit { intent, reply });
+    let submit = |intent| handle.request(|reply| Command::Submit { intent, hold: false, reply });
     assert!(matches!(submit(limit_buy("63000")).await.unwrap(), SubmitOutcome::Sent { .. }));
 
     backend.broken.store(true, Ordering::SeqCst);

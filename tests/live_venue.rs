@@ -198,8 +198,11 @@ async fn a_429_pauses_submissions_and_order_rate_says_why() {
     let snap = has_status(&engine, id, OrderStatus::Rejected).await;
     assert!(snap.live.as_ref().unwrap().paused.is_some());
     let again = intent(Side::Buy, OrderType::Limit, "0.01", Some(price - d("1")));
-    let outcome =
-        engine.handle.request(|reply| Command::Submit { intent: again.clone(), reply }).await.unwrap();
+    let outcome = engine
+        .handle
+        .request(|reply| Command::Submit { intent: again.clone(), hold: false, reply })
+        .await
+        .unwrap();
     let SubmitOutcome::Refused { checks } = outcome else { panic!("not refused: {outcome:?}") };
     let rate = checks.iter().find(|c| c.id == "order_rate").unwrap();
     assert!(rate.detail.contains("paused") && rate.detail.contains("429"), "{rate:?}");
@@ -231,7 +234,8 @@ async fn minus_1021_resyncs_the_clock_and_sends_the_same_order_once_more() {
     assert_eq!(sim_open_orders(&sim).await.len(), 1, "sent once more, not twice");
     // Beyond max_clock_skew_ms (1000 by default) the gate now refuses.
     let again = intent(Side::Buy, OrderType::Limit, "0.01", Some(price - d("1")));
-    let outcome = engine.handle.request(|reply| Command::Submit { intent: again, reply }).await.unwrap();
+    let outcome =
+        engine.handle.request(|reply| Command::Submit { intent: again, hold: false, reply }).await.unwrap();
     let SubmitOutcome::Refused { checks } = outcome else { panic!("not refused: {outcome:?}") };
     let clock = checks.iter().find(|c| c.id == "clock_skew").unwrap();
     assert!(clock.detail.contains("behind the exchange"), "{clock:?}");
@@ -326,7 +330,8 @@ async fn a_key_that_can_withdraw_is_refused_by_the_gate_and_nothing_is_sent() {
     let ready = engine.ready().await;
     let price = resting(&ready);
     let order = intent(Side::Buy, OrderType::Limit, "0.01", Some(price));
-    let outcome = engine.handle.request(|reply| Command::Submit { intent: order, reply }).await.unwrap();
+    let outcome =
+        engine.handle.request(|reply| Command::Submit { intent: order, hold: false, reply }).await.unwrap();
     let SubmitOutcome::Refused { checks } = outcome else { panic!("not refused: {outcome:?}") };
     let failed: Vec<&str> = checks
         .iter()
@@ -380,7 +385,8 @@ async fn an_order_placed_outside_vigil_is_listed_as_external_and_counted() {
     assert_eq!((external.intent.qty, external.intent.price), (d("0.01"), Some(price)));
     // With max_open_orders = 1 the external order already uses the slot.
     let order = intent(Side::Buy, OrderType::Limit, "0.01", Some(price - d("1")));
-    let outcome = engine.handle.request(|reply| Command::Submit { intent: order, reply }).await.unwrap();
+    let outcome =
+        engine.handle.request(|reply| Command::Submit { intent: order, hold: false, reply }).await.unwrap();
     let SubmitOutcome::Refused { checks } = outcome else { panic!("not refused: {outcome:?}") };
     let open = checks.iter().find(|c| c.id == "max_open_orders").unwrap();
     assert!(open.detail.starts_with("1 orders are open"), "{open:?}");
@@ -481,15 +487,18 @@ async fn a_crash_with_an_order_in_flight_is_resolved_by_its_client_id_at_the_nex
     sim.faults().delay_orders(std::time::Duration::ZERO);
     tokio::time::sleep(std::time::Duration::from_millis(2_000)).await;
     let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
+    // Found by its client id (it has the exchange's id), never sent again,
+    // and — the stop was unclean — cancelled by the halt the restart is in.
     let snap = engine
         .wait_secs(15, |s| {
             s.orders
                 .iter()
-                .any(|o| o.id == id && o.status == OrderStatus::Submitted && o.venue_order_id.is_some())
+                .any(|o| o.id == id && o.status == OrderStatus::Cancelled && o.venue_order_id.is_some())
         })
         .await;
-    assert_eq!(snap.orders.iter().filter(|o| o.status.is_open()).count(), 1);
-    assert_eq!(sim_open_orders(&sim).await.len(), 1, "found, never sent again");
+    assert_eq!(snap.controls.trading_state(), vigil::domain::TradingState::Halted);
+    assert_eq!(snap.orders.iter().filter(|o| o.status.is_open()).count(), 0);
+    assert!(sim_open_orders(&sim).await.is_empty(), "found and cancelled, never sent again");
     engine.stop().await;
     sim.shutdown().await;
 }

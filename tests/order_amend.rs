@@ -33,7 +33,7 @@ fn usdt_locked(snap: &Snapshot) -> rust_decimal::Decimal {
 
 async fn amend(h: &fixture::Harness, id: OrderId, price: Option<&str>, qty: Option<&str>) -> SubmitOutcome {
     let (price, qty) = (price.map(d), qty.map(d));
-    h.handle.request(|reply| Command::Amend { id, price, qty, reply }).await.unwrap()
+    h.handle.request(|reply| Command::Amend { id, price, qty, hold: false, reply }).await.unwrap()
 }
 
 async fn confirm(h: &fixture::Harness, id: OrderId) -> SubmitOutcome {
@@ -125,8 +125,10 @@ async fn a_refused_amend_leaves_the_original_as_it_was() {
     assert_eq!(order(&snap, original).status, OrderStatus::Submitted);
     assert_eq!(order(&snap, original).intent.price, Some(d("63990")));
     // Nothing to change, or a market order, is refused outright.
-    let nothing =
-        h.handle.request(|reply| Command::Amend { id: original, price: None, qty: None, reply }).await;
+    let nothing = h
+        .handle
+        .request(|reply| Command::Amend { id: original, price: None, qty: None, hold: false, reply })
+        .await;
     assert!(nothing.unwrap_err().to_string().starts_with("nothing to amend"));
     h.stop().await;
 }

@@ -266,7 +266,8 @@ mod live {
         };
         engine.wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Submitted)).await;
         let new_price = (bid * d("0.98")).round_dp(2);
-        let amend = |reply| Command::Amend { id, price: Some(new_price), qty: Some(d("0.02")), reply };
+        let amend =
+            |reply| Command::Amend { id, price: Some(new_price), qty: Some(d("0.02")), hold: false, reply };
         let SubmitOutcome::Pending { id: new, .. } = engine.handle.request(amend).await.unwrap() else {
             panic!("confirm mode")
         };
@@ -305,7 +306,7 @@ mod live {
         let snap =
             engine.wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Submitted)).await;
         let client_id = snap.orders.iter().find(|o| o.id == id).unwrap().client_id.clone();
-        let amend = |reply| Command::Amend { id, price: Some(price - d("1")), qty: None, reply };
+        let amend = |reply| Command::Amend { id, price: Some(price - d("1")), qty: None, hold: false, reply };
         let SubmitOutcome::Pending { id: new, .. } = engine.handle.request(amend).await.unwrap() else {
             panic!("confirm mode")
         };

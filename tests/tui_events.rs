@@ -83,7 +83,7 @@ async fn ticket_enter_y_submits_then_confirms_the_pending_order() {
 
     answer_last_preview(&mut app, &sent);
     let sent = drain(&mut ends);
-    let [Command::Submit { intent, reply: Some(reply) }] = <[Command; 1]>::try_from(sent).unwrap() else {
+    let [Command::Submit { intent, reply: Some(reply), .. }] = <[Command; 1]>::try_from(sent).unwrap() else {
         panic!("expected one Submit with a reply channel");
     };
     // A buy ticket is priced at the best bid.

@@ -152,7 +152,8 @@ async fn a_symbol_added_at_runtime_syncs_and_flows_then_leaves_when_nothing_need
     let price = (bid * fixture::d("0.98")).round_dp(2).to_string();
     let mut intent = fixture::intent(Side::Buy, OrderType::Limit, "0.01", Some(&price));
     intent.symbol = sym("ETHUSDT");
-    let submitted = engine.handle.request(|reply| Command::Submit { intent, reply }).await.unwrap();
+    let submitted =
+        engine.handle.request(|reply| Command::Submit { intent, hold: false, reply }).await.unwrap();
     let SubmitOutcome::Pending { id, .. } = submitted else { panic!("expected pending, got {submitted:?}") };
     let refused = engine.unwatch("ETHUSDT").await.unwrap_err().to_string();
     assert_eq!(

@@ -13,7 +13,9 @@ use super::audit_line::describe;
 use super::prompt::UnlockArgs;
 use super::stored::utc;
 use super::table::{Column, Layout};
+use super::trading::runtime;
 use crate::domain::TimestampMs;
+use crate::engine::{AUDIT_PAGE_MAX, Command as EngineCommand};
 use crate::store::{
     Actor, AuditEntry, AuditKey, AuditKind, AuditLog, AuditReader, DB_DIR_NAME, KeyKind, SledBackend,
 };
@@ -80,6 +82,9 @@ pub fn run(cmd: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         }
         anyhow::bail!("no audit log in {} (nothing has been recorded yet)", state_dir.display());
     }
+    if let Some(code) = runtime()?.block_on(through_engine(ctx, &cmd))? {
+        return Ok(code);
+    }
     if let Command::Reanchor { reason, unlock } = cmd {
         return reanchor(ctx, &reason, &unlock);
     }
@@ -92,6 +97,54 @@ pub fn run(cmd: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Show(args) => show(&reader, &args, ctx),
         Command::Reanchor { .. } => Ok(ExitCode::FAILURE),
     }
+}
+
+/// `verify` and `show` while an engine runs: it holds the log open (sled
+/// lets one process in), so it reads and checks it, with the key it signs
+/// with. `None` when no engine runs.
+async fn through_engine(ctx: &Context, cmd: &Command) -> anyhow::Result<Option<ExitCode>> {
+    let Some(remote) = super::remote::observe(ctx, "vigil audit").await? else { return Ok(None) };
+    let handle = remote.handle.clone();
+    let code = match cmd {
+        Command::Verify { .. } => {
+            let check = handle.request(|reply| EngineCommand::AuditVerify { reply }).await?;
+            match check.problem {
+                None => {
+                    println!(
+                        "audit log OK: {} entries, head {} (checked by the running engine)",
+                        check.entries, check.head
+                    );
+                    ExitCode::SUCCESS
+                }
+                Some(problem) => {
+                    println!("audit log FAILED: {problem} ({} entries verified before it)", check.entries);
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Show(args) => {
+            let since = args.since.unwrap_or(TimestampMs::MIN);
+            let limit = args.limit.unwrap_or(usize::MAX);
+            let mut entries = Vec::new();
+            let mut after = 0;
+            while entries.len() < limit {
+                let page = handle
+                    .request(|reply| EngineCommand::AuditPage { after, max: AUDIT_PAGE_MAX, reply })
+                    .await?;
+                let Some(last) = page.last() else { break };
+                after = last.seq;
+                entries.extend(page.into_iter().filter(|e| e.ts_ms >= since));
+            }
+            entries.truncate(limit);
+            print_entries(|| anyhow::Ok(entries.iter().cloned().map(Ok)), args.json)?
+        }
+        Command::Reanchor { .. } => {
+            remote.detach().await;
+            anyhow::bail!("an engine is running on this data dir: stop it before re-anchoring its audit log");
+        }
+    };
+    remote.detach().await;
+    Ok(Some(code))
 }
 
 /// `vigil audit reanchor`: the one command that accepts a log its anchor
@@ -204,8 +257,17 @@ fn show(reader: &AuditReader<'_>, args: &ShowArgs, ctx: &Context) -> anyhow::Res
             .take(args.limit.unwrap_or(usize::MAX))
             .map(|e| e.context("reading the audit log (run `vigil audit verify`)")))
     };
+    print_entries(selected, args.json)
+}
+
+/// Prints the entries `selected` yields (called twice for a table: once to
+/// measure the columns, once to print), or one JSON line per entry.
+fn print_entries<I: Iterator<Item = anyhow::Result<AuditEntry>>>(
+    selected: impl Fn() -> anyhow::Result<I>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
-    if args.json {
+    if json {
         for entry in selected()? {
             if !print_line(&mut out, &serde_json::to_string(&entry?)?)? {
                 return Ok(ExitCode::SUCCESS);

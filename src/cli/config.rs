@@ -27,16 +27,28 @@ pub struct ShowArgs {
 /// Runs `vigil config …`.
 pub fn run(cmd: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
     let Command::Show(args) = cmd;
-    let config = load(ctx)?;
-    let text = config.to_toml()?;
+    // The running engine's configuration when one runs: the file may have
+    // been edited since it started.
+    let running = super::trading::runtime()?.block_on(async {
+        let Some(remote) = super::remote::observe(ctx, "vigil config show").await? else {
+            return anyhow::Ok(None);
+        };
+        let text = remote.welcome.config_toml.clone();
+        remote.detach().await;
+        Ok(Some(text))
+    })?;
+    let (text, source) = match running {
+        Some(text) => (text, format!("the engine running on {}", ctx.data_dir().display())),
+        None => (load(ctx)?.to_toml()?, source(ctx)),
+    };
     if args.toml {
-        println!("# effective configuration (source: {})", source(ctx));
+        println!("# effective configuration (source: {source})");
         print!("{text}");
         return Ok(ExitCode::SUCCESS);
     }
     let mut table = Table::new([Column::left("SECTION"), Column::left("SETTING"), Column::number("VALUE")]);
     rows(&mut table, "", &toml::from_str(&text)?);
-    println!("effective configuration (source: {})", source(ctx));
+    println!("effective configuration (source: {source})");
     super::table::print(&table.render())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -9,6 +9,7 @@ mod context;
 mod live;
 mod logging;
 mod prompt;
+mod remote;
 mod session;
 mod signals;
 mod stored;

@@ -38,7 +38,7 @@ const DECLINED: u8 = 2;
 pub enum Command {
     /// Place one order: every check is shown, then a `[y/N]` confirmation is asked on stdin
     Place(PlaceArgs),
-    /// List orders from the state store (newest first) as a table; read-only
+    /// List orders (newest first) as a table, from the running engine or the state store; read-only
     List {
         /// Show only open orders
         #[arg(long)]
@@ -196,9 +196,10 @@ fn place(args: PlaceArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     in_session(ctx, &args.venue, &feed, &args.unlock, |handle| Box::pin(place_in(handle, intent)))
 }
 
-/// Runs `work` on a one-shot engine session over this data dir (no strategies): the vault
-/// unlocked if there is one, the log opened only once the session has started (a refused
-/// start writes nothing), and the session stopped cleanly whatever `work` answers.
+/// Runs `work` on the engine running on this data dir, or else on a one-shot engine session
+/// (no strategies): the vault unlocked if there is one, the log opened only once the session
+/// has started (a refused start writes nothing), and the session stopped cleanly whatever
+/// `work` answers.
 fn in_session(
     ctx: &Context,
     venue: &VenueArgs,
@@ -206,9 +207,20 @@ fn in_session(
     unlock: &UnlockArgs,
     work: impl for<'h> FnOnce(&'h EngineHandle) -> BoxFuture<'h, anyhow::Result<ExitCode>>,
 ) -> anyhow::Result<ExitCode> {
+    let rt = runtime()?;
+    // An engine already runs here: it places the order (sled lets one process open the store).
+    if let Some(remote) =
+        rt.block_on(super::remote::for_trading(ctx, "vigil order", venue, unlock.totp.as_deref()))?
+    {
+        return rt.block_on(async {
+            let code = work(&remote.handle).await;
+            remote.detach().await;
+            code
+        });
+    }
     let config = one_shot(load_config(ctx)?);
     let vault = VaultSession::unlock_if_present(ctx, unlock)?;
-    runtime()?.block_on(async {
+    rt.block_on(async {
         let options = SessionOptions {
             venue: venue.venue,
             live: vault.live_credentials(venue)?,
@@ -241,7 +253,8 @@ async fn place_in(handle: &EngineHandle, intent: OrderIntent) -> anyhow::Result<
         wait_for_reconciliation(handle).await?;
         println!("LIVE: this order goes to the exchange with real money ({})", handle.snapshot().venue_label);
     }
-    let outcome = handle.request(|reply| EngineCommand::Submit { intent: intent.clone(), reply }).await?;
+    let outcome =
+        handle.request(|reply| EngineCommand::Submit { intent: intent.clone(), hold: true, reply }).await?;
     decide(handle, outcome).await
 }
 
@@ -422,11 +435,22 @@ fn ask_confirm(answer_within: Option<i64>, live: bool) -> anyhow::Result<bool> {
 }
 
 fn list(ctx: &Context, open_only: bool) -> anyhow::Result<ExitCode> {
-    let Some(copy) = super::stored::open_copy(ctx)? else {
-        println!("no orders yet ({} holds no state)", ctx.state_dir().display());
-        return Ok(ExitCode::SUCCESS);
+    let running = runtime()?.block_on(async {
+        let Some(remote) = super::remote::observe(ctx, "vigil order list").await? else { return Ok(None) };
+        let orders = remote.handle.request(|reply| EngineCommand::OrderHistory { reply }).await;
+        remote.detach().await;
+        anyhow::Ok(Some(orders?))
+    })?;
+    let mut orders = match running {
+        Some(orders) => orders,
+        None => {
+            let Some(copy) = super::stored::open_copy(ctx)? else {
+                println!("no orders yet ({} holds no state)", ctx.state_dir().display());
+                return Ok(ExitCode::SUCCESS);
+            };
+            copy.store().orders()?
+        }
     };
-    let mut orders = copy.store().orders()?;
     orders.retain(|o| {
         !open_only || o.status.is_open() || o.status == crate::domain::OrderStatus::PendingConfirmation
     });
@@ -494,7 +518,7 @@ async fn amend_in(
         wait_for_reconciliation(handle).await?;
         println!("LIVE: this amend cancels #{id} at the exchange and places its replacement with real money");
     }
-    match handle.request(|reply| EngineCommand::Amend { id, price, qty, reply }).await {
+    match handle.request(|reply| EngineCommand::Amend { id, price, qty, hold: true, reply }).await {
         Ok(outcome) => decide(handle, outcome).await,
         Err(err @ (CommandError::Refused(_) | CommandError::NoSuchOrder(_))) => {
             println!("refused: {err}");

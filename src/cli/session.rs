@@ -98,6 +98,8 @@ pub struct Session {
     sim: Option<SimHandle>,
     /// A keystore is unlocked in this session (attaching needs a code).
     keystore: bool,
+    /// The configuration the session started with, as TOML.
+    config_toml: String,
     server: Option<EngineServer>,
 }
 
@@ -231,14 +233,15 @@ impl Session {
             watchlist: Some(watchlist),
         };
         let (handle, engine) = engine::start(setup)?;
-        Ok(Self { handle, engine, forwarder, sim, keystore, server: None })
+        let config_toml = config.to_toml()?;
+        Ok(Self { handle, engine, forwarder, sim, keystore, config_toml, server: None })
     }
 
     /// Serves this session's engine on `<data-dir>/vigil.sock`, for `vigil
     /// attach`, `vigil status` and the one-shot commands. The owner of a
     /// data dir's engine does this; a one-shot command's own session does not.
     pub async fn serve(&mut self, ctx: &Context) -> anyhow::Result<()> {
-        let facts = EngineFacts { keystore: self.keystore };
+        let facts = EngineFacts { keystore: self.keystore, config_toml: self.config_toml.clone() };
         let server = EngineServer::start(ctx.data_dir(), self.handle.clone(), facts).await?;
         tracing::info!(socket = %server.path().display(), "serving the engine");
         self.server = Some(server);

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::api::{AuditCheck, CommandError};
 use super::state::EngineState;
+use crate::domain::Order;
 use crate::store::{Actor, AuditEntry, AuditKind};
 
 /// The most audit entries one page carries (a page crosses the socket as
@@ -47,6 +48,11 @@ impl EngineState {
     pub fn audit_page(&self, after: u64, max: u32) -> Result<Vec<AuditEntry>, CommandError> {
         let max = usize::try_from(max.min(AUDIT_PAGE_MAX)).unwrap_or(0);
         self.persist.audit_log().page(after, max).map_err(|e| CommandError::Audit(e.to_string()))
+    }
+
+    /// Every order the store holds.
+    pub fn order_history(&self) -> Result<Vec<Order>, CommandError> {
+        self.persist.stored_orders().map_err(CommandError::Audit)
     }
 
     /// The chain and its anchor, checked with the key the engine signs with.

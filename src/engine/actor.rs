@@ -166,9 +166,11 @@ fn handle(state: &mut EngineState, ends: &EngineEnds, command: Command) -> Answe
             let _ = ends.events.send(Event::Preview { request, checks });
             Answer::none()
         }
-        Command::Submit { intent, reply } => Answer::quiet(reply, Ok(state.submit(intent))),
+        Command::Submit { intent, hold, reply } => Answer::quiet(reply, Ok(state.submit(intent, hold))),
         Command::Confirm { id, reply } => Answer::with(ends, reply, state.confirm(id)),
-        Command::Amend { id, price, qty, reply } => Answer::with(ends, reply, state.amend(id, price, qty)),
+        Command::Amend { id, price, qty, hold, reply } => {
+            Answer::with(ends, reply, state.amend(id, price, qty, hold))
+        }
         Command::Reject { id, reply } => Answer::with(ends, reply, state.reject(id)),
         Command::Cancel { id, reply } => {
             Answer::with(ends, reply, state.cancel(id, Actor::Person, "operator request"))
@@ -200,6 +202,7 @@ fn handle(state: &mut EngineState, ends: &EngineEnds, command: Command) -> Answe
             Answer::quiet(reply, state.attach(code.as_deref(), &client))
         }
         Command::AuditPage { after, max, reply } => Answer::quiet(reply, state.audit_page(after, max)),
+        Command::OrderHistory { reply } => Answer::quiet(reply, state.order_history()),
         Command::AuditVerify { reply } => Answer::quiet(reply, state.audit_verify()),
         Command::Shutdown => Answer::none(),
     }

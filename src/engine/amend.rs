@@ -22,12 +22,14 @@ use crate::store::{Actor, AuditKind};
 impl EngineState {
     /// A person amends open order `id`: a new price, a new quantity (the
     /// replacement's whole quantity; by default what is left of the
-    /// original), or both.
+    /// original), or both. `hold` keeps it for a person's confirmation even
+    /// in autonomous mode.
     pub fn amend(
         &mut self,
         id: OrderId,
         price: Option<Decimal>,
         qty: Option<Decimal>,
+        hold: bool,
     ) -> Result<SubmitOutcome, CommandError> {
         let intent = self.replacement(id, price, qty)?;
         let checks = self.gate_replacing(&intent, Some(id));
@@ -44,7 +46,9 @@ impl EngineState {
         let order = self.ledger.create(intent, self.now());
         let new = order.id;
         self.ledger.set_replacing(new, id);
-        match self.controls.approval() {
+        // `hold`: a person asked to confirm it themselves (a one-shot command), whatever the mode.
+        let approval = if hold { Approval::Confirm } else { self.controls.approval() };
+        match approval {
             Approval::Confirm => {
                 let text = format!("#{new} ({}) amends #{id}, awaits confirmation", describe(&order.intent));
                 self.note("pending", text);

@@ -263,6 +263,11 @@ pub enum Command {
     /// Gate, then pending (confirm mode) or send (autonomous mode).
     Submit {
         intent: OrderIntent,
+        /// Wait for a person's confirmation even in autonomous mode: a
+        /// one-shot `vigil order place` shows the checks and asks, whatever
+        /// mode the running engine is in.
+        #[serde(default)]
+        hold: bool,
         #[serde(skip)]
         reply: Reply<SubmitOutcome>,
     },
@@ -279,6 +284,9 @@ pub enum Command {
         id: OrderId,
         price: Option<Decimal>,
         qty: Option<Decimal>,
+        /// As for [`Command::Submit`].
+        #[serde(default)]
+        hold: bool,
         #[serde(skip)]
         reply: Reply<SubmitOutcome>,
     },
@@ -348,6 +356,12 @@ pub enum Command {
         max: u32,
         #[serde(skip)]
         reply: Reply<Vec<AuditEntry>>,
+    },
+    /// Every order stored on this data dir, as `vigil order list` prints them
+    /// (a snapshot carries only the open and the most recent closed ones).
+    OrderHistory {
+        #[serde(skip)]
+        reply: Reply<Vec<Order>>,
     },
     /// Checks the engine's audit chain and its anchor (`vigil audit verify`
     /// while an engine runs).

@@ -218,16 +218,6 @@ pub fn start(setup: EngineSetup) -> Result<(EngineHandle, JoinHandle<()>), Engin
             }
         }
     }
-    // After a crash nobody saw what the last session was doing: trading
-    // stays halted (confirm mode, as always at boot) until a person has
-    // looked and released it. Recorded before this session marks itself running.
-    let unclean = saved.values.contains_key(RUNNING_KEY);
-    if unclean {
-        state.halt(Actor::Restart, UNCLEAN_SHUTDOWN);
-    }
-    if let Err(err) = state.persist.put_value(RUNNING_KEY, &json!({ "since_ms": now })) {
-        state.storage_failed("the running marker", &err);
-    }
     // A halt restored from an earlier session cancels what is still open (a
     // crash between the halt and its cancels leaves orders that could fill).
     if state.controls.kill_switch() {
@@ -238,6 +228,17 @@ pub fn start(setup: EngineSetup) -> Result<(EngineHandle, JoinHandle<()>), Engin
     let pending: Vec<_> = state.ledger.pending_orders().map(|o| o.id).collect();
     for id in &pending {
         state.reject_pending(*id, Actor::Restart, "expired at restart: propose it again");
+    }
+    // After a crash nobody saw what the last session was doing: trading
+    // stays halted (confirm mode, as always at boot) until a person has
+    // looked and released it. Recorded after pending orders
+    // expired (they are the restart's to reject) and before this session marks itself running.
+    let unclean = saved.values.contains_key(RUNNING_KEY);
+    if unclean {
+        state.halt(Actor::Restart, UNCLEAN_SHUTDOWN);
+    }
+    if let Err(err) = state.persist.put_value(RUNNING_KEY, &json!({ "since_ms": now })) {
+        state.storage_failed("the running marker", &err);
     }
     let body = json!({
         "text": "engine started",

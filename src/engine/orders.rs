@@ -34,7 +34,7 @@ impl EngineState {
     }
 
     /// Runs the gate on `intent`; pending in confirm mode, sent in autonomous mode.
-    pub fn submit(&mut self, intent: OrderIntent) -> SubmitOutcome {
+    pub fn submit(&mut self, intent: OrderIntent, hold: bool) -> SubmitOutcome {
         let intent = self.sized(intent);
         let actor = actor_of(&intent.origin);
         let checks = self.gate(&intent);
@@ -50,15 +50,25 @@ impl EngineState {
         }
         let order = self.ledger.create(intent, self.now());
         let id = order.id;
-        match self.controls.approval() {
-            Approval::Confirm => {
-                self.note("pending", format!("#{id} {} awaits confirmation", describe(&order.intent)));
-                self.persist_order(&order);
-                self.ledger.await_confirmation(id, checks.clone());
-                SubmitOutcome::Pending { id, checks }
-            }
+        // `hold`: a person asked to confirm it themselves (a one-shot command), whatever the mode.
+        let approval = if hold { Approval::Confirm } else { self.controls.approval() };
+        match approval {
+            Approval::Confirm => self.hold_for_confirmation(order, checks),
             Approval::Autonomous => self.accept_and_route(id, checks, Actor::Engine),
         }
+    }
+
+    /// An order that waits for a person's confirmation (or rejection, or expiry).
+    fn hold_for_confirmation(
+        &mut self,
+        order: crate::domain::Order,
+        checks: Vec<CheckLine>,
+    ) -> SubmitOutcome {
+        let id = order.id;
+        self.note("pending", format!("#{id} {} awaits confirmation", describe(&order.intent)));
+        self.persist_order(&order);
+        self.ledger.await_confirmation(id, checks.clone());
+        SubmitOutcome::Pending { id, checks }
     }
 
     /// A person confirms a pending order. An order older than the proposal

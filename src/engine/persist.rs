@@ -57,6 +57,11 @@ impl Persistence {
         &self.audit
     }
 
+    /// Every stored order.
+    pub(super) fn stored_orders(&self) -> Result<Vec<crate::domain::Order>, String> {
+        self.store.orders().map_err(|e| e.to_string())
+    }
+
     /// A named value removed (flushed).
     pub(super) fn remove_value(&self, key: &str) -> Result<(), String> {
         self.store.remove_value(key).map_err(|e| e.to_string())

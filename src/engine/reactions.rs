@@ -64,7 +64,7 @@ impl EngineState {
                 if self.strategies.muted(name, &intent, now) {
                     continue;
                 }
-                if let SubmitOutcome::Refused { .. } = self.submit(intent) {
+                if let SubmitOutcome::Refused { .. } = self.submit(intent, false) {
                     self.strategies.rest(name, now);
                     break;
                 }

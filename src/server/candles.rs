@@ -37,7 +37,12 @@ impl SentHistories {
                 let series = market.candles.get_mut(interval);
                 let history = series.history();
                 let key = (market.symbol.clone(), interval);
-                if self.0.get(&key).is_none_or(|sent| !Arc::ptr_eq(sent, history)) {
+                let known = match self.0.get(&key) {
+                    Some(sent) => Arc::ptr_eq(sent, history) || sent.is_empty() && history.is_empty(),
+                    // A client starts with empty histories.
+                    None => history.is_empty(),
+                };
+                if !known {
                     self.0.insert(key, Arc::clone(history));
                     updates.push(HistoryUpdate {
                         symbol: market.symbol.clone(),

@@ -31,6 +31,8 @@ const HELLO_WITHIN: Duration = Duration::from_secs(10);
 pub struct EngineFacts {
     /// A keystore is unlocked in the engine (attaching needs a code).
     pub keystore: bool,
+    /// The configuration the engine runs with, as TOML (`vigil config show`).
+    pub config_toml: String,
 }
 
 type Reader = FramedRead<tokio::net::unix::OwnedReadHalf, LengthDelimitedCodec>;
@@ -153,6 +155,7 @@ async fn greet(
         keystore: facts.keystore,
         venue,
         catalog: snapshot.symbols.instruments().to_vec(),
+        config_toml: facts.config_toml.clone(),
     };
     send(writer, &ServerFrame::Welcome(welcome)).await?;
     tracing::info!(client = %client, operator, "client connected to the engine socket");

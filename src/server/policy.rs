@@ -25,7 +25,10 @@ pub struct Access {
 /// Whether `command` may run for a client with `access`; the refusal in words.
 pub fn permit(command: &Command, access: Access) -> Result<(), String> {
     match command {
-        Command::Preview { .. } | Command::AuditPage { .. } | Command::AuditVerify { .. } => Ok(()),
+        Command::Preview { .. }
+        | Command::AuditPage { .. }
+        | Command::AuditVerify { .. }
+        | Command::OrderHistory { .. } => Ok(()),
         Command::KillSwitch { engaged: true, .. } => Ok(()),
         Command::Shutdown => {
             Err("a client cannot stop the engine: stop its process (SIGTERM) where it runs".to_owned())

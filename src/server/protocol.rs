@@ -14,7 +14,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use tokio_util::codec::LengthDelimitedCodec;
 
-use crate::domain::{Instrument, Symbol, Venue};
+use crate::domain::{Instrument, Order, Symbol, Venue};
 use crate::engine::{AuditCheck, CancelAllReport, Command, CommandError, Event, Snapshot, SubmitOutcome};
 use crate::market::{Candle, Interval};
 use crate::store::AuditEntry;
@@ -84,6 +84,9 @@ pub struct Welcome {
     pub venue: Venue,
     /// The venue's symbols, for the symbol search (a snapshot does not carry them).
     pub catalog: Vec<Instrument>,
+    /// The configuration the engine runs with (it may differ from the file
+    /// if that was edited since), as TOML.
+    pub config_toml: String,
 }
 
 /// A command's answer, whatever its type.
@@ -94,6 +97,7 @@ pub enum ReplyValue {
     CancelAll(CancelAllReport),
     AuditPage(Vec<AuditEntry>),
     AuditCheck(AuditCheck),
+    Orders(Vec<Order>),
 }
 
 /// The framing codec with a cap on the frames it reads (and writes).

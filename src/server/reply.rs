@@ -9,6 +9,7 @@ use std::pin::Pin;
 use tokio::sync::oneshot;
 
 use super::protocol::ReplyValue;
+use crate::domain::Order;
 use crate::engine::{AuditCheck, CancelAllReport, Command, CommandError, SubmitOutcome};
 use crate::store::AuditEntry;
 
@@ -22,6 +23,7 @@ pub enum ReplySlot {
     CancelAll(Sender<CancelAllReport>),
     AuditPage(Sender<Vec<AuditEntry>>),
     AuditCheck(Sender<AuditCheck>),
+    Orders(Sender<Vec<Order>>),
 }
 
 /// An answer on its way back from the engine.
@@ -36,6 +38,7 @@ pub fn take_slot(command: &mut Command) -> Option<ReplySlot> {
         Command::CancelAll { reply } => reply.take().map(ReplySlot::CancelAll),
         Command::AuditPage { reply, .. } => reply.take().map(ReplySlot::AuditPage),
         Command::AuditVerify { reply } => reply.take().map(ReplySlot::AuditCheck),
+        Command::OrderHistory { reply } => reply.take().map(ReplySlot::Orders),
         Command::Reject { reply, .. }
         | Command::Cancel { reply, .. }
         | Command::KillSwitch { reply, .. }
@@ -63,6 +66,7 @@ impl ReplySlot {
             (Self::CancelAll(tx), Ok(ReplyValue::CancelAll(v))) => give(tx, Ok(v)),
             (Self::AuditPage(tx), Ok(ReplyValue::AuditPage(v))) => give(tx, Ok(v)),
             (Self::AuditCheck(tx), Ok(ReplyValue::AuditCheck(v))) => give(tx, Ok(v)),
+            (Self::Orders(tx), Ok(ReplyValue::Orders(v))) => give(tx, Ok(v)),
             (slot, result) => {
                 let err = result.err().unwrap_or_else(mismatch);
                 match slot {
@@ -71,6 +75,7 @@ impl ReplySlot {
                     Self::CancelAll(tx) => give(tx, Err(err)),
                     Self::AuditPage(tx) => give(tx, Err(err)),
                     Self::AuditCheck(tx) => give(tx, Err(err)),
+                    Self::Orders(tx) => give(tx, Err(err)),
                 }
             }
         }
@@ -101,6 +106,7 @@ pub fn install(command: &mut Command) -> Option<PendingReply> {
         Command::CancelAll { reply } => wait(reply, ReplyValue::CancelAll),
         Command::AuditPage { reply, .. } => wait(reply, ReplyValue::AuditPage),
         Command::AuditVerify { reply } => wait(reply, ReplyValue::AuditCheck),
+        Command::OrderHistory { reply } => wait(reply, ReplyValue::Orders),
         Command::Reject { reply, .. }
         | Command::Cancel { reply, .. }
         | Command::KillSwitch { reply, .. }

@@ -463,13 +463,16 @@ impl App {
         match modal {
             Modal::ConfirmOrder { amends: Some(AmendRequest { id, price, qty }), .. } => {
                 self.ticket = None;
-                self.request(|reply| Command::Amend { id, price, qty, reply }, AppMsg::Submitted);
+                self.request(
+                    |reply| Command::Amend { id, price, qty, hold: false, reply },
+                    AppMsg::Submitted,
+                );
             }
             Modal::ConfirmOrder { intent, amends: None, .. } => {
                 if let Some(remembered) = self.ticket.take().and_then(|t| t.remembered()) {
                     self.remembered.insert(intent.symbol.clone(), remembered);
                 }
-                self.request(|reply| Command::Submit { intent, reply }, AppMsg::Submitted);
+                self.request(|reply| Command::Submit { intent, hold: false, reply }, AppMsg::Submitted);
             }
             Modal::CancelAll => self.request(
                 |reply| Command::CancelAll { reply },

@@ -206,7 +206,7 @@ impl Harness {
     }
 
     pub async fn submit(&self, intent: OrderIntent) -> SubmitOutcome {
-        self.handle.request(|reply| Command::Submit { intent, reply }).await.unwrap()
+        self.handle.request(|reply| Command::Submit { intent, hold: false, reply }).await.unwrap()
     }
 
     /// Submits and, in confirm mode, confirms: the order a person places.

@@ -196,7 +196,8 @@ impl LiveEngine {
 
     /// Submits and confirms `intent` as a person would.
     pub async fn place(&self, intent: OrderIntent) -> SubmitOutcome {
-        let outcome = self.handle.request(|reply| Command::Submit { intent, reply }).await.unwrap();
+        let outcome =
+            self.handle.request(|reply| Command::Submit { intent, hold: false, reply }).await.unwrap();
         match outcome {
             SubmitOutcome::Pending { id, .. } => {
                 self.handle.request(|reply| Command::Confirm { id, reply }).await.unwrap()
