@@ -31,7 +31,9 @@ spacing_pct = "0.003"
 qty = "0.001"
 "#;
 
-fn run_until_killed(root: &Path, after: Duration) {
+/// `release`: the previous round was killed, so this start comes up halted
+/// ("unclean shutdown") and a person releases it, as `--release-kill-switch` does.
+fn run_until_killed(root: &Path, after: Duration, release: bool) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_vigil"))
         .arg("--data-dir")
         .arg(root.join("data"))
@@ -39,6 +41,7 @@ fn run_until_killed(root: &Path, after: Duration) {
         .arg(root.join("config.toml"))
         .args(["run", "--headless", "--mode", "autonomous", "--strategy", "grid"])
         .args(["--max-orders", "100000", "--max-notional", "10000000", "--duration", "60"])
+        .args(release.then_some("--release-kill-switch"))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -98,7 +101,7 @@ fn sigkill_during_a_burst_of_paper_orders_loses_and_duplicates_nothing() {
     let mut fills = 0;
     for round in 0..rounds {
         let after = Duration::from_millis(200 + (rand::random::<u64>() % 1500));
-        run_until_killed(root.path(), after);
+        run_until_killed(root.path(), after, round > 0);
         let now = check_consistency(&root.path().join("data").join("state"));
         assert!(now >= fills, "round {round}: fills went from {fills} to {now}");
         fills = now;
