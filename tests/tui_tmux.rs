@@ -5,9 +5,6 @@
 //! tmux is required (CI installs it); its absence is a failure, not a skip.
 #![allow(clippy::unwrap_used)]
 
-use std::process::Command;
-use std::time::{Duration, Instant};
-
 #[path = "support/tmux.rs"]
 mod tmux;
 use tmux::Tmux;

@@ -106,6 +106,14 @@ pub struct Session {
 impl Session {
     /// Starts market data and the engine on the current runtime.
     pub async fn start(ctx: &Context, config: &Config, options: SessionOptions<'_>) -> anyhow::Result<Self> {
+        // One engine per data dir: say so plainly rather than with sled's lock error.
+        if crate::server::engine_answers(ctx.data_dir()).await {
+            bail!(
+                "an engine is already running on {}: look at it with `vigil status` or `vigil attach` \
+                 (one engine per data dir)",
+                ctx.data_dir().display()
+            );
+        }
         if options.venue == Venue::Live && options.live.is_none() {
             bail!("the live venue needs a key: pass --key NAME (an unlocked keystore holds it)");
         }

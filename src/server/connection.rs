@@ -123,8 +123,10 @@ async fn greet(
 ) -> Result<Option<Access>, ConnectionError> {
     let frame = timeout(HELLO_WITHIN, reader.next())
         .await
-        .map_err(|_| ConnectionError::Protocol("no hello".into()))?
-        .ok_or_else(|| ConnectionError::Protocol("closed before its hello".into()))??;
+        .map_err(|_| ConnectionError::Protocol("no hello".into()))?;
+    // Closed without a word: someone checked that an engine answers (`engine_answers`).
+    let Some(frame) = frame else { return Ok(None) };
+    let frame = frame?;
     let ClientFrame::Hello { protocol: version, client, operate, code } = protocol::decode(&frame)? else {
         return Err(ConnectionError::Protocol("a request before the hello".into()));
     };

@@ -44,6 +44,11 @@ pub fn socket_path(data_dir: &Path) -> PathBuf {
     data_dir.join(SOCKET_NAME)
 }
 
+/// True when an engine answers on `data_dir`'s socket.
+pub async fn engine_answers(data_dir: &Path) -> bool {
+    UnixStream::connect(socket_path(data_dir)).await.is_ok()
+}
+
 /// Whether a connecting peer may talk to the engine: only the user it runs as.
 pub fn peer_allowed(peer_uid: u32, own_uid: u32) -> Result<(), String> {
     if peer_uid == own_uid {

@@ -14,7 +14,7 @@ mod reply;
 
 pub use client::{ConnectError, Ended, Hello, RemoteEngine};
 pub use connection::{EngineFacts, SNAPSHOT_EVERY};
-pub use listen::{EngineServer, ServerError, peer_allowed, socket_path};
+pub use listen::{EngineServer, ServerError, engine_answers, peer_allowed, socket_path};
 pub use policy::{Access, permit};
 pub use protocol::{
     ClientFrame, MAX_CLIENT_FRAME, MAX_SERVER_FRAME, PROTOCOL, ReplyValue, SOCKET_NAME, ServerFrame, Welcome,

@@ -29,16 +29,26 @@ pub enum ReplySlot {
 /// An answer on its way back from the engine.
 pub type PendingReply = Pin<Box<dyn Future<Output = Result<ReplyValue, CommandError>> + Send>>;
 
-/// Takes `command`'s reply channel, leaving `None`, so the command can be sent.
-pub fn take_slot(command: &mut Command) -> Option<ReplySlot> {
-    match command {
+/// A command's reply field, by the type of its answer: the one place that
+/// knows which command answers with what.
+enum ReplyField<'a> {
+    Done(&'a mut Option<Sender<()>>),
+    Submit(&'a mut Option<Sender<SubmitOutcome>>),
+    CancelAll(&'a mut Option<Sender<CancelAllReport>>),
+    AuditPage(&'a mut Option<Sender<Vec<AuditEntry>>>),
+    AuditCheck(&'a mut Option<Sender<AuditCheck>>),
+    Orders(&'a mut Option<Sender<Vec<Order>>>),
+}
+
+fn reply_field(command: &mut Command) -> Option<ReplyField<'_>> {
+    Some(match command {
         Command::Submit { reply, .. } | Command::Confirm { reply, .. } | Command::Amend { reply, .. } => {
-            reply.take().map(ReplySlot::Submit)
+            ReplyField::Submit(reply)
         }
-        Command::CancelAll { reply } => reply.take().map(ReplySlot::CancelAll),
-        Command::AuditPage { reply, .. } => reply.take().map(ReplySlot::AuditPage),
-        Command::AuditVerify { reply } => reply.take().map(ReplySlot::AuditCheck),
-        Command::OrderHistory { reply } => reply.take().map(ReplySlot::Orders),
+        Command::CancelAll { reply } => ReplyField::CancelAll(reply),
+        Command::AuditPage { reply, .. } => ReplyField::AuditPage(reply),
+        Command::AuditVerify { reply } => ReplyField::AuditCheck(reply),
+        Command::OrderHistory { reply } => ReplyField::Orders(reply),
         Command::Reject { reply, .. }
         | Command::Cancel { reply, .. }
         | Command::KillSwitch { reply, .. }
@@ -46,8 +56,20 @@ pub fn take_slot(command: &mut Command) -> Option<ReplySlot> {
         | Command::DisableAutonomous { reply }
         | Command::WatchSymbol { reply, .. }
         | Command::UnwatchSymbol { reply, .. }
-        | Command::Attach { reply, .. } => reply.take().map(ReplySlot::Done),
-        Command::Preview { .. } | Command::Shutdown => None,
+        | Command::Attach { reply, .. } => ReplyField::Done(reply),
+        Command::Preview { .. } | Command::Shutdown => return None,
+    })
+}
+
+/// Takes `command`'s reply channel, leaving `None`, so the command can be sent.
+pub fn take_slot(command: &mut Command) -> Option<ReplySlot> {
+    match reply_field(command)? {
+        ReplyField::Done(reply) => reply.take().map(ReplySlot::Done),
+        ReplyField::Submit(reply) => reply.take().map(ReplySlot::Submit),
+        ReplyField::CancelAll(reply) => reply.take().map(ReplySlot::CancelAll),
+        ReplyField::AuditPage(reply) => reply.take().map(ReplySlot::AuditPage),
+        ReplyField::AuditCheck(reply) => reply.take().map(ReplySlot::AuditCheck),
+        ReplyField::Orders(reply) => reply.take().map(ReplySlot::Orders),
     }
 }
 
@@ -99,22 +121,12 @@ pub fn install(command: &mut Command) -> Option<PendingReply> {
             }
         }))
     }
-    match command {
-        Command::Submit { reply, .. } | Command::Confirm { reply, .. } | Command::Amend { reply, .. } => {
-            wait(reply, ReplyValue::Submit)
-        }
-        Command::CancelAll { reply } => wait(reply, ReplyValue::CancelAll),
-        Command::AuditPage { reply, .. } => wait(reply, ReplyValue::AuditPage),
-        Command::AuditVerify { reply } => wait(reply, ReplyValue::AuditCheck),
-        Command::OrderHistory { reply } => wait(reply, ReplyValue::Orders),
-        Command::Reject { reply, .. }
-        | Command::Cancel { reply, .. }
-        | Command::KillSwitch { reply, .. }
-        | Command::EnableAutonomous { reply, .. }
-        | Command::DisableAutonomous { reply }
-        | Command::WatchSymbol { reply, .. }
-        | Command::UnwatchSymbol { reply, .. }
-        | Command::Attach { reply, .. } => wait(reply, |()| ReplyValue::Done),
-        Command::Preview { .. } | Command::Shutdown => None,
+    match reply_field(command)? {
+        ReplyField::Done(reply) => wait(reply, |()| ReplyValue::Done),
+        ReplyField::Submit(reply) => wait(reply, ReplyValue::Submit),
+        ReplyField::CancelAll(reply) => wait(reply, ReplyValue::CancelAll),
+        ReplyField::AuditPage(reply) => wait(reply, ReplyValue::AuditPage),
+        ReplyField::AuditCheck(reply) => wait(reply, ReplyValue::AuditCheck),
+        ReplyField::Orders(reply) => wait(reply, ReplyValue::Orders),
     }
 }
