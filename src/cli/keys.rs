@@ -277,7 +277,12 @@ mod tests {
             endpoint: None,
             restrictions: None,
         });
-        assert_eq!(verification(&meta), "REFUSED: it can withdraw funds (enableWithdrawals), T");
+        assert_eq!(
+            verification(&meta),
+            "REFUSED: it can withdraw funds (enableWithdrawals), T by an unrecorded endpoint"
+        );
+        meta.permissions.as_mut().unwrap().endpoint = Some("https://api.binance.com".into());
+        assert!(verification(&meta).ends_with(", T by https://api.binance.com"));
         let json = serde_json::to_string(&meta).unwrap();
         assert!(json.contains(r#""verdict":"refused""#), "{json}");
     }
