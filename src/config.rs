@@ -4,6 +4,8 @@
 //! configuration. Unknown keys are errors: a typo in a risk limit must not
 //! silently leave the default in force.
 
+pub mod ranges;
+
 use std::path::Path;
 
 use rust_decimal::Decimal;
@@ -44,7 +46,8 @@ pub struct Config {
 pub struct PaperConfig {
     /// The asset equity and PnL are measured in.
     pub quote_asset: String,
-    /// What a fresh paper account holds, e.g. `{ USDT = "10000" }`.
+    /// What a fresh paper account holds, e.g. `{ USDT = "10000" }` (each 0 ..= 10^12).
+    #[serde(deserialize_with = "initial_balances")]
     pub initial_balances: std::collections::BTreeMap<String, Decimal>,
     /// Maker and taker fee rates (fractions: "0.001" = 0.1 %).
     pub fees: FeeSchedule,
@@ -66,7 +69,8 @@ impl Default for PaperConfig {
 pub struct FeedSection {
     /// Symbols streamed by default (`--symbols` overrides).
     pub symbols: Vec<Symbol>,
-    /// Book levels kept per side for the screen and the paper broker.
+    /// Book levels kept per side for the screen and the paper broker (1 ..= 1000).
+    #[serde(deserialize_with = "feed_depth")]
     pub depth: usize,
 }
 
@@ -107,16 +111,18 @@ impl Default for AuditSection {
 }
 
 fn witness_every<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    in_range(d, "witness_every", 1, 1_000_000)
+    ranges::WITNESS_EVERY.read(d, "witness_every")
 }
 
 /// `[autonomy]`: the budget proposed when arming autonomous mode.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AutonomyConfig {
-    /// Orders the engine may send on its own before falling back to confirm.
+    /// Orders the engine may send on its own before falling back to confirm (1 ..= 10000).
+    #[serde(deserialize_with = "autonomy_orders")]
     pub max_orders: u32,
-    /// Total notional (quote asset) it may send on its own.
+    /// Total notional (quote asset) it may send on its own (0.00000001 ..= 10^12).
+    #[serde(deserialize_with = "autonomy_notional")]
     pub max_notional: Decimal,
 }
 
@@ -124,6 +130,28 @@ impl Default for AutonomyConfig {
     fn default() -> Self {
         Self { max_orders: 20, max_notional: Decimal::new(2_000, 0) }
     }
+}
+
+crate::ranged!(feed_depth, usize, "depth", ranges::FEED_DEPTH);
+crate::ranged!(autonomy_orders, u32, "max_orders", ranges::AUTONOMY_ORDERS);
+crate::ranged!(autonomy_notional, Decimal, "max_notional", ranges::MONEY);
+
+/// One paper balance, checked as it is read (so an error points at its own
+/// line): a balance near `Decimal::MAX` made the engine's sums overflow.
+struct InitialBalance(Decimal);
+
+impl<'de> Deserialize<'de> for InitialBalance {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        ranges::BALANCE.read(d, "initial balance").map(Self)
+    }
+}
+
+/// Every paper balance within [`ranges::BALANCE`].
+fn initial_balances<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<std::collections::BTreeMap<String, Decimal>, D::Error> {
+    let balances = std::collections::BTreeMap::<String, InitialBalance>::deserialize(d)?;
+    Ok(balances.into_iter().map(|(asset, InitialBalance(amount))| (asset, amount)).collect())
 }
 
 /// Reads a number and checks it lies in `low ..= high`; the error names the
@@ -245,9 +273,9 @@ mod tests {
 
     #[test]
     fn invalid_limits_are_errors() {
-        let err = Config::parse("[risk]\nprice_band_pct = \"150\"\n", "x.toml").unwrap_err();
-        let cause = std::error::Error::source(&err).map(ToString::to_string).unwrap_or_default();
-        assert!(err.to_string().contains("x.toml") && cause.contains("price_band_pct"), "{err}: {cause}");
+        let err = Config::parse("[risk]\nprice_band_pct = \"150\"\n", "x.toml").unwrap_err().to_string();
+        assert!(err.contains("x.toml") && err.contains("line 2, column 18"), "{err}");
+        assert!(err.contains("price_band_pct = 150 is out of range: allowed 0.01 ..= 50"), "{err}");
     }
 
     #[test]

@@ -123,7 +123,7 @@ fn show_filters_by_since_and_limit() {
     assert_eq!(seqs(&["--since", &since_ms, "--limit", "1"]), vec![3]);
 
     let bad = vigil(&data, &["audit", "show", "--since", "yesterday"]);
-    assert_eq!(bad.status.code(), Some(2));
+    assert_eq!(bad.status.code(), Some(64), "a usage error");
     assert!(String::from_utf8_lossy(&bad.stderr).contains("neither unix milliseconds nor RFC 3339"));
 }
 

@@ -278,7 +278,8 @@ fn keys_verify_accepts_a_trade_only_key_and_refuses_one_that_can_withdraw() {
     let listing = text(&out);
     assert!(out.status.success(), "{listing}");
     let row = |name: &str| listing.lines().find(|l| l.starts_with(name)).unwrap_or_default().to_owned();
-    assert!(row("good ").ends_with("Z") && row("good ").contains("trade-only, 20"), "{listing}");
+    let good = row("good ");
+    assert!(good.contains("trade-only, 20") && good.ends_with(&format!("Z by {rest}")), "{listing}");
     assert!(row("risky ").contains("REFUSED: it can withdraw funds"), "{listing}");
 
     assert!(!v.transcript.contains("signature"), "no signed URL in any output: {}", v.transcript);

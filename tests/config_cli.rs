@@ -111,16 +111,19 @@ fn config_show_aligns_numbers_on_the_decimal_point() {
         config_show("[risk]\nmax_slippage_pct = \"0.25\"\nmax_order_notional = \"12345.5\"\n");
     assert_eq!(code, 0, "{stderr}");
     let lines: Vec<&str> = stdout.lines().skip(1).collect();
-    assert!(lines[0].starts_with("SECTION ") && lines[0].ends_with("VALUE"), "{stdout}");
+    assert!(lines[0].starts_with("SECTION ") && lines[0].ends_with("ALLOWED"), "{stdout}");
+    // The VALUE column ends before the ALLOWED column starts (the table is ASCII).
+    let allowed_at = lines[0].find("ALLOWED").unwrap();
     let mut points = std::collections::BTreeSet::new();
     let mut numbers = 0;
     for line in &lines[1..] {
-        let value = line.split_whitespace().last().unwrap();
+        let before = line.get(..allowed_at).unwrap_or(line).trim_end();
+        let value = before.split_whitespace().last().unwrap();
         if value.parse::<rust_decimal::Decimal>().is_err() {
             continue;
         }
         numbers += 1;
-        let start = line.chars().count() - value.chars().count();
+        let start = before.len() - value.len();
         // Trailing fraction padding is trimmed: measure from the start of the value.
         let int_len = value.find('.').unwrap_or(value.len());
         points.insert(start + int_len);
@@ -128,4 +131,93 @@ fn config_show_aligns_numbers_on_the_decimal_point() {
     assert!(numbers > 20, "{stdout}");
     assert_eq!(points.len(), 1, "decimal points at {points:?}:\n{stdout}");
     assert!(stdout.contains("0.25") && stdout.contains("12345.5"), "{stdout}");
+}
+
+/// The range table, through the binary: every setting `config show` prints
+/// with an allowed range refuses a value just above it (and, where the type
+/// can hold one, just below it) with the line, column and range, and accepts
+/// the bounds themselves.
+#[test]
+fn every_printed_range_is_enforced_at_load() {
+    let (code, table, stderr) = config_show("");
+    assert_eq!(code, 0, "{stderr}");
+    let (_, defaults, _) = config_show_with("", &["--toml"]);
+    let defaults: toml::Table = toml::from_str(&defaults).unwrap();
+    let mut ranges = Vec::new();
+    for line in table.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if words.len() >= 5 && words[words.len() - 2] == "..=" {
+            let (low, high) = (words[words.len() - 3], words[words.len() - 1]);
+            ranges.push((words[0].to_owned(), words[1].to_owned(), low.to_owned(), high.to_owned()));
+        }
+    }
+    assert!(ranges.len() >= 25, "every numeric setting has a range: {table}");
+    let must =
+        ["stale_after_ms", "price_band_pct", "loss_cooldown_ms", "max_clock_skew_ms", "levels", "taker"];
+    for key in must {
+        assert!(ranges.iter().any(|(_, k, _, _)| k == key), "{key} has no printed range: {table}");
+    }
+    for (section, key, low, high) in ranges {
+        let default = section.split('.').try_fold(&defaults, |t, s| t.get(s)?.as_table());
+        let is_text = default.and_then(|t| t.get(&key)).is_some_and(toml::Value::is_str);
+        let one = rust_decimal::Decimal::ONE;
+        let low_d: rust_decimal::Decimal = low.parse().unwrap();
+        let high_d: rust_decimal::Decimal = high.parse().unwrap();
+        let mut out_of_range = vec![(high_d + one).to_string()];
+        if is_text || !low_d.is_zero() {
+            out_of_range.push((low_d - one).to_string());
+        }
+        let file = |value: &str| -> (String, usize) {
+            let mut config = defaults.clone();
+            let table =
+                section.split('.').fold(&mut config, |t, s| t.get_mut(s).unwrap().as_table_mut().unwrap());
+            let value = if is_text {
+                toml::Value::String(value.to_owned())
+            } else {
+                toml::Value::Integer(value.parse().unwrap())
+            };
+            table.insert(key.clone(), value);
+            let text = toml::to_string(&config).unwrap();
+            let header = format!("[{section}]");
+            let start = text.lines().position(|l| l == header).unwrap();
+            let line = text.lines().skip(start).position(|l| l.starts_with(&format!("{key} = "))).unwrap();
+            (text, start + line + 1)
+        };
+        for bad in out_of_range {
+            let (text, line) = file(&bad);
+            let (code, _, stderr) = config_show(&text);
+            assert_eq!(code, 1, "[{section}] {key} = {bad} was accepted");
+            // A per-asset setting (paper balances) names the kind; the line names the key.
+            let want = format!("= {bad} is out of range: allowed {low} ..= {high}");
+            assert!(stderr.contains(&want), "[{section}] {key} = {bad}: want {want:?} in {stderr}");
+            assert!(
+                stderr.contains(&format!("line {line}, column")),
+                "[{section}] {key}: want line {line} in {stderr}"
+            );
+        }
+        for good in [&low, &high] {
+            let (code, _, stderr) = config_show(&file(good).0);
+            assert_eq!(code, 0, "[{section}] {key} = {good} is in range: {stderr}");
+        }
+    }
+}
+
+#[test]
+fn a_config_writable_by_others_is_refused() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, "[risk]\nprice_band_pct = \"5\"\n").unwrap();
+    for mode in [0o666, 0o620, 0o602] {
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
+            .arg("--config")
+            .arg(&path)
+            .args(["config", "show"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "mode {mode:o}: {stderr}");
+        assert!(stderr.contains("writable by group or others"), "mode {mode:o}: {stderr}");
+    }
 }

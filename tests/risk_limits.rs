@@ -62,11 +62,11 @@ fn invalid(edit: impl FnOnce(&mut Limits)) -> String {
 fn validate_refuses_nonsense_with_a_clear_message() {
     assert_eq!(
         invalid(|l| l.price_band_pct = d("150")),
-        "invalid risk limit price_band_pct = 150: must be a percentage above 0 and at most 100"
+        "invalid risk limit price_band_pct = 150: must lie in 0.01 ..= 50"
     );
     assert_eq!(
         invalid(|l| l.max_order_notional = d("-5")),
-        "invalid risk limit max_order_notional = -5: must be greater than 0"
+        "invalid risk limit max_order_notional = -5: must lie in 0.00000001 ..= 1000000000000"
     );
     assert_eq!(
         invalid(|l| l.symbol_allowlist.clear()),
@@ -74,11 +74,11 @@ fn validate_refuses_nonsense_with_a_clear_message() {
     );
     assert_eq!(
         invalid(|l| l.max_open_orders = 0),
-        "invalid risk limit max_open_orders = 0: must be at least 1"
+        "invalid risk limit max_open_orders = 0: must lie in 1 ..= 200"
     );
     assert_eq!(
         invalid(|l| l.taker_fee_rate = d("0.1")),
-        "invalid risk limit taker_fee_rate = 0.1: must be at least 0 and below 0.1 (0.001 means 0.1%)"
+        "invalid risk limit taker_fee_rate = 0.1: must lie in 0 ..= 0.05"
     );
     assert!(invalid(|l| l.max_slippage_pct = d("0")).contains("max_slippage_pct = 0"));
     assert!(invalid(|l| l.max_concentration_pct = d("100.01")).contains("max_concentration_pct"));
@@ -91,13 +91,19 @@ fn validate_refuses_nonsense_with_a_clear_message() {
     assert!(invalid(|l| l.loss_streak = 0).contains("loss_streak"));
     assert!(invalid(|l| l.max_clock_skew_ms = 0).contains("max_clock_skew_ms"));
     assert!(invalid(|l| l.taker_fee_rate = d("-0.001")).contains("taker_fee_rate"));
+    // Issue 14: limits that switched their check off.
+    assert!(invalid(|l| l.price_band_pct = d("100")).contains("price_band_pct = 100"));
+    assert!(invalid(|l| l.stale_after_ms = u64::MAX).contains("stale_after_ms"));
+    assert!(invalid(|l| l.loss_cooldown_ms = 0).contains("loss_cooldown_ms"));
+    assert!(invalid(|l| l.max_clock_skew_ms = u64::MAX).contains("max_clock_skew_ms"));
+    assert!(invalid(|l| l.daily_loss_limit = Decimal::MAX).contains("daily_loss_limit"));
 }
 
 #[test]
 fn boundary_values_are_accepted() {
     let limits = Limits {
         symbol_allowlist: vec![Symbol::new("ethusdt").unwrap()],
-        price_band_pct: d("100"),
+        price_band_pct: d("50"),
         max_concentration_pct: d("100"),
         taker_fee_rate: d("0"),
         dedupe_window_ms: 0,

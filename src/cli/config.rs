@@ -1,6 +1,6 @@
 //! `vigil config show`: the effective configuration, defaults filled in, as
-//! a table of settings (numbers aligned on the decimal point), or as TOML to
-//! start a config file from (`--toml`).
+//! a table of settings (numbers aligned on the decimal point) with each
+//! setting's allowed range, or as TOML to start a config file from (`--toml`).
 
 use std::process::ExitCode;
 
@@ -46,7 +46,12 @@ pub fn run(cmd: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         print!("{text}");
         return Ok(ExitCode::SUCCESS);
     }
-    let mut table = Table::new([Column::left("SECTION"), Column::left("SETTING"), Column::number("VALUE")]);
+    let mut table = Table::new([
+        Column::left("SECTION"),
+        Column::left("SETTING"),
+        Column::number("VALUE"),
+        Column::left("ALLOWED"),
+    ]);
     rows(&mut table, "", &toml::from_str(&text)?);
     println!("effective configuration (source: {source})");
     super::table::print(&table.render())?;
@@ -54,13 +59,14 @@ pub fn run(cmd: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
 }
 
 /// One row per setting of `section`, then its subsections (as TOML prints them).
-fn rows(table: &mut Table<3>, section: &str, values: &toml::Table) {
+fn rows(table: &mut Table<4>, section: &str, values: &toml::Table) {
+    let allowed = |key: &str| crate::config::ranges::allowed(section, key).unwrap_or_default();
     if values.is_empty() {
-        table.push([section.to_owned(), String::new(), "(none)".to_owned()]);
+        table.push([section.to_owned(), String::new(), "(none)".to_owned(), String::new()]);
     }
     let (tables, settings): (Vec<_>, Vec<_>) = values.iter().partition(|(_, v)| v.is_table());
     for (key, value) in settings {
-        table.push([section.to_owned(), key.clone(), text(value)]);
+        table.push([section.to_owned(), key.clone(), text(value), allowed(key)]);
     }
     for (key, value) in tables {
         if let toml::Value::Table(sub) = value {

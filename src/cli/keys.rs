@@ -194,14 +194,20 @@ pub(crate) fn read_meta(vault: &Vault, name: &str) -> anyhow::Result<Option<KeyM
     Ok(Some(meta))
 }
 
-/// The `VERIFIED` column: when it was verified trade-only, or why not.
+/// The `VERIFIED` column: when it was verified trade-only, or why not, and
+/// which endpoint answered (a live session trusts only its own endpoint's verdict).
 fn verification(meta: &KeyMeta) -> String {
     match (&meta.permissions, &meta.verified_at) {
-        (Some(check), _) => match check.verdict {
-            KeyVerdict::TradeOnly => format!("trade-only, {}", check.checked_at),
-            KeyVerdict::CannotTrade => format!("cannot trade ({}), {}", check.detail, check.checked_at),
-            KeyVerdict::Refused => format!("REFUSED: {}, {}", check.detail, check.checked_at),
-        },
+        (Some(check), _) => {
+            let by = check.endpoint.as_deref().unwrap_or("an unrecorded endpoint");
+            match check.verdict {
+                KeyVerdict::TradeOnly => format!("trade-only, {} by {by}", check.checked_at),
+                KeyVerdict::CannotTrade => {
+                    format!("cannot trade ({}), {} by {by}", check.detail, check.checked_at)
+                }
+                KeyVerdict::Refused => format!("REFUSED: {}, {} by {by}", check.detail, check.checked_at),
+            }
+        }
         (None, Some(at)) => at.clone(),
         (None, None) => "never".to_owned(),
     }
@@ -271,7 +277,12 @@ mod tests {
             endpoint: None,
             restrictions: None,
         });
-        assert_eq!(verification(&meta), "REFUSED: it can withdraw funds (enableWithdrawals), T");
+        assert_eq!(
+            verification(&meta),
+            "REFUSED: it can withdraw funds (enableWithdrawals), T by an unrecorded endpoint"
+        );
+        meta.permissions.as_mut().unwrap().endpoint = Some("https://api.binance.com".into());
+        assert!(verification(&meta).ends_with(", T by https://api.binance.com"));
         let json = serde_json::to_string(&meta).unwrap();
         assert!(json.contains(r#""verdict":"refused""#), "{json}");
     }

@@ -8,6 +8,7 @@ mod audit_line;
 mod context;
 mod live;
 mod logging;
+mod number;
 mod prompt;
 mod remote;
 mod session;
@@ -39,6 +40,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+/// Exit code of a usage error (sysexits.h `EX_USAGE`): clap's own 2 would
+/// read as "declined" to a script driving `vigil order place`.
+const EXIT_USAGE: u8 = 64;
 
 pub use context::Context;
 
@@ -109,7 +114,10 @@ pub enum Command {
 
 /// Parses the command line, runs the command, and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(&err),
+    };
     let ctx = Context::new(cli.data_dir, cli.config);
     // Every command that reads or writes the data dir first checks it is
     // ours and writable by nobody else (the market and simulator commands
@@ -146,4 +154,12 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Prints what clap found (help and version go to stdout and succeed) and
+/// maps a usage error to [`EXIT_USAGE`].
+fn usage_error(err: &clap::Error) -> ExitCode {
+    // A closed stdout or stderr leaves nothing else to say.
+    let _ = err.print();
+    if err.use_stderr() { ExitCode::from(EXIT_USAGE) } else { ExitCode::SUCCESS }
 }

@@ -4,7 +4,7 @@
 //! venue); only `y` sends.
 //!
 //! Exit codes of `place` and `amend`: 0 placed, 1 refused by a failing check
-//! (or an error), 2 declined by the person.
+//! (or an error), 2 declined by the person, 64 a usage error (bad arguments).
 
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::process::ExitCode;
@@ -48,10 +48,10 @@ pub enum Command {
     Amend {
         id: u64,
         /// The new limit price
-        #[arg(long)]
+        #[arg(long, value_parser = super::number::exact_decimal)]
         price: Option<Decimal>,
         /// The replacement's whole quantity (default: what is left of the original)
-        #[arg(long)]
+        #[arg(long, value_parser = super::number::exact_decimal)]
         qty: Option<Decimal>,
         #[command(flatten)]
         venue: VenueArgs,
@@ -84,16 +84,21 @@ pub struct PlaceArgs {
     #[arg(long = "type", value_enum)]
     pub order_type: TypeArg,
     /// Base quantity (for market orders, or --quote-qty instead)
-    #[arg(long, required_unless_present = "quote_qty", conflicts_with = "quote_qty")]
+    #[arg(
+        long,
+        required_unless_present = "quote_qty",
+        conflicts_with = "quote_qty",
+        value_parser = super::number::exact_decimal
+    )]
     pub qty: Option<Decimal>,
     /// Market orders: spend (buy) or receive (sell) this much of the quote asset
-    #[arg(long, value_name = "AMOUNT")]
+    #[arg(long, value_name = "AMOUNT", value_parser = super::number::exact_decimal)]
     pub quote_qty: Option<Decimal>,
-    /// Limit price (required for --type limit, stop-limit and take-profit-limit)
-    #[arg(long)]
+    /// Limit price (required for --type limit, stop-limit and take-profit-limit; refused with market)
+    #[arg(long, value_parser = super::number::exact_decimal)]
     pub price: Option<Decimal>,
     /// Trigger price of a stop-limit or take-profit-limit order
-    #[arg(long, value_name = "PRICE")]
+    #[arg(long, value_name = "PRICE", value_parser = super::number::exact_decimal)]
     pub stop: Option<Decimal>,
     /// Limit orders: gtc rests, ioc cancels what does not fill at once, fok fills whole or not at all
     #[arg(long, value_enum, default_value = "gtc")]
@@ -167,6 +172,9 @@ fn place(args: PlaceArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     if order_type == OrderType::Limit && args.price.is_none() {
         bail!("a limit order (also stop-limit and take-profit-limit) needs --price");
     }
+    if order_type == OrderType::Market && args.price.is_some() {
+        bail!("--price is for limit orders: a market order fills at what the book offers (use --type limit)");
+    }
     if order_type == OrderType::Limit && args.quote_qty.is_some() {
         bail!("--quote-qty is for market orders; a limit order needs --qty");
     }
@@ -182,7 +190,7 @@ fn place(args: PlaceArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         order_type,
         // By quote amount: the engine sizes it from the book.
         qty: args.qty.unwrap_or_default(),
-        price: args.price.filter(|_| order_type == OrderType::Limit),
+        price: args.price,
         origin: Origin::Manual,
         tif: args.tif,
         post_only: args.post_only,

@@ -35,7 +35,7 @@ pub struct Args {
     #[arg(long)]
     pub max_orders: Option<u32>,
     /// Autonomous budget: notional in the quote asset [default: config autonomy.max_notional]
-    #[arg(long)]
+    #[arg(long, value_parser = super::number::exact_decimal)]
     pub max_notional: Option<Decimal>,
     /// Stop after this many seconds
     #[arg(long, value_name = "SECS")]
@@ -128,9 +128,16 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             args.strategies.join(","),
             crate::server::socket_path(ctx.data_dir()).display()
         );
-        follow(&session.handle, args.duration.map(Duration::from_secs)).await;
-        let snapshot = session.handle.snapshot();
+        let engine_gone = follow(&session.handle, args.duration.map(Duration::from_secs)).await;
+        let (snapshot, handle) = (session.handle.snapshot(), session.handle.clone());
         session.shutdown().await;
+        // A dead engine is a failure, never a clean stop: exit non-zero with the reason.
+        if let Some(reason) = handle.failure() {
+            bail!("{reason}");
+        }
+        if engine_gone {
+            bail!("the engine stopped on its own before it was asked to");
+        }
         println!(
             "stopped: equity {} {}, PnL today {}, {} fills, {} open orders",
             snapshot.equity.round_dp(2),
@@ -143,8 +150,9 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Prints the engine's event tail as it grows, until a stop signal or the duration.
-async fn follow(handle: &EngineHandle, duration: Option<Duration>) {
+/// Prints the engine's event tail as it grows, until a stop signal or the
+/// duration; true if it ended because the engine went away instead.
+async fn follow(handle: &EngineHandle, duration: Option<Duration>) -> bool {
     let mut rx = handle.watch();
     let mut last_seen = 0_u64;
     let deadline = async {
@@ -158,11 +166,11 @@ async fn follow(handle: &EngineHandle, duration: Option<Duration>) {
     tokio::pin!(stop);
     loop {
         tokio::select! {
-            _ = &mut deadline => break,
-            _ = &mut stop => break,
+            _ = &mut deadline => return false,
+            _ = &mut stop => return false,
             changed = rx.changed() => {
                 if changed.is_err() {
-                    break;
+                    return true;
                 }
                 let snapshot = rx.borrow_and_update().clone();
                 let mut new = snapshot.log.iter().filter(|l| l.seq > last_seen).peekable();

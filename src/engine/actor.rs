@@ -79,7 +79,7 @@ pub async fn run(
                 last_publish = Instant::now();
                 dirty = false;
             }
-            () = sleep_until(last_publish + PUBLISH_EVERY), if dirty => {
+            () = sleep_until(last_publish.checked_add(PUBLISH_EVERY).unwrap_or(last_publish)), if dirty => {
                 publish_now(&mut state, &ends);
                 last_publish = Instant::now();
                 dirty = false;
@@ -94,7 +94,8 @@ pub async fn run(
     publish_now(&mut state, &ends);
     if let Some(venue) = venue.as_mut() {
         // Cancels sent at the stop: take the exchange's answers while they come.
-        let deadline = Instant::now() + LIVE_STOP_GRACE;
+        let now = Instant::now();
+        let deadline = now.checked_add(LIVE_STOP_GRACE).unwrap_or(now);
         while state.cancels_in_flight() {
             match tokio::time::timeout_at(deadline, venue.reports.recv()).await {
                 Ok(Some(report)) => state.on_venue(report),

@@ -5,7 +5,7 @@
 //! reservation happen in one step with no races.
 
 use std::collections::VecDeque;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -399,6 +399,7 @@ pub struct EngineHandle {
     commands: mpsc::UnboundedSender<Command>,
     snapshots: watch::Receiver<Arc<Snapshot>>,
     events: broadcast::Sender<Event>,
+    failure: Arc<OnceLock<String>>,
 }
 
 /// The engine's ends of the channels behind an [`EngineHandle`].
@@ -407,6 +408,10 @@ pub struct EngineEnds {
     pub commands: mpsc::UnboundedReceiver<Command>,
     pub snapshots: watch::Sender<Arc<Snapshot>>,
     pub events: broadcast::Sender<Event>,
+    /// Why the engine task died, set once by whoever watches it (the task's
+    /// supervisor) before the other ends are dropped, so a front end that sees
+    /// the snapshots end can say why.
+    pub failure: Arc<OnceLock<String>>,
 }
 
 impl EngineHandle {
@@ -415,8 +420,16 @@ impl EngineHandle {
         let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
         let (snap_tx, snap_rx) = watch::channel(Arc::new(Snapshot::default()));
         let (ev_tx, _) = broadcast::channel(256);
-        let handle = Self { commands: cmd_tx, snapshots: snap_rx, events: ev_tx.clone() };
-        (handle, EngineEnds { commands: cmd_rx, snapshots: snap_tx, events: ev_tx })
+        let failure = Arc::new(OnceLock::new());
+        let handle =
+            Self { commands: cmd_tx, snapshots: snap_rx, events: ev_tx.clone(), failure: failure.clone() };
+        (handle, EngineEnds { commands: cmd_rx, snapshots: snap_tx, events: ev_tx, failure })
+    }
+
+    /// Why the engine task died (a panic's message), if it did. `None` while it
+    /// runs and after a clean stop.
+    pub fn failure(&self) -> Option<&str> {
+        self.failure.get().map(String::as_str)
     }
 
     /// Sends a command without waiting. Fails only if the engine has stopped.

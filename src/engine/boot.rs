@@ -273,7 +273,8 @@ pub fn start(setup: EngineSetup) -> Result<(EngineHandle, JoinHandle<()>), Engin
     // Published before the actor runs, so `start` returns a handle whose snapshot
     // already tells the truth (a restored halt, open orders), never the default.
     ends.snapshots.send_replace(Arc::new(state.snapshot()));
-    let task = tokio::spawn(actor::run(state, ends, market, venue));
+    let failure = ends.failure.clone();
+    let task = tokio::spawn(super::supervise::supervise(actor::run(state, ends, market, venue), failure));
     Ok((handle, task))
 }
 

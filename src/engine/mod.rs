@@ -1,6 +1,10 @@
 //! The engine: one actor task owns all trading state; [`EngineHandle`] is its
 //! only door. Start it with [`start`].
 
+// Input (prices, quantities, balances, config) reaches the arithmetic here:
+// every operation is checked, or allowed locally with the reason it cannot overflow.
+#![deny(clippy::arithmetic_side_effects)]
+
 mod access;
 mod actor;
 mod amend;
@@ -17,6 +21,7 @@ mod persist;
 mod reactions;
 mod state;
 mod strategies;
+mod supervise;
 mod watchlist;
 
 pub use access::AUDIT_PAGE_MAX;

@@ -100,7 +100,7 @@ impl EngineState {
         match trip.target {
             TradingState::Halted => {
                 let report = self.halt(actor, &trip.detail);
-                if report.cancelled + report.rejected > 0 {
+                if report.cancelled > 0 || report.rejected > 0 {
                     self.note(
                         "breaker",
                         format!(

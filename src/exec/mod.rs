@@ -3,6 +3,10 @@
 //! and its reports back; portfolio accounting turns fills into balances,
 //! positions and PnL.
 
+// Input (prices, quantities, balances, config) reaches the arithmetic here:
+// every operation is checked, or allowed locally with the reason it cannot overflow.
+#![deny(clippy::arithmetic_side_effects)]
+
 pub mod live;
 mod paper;
 mod portfolio;

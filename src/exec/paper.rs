@@ -27,9 +27,16 @@ use crate::market::{BookUpdate, Trade};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FeeSchedule {
+    /// 0 ..= 0.05: a negative rate would credit a fee the venue never pays.
+    #[serde(deserialize_with = "fee_maker")]
     pub maker: Decimal,
+    /// 0 ..= 0.05.
+    #[serde(deserialize_with = "fee_taker")]
     pub taker: Decimal,
 }
+
+crate::ranged!(fee_maker, Decimal, "maker", crate::config::ranges::FEE_RATE);
+crate::ranged!(fee_taker, Decimal, "taker", crate::config::ranges::FEE_RATE);
 
 impl Default for FeeSchedule {
     /// Binance spot's base tier: 0.1 % maker and taker.
@@ -219,8 +226,10 @@ impl PaperBroker {
             }
             let qty = rest.remaining.min(available);
             let Some(fill) = maker_fill(*id, rest, qty, self.fees.maker, trade.ts_ms) else { continue };
-            available -= qty;
-            rest.remaining -= qty;
+            // qty = min(remaining, available): neither subtraction can go below
+            // zero; saturating keeps a hostile negative quantity from panicking.
+            available = available.saturating_sub(qty);
+            rest.remaining = rest.remaining.saturating_sub(qty);
             fills.push((*id, fill));
         }
         self.resting.retain(|_, r| r.remaining > Decimal::ZERO);
@@ -235,13 +244,14 @@ impl PaperBroker {
             if rest.symbol != book.symbol {
                 continue;
             }
-            let (levels, limit) = match rest.side {
-                Side::Buy => (&book.asks, rest.price),
-                Side::Sell => (&book.bids, -rest.price),
+            let (side, limit) = (rest.side, rest.price);
+            let levels = match side {
+                Side::Buy => &book.asks,
+                Side::Sell => &book.bids,
             };
-            let past_limit = levels.iter().filter(|l| match rest.side {
+            let past_limit = levels.iter().filter(|l| match side {
                 Side::Buy => l.price < limit,
-                Side::Sell => -l.price < limit,
+                Side::Sell => l.price > limit,
             });
             // Quantities come from the exchange: an absurd book must not panic the engine.
             let Some(crossing) = past_limit.map(|l| l.qty).try_fold(Decimal::ZERO, Decimal::checked_add)
@@ -251,7 +261,7 @@ impl PaperBroker {
             let qty = rest.remaining.min(crossing);
             if qty > Decimal::ZERO {
                 let Some(fill) = maker_fill(*id, rest, qty, self.fees.maker, book.ts_ms) else { continue };
-                rest.remaining -= qty;
+                rest.remaining = rest.remaining.saturating_sub(qty);
                 fills.push((*id, fill));
             }
         }
@@ -283,7 +293,7 @@ impl PaperBroker {
             }
             let qty = remaining.min(level.qty);
             let Some(fee) = fee_of(level.price, qty, self.fees.taker) else { break };
-            remaining -= qty;
+            remaining = remaining.saturating_sub(qty);
             fills.push(Fill {
                 order_id: order.id,
                 symbol: order.intent.symbol.clone(),

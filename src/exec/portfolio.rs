@@ -79,8 +79,9 @@ impl Portfolio {
         for (id, asset, amount) in holds {
             let balance = balances.entry(asset.clone()).or_default();
             let amount = amount.min(balance.free).max(Decimal::ZERO);
-            balance.free -= amount;
-            balance.locked += amount;
+            // 0 <= amount <= free and locked starts at zero: neither can overflow.
+            balance.free = balance.free.saturating_sub(amount);
+            balance.locked = balance.locked.saturating_add(amount);
             by_order.insert(id, Hold { asset, amount });
         }
         Self { balances, holds: by_order, positions }
@@ -116,11 +117,23 @@ impl Portfolio {
                 free: balance.free,
             });
         }
-        balance.free -= amount;
-        balance.locked += amount;
-        let hold =
-            self.holds.entry(id).or_insert_with(|| Hold { asset: asset.to_owned(), amount: Decimal::ZERO });
-        hold.amount += amount;
+        let held = self.holds.get(&id).map_or(Decimal::ZERO, |h| h.amount);
+        // Balances come from the exchange (or the config): sums are checked, and
+        // a reservation that cannot be represented is refused, never wrapped.
+        let (Some(free), Some(locked), Some(hold_amount)) =
+            (balance.free.checked_sub(amount), balance.locked.checked_add(amount), held.checked_add(amount))
+        else {
+            return Err(PortfolioError::Insufficient {
+                asset: asset.to_owned(),
+                needed: amount,
+                free: balance.free,
+            });
+        };
+        (balance.free, balance.locked) = (free, locked);
+        self.holds
+            .entry(id)
+            .or_insert_with(|| Hold { asset: asset.to_owned(), amount: Decimal::ZERO })
+            .amount = hold_amount;
         Ok(())
     }
 
@@ -128,8 +141,10 @@ impl Portfolio {
     pub fn release(&mut self, id: OrderId) {
         if let Some(hold) = self.holds.remove(&id) {
             let balance = self.balances.entry(hold.asset).or_default();
-            balance.locked -= hold.amount;
-            balance.free += hold.amount;
+            // Moves what was locked back to free; saturating, as the balance
+            // may have been replaced by the exchange's own figures meanwhile.
+            balance.locked = balance.locked.saturating_sub(hold.amount);
+            balance.free = balance.free.saturating_add(hold.amount);
         }
     }
 

@@ -57,10 +57,14 @@ pub struct RestClient {
 
 impl RestClient {
     /// Checks `base` against the transport policy and builds a client that
-    /// never follows redirects (a redirect could leave the policy's reach).
+    /// never follows redirects (a redirect could leave the policy's reach)
+    /// and never uses a proxy: reqwest would otherwise take one from
+    /// `HTTP_PROXY`/`HTTPS_PROXY`/`ALL_PROXY`, sending loopback and plaintext
+    /// requests (and the signed client's API-key header) to whoever set it.
     pub fn new(base: &str) -> Result<Self, RestError> {
         check_url(base, UrlKind::Http)?;
         let http = reqwest::Client::builder()
+            .no_proxy()
             .timeout(Duration::from_secs(10))
             .connect_timeout(Duration::from_secs(5))
             .redirect(reqwest::redirect::Policy::none())

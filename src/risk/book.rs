@@ -69,7 +69,7 @@ pub fn qty_for_quote(
             break;
         }
         qty = qty.checked_add(level.qty).ok_or(WalkError::Overflow)?;
-        left -= value;
+        left = left.checked_sub(value).ok_or(WalkError::Overflow)?;
     }
     if !left.is_zero() {
         return Err(WalkError::BadQuantity(quote));
@@ -99,13 +99,13 @@ fn walk(levels: &[Level], qty: Decimal, side: &'static str) -> Result<FillEstima
     }
     let mut left = qty;
     let mut notional = Decimal::ZERO;
-    let mut seen = 0;
+    let mut seen = 0_usize;
     for level in levels.iter().filter(|l| l.price > Decimal::ZERO && l.qty > Decimal::ZERO) {
-        seen += 1;
+        seen = seen.saturating_add(1);
         let take = left.min(level.qty);
         let cost = take.checked_mul(level.price).ok_or(WalkError::Overflow)?;
         notional = notional.checked_add(cost).ok_or(WalkError::Overflow)?;
-        left -= take;
+        left = left.checked_sub(take).ok_or(WalkError::Overflow)?;
         if left.is_zero() {
             return Ok(FillEstimate { qty, notional, worst_price: level.price, levels: seen });
         }
@@ -113,7 +113,8 @@ fn walk(levels: &[Level], qty: Decimal, side: &'static str) -> Result<FillEstima
     if seen == 0 {
         return Err(WalkError::Empty { side });
     }
-    Err(WalkError::Insufficient { side, available: qty - left, wanted: qty, levels: seen })
+    let available = qty.checked_sub(left).ok_or(WalkError::Overflow)?;
+    Err(WalkError::Insufficient { side, available, wanted: qty, levels: seen })
 }
 
 #[cfg(test)]

@@ -41,8 +41,10 @@ fn violation(b: &Bounds, value: Decimal, symbol: &str) -> Option<String> {
     if !step.is_zero() {
         let rem = value.checked_rem(step).unwrap_or(Decimal::ONE);
         if !rem.is_zero() {
-            let below = value - rem;
-            let above = below.checked_add(step).map(|a| a.to_string()).unwrap_or_else(|| "none".to_owned());
+            let below = value.checked_sub(rem);
+            let above = below.and_then(|b| b.checked_add(step));
+            let [below, above] =
+                [below, above].map(|v| v.map_or_else(|| "none".to_owned(), |v| v.to_string()));
             return Some(detail!(
                 "{what} {value} is not a multiple of the {step_name} {step} for {symbol}: nearest valid are {below} and {above}"
             ));

@@ -21,7 +21,10 @@ pub(crate) fn max_open_orders(ctx: &Ctx) -> CheckResult {
     if open >= max {
         CheckResult::fail(ID, detail!("{open} orders are open, max {max}: cancel one before placing another"))
     } else {
-        CheckResult::pass(ID, detail!("{open} orders are open, max {max}: this would be number {}", open + 1))
+        CheckResult::pass(
+            ID,
+            detail!("{open} orders are open, max {max}: this would be number {}", open.saturating_add(1)),
+        )
     }
 }
 
@@ -94,12 +97,12 @@ pub(crate) fn order_rate(ctx: &Ctx) -> CheckResult {
     for s in ctx.snap.recent_submissions {
         let a = age(ctx.now_ms, s.ts_ms);
         if a < MINUTE_MS.unsigned_abs() {
-            minute += 1;
-            oldest_minute = oldest_minute.min(MINUTE_MS.unsigned_abs() - a);
+            minute = minute.saturating_add(1);
+            oldest_minute = oldest_minute.min(MINUTE_MS.unsigned_abs().saturating_sub(a));
         }
         if a < TEN_SECONDS_MS.unsigned_abs() {
-            ten += 1;
-            oldest_ten = oldest_ten.min(TEN_SECONDS_MS.unsigned_abs() - a);
+            ten = ten.saturating_add(1);
+            oldest_ten = oldest_ten.min(TEN_SECONDS_MS.unsigned_abs().saturating_sub(a));
         }
     }
     if let Some(refusal) = ctx.snap.exchange.and_then(|usage| exchange_refusal(&usage)) {

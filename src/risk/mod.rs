@@ -7,6 +7,10 @@
 //! reason at once; results come back in the DESIGN.md table order, one file per
 //! family of checks.
 
+// Input (prices, quantities, balances, config) reaches the arithmetic here:
+// every operation is checked, or allowed locally with the reason it cannot overflow.
+#![deny(clippy::arithmetic_side_effects)]
+
 mod book;
 mod breaker;
 mod check;

@@ -47,7 +47,7 @@ pub(crate) fn daily_loss(snap: &RiskSnapshot<'_>, limits: &Limits) -> Measure {
     let Some(pnl) = realized.checked_add(unrealized) else {
         return Measure { level: Level::Breached, detail: "today's PnL overflows".to_owned() };
     };
-    let loss = if pnl.is_sign_negative() { -pnl } else { Decimal::ZERO };
+    let loss = if pnl.is_sign_negative() { pnl.abs() } else { Decimal::ZERO };
     let detail = detail!(
         "today's PnL {} (realized {}, unrealized {}) against a daily loss limit of {}",
         amt(pnl),

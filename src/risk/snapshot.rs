@@ -140,6 +140,6 @@ impl RiskSnapshot<'_> {
     pub fn mid(&self) -> Option<Decimal> {
         let bid = self.bids.first()?.price;
         let ask = self.asks.first()?.price;
-        bid.checked_add(ask).map(|s| s / Decimal::TWO)
+        bid.checked_add(ask)?.checked_div(Decimal::TWO)
     }
 }

@@ -117,8 +117,8 @@ pub(crate) fn autonomy_budget(ctx: &Ctx) -> CheckResult {
             ID,
             detail!(
                 "autonomy budget after this order: {} orders and {} {quote} left",
-                left.orders - 1,
-                amt(left.notional - notional)
+                left.orders.saturating_sub(1),
+                amt(left.notional.saturating_sub(notional))
             ),
         )
     }

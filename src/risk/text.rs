@@ -28,6 +28,9 @@ pub(crate) fn pct(value: Decimal) -> Num {
 }
 
 /// Writes `n` in decimal into the tail of `buf`, returning where the digits start.
+// Bounded: a u64 has at most 20 digits and every caller passes `end` >= 20
+// (the high half of a 96-bit mantissa, below 8e9, has at most 10 and starts at <= 21).
+#[allow(clippy::arithmetic_side_effects)]
 fn digits_u64(mut n: u64, buf: &mut [u8], mut end: usize) -> usize {
     loop {
         end -= 1;
@@ -40,6 +43,9 @@ fn digits_u64(mut n: u64, buf: &mut [u8], mut end: usize) -> usize {
 }
 
 impl fmt::Display for Num {
+    // Bounded by `Decimal` itself: the mantissa has at most 29 digits and the scale
+    // is at most 28, so every index below stays within LEN (40) and LEN + 2 (sign, point).
+    #[allow(clippy::arithmetic_side_effects)]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         const TEN_POW_19: u128 = 10_000_000_000_000_000_000;
         const LEN: usize = 40;

@@ -11,7 +11,7 @@ use crate::domain::{OrderIntent, OrderType, Origin, Side, Symbol};
 use crate::market::MarketEvent;
 
 /// Most rungs on each side.
-const MAX_LEVELS: u32 = 50;
+const MAX_LEVELS: u32 = crate::config::ranges::GRID_LEVELS.high;
 
 /// `[strategies.grid]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,7 +41,7 @@ impl Default for GridConfig {
 }
 
 fn levels<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-    crate::config::in_range(d, "levels", 1, MAX_LEVELS)
+    crate::config::ranges::GRID_LEVELS.read(d, "levels")
 }
 
 /// The whole table's check (also what only the whole table can tell, which

@@ -2,6 +2,10 @@
 //! returns goes through the same gate (and, in confirm mode, the same
 //! person) as a typed order.
 
+// Input (prices, quantities, balances, config) reaches the arithmetic here:
+// every operation is checked, or allowed locally with the reason it cannot overflow.
+#![deny(clippy::arithmetic_side_effects)]
+
 mod grid;
 mod sma_cross;
 
@@ -88,11 +92,11 @@ pub(crate) fn strategy_qty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Dec
 }
 
 fn proposal_ttl<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    crate::config::in_range(d, "proposal_ttl_ms", 1_000, 3_600_000)
+    crate::config::ranges::PROPOSAL_TTL_MS.read(d, "proposal_ttl_ms")
 }
 
 fn reject_mute<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    crate::config::in_range(d, "reject_mute_ms", 0, 86_400_000)
+    crate::config::ranges::REJECT_MUTE_MS.read(d, "reject_mute_ms")
 }
 
 /// A quantity a strategy may trade: above zero, at most this.

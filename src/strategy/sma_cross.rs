@@ -38,7 +38,7 @@ fn slow<'de, D: serde::Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
 }
 
 fn sample_ms<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    crate::config::in_range(d, "sample_ms", 100, 86_400_000)
+    crate::config::ranges::SMA_SAMPLE_MS.read(d, "sample_ms")
 }
 
 /// Most samples in the slow average.

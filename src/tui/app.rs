@@ -149,6 +149,8 @@ pub struct App {
     pub(crate) search: Option<SymbolSearch>,
     pub(crate) help: bool,
     pub(crate) notice: Option<Notice>,
+    /// Set once the engine is gone: why, shown in the status line for good.
+    pub(crate) engine_down: Option<String>,
     pub(crate) next_request: u64,
     pub(crate) quit: bool,
     replies: FuturesUnordered<BoxFuture<'static, AppMsg>>,
@@ -184,6 +186,7 @@ impl App {
             search: None,
             help: false,
             notice: None,
+            engine_down: None,
             next_request: 0,
             quit: false,
             replies: FuturesUnordered::new(),
@@ -330,6 +333,18 @@ impl App {
     /// Shows `text` in the status line.
     pub(crate) fn notify(&mut self, text: impl Into<String>, warning: bool) {
         self.notice = Some(Notice { text: text.into(), warning, at: Instant::now() });
+    }
+
+    /// The engine stopped publishing: from now on the status line says why
+    /// (its panic, or that it stopped) instead of hints, and nothing can be sent.
+    pub fn on_engine_gone(&mut self) {
+        let why = self.handle.failure().unwrap_or("it stopped");
+        self.engine_down = Some(format!("ENGINE STOPPED ({why}): nothing can be sent; q quits"));
+    }
+
+    /// Why the engine is gone, as the status line shows it; `None` while it runs.
+    pub fn engine_down(&self) -> Option<&str> {
+        self.engine_down.as_deref()
     }
 
     /// Drops an expired notice. Returns true if the screen changed.

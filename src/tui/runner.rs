@@ -90,7 +90,7 @@ pub async fn run_loop<B: Backend>(
                     app.refresh_snapshot();
                 } else {
                     snapshots_open = false;
-                    app.notify("the engine has stopped publishing", true);
+                    app.on_engine_gone();
                 }
                 dirty = true;
             }

@@ -4,7 +4,8 @@
 
 use std::future::Future;
 use std::io::{Stdout, stdout};
-use std::sync::Once;
+use std::sync::{Mutex, Once};
+use std::thread::ThreadId;
 
 use crossterm::cursor::Show;
 use crossterm::execute;
@@ -27,7 +28,10 @@ impl TerminalGuard {
         let entered = execute!(stdout(), EnterAlternateScreen)
             .and_then(|()| Terminal::new(CrosstermBackend::new(stdout())));
         match entered {
-            Ok(terminal) => Ok(Self { terminal }),
+            Ok(terminal) => {
+                set_screen_thread(Some(std::thread::current().id()));
+                Ok(Self { terminal })
+            }
             Err(err) => {
                 restore();
                 Err(err.into())
@@ -38,6 +42,7 @@ impl TerminalGuard {
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
+        set_screen_thread(None);
         restore();
     }
 }
@@ -49,16 +54,37 @@ pub fn restore() {
     let _ = execute!(stdout(), LeaveAlternateScreen, Show);
 }
 
+/// The thread that draws the screen while a [`TerminalGuard`] is alive.
+static SCREEN_THREAD: Mutex<Option<ThreadId>> = Mutex::new(None);
+
 /// Chains a terminal-restoring step in front of the existing panic hook, once per process.
+///
+/// Only a panic on the thread that draws restores the terminal. A panic on another
+/// thread (the engine task on a runtime worker) leaves the screen running: its
+/// supervisor records the reason, the screen shows it, and the message goes to the
+/// log rather than being printed across the screen (restoring the terminal under a
+/// running screen left it frozen and garbled).
 fn install_panic_hook() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
+            let screen = SCREEN_THREAD.lock().ok().and_then(|owner| *owner);
+            if screen.is_some_and(|id| id != std::thread::current().id()) {
+                tracing::error!(panic = %info, "a task panicked while the screen is up");
+                return;
+            }
             restore();
             previous(info);
         }));
     });
+}
+
+/// Records (or clears) the thread that owns the screen.
+fn set_screen_thread(owner: Option<ThreadId>) {
+    if let Ok(mut slot) = SCREEN_THREAD.lock() {
+        *slot = owner;
+    }
 }
 
 /// Resolves when the process is asked to stop (SIGTERM, SIGHUP when the SSH session drops,

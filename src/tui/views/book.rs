@@ -112,7 +112,8 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
         _ => parts.push("one-sided book".into()),
     }
     let line = whole_parts(&parts, inner.width as usize);
-    let at = Rect { y: inner.y + 1 + spread_row as u16, height: 1, ..inner };
+    let row = u16::try_from(spread_row).unwrap_or(u16::MAX);
+    let at = Rect { y: inner.y.saturating_add(1).saturating_add(row), height: 1, ..inner };
     if at.y < inner.bottom() {
         let style = if stale { t.style(Role::Warn) } else { t.style(Role::Muted) };
         frame.render_widget(Paragraph::new(Span::styled(line, style)).centered(), at);

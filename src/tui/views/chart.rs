@@ -81,11 +81,11 @@ impl<'a> Plot<'a> {
         let series = market.candles.get(tf);
         // Label width from the widest price the chart can show.
         let widest = series.iter().map(|c| c.high).max().unwrap_or_default();
-        let label_w = fixed(widest, dp).len() as u16 + 1;
-        if inner.width <= label_w + 2 || inner.height < 3 {
+        let label_w = u16::try_from(fixed(widest, dp).len()).unwrap_or(u16::MAX).saturating_add(1);
+        if inner.width <= label_w.saturating_add(2) || inner.height < 3 {
             return None;
         }
-        let plot_w = inner.width - label_w;
+        let plot_w = inner.width.saturating_sub(label_w);
         let candles = series.last(usize::from(plot_w));
         let times_h = u16::from(inner.height >= 8);
         let vol_h = match inner.height {
@@ -93,11 +93,12 @@ impl<'a> Plot<'a> {
             6..=11 => 1,
             h => h / 5,
         };
-        let price_h = inner.height - vol_h - times_h;
+        let price_h = inner.height.saturating_sub(vol_h).saturating_sub(times_h);
         let prices = Rect::new(inner.x, inner.y, plot_w, price_h);
-        let volume = Rect::new(inner.x, inner.y + price_h, plot_w, vol_h);
-        let labels = Rect::new(inner.x + plot_w, inner.y, label_w, price_h);
-        let times = (times_h == 1).then(|| Rect::new(inner.x, inner.y + price_h + vol_h, inner.width, 1));
+        let volume = Rect::new(inner.x, inner.y.saturating_add(price_h), plot_w, vol_h);
+        let labels = Rect::new(inner.x.saturating_add(plot_w), inner.y, label_w, price_h);
+        let times_y = inner.y.saturating_add(price_h).saturating_add(vol_h);
+        let times = (times_h == 1).then(|| Rect::new(inner.x, times_y, inner.width, 1));
         let f = |d: Decimal| d.to_f64().unwrap_or(0.0);
         let (mut lo, mut hi) = (f64::MAX, f64::MIN);
         // The user's open orders and the fills on screen stay in range, so they stay marked.
@@ -125,7 +126,7 @@ impl<'a> Plot<'a> {
         }
         let span = f64::from(self.prices.height.saturating_sub(1));
         let from_top = ((self.hi - p) / (self.hi - self.lo) * span).round() as u16;
-        Some(self.prices.y + from_top.min(self.prices.height.saturating_sub(1)))
+        Some(self.prices.y.saturating_add(from_top.min(self.prices.height.saturating_sub(1))))
     }
 
     fn draw(&self, buf: &mut Buffer) {
@@ -133,7 +134,7 @@ impl<'a> Plot<'a> {
         let (rise, fall) = (t.style(Role::Bid), t.style(Role::Ask));
         let vmax = self.candles.iter().map(|c| c.volume).max().unwrap_or_default().to_f64().unwrap_or(0.0);
         for (i, c) in self.candles.iter().enumerate() {
-            let x = self.prices.x + i as u16;
+            let x = self.prices.x.saturating_add(u16::try_from(i).unwrap_or(u16::MAX));
             let up = c.close >= c.open;
             let style = if up { rise } else { fall };
             let (Some(top), Some(bottom)) = (self.row(c.high), self.row(c.low)) else { continue };
@@ -147,13 +148,11 @@ impl<'a> Plot<'a> {
                 let eighths =
                     (c.volume.to_f64().unwrap_or(0.0) / vmax * f64::from(self.volume.height) * 8.0).round();
                 let mut left = eighths as u32;
-                for y in (self.volume.y..self.volume.y + self.volume.height).rev() {
-                    if left == 0 {
-                        break;
-                    }
+                for y in (self.volume.y..self.volume.bottom()).rev() {
                     let step = left.min(8);
-                    put(buf, x, y, RAMP[step as usize - 1], style);
-                    left -= step;
+                    let Some(glyph) = (step as usize).checked_sub(1).and_then(|i| RAMP.get(i)) else { break };
+                    put(buf, x, y, *glyph, style);
+                    left = left.saturating_sub(step);
                 }
             }
         }
@@ -169,13 +168,13 @@ impl<'a> Plot<'a> {
             let Some(price) = o.intent.price else { continue };
             let Some(y) = self.row(price) else { continue };
             let style = if o.intent.side == Side::Buy { t.style(Role::Bid) } else { t.style(Role::Ask) };
-            for x in self.prices.x..self.prices.x + self.prices.width {
+            for x in self.prices.x..self.prices.right() {
                 if buf.cell((x, y)).is_some_and(|c| c.symbol() == " ") {
                     put(buf, x, y, ORDER, style);
                 }
             }
             buf.set_stringn(
-                self.labels.x + 1,
+                self.labels.x.saturating_add(1),
                 y,
                 fixed(price, self.dp),
                 usize::from(self.labels.width),
@@ -191,7 +190,7 @@ impl<'a> Plot<'a> {
             let open = self.tf.open_time(f.ts_ms);
             let Some(i) = self.candles.iter().position(|c| c.open_time == open) else { continue };
             if let Some(y) = self.row(f.price) {
-                put(buf, self.prices.x + i as u16, y, FILL, style);
+                put(buf, self.prices.x.saturating_add(u16::try_from(i).unwrap_or(u16::MAX)), y, FILL, style);
             }
         }
     }
@@ -205,23 +204,27 @@ impl<'a> Plot<'a> {
             rows.push(h / 2);
         }
         for r in rows {
-            let y = self.prices.y + r;
+            let (x, y) = (self.labels.x.saturating_add(1), self.prices.y.saturating_add(r));
             // Skip a row an order's price already labels.
-            if buf.cell((self.labels.x + 1, y)).is_some_and(|c| c.symbol() != " ") {
+            if buf.cell((x, y)).is_some_and(|c| c.symbol() != " ") {
                 continue;
             }
             let value = self.hi - span * f64::from(r) / f64::from(h.saturating_sub(1).max(1));
             let Some(price) = Decimal::from_f64_retain(value) else { continue };
             let text = fixed(price, self.dp);
-            buf.set_stringn(self.labels.x + 1, y, text, usize::from(self.labels.width), muted);
+            buf.set_stringn(x, y, text, usize::from(self.labels.width), muted);
         }
         if let (Some(row), Some(first), Some(last)) = (self.times, self.candles.first(), self.candles.last())
         {
             let (a, b) = (stamp(self.tf, first.open_time), stamp(self.tf, last.open_time));
             buf.set_stringn(row.x, row.y, &a, usize::from(row.width), muted);
-            let right = self.prices.x + self.prices.width;
-            let bx = right.saturating_sub(b.len() as u16).max(row.x + a.len() as u16 + 1);
-            if bx + (b.len() as u16) <= row.x + row.width {
+            let width = |s: &str| u16::try_from(s.len()).unwrap_or(u16::MAX);
+            let bx = self
+                .prices
+                .right()
+                .saturating_sub(width(&b))
+                .max(row.x.saturating_add(width(&a)).saturating_add(1));
+            if bx.saturating_add(width(&b)) <= row.right() {
                 buf.set_string(bx, row.y, &b, muted);
             }
         }

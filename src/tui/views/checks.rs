@@ -32,11 +32,11 @@ pub(crate) fn lines(theme: &Theme, checks: &[CheckLine], rows: usize, width: usi
         let lines = compact(group);
         // Keep the last row for the "+N more" line unless everything fits.
         let room = if total <= rows { rows } else { rows.saturating_sub(1) };
-        if out.len() + lines.len() > room {
+        if out.len().saturating_add(lines.len()) > room {
             break;
         }
         out.extend(lines.iter().cloned());
-        shown = n + 1;
+        shown = n.saturating_add(1);
     }
     let rest = &groups[shown..];
     if !rest.is_empty() {
@@ -75,7 +75,7 @@ fn groups(theme: &Theme, checks: &[CheckLine], width: usize) -> Vec<Group> {
     sorted.sort_by_key(|c| rank(c.verdict));
     let id_width = sorted.iter().map(|c| c.id.chars().count()).max().unwrap_or(0);
     // "FAIL " + id + two spaces.
-    let mut indent = id_width + 7;
+    let mut indent = id_width.saturating_add(7);
     if width.saturating_sub(indent) < width / 3 {
         indent = 2;
     }

@@ -1,4 +1,5 @@
-//! The status line: the latest notice, or key hints generated from the bindings in force.
+//! The status line: why the engine is gone if it is, else the latest notice, or key hints
+//! generated from the bindings in force.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -35,6 +36,11 @@ fn hints(mode: Mode) -> &'static [(Action, &'static str)] {
 
 pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
+    if let Some(why) = &app.engine_down {
+        let line = Line::from(Span::styled(why.clone(), t.style(Role::Warn)));
+        frame.render_widget(Paragraph::new(line), area);
+        return;
+    }
     let line = match &app.notice {
         Some(n) => {
             let role = if n.warning { Role::Warn } else { Role::Accent };

@@ -25,7 +25,7 @@ fn section(app: &App, mode: Mode, title: &'static str, width: usize) -> Vec<Line
     let mut lines = vec![Line::styled(title, t.style(Role::Title))];
     for b in bindings {
         let keys = keys_of(b);
-        let desc_width = width.saturating_sub(key_width + 3).max(10);
+        let desc_width = width.saturating_sub(key_width.saturating_add(3)).max(10);
         let mut desc = wrap(&b.desc, desc_width).into_iter();
         if keys.chars().count() > key_width {
             // Keys wider than their column get a line of their own.

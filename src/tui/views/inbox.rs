@@ -40,7 +40,7 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let list_rows = (pending.len() as u16).min(inner.height / 3).max(1);
     let [list, detail] = Layout::vertical([Constraint::Length(list_rows), Constraint::Fill(1)]).areas(inner);
     let selected_at = pending.iter().position(|p| Some(p.order.id) == app.selected_pending).unwrap_or(0);
-    let skip = (selected_at + 1).saturating_sub(list_rows as usize);
+    let skip = selected_at.saturating_add(1).saturating_sub(list_rows as usize);
     let lines: Vec<Line> = pending
         .iter()
         .skip(skip)

@@ -16,11 +16,14 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let rows = area.height.saturating_sub(2) as usize;
     let width = area.width.saturating_sub(2) as usize;
     let log = &app.snap.log;
-    let end =
-        app.scroll.log.and_then(|seq| log.iter().position(|l| l.seq == seq)).map_or(log.len(), |at| at + 1);
+    let end = app
+        .scroll
+        .log
+        .and_then(|seq| log.iter().position(|l| l.seq == seq))
+        .map_or(log.len(), |at| at.saturating_add(1));
     // "HH:MM:SS kind      " then the text; on a narrow pane the text goes under the time.
     let head = 19;
-    let text_width = if width >= head + 12 { width - head } else { width.saturating_sub(2) };
+    let text_width = if width >= head + 12 { width.saturating_sub(head) } else { width.saturating_sub(2) };
     let mut lines: Vec<Line> = Vec::new();
     for (n, l) in log[..end].iter().enumerate().rev() {
         if lines.len() >= rows {
@@ -32,7 +35,7 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
             _ => Role::Text,
         };
         let mut style = t.style(role);
-        if app.focus == Pane::Log && app.scroll.log.is_some() && n + 1 == end {
+        if app.focus == Pane::Log && app.scroll.log.is_some() && n.saturating_add(1) == end {
             style = style.patch(t.style(Role::Selection));
         }
         let mut entry = vec![Line::from(vec![

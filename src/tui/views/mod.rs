@@ -1,6 +1,10 @@
 //! Drawing. Every function here takes `&App` and a frame: rendering never changes state,
 //! never waits, and never does I/O.
 
+// Input (prices, quantities, balances, config) reaches the arithmetic here:
+// every operation is checked, or allowed locally with the reason it cannot overflow.
+#![deny(clippy::arithmetic_side_effects)]
+
 mod balances;
 mod book;
 mod chart;
@@ -135,7 +139,8 @@ impl App {
         frame.render_widget(tabs, bar);
         match self.focus.tab() {
             0 => {
-                let rows = (self.snap.markets.len() as u16 + 3).clamp(4, 8);
+                let rows =
+                    u16::try_from(self.snap.markets.len()).unwrap_or(u16::MAX).saturating_add(3).clamp(4, 8);
                 let [watch, rest] =
                     Layout::vertical([Constraint::Length(rows), Constraint::Fill(1)]).areas(body);
                 let [chart, book] =
@@ -214,7 +219,7 @@ fn focus_border(buf: &mut Buffer, area: Rect, style: Style) {
             _ => None,
         }
     }
-    let (right, bottom) = (area.right() - 1, area.bottom() - 1);
+    let (right, bottom) = (area.right().saturating_sub(1), area.bottom().saturating_sub(1));
     let edge = (area.left()..=right)
         .flat_map(|x| [(x, area.top()), (x, bottom)])
         .chain((area.top()..=bottom).flat_map(|y| [(area.left(), y), (right, y)]));
@@ -251,7 +256,10 @@ pub(crate) fn labelled<'a>(theme: &Theme, label: &'a str, value: String, role: R
 pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let w = width.min(area.width);
     let h = height.min(area.height);
-    Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
+    // w <= area.width and h <= area.height: the halves stay inside `area`.
+    let x = area.x.saturating_add(area.width.saturating_sub(w) / 2);
+    let y = area.y.saturating_add(area.height.saturating_sub(h) / 2);
+    Rect::new(x, y, w, h)
 }
 
 /// Style for a verdict word.

@@ -66,14 +66,14 @@ pub(super) fn draw(app: &App, modal: &Modal, frame: &mut Frame, body: Rect) {
             let rows = (inner.height as usize).saturating_sub(lines.len());
             let all = checks::all_lines(t, list, inner.width as usize);
             let offset = app.scroll.modal.min(all.len().saturating_sub(rows));
-            let hidden_below = all.len().saturating_sub(offset + rows);
+            let hidden_below = all.len().saturating_sub(offset.saturating_add(rows));
             if offset > 0 || hidden_below > 0 {
                 let key = |a| app.keymap.key_for(Mode::Modal, a).map(|k| k.to_string()).unwrap_or_default();
                 lines[2] = Line::from(Span::styled(
                     format!(
                         "lines {}-{} of {} ({}/{} scroll)",
-                        offset + 1,
-                        (offset + rows).min(all.len()),
+                        offset.saturating_add(1),
+                        offset.saturating_add(rows).min(all.len()),
                         all.len(),
                         key(Action::PrevField),
                         key(Action::NextField)
@@ -214,7 +214,7 @@ fn autonomy<'a>(app: &'a App, form: &'a AutonomyForm, quote: &'a str, rows: usiz
     }
     if shown < limits.len() {
         lines.push(Line::styled(
-            format!("  +{} more (all of them: vigil config show)", limits.len() - shown),
+            format!("  +{} more (all of them: vigil config show)", limits.len().saturating_sub(shown)),
             t.style(Role::Muted),
         ));
     }

@@ -38,7 +38,7 @@ pub(super) fn draw(app: &App, search: &SymbolSearch, frame: &mut Frame, body: Re
     } else {
         // Keep the selection in view: scroll by whole pages of the list's height.
         let height = usize::from(list.height.saturating_sub(1)).max(1);
-        let first = search.selected / height * height;
+        let first = search.selected.checked_div(height).unwrap_or(0).saturating_mul(height);
         let rows = search.results.iter().enumerate().skip(first).take(height).map(|(at, i)| {
             let watched = app.snap.markets.iter().any(|m| m.symbol == i.symbol);
             let selected = at == search.selected;

@@ -104,11 +104,11 @@ pub(super) fn draw(app: &App, ticket: &Ticket, frame: &mut Frame, area: Rect) {
     for (label, price, role) in [("bid", market.bid, Role::Bid), ("ask", market.ask, Role::Ask)] {
         let value = price.map_or_else(|| "—".to_owned(), |p| precision.price(&ticket.symbol, p));
         let label = format!("  {label} ");
-        let needs = label.chars().count() + value.chars().count();
-        if used + needs > inner.width as usize {
+        let needs = label.chars().count().saturating_add(value.chars().count());
+        if used.saturating_add(needs) > inner.width as usize {
             break;
         }
-        used += needs;
+        used = used.saturating_add(needs);
         third.push(Span::styled(label, t.style(Role::Muted)));
         third.push(Span::styled(value, t.style(role)));
     }
@@ -142,10 +142,10 @@ pub(super) fn draw(app: &App, ticket: &Ticket, frame: &mut Frame, area: Rect) {
     }
     let hints = hints(app, inner.width as usize);
     if let Some(list) = &ticket.checks {
-        let rows = (inner.height as usize).saturating_sub(lines.len() + 1);
+        let rows = (inner.height as usize).saturating_sub(lines.len().saturating_add(1));
         lines.extend(checks::lines(t, list, rows, inner.width as usize));
     }
-    let pad = (inner.height as usize).saturating_sub(lines.len() + 1);
+    let pad = (inner.height as usize).saturating_sub(lines.len().saturating_add(1));
     lines.extend(std::iter::repeat_n(Line::raw(""), pad));
     lines.push(Line::from(Span::styled(hints, t.style(Role::Muted))));
     frame.render_widget(Paragraph::new(lines), inner);

@@ -36,7 +36,7 @@ pub(crate) fn draw(screen: &UnlockScreen, frame: &mut Frame) {
         Line::raw(""),
     ];
     if screen.busy {
-        let frame_char = SPINNER[screen.spinner % SPINNER.len()];
+        let frame_char = SPINNER[screen.spinner.checked_rem(SPINNER.len()).unwrap_or(0)];
         lines.push(Line::styled(format!("{frame_char} unlocking…"), t.style(Role::Accent)));
     } else if let Some(err) = &screen.error {
         lines.push(Line::styled(err.clone(), t.style(Role::Fail)));
