@@ -93,6 +93,8 @@ pub struct SessionOptions<'a> {
 pub struct Session {
     pub handle: EngineHandle,
     engine: JoinHandle<()>,
+    /// The alert tasks, when `[alerts]` names a destination.
+    alerts: Option<crate::alerts::Alerts>,
     forwarder: JoinHandle<()>,
     sim: Option<SimHandle>,
 }
@@ -226,7 +228,9 @@ impl Session {
             watchlist: Some(watchlist),
         };
         let (handle, engine) = engine::start(setup)?;
-        Ok(Self { handle, engine, forwarder, sim })
+        // Whoever owns the engine sends its alerts (run, tui, demo, a one-shot order).
+        let alerts = crate::alerts::spawn(&config.alerts, &handle).context("cannot start [alerts]")?;
+        Ok(Self { handle, engine, alerts, forwarder, sim })
     }
 
     /// Stops the engine (it applies `[engine] on_shutdown`; every order state
@@ -235,6 +239,9 @@ impl Session {
         // The engine may already have stopped; either way it is stopped after this.
         let _ = self.handle.send(engine::Command::Shutdown);
         let _ = self.engine.await;
+        if let Some(alerts) = self.alerts {
+            alerts.finish().await;
+        }
         self.forwarder.abort();
         if let Some(sim) = self.sim {
             sim.shutdown().await;

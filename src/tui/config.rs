@@ -50,6 +50,10 @@ pub struct TuiOptions {
     pub no_color: bool,
     /// A keystore is unlocked, so arming autonomous mode asks for a TOTP code.
     pub keystore_unlocked: bool,
+    /// Ring the terminal bell on alert events (`[alerts] bell`).
+    pub bell: bool,
+    /// How long the feed must be down before that is an event (`[alerts] feed_down_after_secs`).
+    pub feed_down_after: std::time::Duration,
 }
 
 impl TuiOptions {
@@ -63,6 +67,8 @@ impl TuiOptions {
             autonomy: AutonomyDefaults::default(),
             no_color: no_color_requested(std::env::var_os("NO_COLOR").as_deref()),
             keystore_unlocked,
+            bell: false,
+            feed_down_after: std::time::Duration::ZERO,
         }
     }
 }
