@@ -135,3 +135,53 @@ async fn nothing_is_started_without_a_destination() {
     assert!(alerts::spawn(&AlertsConfig::default(), &h.handle).unwrap().is_none());
     h.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_workstation_rings_the_bell_once_per_alert_event() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use vigil::tui::{App, TuiOptions, run_loop};
+
+    let dir = tempfile::tempdir().unwrap();
+    let h = start(dir.path(), limits(), vec![]).await;
+    let rings = Arc::new(AtomicU32::new(0));
+    let options = TuiOptions { bell: true, ..TuiOptions::default() };
+    let mut app = App::new(h.handle.clone(), &options).unwrap();
+    let counter = rings.clone();
+    app.set_ringer(Box::new(move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+    }));
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let ui = tokio::spawn(async move {
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        let input = futures_util::stream::pending();
+        run_loop(&mut terminal, app, input, async {
+            let _ = stop_rx.await;
+        })
+        .await
+        .unwrap()
+    });
+    let rang = |n: u32| {
+        let rings = rings.clone();
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while rings.load(Ordering::SeqCst) < n && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            rings.load(Ordering::SeqCst)
+        }
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(rings.load(Ordering::SeqCst), 0, "nothing has happened yet");
+    assert!(matches!(h.place(buy(OrderType::Market, "0.1", None)).await, SubmitOutcome::Sent { .. }));
+    assert_eq!(rang(1).await, 1, "the fill rang");
+    h.market(fixture::book(60_000, 5, "2", fixture::T0)).await;
+    assert_eq!(rang(2).await, 2, "the breaker trip rang");
+    stop_tx.send(()).unwrap();
+    let app = ui.await.unwrap();
+    assert_eq!(app.bells_rung(), 2);
+    h.task.await.unwrap();
+}

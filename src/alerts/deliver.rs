@@ -94,3 +94,91 @@ async fn send_with_retries<S: Sink>(sink: &S, body: &[u8], backoff: Duration) ->
     }
     false
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::Mutex;
+
+    use tokio::sync::Semaphore;
+
+    use super::*;
+    use crate::alerts::{AlertKind, Detail};
+
+    /// A destination that takes alerts only when the test lets it, and can fail on demand.
+    struct Gate {
+        open: Arc<Semaphore>,
+        got: Arc<Mutex<Vec<serde_json::Value>>>,
+        failures: Mutex<u32>,
+    }
+
+    impl Sink for Gate {
+        fn name(&self) -> String {
+            "gate".into()
+        }
+        async fn deliver(&self, body: &[u8]) -> Result<(), Failure> {
+            self.open.acquire().await.unwrap().forget();
+            let fail = {
+                let mut left = self.failures.lock().unwrap();
+                let fail = *left > 0;
+                *left = left.saturating_sub(1);
+                fail
+            };
+            if fail {
+                return Err(Failure { reason: "not now".into(), retry: true });
+            }
+            self.got.lock().unwrap().push(serde_json::from_slice(body).unwrap());
+            Ok(())
+        }
+    }
+
+    fn alert(n: i64) -> Arc<Alert> {
+        let detail = Detail::Budget { max_orders: 1, max_notional: 1.into() };
+        Arc::new(Alert { kind: AlertKind::BudgetSpent, ts_ms: n, venue: None, text: format!("#{n}"), detail })
+    }
+
+    #[tokio::test]
+    async fn a_destination_that_falls_behind_loses_the_oldest_and_says_how_many() {
+        let (tx, rx) = broadcast::channel(4);
+        let open = Arc::new(Semaphore::new(0));
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let sink = Gate { open: open.clone(), got: got.clone(), failures: Mutex::new(0) };
+        let task = tokio::spawn(run(sink, rx, Duration::from_millis(1)));
+        tx.send(alert(0)).unwrap();
+        tokio::task::yield_now().await;
+        // #0 is being delivered (held at the gate); ten more arrive, the queue holds four.
+        for n in 1..=10 {
+            tx.send(alert(n)).unwrap();
+        }
+        drop(tx);
+        open.add_permits(100);
+        let tally = task.await.unwrap();
+        let got = got.lock().unwrap().clone();
+        let seen: Vec<_> = got
+            .iter()
+            .map(|a| (a["ts_ms"].as_i64().unwrap(), a["dropped_before"].as_u64().unwrap()))
+            .collect();
+        assert_eq!(seen, [(0, 0), (7, 6), (8, 0), (9, 0), (10, 0)]);
+        assert_eq!(tally, Tally { delivered: 5, failed: 0, dropped: 6 });
+    }
+
+    #[tokio::test]
+    async fn a_failure_is_tried_again_and_given_up_after_the_last_attempt() {
+        let (tx, rx) = broadcast::channel(4);
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let open = Arc::new(Semaphore::new(100));
+        // The first alert fails every attempt; the second fails once, then gets through.
+        let sink = Gate { open: open.clone(), got: got.clone(), failures: Mutex::new(ATTEMPTS + 1) };
+        let task = tokio::spawn(run(sink, rx, Duration::from_millis(1)));
+        tx.send(alert(1)).unwrap();
+        tx.send(alert(2)).unwrap();
+        drop(tx);
+        let tally = task.await.unwrap();
+        assert_eq!(tally, Tally { delivered: 1, failed: 1, dropped: 0 });
+        let got = got.lock().unwrap().clone();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0]["text"], "#2");
+        assert_eq!(100 - open.available_permits(), ATTEMPTS as usize + 2, "4 tries for #1, 2 for #2");
+    }
+}

@@ -64,9 +64,13 @@ pub fn to_file_as(dir: &Path, format: LogFormat) -> anyhow::Result<WorkerGuard> 
     let mut filter = EnvFilter::try_from_env("VIGIL_LOG")
         .or_else(|_| EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| EnvFilter::new("info"));
-    for cap in TRANSPORT_CAP {
-        if let Ok(directive) = cap.parse() {
-            filter = filter.add_directive(directive);
+    // A directive sets a level, it cannot cap one: added only when the filter
+    // reaches trace, or `RUST_LOG=warn` would still print the transports' debug lines.
+    if filter.max_level_hint().is_none_or(|max| max >= tracing_subscriber::filter::LevelFilter::TRACE) {
+        for cap in TRANSPORT_CAP {
+            if let Ok(directive) = cap.parse() {
+                filter = filter.add_directive(directive);
+            }
         }
     }
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false).with_writer(writer);
