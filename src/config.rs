@@ -38,6 +38,8 @@ pub struct Config {
     pub autonomy: AutonomyConfig,
     /// The workstation: theme and key bindings (`[tui]`).
     pub tui: crate::tui::TuiConfig,
+    /// Where alerts go: a command, a webhook, the TUI's bell (`[alerts]`).
+    pub alerts: crate::alerts::AlertsConfig,
 }
 
 /// `[paper]`: the simulated account.
@@ -176,7 +178,7 @@ enum ReadError {
 
 /// Reads the config file (never through a symlink it does not own) and
 /// refuses one that someone else owns or can write: it sets the risk limits
-/// and `[audit] witness_command`, which vigil runs.
+/// and `[audit] witness_command` and `[alerts] command`, which vigil runs.
 fn read_private(path: &Path) -> Result<String, ReadError> {
     use std::io::Read as _;
     use std::os::unix::fs::MetadataExt as _;
@@ -237,6 +239,10 @@ impl Config {
         let config: Self = toml::from_str(text)
             .map_err(|e| ConfigError::Parse { path: origin.to_owned(), message: e.to_string() })?;
         config.risk.validate().map_err(|source| ConfigError::Limits { path: origin.to_owned(), source })?;
+        config
+            .alerts
+            .validate()
+            .map_err(|message| ConfigError::Parse { path: origin.to_owned(), message })?;
         Ok(config)
     }
 

@@ -4,6 +4,7 @@
 //! integration tests and benches drive the same code the binary runs.
 //! See ARCHITECTURE.md for how the modules fit together.
 
+pub mod alerts;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -48,6 +48,9 @@ pub struct Args {
     pub feed: FeedArgs,
     #[command(flatten)]
     pub unlock: UnlockArgs,
+    /// How `<data-dir>/vigil.log` lines are written (rotated by size, 0600)
+    #[arg(long, value_enum, default_value = "text")]
+    pub log_format: super::logging::LogFormat,
 }
 
 /// Runs `vigil run`.
@@ -83,7 +86,7 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         };
         let mut session = Session::start(ctx, &config, options).await?;
         // Only once the session has started: a refused start writes nothing.
-        let _log = super::logging::to_file(ctx.data_dir())?;
+        let _log = super::logging::to_file_as(ctx.data_dir(), args.log_format)?;
         if let Err(err) = session.serve(ctx).await {
             session.shutdown().await;
             return Err(err);

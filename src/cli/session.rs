@@ -94,6 +94,8 @@ pub struct SessionOptions<'a> {
 pub struct Session {
     pub handle: EngineHandle,
     engine: JoinHandle<()>,
+    /// The alert tasks, when `[alerts]` names a destination.
+    alerts: Option<crate::alerts::Alerts>,
     forwarder: JoinHandle<()>,
     sim: Option<SimHandle>,
     /// A keystore is unlocked in this session (attaching needs a code).
@@ -241,8 +243,10 @@ impl Session {
             watchlist: Some(watchlist),
         };
         let (handle, engine) = engine::start(setup)?;
+        // Whoever owns the engine sends its alerts (run, tui, demo, a one-shot order).
+        let alerts = crate::alerts::spawn(&config.alerts, &handle).context("cannot start [alerts]")?;
         let config_toml = config.to_toml()?;
-        Ok(Self { handle, engine, forwarder, sim, keystore, config_toml, server: None })
+        Ok(Self { handle, engine, alerts, forwarder, sim, keystore, config_toml, server: None })
     }
 
     /// Serves this session's engine on `<data-dir>/vigil.sock`, for `vigil
@@ -264,6 +268,9 @@ impl Session {
         let _ = self.engine.await;
         if let Some(server) = self.server {
             server.stop();
+        }
+        if let Some(alerts) = self.alerts {
+            alerts.finish().await;
         }
         self.forwarder.abort();
         if let Some(sim) = self.sim {

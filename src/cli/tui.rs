@@ -98,6 +98,8 @@ pub fn tui_options(ctx: &Context, config: &Config, theme: Option<&str>, keystore
     if let Some(theme) = theme {
         options.theme = theme.to_owned();
     }
+    options.bell = config.alerts.bell;
+    options.feed_down_after = std::time::Duration::from_secs(config.alerts.feed_down_after_secs);
     options.autonomy = AutonomyDefaults {
         max_orders: config.autonomy.max_orders,
         max_notional: config.autonomy.max_notional,

@@ -34,6 +34,6 @@ pub use boot::{EngineError, EngineSetup, LiveSetup, UNCLEAN_SHUTDOWN, start};
 pub use controls::{Cause, Change, Controls, ControlsError, ControlsRecorder, Transition};
 pub use gate::check_lines;
 pub use live::LiveKey;
-pub use orders::describe;
+pub use orders::{BUDGET_SPENT_NOTE, describe};
 pub use state::{EngineConfig, OnShutdown, ProposalPolicy, TotpCheck, limits_view};
 pub use watchlist::{MAX_WATCHED, WATCHLIST_KEY, WatchlistSetup, initial_watchlist, stored_watchlist};

@@ -13,6 +13,9 @@ use crate::domain::{
 };
 use crate::store::{Actor, AuditKind};
 
+/// The event line written when the autonomous budget runs out (alerts look for it).
+pub const BUDGET_SPENT_NOTE: &str = "confirm mode: the autonomous budget is spent";
+
 /// How an expiry's reason starts (the screen, the audit log and the answer
 /// to a late "yes" all say the same).
 const EXPIRED: &str = "expired unanswered";
@@ -230,7 +233,7 @@ impl EngineState {
             _ => self.notional_estimate(&intent).unwrap_or(Decimal::MAX),
         };
         match self.controls.charge(notional, self.now(), &mut self.persist) {
-            Ok(true) => self.note("mode", "confirm mode: the autonomous budget is spent"),
+            Ok(true) => self.note("mode", BUDGET_SPENT_NOTE),
             Ok(false) => {}
             Err(err) => self.storage_failed("autonomy budget", &err.to_string()),
         }

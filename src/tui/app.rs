@@ -13,6 +13,7 @@ use futures_util::future::BoxFuture;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::sync::oneshot;
 
+use super::bell::{Bell, Ringer};
 use super::config::{AutonomyDefaults, TuiOptions};
 use super::error::TuiError;
 use super::keymap::Keymap;
@@ -154,6 +155,8 @@ pub struct App {
     pub(crate) next_request: u64,
     pub(crate) quit: bool,
     replies: FuturesUnordered<BoxFuture<'static, AppMsg>>,
+    /// The terminal bell on alert events, when `[alerts] bell` is on.
+    bell: Option<Bell>,
 }
 
 impl App {
@@ -163,6 +166,7 @@ impl App {
         let theme = Theme::load(theme_name, options.themes_dir.as_deref(), options.no_color)?;
         let keymap = Keymap::load(&options.keymap_overrides)?;
         let snap = handle.snapshot();
+        let bell = options.bell.then(|| Bell::new(&snap, options.feed_down_after));
         let mut app = Self {
             handle,
             snap,
@@ -190,9 +194,41 @@ impl App {
             next_request: 0,
             quit: false,
             replies: FuturesUnordered::new(),
+            bell,
         };
         app.reselect();
         Ok(app)
+    }
+
+    /// What the bell does when it rings (the real terminal writes BEL).
+    pub fn set_ringer(&mut self, ringer: Ringer) {
+        if let Some(bell) = self.bell.as_mut() {
+            bell.set_ringer(ringer);
+        }
+    }
+
+    /// How often the bell rang (0 with the bell off).
+    pub fn bells_rung(&self) -> u64 {
+        self.bell.as_ref().map_or(0, Bell::rung)
+    }
+
+    /// Rings once if an alert event happened since the last ring.
+    pub fn ring_if_due(&mut self) {
+        if let Some(bell) = self.bell.as_mut() {
+            bell.ring_if_due();
+        }
+    }
+
+    /// When the bell's rules are due by time alone (a feed outage lasting its grace).
+    pub fn bell_deadline(&self) -> Option<Instant> {
+        self.bell.as_ref().and_then(Bell::next_deadline)
+    }
+
+    /// Lets the bell's rules see the time pass.
+    pub fn poll_bell(&mut self) {
+        if let Some(bell) = self.bell.as_mut() {
+            bell.poll();
+        }
     }
 
     /// True once the person has asked to quit (Shutdown has been sent).
@@ -250,6 +286,9 @@ impl App {
     /// Picks up the engine's latest snapshot.
     pub fn refresh_snapshot(&mut self) {
         self.snap = self.handle.snapshot();
+        if let Some(bell) = self.bell.as_mut() {
+            bell.observe(&self.snap);
+        }
         self.reselect();
     }
 

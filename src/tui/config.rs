@@ -53,6 +53,10 @@ pub struct TuiOptions {
     /// The engine runs in another process (`vigil attach`): quitting detaches
     /// and leaves it running, so it asks nothing.
     pub attached: bool,
+    /// Ring the terminal bell on alert events (`[alerts] bell`).
+    pub bell: bool,
+    /// How long the feed must be down before that is an event (`[alerts] feed_down_after_secs`).
+    pub feed_down_after: std::time::Duration,
 }
 
 impl TuiOptions {
@@ -67,6 +71,8 @@ impl TuiOptions {
             no_color: no_color_requested(std::env::var_os("NO_COLOR").as_deref()),
             keystore_unlocked,
             attached: false,
+            bell: false,
+            feed_down_after: std::time::Duration::ZERO,
         }
     }
 }

@@ -17,6 +17,7 @@
 
 mod action;
 mod app;
+mod bell;
 mod columns;
 mod config;
 mod error;

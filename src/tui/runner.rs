@@ -27,7 +27,13 @@ const TICK: Duration = Duration::from_secs(1);
 /// arrives; sends `Command::Shutdown` on the way out. Theme and key bindings are resolved
 /// *before* the terminal is touched, so a config error prints as a normal error.
 pub async fn run(handle: EngineHandle, options: TuiOptions) -> Result<(), TuiError> {
-    let app = App::new(handle, &options)?;
+    let mut app = App::new(handle, &options)?;
+    // BEL moves no cursor and draws nothing: it cannot disturb the frame.
+    app.set_ringer(Box::new(|| {
+        use std::io::Write as _;
+        let mut out = io::stdout();
+        let _ = out.write_all(b"\x07").and_then(|()| out.flush());
+    }));
     let stop = stop_signal()?;
     let mut guard = TerminalGuard::enter()?;
     let result = run_loop(&mut guard.terminal, app, EventStream::new(), stop).await;
@@ -60,10 +66,12 @@ pub async fn run_loop<B: Backend>(
             dirty = false;
             last_draw = Some(now);
         }
+        app.ring_if_due();
         if app.should_quit() {
             return Ok(app);
         }
         let redraw_at = last_draw.filter(|_| dirty).map(|t| t + FRAME_INTERVAL);
+        let bell_at = app.bell_deadline().map(Instant::from_std);
         // Priority: stop; engine events and command answers (rare) before keys, so a key is
         // read against the latest verdicts; keys (human rate) before snapshots, so a busy
         // feed can never starve the keyboard (snapshots coalesce in the watch channel).
@@ -96,6 +104,7 @@ pub async fn run_loop<B: Backend>(
             }
             () = sleep_until(redraw_at.unwrap_or(now)), if redraw_at.is_some() => {}
             () = sleep(TICK), if app.needs_tick() => dirty |= app.expire_notice(std::time::Instant::now()),
+            () = sleep_until(bell_at.unwrap_or(now)), if bell_at.is_some() => app.poll_bell(),
         }
     }
 }
