@@ -12,6 +12,9 @@
 mod aead;
 mod coredump;
 mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 mod header;
 mod keystore;
 mod layout;

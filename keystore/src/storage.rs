@@ -7,7 +7,7 @@
 
 mod files;
 mod generations;
-mod pointer;
+pub(crate) mod pointer;
 mod sled_io;
 
 pub(crate) use generations::{GenStore, TEMP_PREFIX, exists};

@@ -1,0 +1,4 @@
+#![no_main]
+//! See `harness::rest_exchange_info` in fuzz/src/harness.rs.
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| vigil_fuzz::harness::rest_exchange_info(data));

@@ -1,0 +1,3 @@
+//! The fuzz targets' bodies; see [`harness`].
+
+pub mod harness;
