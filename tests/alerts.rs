@@ -105,7 +105,7 @@ async fn orders_keep_flowing_and_the_command_keeps_up_while_the_webhook_hangs() 
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("alerts.jsonl");
     let (url, received) = webhook::start(true).await;
-    let many = Limits { dedupe_window_ms: 0, loss_streak: 1000, ..limits() };
+    let many = Limits { dedupe_window_ms: 0, loss_streak: 100, ..limits() };
     let h = start(dir.path(), many, vec![]).await;
     let running = alerts::spawn_with(&config(&out, &url), &h.handle, quick()).unwrap().unwrap();
 

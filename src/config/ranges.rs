@@ -64,8 +64,9 @@ pub const MONEY: Range<Decimal> = Range { low: SATOSHI, high: TRILLION };
 pub const BALANCE: Range<Decimal> = Range { low: Decimal::ZERO, high: TRILLION };
 /// Price band and slippage: 0.01 % ..= 50 % (a wider band is no check).
 pub const BAND_PCT: Range<Decimal> = Range { low: dec(1, 2), high: dec(50, 0) };
-/// Concentration and drawdown: 0.01 % ..= 100 %.
-pub const SHARE_PCT: Range<Decimal> = Range { low: dec(1, 2), high: dec(100, 0) };
+/// Concentration and drawdown: 0.0001 % ..= 100 % (a tiny limit is only
+/// stricter: a breaker that trips at once is a test's way to see it trip).
+pub const SHARE_PCT: Range<Decimal> = Range { low: dec(1, 4), high: dec(100, 0) };
 /// Fee rates as fractions: 0 ..= 0.05 (5 %); never negative (a rebate would
 /// credit money the exchange never pays).
 pub const FEE_RATE: Range<Decimal> = Range { low: Decimal::ZERO, high: dec(5, 2) };
