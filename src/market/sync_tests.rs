@@ -23,7 +23,7 @@ fn diff(first: u64, last: u64, bids: &[FixedLevel]) -> DepthDiff {
 }
 
 fn snap(id: u64) -> DepthSnapshot {
-    DepthSnapshot { last_update_id: id, bids: vec![lv(1, 1)], asks: vec![lv(2, 1)] }
+    DepthSnapshot { last_update_id: id, bids: vec![lv(1, 1)], asks: vec![lv(100, 1)] }
 }
 
 #[test]
@@ -120,8 +120,8 @@ fn a_diff_that_crosses_the_book_discards_it() {
     let mut s = new_sync();
     s.on_diff(&diff(1, 1, &[]));
     s.on_snapshot(&snap(1));
-    // Bid 2 meets the ask at 2: a locked book is as impossible as a crossed one.
-    assert_eq!(s.on_diff(&diff(2, 2, &[lv(2, 1)])), DiffOutcome::Crossed { bid: 2, ask: 2 });
+    // Bid 100 meets the ask at 100: a locked book is as impossible as a crossed one.
+    assert_eq!(s.on_diff(&diff(2, 2, &[lv(100, 1)])), DiffOutcome::Crossed { bid: 100, ask: 100 });
     assert!(s.book().is_none());
     // The driver fetches a snapshot; the next diff does not ask for another.
     assert_eq!(s.on_diff(&diff(3, 3, &[])), DiffOutcome::Buffered { request_snapshot: false });
