@@ -96,7 +96,8 @@ fn bench_alerts(c: &mut Criterion) {
                     quote_qty: None,
                     stop: None,
                 };
-                let outcome = rt.block_on(handle.request(|reply| Command::Submit { intent, hold: false, reply }));
+                let outcome =
+                    rt.block_on(handle.request(|reply| Command::Submit { intent, hold: false, reply }));
                 assert!(matches!(outcome, Ok(SubmitOutcome::Sent { .. })), "{outcome:?}");
             });
         });

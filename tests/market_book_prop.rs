@@ -6,13 +6,19 @@ use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 use rust_decimal::Decimal;
+use vigil::market::fixed::Scales;
 use vigil::market::sync::{BookSync, DiffOutcome, SnapshotOutcome};
-use vigil::market::wire::{DepthSnapshot, Frame, parse_frame};
+use vigil::market::wire::{DepthDiff, DepthSnapshot, Frame, parse_frame};
+
+/// Binance's 8 decimals, no range rule: every generated level fits.
+const EIGHT: Scales = Scales::plain(8, 8);
 
 /// A level as text: price from a small grid (so updates collide), written
 /// with varying scale ("101" vs "101.00"), quantity often zero (removal).
-fn level() -> impl Strategy<Value = (String, String)> {
-    (90u32..110, 0u32..3, prop_oneof![Just(0u32), 1u32..1000], 0u32..3).prop_map(|(p, pscale, q, qscale)| {
+/// Bids sit below 100 and asks at or above it, so the book never crosses
+/// (a crossed book is refused; `market_fixed_prop` covers that).
+fn level(prices: std::ops::Range<u32>) -> impl Strategy<Value = (String, String)> {
+    (prices, 0u32..3, prop_oneof![Just(0u32), 1u32..1000], 0u32..3).prop_map(|(p, pscale, q, qscale)| {
         let price = match pscale {
             0 => p.to_string(),
             1 => format!("{p}.0"),
@@ -33,7 +39,7 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        8 => (1u64..4, prop::collection::vec(level(), 0..8), prop::collection::vec(level(), 0..8))
+        8 => (1u64..4, prop::collection::vec(level(90..100), 0..8), prop::collection::vec(level(100..110), 0..8))
             .prop_map(|(span, bids, asks)| Op::Next { span, bids, asks }),
         1 => Just(Op::Stale),
     ]
@@ -61,18 +67,20 @@ proptest! {
 
     #[test]
     fn sync_matches_reference_model(
-        snap_bids in prop::collection::vec(level(), 0..10),
-        snap_asks in prop::collection::vec(level(), 0..10),
+        snap_bids in prop::collection::vec(level(90..100), 0..10),
+        snap_asks in prop::collection::vec(level(100..110), 0..10),
         ops in prop::collection::vec(op(), 1..60),
     ) {
-        let mut sync = BookSync::default();
+        let mut sync = BookSync::new(EIGHT);
+        let mut diff = DepthDiff::default();
         let (mut bids, mut asks) = (BTreeMap::new(), BTreeMap::new());
         // The first event straddles the snapshot id 1000 (1000 < 1001 <= 1001).
         let first = frame(1000, 1001, &[], &[]);
-        let Frame::Depth { diff, .. } = parse_frame(&first).unwrap() else { panic!("not a depth frame") };
-        prop_assert_eq!(sync.on_diff(diff), DiffOutcome::Buffered { request_snapshot: true });
+        let Frame::Depth { .. } = parse_frame(&first, &EIGHT, &mut diff).unwrap() else { panic!("not a depth frame") };
+        prop_assert_eq!(sync.on_diff(&diff), DiffOutcome::Buffered { request_snapshot: true });
         let body = serde_json::json!({"lastUpdateId": 1000, "bids": snap_bids, "asks": snap_asks}).to_string();
-        prop_assert_eq!(sync.on_snapshot(&DepthSnapshot::parse(&body).unwrap()), SnapshotOutcome::Synced { applied: 1 });
+        let snapshot = DepthSnapshot::parse(&body, &EIGHT, 1000).unwrap();
+        prop_assert_eq!(sync.on_snapshot(&snapshot), SnapshotOutcome::Synced { applied: 1 });
         model_set(&mut bids, &snap_bids);
         model_set(&mut asks, &snap_asks);
 
@@ -88,8 +96,8 @@ proptest! {
                 }
                 Op::Stale => (frame(last.saturating_sub(5), last - 1, &[("100".into(), "77".into())], &[]), DiffOutcome::Ignored),
             };
-            let Frame::Depth { diff, .. } = parse_frame(&text).unwrap() else { panic!("not a depth frame") };
-            prop_assert_eq!(sync.on_diff(diff), expect);
+            let Frame::Depth { .. } = parse_frame(&text, &EIGHT, &mut diff).unwrap() else { panic!("not a depth frame") };
+            prop_assert_eq!(sync.on_diff(&diff), expect);
         }
         let book = sync.book().unwrap();
         prop_assert_eq!(book.update_id(), last);
@@ -104,6 +112,6 @@ proptest! {
     /// Arbitrary text never panics the frame parser.
     #[test]
     fn parse_frame_never_panics(text in ".{0,200}") {
-        let _ = parse_frame(&text);
+        let _ = parse_frame(&text, &EIGHT, &mut DepthDiff::default());
     }
 }

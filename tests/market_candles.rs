@@ -13,8 +13,9 @@ use axum::routing::get;
 use rust_decimal::Decimal;
 use serde_json::Value;
 use vigil::domain::{Side, Symbol};
+use vigil::market::fixed::Scales;
 use vigil::market::rest::RestClient;
-use vigil::market::wire::{Frame, WireError, parse_frame};
+use vigil::market::wire::{DepthDiff, Frame, WireError};
 use vigil::market::{FeedConfig, Interval, MarketEvent, RestError};
 use vigil::sim::{SimConfig, SimHandle};
 
@@ -211,6 +212,10 @@ async fn rest_klines_refuse_more_rows_than_asked_and_oversized_bodies() {
 /// above `"o":"0.0010"`, which no real candle has (that form is refused below).
 const KLINE: &str = r#"{"stream":"btcusdt@kline_5m","data":{"e":"kline","E":1672515782136,"s":"BTCUSDT","k":{"t":1672515600000,"T":1672515899999,"s":"BTCUSDT","i":"5m","f":100,"L":200,"o":"0.0010","c":"0.0020","h":"0.0025","l":"0.0009","v":"1000","n":100,"x":false,"q":"1.0000","V":"500","Q":"0.500","B":"123456"}}}"#;
 const TICKER: &str = r#"{"stream":"btcusdt@ticker","data":{"e":"24hrTicker","E":123456789,"s":"BTCUSDT","p":"0.0015","P":"250.00","w":"0.0018","x":"0.0009","c":"0.0025","Q":"10","b":"0.0024","B":"10","a":"0.0026","A":"100","o":"0.0010","h":"0.0025","l":"0.0010","v":"10000","q":"18","O":0,"C":86400000,"F":0,"L":18150,"n":18151}}"#;
+
+fn parse_frame(text: &str) -> Result<Frame<'_>, WireError> {
+    vigil::market::wire::parse_frame(text, &Scales::plain(8, 8), &mut DepthDiff::default())
+}
 
 #[test]
 fn documented_kline_and_ticker_frames_parse() {

@@ -4,23 +4,34 @@
 
 use rust_decimal::Decimal;
 use vigil::domain::{Side, Symbol, SymbolStatus};
-use vigil::market::Level;
+use vigil::market::fixed::{FixedLevel, Scales};
 use vigil::market::rest::{RestError, parse_exchange_info};
-use vigil::market::wire::{DepthSnapshot, Frame, WireError, parse_frame};
+use vigil::market::wire::{DepthDiff, DepthSnapshot, Frame, WireError};
 
 fn d(s: &str) -> Decimal {
     s.parse().unwrap()
 }
 
-fn lv(p: &str, q: &str) -> Level {
-    Level { price: d(p), qty: d(q) }
+/// Binance's 8 decimals for prices and quantities, no range rule.
+const EIGHT: Scales = Scales::plain(8, 8);
+
+fn parse_frame(text: &str) -> Result<Frame<'_>, WireError> {
+    vigil::market::wire::parse_frame(text, &EIGHT, &mut DepthDiff::default())
+}
+
+/// A level in units of 1e-8.
+fn lv(p: &str, q: &str) -> FixedLevel {
+    FixedLevel { price: EIGHT.price.from_decimal(d(p)).unwrap(), qty: EIGHT.qty.from_decimal(d(q)).unwrap() }
 }
 
 #[test]
 fn barter_depth_sample_in_combined_wrapper() {
     let text = r#"{"stream":"ethusdt@depth@100ms","data":{"e":"depthUpdate","E":1671656397761,"s":"ETHUSDT","U":22611425143,"u":22611425151,
  "b":[["1209.67000000","85.48210000"],["1209.66000000","20.68790000"]],"a":[]}}"#;
-    let Frame::Depth { symbol, diff } = parse_frame(text).unwrap() else { panic!() };
+    let mut diff = DepthDiff::default();
+    let Frame::Depth { symbol } = vigil::market::wire::parse_frame(text, &EIGHT, &mut diff).unwrap() else {
+        panic!()
+    };
     assert_eq!(symbol, "ETHUSDT");
     assert_eq!(
         (diff.first_update_id, diff.final_update_id, diff.event_time),
@@ -81,7 +92,7 @@ fn malformed_frames_are_errors() {
         r#"{"stream":"x@trade","data":{"e":"trade","E":1,"s":"X","p":"abc","q":"1","T":1,"m":true}}"#,
     ];
     for text in cases {
-        assert!(matches!(parse_frame(text), Err(WireError::Json(_))), "{text}");
+        assert!(matches!(parse_frame(text), Err(WireError::Json(_) | WireError::Depth { .. })), "{text}");
     }
     let invalid = [
         r#"{"stream":"x@depth","data":{"e":"depthUpdate","E":1,"s":"X","U":5,"u":2,"b":[],"a":[]}}"#,
@@ -90,7 +101,7 @@ fn malformed_frames_are_errors() {
         r#"{"stream":"x@trade","data":{"e":"trade","E":1,"s":"X","p":"1","q":"0","T":1,"m":true}}"#,
     ];
     for text in invalid {
-        assert!(matches!(parse_frame(text), Err(WireError::Invalid(_))), "{text}");
+        assert!(matches!(parse_frame(text), Err(WireError::Invalid(_) | WireError::Depth { .. })), "{text}");
     }
 }
 
@@ -98,13 +109,18 @@ fn malformed_frames_are_errors() {
 fn rest_snapshot_vector() {
     let snap = DepthSnapshot::parse(
         r#"{"lastUpdateId": 1027024, "bids": [["4.00000000", "431.00000000"]], "asks": [["4.00000200", "12.00000000"]]}"#,
+        &EIGHT,
+        1000,
     )
     .unwrap();
     assert_eq!(snap.last_update_id, 1027024);
     assert_eq!(snap.bids, vec![lv("4", "431")]);
     assert_eq!(snap.asks, vec![lv("4.000002", "12")]);
-    assert!(DepthSnapshot::parse(r#"{"lastUpdateId": 1, "bids": [["4", "-1"]], "asks": []}"#).is_err());
-    assert!(DepthSnapshot::parse(r#"{"code":-1121,"msg":"Invalid symbol."}"#).is_err());
+    assert!(
+        DepthSnapshot::parse(r#"{"lastUpdateId": 1, "bids": [["4", "-1"]], "asks": []}"#, &EIGHT, 10)
+            .is_err()
+    );
+    assert!(DepthSnapshot::parse(r#"{"code":-1121,"msg":"Invalid symbol."}"#, &EIGHT, 10).is_err());
 }
 
 const ETHUSDT: &str = r#"{"symbol":"ETHUSDT","status":"TRADING","baseAsset":"ETH","baseAssetPrecision":8,"quoteAsset":"USDT","quoteAssetPrecision":8,

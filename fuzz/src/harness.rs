@@ -11,11 +11,12 @@ use rust_decimal::Decimal;
 use secrecy::SecretBox;
 
 use vigil::config::Config;
-use vigil::domain::Symbol;
+use vigil::domain::{Instrument, Symbol, SymbolStatus};
 use vigil::market::book::OrderBook;
+use vigil::market::fixed::Scales;
 use vigil::market::rest::{parse_catalog, parse_exchange_info};
 use vigil::market::sync::BookSync;
-use vigil::market::wire::{DepthSnapshot, Frame, parse_frame, parse_klines};
+use vigil::market::wire::{DepthDiff, DepthSnapshot, Frame, parse_frame, parse_klines};
 use vigil::market::{BookUpdate, Interval, Level};
 use vigil::store::{AuditEntry, AuditKey};
 use vigil::tui::{Theme, ThemeFile};
@@ -45,18 +46,43 @@ pub const TARGETS: &[(&str, Target)] = &[
 const TOP_LEVELS: usize = 20;
 /// Diffs buffered before a snapshot: small, so the fuzzer reaches the eviction path.
 const SYNC_BUFFER: usize = 16;
+/// Levels kept a side: small, so the fuzzer reaches the trimming path.
+const MAX_LEVELS: usize = 64;
+/// Levels a snapshot may carry (what the feed asks for).
+const SNAPSHOT_LIMIT: usize = 1000;
+
+/// BTCUSDT's real filters: tick 0.01 in [0.01, 1000000], step 0.00001 up to 9000.
+fn btcusdt_scales() -> Option<Scales> {
+    let d = |s: &str| s.parse::<Decimal>().ok();
+    let instrument = Instrument {
+        symbol: Symbol::new("BTCUSDT").ok()?,
+        base_asset: "BTC".into(),
+        quote_asset: "USDT".into(),
+        status: SymbolStatus::Trading,
+        tick_size: d("0.01")?,
+        min_price: d("0.01")?,
+        max_price: d("1000000")?,
+        step_size: d("0.00001")?,
+        min_qty: d("0.00001")?,
+        max_qty: d("9000")?,
+        min_notional: d("5")?,
+    };
+    Scales::of(&instrument).ok()
+}
 
 /// The WebSocket path: one combined-stream frame per line, depth diffs driven
-/// through the book-sync state machine. A line that parses as a REST depth
-/// snapshot is handed to it as the snapshot it asked for.
+/// through the book-sync state machine in fixed point. A line that parses as a
+/// REST depth snapshot is handed to it as the snapshot it asked for.
 pub fn market_frames(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let mut sync = BookSync::new(SYNC_BUFFER);
+    let Some(scales) = btcusdt_scales() else { return };
+    let mut sync = BookSync::with_bounds(scales, SYNC_BUFFER, MAX_LEVELS);
+    let mut diff = DepthDiff::default();
     for line in text.lines() {
-        if let Ok(snapshot) = DepthSnapshot::parse(line) {
+        if let Ok(snapshot) = DepthSnapshot::parse(line, &scales, SNAPSHOT_LIMIT) {
             sync.on_snapshot(&snapshot);
-        } else if let Ok(Frame::Depth { diff, .. }) = parse_frame(line) {
-            sync.on_diff(diff);
+        } else if let Ok(Frame::Depth { .. }) = parse_frame(line, &scales, &mut diff) {
+            sync.on_diff(&diff);
         } else {
             continue;
         }
@@ -69,8 +95,17 @@ pub fn market_frames(data: &[u8]) {
 /// `GET /api/v3/depth` and `GET /api/v3/klines`: the snapshot becomes a book.
 pub fn rest_depth(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    if let Ok(snapshot) = DepthSnapshot::parse(text) {
-        check_book(&OrderBook::from_snapshot(snapshot.last_update_id, &snapshot.bids, &snapshot.asks));
+    let Some(scales) = btcusdt_scales() else { return };
+    if let Ok(snapshot) = DepthSnapshot::parse(text, &scales, SNAPSHOT_LIMIT) {
+        assert!(snapshot.bids.len() <= SNAPSHOT_LIMIT && snapshot.asks.len() <= SNAPSHOT_LIMIT);
+        let book = OrderBook::from_snapshot(
+            scales,
+            snapshot.last_update_id,
+            &snapshot.bids,
+            &snapshot.asks,
+            MAX_LEVELS,
+        );
+        check_book(&book);
     }
     if let Ok(candles) = parse_klines(text, Interval::M1, 1000) {
         assert!(candles.len() <= 1000, "{} candles accepted where 1000 were asked", candles.len());

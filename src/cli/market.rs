@@ -59,9 +59,15 @@ pub fn run(cmd: Command, _ctx: &Context) -> anyhow::Result<ExitCode> {
 }
 
 /// Prints events until `count` is reached, the feed stops, or Ctrl-C.
+///
+/// Output is buffered: stdout is locked once for the whole run, every event
+/// already queued is written, then one flush — so a fast feed costs one
+/// write per batch, not a lock and a syscall per line, and a quiet feed
+/// still shows each line at once.
 async fn tap(config: FeedConfig, count: Option<u64>, stats: bool) -> anyhow::Result<ExitCode> {
     let mut feed = market::spawn(config)?;
     let started = Instant::now();
+    let mut out = LineWriter::new();
     let mut events: u64 = 0;
     while count.is_none_or(|n| events < n) {
         let event = tokio::select! {
@@ -69,31 +75,56 @@ async fn tap(config: FeedConfig, count: Option<u64>, stats: bool) -> anyhow::Res
             _ = tokio::signal::ctrl_c() => None,
         };
         let Some(event) = event else { break };
-        if !print_line(&TapLine::from_event(&event))? {
+        let mut open = out.line(&TapLine::from_event(&event))?;
+        events = events.saturating_add(1);
+        while open && count.is_none_or(|n| events < n) {
+            let Ok(event) = feed.events().try_recv() else { break };
+            open = out.line(&TapLine::from_event(&event))?;
+            events = events.saturating_add(1);
+        }
+        if !open || !out.flush()? {
             return Ok(ExitCode::SUCCESS);
         }
-        events += 1;
     }
     feed.shutdown().await;
     if stats {
         let elapsed_s = started.elapsed().as_secs_f64();
         let events_per_s = if elapsed_s > 0.0 { events as f64 / elapsed_s } else { 0.0 };
-        print_line(&TapLine::Stats { events, elapsed_s, events_per_s })?;
+        if out.line(&TapLine::Stats { events, elapsed_s, events_per_s })? {
+            out.flush()?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes one line and flushes it. `Ok(false)` when stdout was closed (a
-/// pipe reader such as `head` went away): the caller stops quietly.
-fn print_line(line: &TapLine<'_>) -> anyhow::Result<bool> {
-    let mut out = io::stdout().lock();
-    let written = serde_json::to_writer(&mut out, line)
-        .map_err(io::Error::from)
-        .and_then(|()| out.write_all(b"\n"))
-        .and_then(|()| out.flush());
-    match written {
-        Ok(()) => Ok(true),
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(false),
-        Err(e) => Err(e).context("cannot write to stdout"),
+/// Stdout, locked once and buffered. `Ok(false)` from a write or flush when
+/// stdout was closed (a pipe reader such as `head` went away): the caller
+/// stops quietly.
+struct LineWriter {
+    out: io::BufWriter<io::StdoutLock<'static>>,
+}
+
+impl LineWriter {
+    fn new() -> Self {
+        Self { out: io::BufWriter::with_capacity(64 * 1024, io::stdout().lock()) }
+    }
+
+    fn line(&mut self, line: &TapLine<'_>) -> anyhow::Result<bool> {
+        let written = serde_json::to_writer(&mut self.out, line)
+            .map_err(io::Error::from)
+            .and_then(|()| self.out.write_all(b"\n"));
+        Self::closed_is_false(written)
+    }
+
+    fn flush(&mut self) -> anyhow::Result<bool> {
+        Self::closed_is_false(self.out.flush())
+    }
+
+    fn closed_is_false(result: io::Result<()>) -> anyhow::Result<bool> {
+        match result {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(false),
+            Err(e) => Err(e).context("cannot write to stdout"),
+        }
     }
 }

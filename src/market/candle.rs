@@ -68,7 +68,9 @@ impl Interval {
 
     /// Open time of the candle containing `ts` (UTC-aligned, as Binance's).
     pub fn open_time(self, ts: TimestampMs) -> TimestampMs {
-        ts - ts.rem_euclid(self.ms())
+        // `rem_euclid` is in [0, ms): only a timestamp within one interval of
+        // i64::MIN could go below it, and then the earliest time is the answer.
+        ts.saturating_sub(ts.rem_euclid(self.ms()))
     }
 
     /// Position in [`Interval::ALL`].
@@ -78,12 +80,15 @@ impl Interval {
 
     /// The next longer timeframe (wrapping to the shortest).
     pub fn next(self) -> Self {
-        Self::ALL[(self.index() + 1) % Self::ALL.len()]
+        Self::ALL.get(self.index().saturating_add(1)).copied().unwrap_or(Interval::M1)
     }
 
     /// The next shorter timeframe (wrapping to the longest).
     pub fn prev(self) -> Self {
-        Self::ALL[(self.index() + Self::ALL.len() - 1) % Self::ALL.len()]
+        match self.index().checked_sub(1) {
+            Some(i) => Self::ALL.get(i).copied().unwrap_or(Interval::D1),
+            None => Interval::D1,
+        }
     }
 }
 
@@ -189,8 +194,8 @@ impl CandleSeries {
             Some(n) if candle.open_time == n.open_time => self.newest = Some(candle),
             Some(n) => {
                 let older = Arc::make_mut(&mut self.older);
-                if older.len() + 1 >= Self::CAPACITY {
-                    let excess = older.len() + 2 - Self::CAPACITY;
+                if older.len() >= Self::CAPACITY.saturating_sub(1) {
+                    let excess = older.len().saturating_add(2).saturating_sub(Self::CAPACITY);
                     older.drain(..excess);
                 }
                 older.push(n);
@@ -224,13 +229,13 @@ impl CandleSeries {
     /// The newest `n` candles, oldest first.
     pub fn last(&self, n: usize) -> Vec<Candle> {
         let from_older = n.saturating_sub(usize::from(self.newest.is_some())).min(self.older.len());
-        let start = self.older.len() - from_older;
+        let start = self.older.len().saturating_sub(from_older); // from_older <= len: exact
         self.older[start..].iter().chain(self.newest.iter()).copied().collect()
     }
 
     /// Number of candles held.
     pub fn len(&self) -> usize {
-        self.older.len() + usize::from(self.newest.is_some())
+        self.older.len().saturating_add(usize::from(self.newest.is_some()))
     }
 
     /// True when no candle is held.

@@ -41,9 +41,9 @@ impl Backoff {
     /// [ceiling/2, ceiling] so a fleet of clients does not reconnect in lockstep.
     pub fn delay(&self, attempt: u32) -> Duration {
         let ceiling = self.ceiling(attempt);
-        let half = ceiling / 2;
-        let spread = u64::try_from((ceiling - half).as_micros()).unwrap_or(u64::MAX);
-        half + Duration::from_micros(rand::random_range(0..=spread))
+        let half = ceiling.checked_div(2).unwrap_or_default();
+        let spread = u64::try_from(ceiling.saturating_sub(half).as_micros()).unwrap_or(u64::MAX);
+        half.saturating_add(Duration::from_micros(rand::random_range(0..=spread)))
     }
 }
 
@@ -60,8 +60,12 @@ pub struct FeedConfig {
     pub symbols: Vec<Symbol>,
     /// Levels per side in each [`super::BookUpdate`].
     pub depth: usize,
-    /// `limit` of the REST depth snapshot (1..=5000).
+    /// `limit` of the REST depth snapshot (1..=5000); a snapshot with more
+    /// levels a side than this is refused as malformed.
     pub snapshot_limit: u32,
+    /// Levels kept per side of each local book (at least `depth`): the worst
+    /// levels past it are dropped, so a long session's book stays bounded.
+    pub max_book_levels: usize,
     /// A symbol with no update for this long is reported stale.
     pub stale_after: Duration,
     /// No frame at all (not even a ping) for this long: the connection is dead, reconnect.
@@ -87,6 +91,7 @@ impl FeedConfig {
             symbols,
             depth: 10,
             snapshot_limit: 1000,
+            max_book_levels: crate::market::sync::DEFAULT_MAX_LEVELS,
             stale_after: Duration::from_secs(10),
             // Binance pings every 20 s; three missed pings means the link is gone.
             idle_timeout: Duration::from_secs(60),

@@ -13,22 +13,24 @@ use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
-use tokio_tungstenite::tungstenite::{self, Message};
+use tokio_tungstenite::tungstenite::{self, Message, Utf8Bytes};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::clock::{Clock, SystemClock};
 use crate::domain::{Symbol, TimestampMs};
 use crate::market::config::{FeedConfig, streams_for};
 use crate::market::feed::{FeedCommand, FeedStats};
+use crate::market::fixed::Scales;
 use crate::market::rest::{RestClient, RestError};
 use crate::market::session::{Closed, Outbox, apply_to_list};
-use crate::market::sync::{BookSync, DiffOutcome, SnapshotOutcome};
-use crate::market::wire::{DepthSnapshot, Frame, parse_frame};
+use crate::market::sync::{BookSync, DEFAULT_MAX_BUFFER, DiffOutcome, SnapshotOutcome};
+use crate::market::wire::{DepthDiff, DepthSnapshot, Frame, ScalesFor, WireError, parse_frame};
 use crate::market::{BookUpdate, Candle, FeedState, Interval, MarketEvent, Trade};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 /// A snapshot names its symbol, not an index: the list changes at runtime.
-type SnapshotResult = (Symbol, Result<DepthSnapshot, RestError>);
+/// The instrument's scales come with the first snapshot of a connection.
+type SnapshotResult = (Symbol, Result<(Scales, DepthSnapshot), RestError>);
 type BackfillResult = (Symbol, Vec<(Interval, Result<Vec<Candle>, RestError>)>);
 
 /// Why a connection ended and how to reconnect.
@@ -43,7 +45,14 @@ pub(crate) struct Ended {
 
 struct SymbolState {
     symbol: Symbol,
-    sync: BookSync,
+    /// `None` until the instrument's scales are known (fetched with the first
+    /// snapshot of each connection, so a filter change is picked up).
+    sync: Option<BookSync>,
+    /// Depth frames received before the scales were known, kept as they came
+    /// (`Utf8Bytes` shares tungstenite's buffer: no copy) and parsed once they are.
+    unscaled: Vec<Utf8Bytes>,
+    /// A snapshot (with the instrument, while unscaled) is on its way.
+    first_snapshot_requested: bool,
     state: FeedState,
     last_update: Instant,
     snapshot_failures: u32,
@@ -53,11 +62,28 @@ impl SymbolState {
     fn new(symbol: Symbol) -> Self {
         Self {
             symbol,
-            sync: BookSync::default(),
+            sync: None,
+            unscaled: Vec::new(),
+            first_snapshot_requested: false,
             state: FeedState::Resyncing,
             last_update: Instant::now(),
             snapshot_failures: 0,
         }
+    }
+
+    fn book(&self) -> Option<&crate::market::book::OrderBook> {
+        self.sync.as_ref().and_then(BookSync::book)
+    }
+}
+
+/// The followed symbols' scales, for the frame parser.
+struct Followed<'a>(&'a [SymbolState]);
+
+impl ScalesFor for Followed<'_> {
+    #[inline]
+    fn scales_for(&self, symbol: &str) -> Option<Scales> {
+        let state = self.0.iter().find(|s| s.symbol.as_str() == symbol)?;
+        state.sync.as_ref().map(|sync| *sync.scales())
     }
 }
 
@@ -81,6 +107,9 @@ pub(crate) struct Connection {
     healthy: bool,
     /// The `id` of the next control message sent.
     next_control_id: u64,
+    /// The depth diff the parser fills, reused frame after frame (no
+    /// allocation per message once its capacity has grown to a frame's levels).
+    diff: DepthDiff,
 }
 
 impl Connection {
@@ -96,6 +125,7 @@ impl Connection {
             backfills: JoinSet::new(),
             healthy: false,
             next_control_id: 1,
+            diff: DepthDiff::default(),
         }
     }
 
@@ -115,7 +145,12 @@ impl Connection {
                 .await?;
         }
         self.request_backfills();
-        let tick = (self.config.stale_after / 4).clamp(Duration::from_millis(5), Duration::from_secs(1));
+        let tick = self
+            .config
+            .stale_after
+            .checked_div(4)
+            .unwrap_or_default()
+            .clamp(Duration::from_millis(5), Duration::from_secs(1));
         let mut ticker = tokio::time::interval(tick);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let aged = tokio::time::sleep(self.config.max_connection_age);
@@ -224,11 +259,18 @@ impl Connection {
         match msg {
             Message::Text(text) => {
                 FeedStats::bump(&stats.frames);
-                match parse_frame(text.as_str()) {
-                    Ok(frame) => return self.on_frame(frame, stats).await,
+                // Parsed in place from tungstenite's buffer: no copy of the frame.
+                match parse_frame(text.as_str(), &Followed(&self.symbols), &mut self.diff) {
+                    Ok(frame) => return self.on_frame(frame, &text, stats).await,
                     Err(e) => {
                         FeedStats::bump(&stats.malformed);
                         tracing::warn!(feed = %self.config.name, error = %e, "skipped frame");
+                        if let WireError::Depth { symbol, reason } = &e
+                            && let Some(idx) = self.symbols.iter().position(|s| s.symbol.as_str() == symbol)
+                        {
+                            self.resync_bad_data(idx, format!("malformed depth update: {reason}"), stats)
+                                .await?;
+                        }
                     }
                 }
             }
@@ -248,11 +290,22 @@ impl Connection {
         Ok(None)
     }
 
-    async fn on_frame(&mut self, frame: Frame<'_>, stats: &FeedStats) -> Result<Option<Ended>, Closed> {
+    async fn on_frame(
+        &mut self,
+        frame: Frame<'_>,
+        text: &Utf8Bytes,
+        stats: &FeedStats,
+    ) -> Result<Option<Ended>, Closed> {
         let known = |name: &str| self.symbols.iter().position(|s| s.symbol.as_str() == name);
         match frame {
             Frame::Trade(t) => {
                 let Some(idx) = known(&t.symbol) else { return self.unknown(stats) };
+                let scales = self.symbols[idx].sync.as_ref().map(|s| *s.scales());
+                if let Some(Err(e)) = scales.map(|s| s.check_trade(t.price, t.qty)) {
+                    FeedStats::bump(&stats.malformed);
+                    tracing::warn!(feed = %self.config.name, symbol = %t.symbol, error = %e, "skipped trade");
+                    return Ok(None);
+                }
                 self.touch(idx).await?;
                 let symbol = self.symbols[idx].symbol.clone();
                 let trade = Trade { symbol, price: t.price, qty: t.qty, side: t.side, ts_ms: t.trade_time };
@@ -262,10 +315,11 @@ impl Connection {
                 let Some(idx) = known(&b.symbol) else { return self.unknown(stats) };
                 self.touch(idx).await?;
             }
-            Frame::Depth { symbol, diff } => {
+            Frame::Depth { symbol } => {
                 let Some(idx) = known(&symbol) else { return self.unknown(stats) };
-                let ts = diff.event_time;
-                match self.symbols[idx].sync.on_diff(diff) {
+                let ts = self.diff.event_time;
+                let Some(sync) = self.symbols[idx].sync.as_mut() else { return self.unknown(stats) };
+                match sync.on_diff(&self.diff) {
                     DiffOutcome::Buffered { request_snapshot: true } => {
                         self.request_snapshot(idx, Duration::ZERO)
                     }
@@ -284,6 +338,23 @@ impl Connection {
                         .await?;
                         self.request_snapshot(idx, Duration::ZERO);
                     }
+                    DiffOutcome::Crossed { bid, ask } => {
+                        FeedStats::bump(&stats.malformed);
+                        let detail = self.crossed_detail(idx, bid, ask);
+                        self.resync_bad_data(idx, detail, stats).await?;
+                    }
+                }
+            }
+            Frame::DepthUnscaled { symbol } => {
+                let Some(idx) = known(&symbol) else { return self.unknown(stats) };
+                let s = &mut self.symbols[idx];
+                if s.unscaled.len() >= DEFAULT_MAX_BUFFER {
+                    s.unscaled.remove(0);
+                }
+                s.unscaled.push(text.clone());
+                if !s.first_snapshot_requested {
+                    s.first_snapshot_requested = true;
+                    self.request_snapshot(idx, Duration::ZERO);
                 }
             }
             Frame::Kline { symbol, interval, candle } => {
@@ -316,11 +387,11 @@ impl Connection {
     async fn on_snapshot(
         &mut self,
         idx: usize,
-        res: Result<DepthSnapshot, RestError>,
+        res: Result<(Scales, DepthSnapshot), RestError>,
         stats: &FeedStats,
     ) -> Result<(), Closed> {
-        let snap = match res {
-            Ok(snap) => snap,
+        let (scales, snap) = match res {
+            Ok(answer) => answer,
             Err(e) => {
                 let s = &mut self.symbols[idx];
                 s.snapshot_failures = s.snapshot_failures.saturating_add(1);
@@ -331,12 +402,14 @@ impl Connection {
                 return Ok(());
             }
         };
-        match self.symbols[idx].sync.on_snapshot(&snap) {
+        self.adopt_scales(idx, scales, stats);
+        let Some(sync) = self.symbols[idx].sync.as_mut() else { return Ok(()) };
+        match sync.on_snapshot(&snap) {
             SnapshotOutcome::Synced { applied } => {
                 self.healthy = true;
                 self.symbols[idx].snapshot_failures = 0;
                 self.symbols[idx].last_update = Instant::now();
-                let id = self.symbols[idx].sync.book().map_or(0, |b| b.update_id());
+                let id = self.symbols[idx].book().map_or(0, |b| b.update_id());
                 let detail = format!("book synced at update id {id} ({applied} buffered diffs applied)");
                 self.set_state(idx, FeedState::Synced, detail).await?;
                 self.publish(idx, SystemClock.now_ms()).await?;
@@ -354,8 +427,66 @@ impl Connection {
                     .await?;
                 self.request_snapshot(idx, Duration::ZERO);
             }
+            SnapshotOutcome::Crossed { bid, ask } => {
+                FeedStats::bump(&stats.malformed);
+                let detail = self.crossed_detail(idx, bid, ask);
+                self.resync_bad_data(idx, format!("snapshot: {detail}"), stats).await?;
+            }
         }
         Ok(())
+    }
+
+    /// Starts the symbol's book machine once its scales are known and replays
+    /// the depth frames kept meanwhile into its buffer, in order.
+    fn adopt_scales(&mut self, idx: usize, scales: Scales, stats: &FeedStats) {
+        let s = &mut self.symbols[idx];
+        if s.sync.is_some() {
+            return;
+        }
+        let mut sync = BookSync::with_bounds(scales, DEFAULT_MAX_BUFFER, self.config.max_book_levels);
+        for text in std::mem::take(&mut s.unscaled) {
+            match parse_frame(text.as_str(), &scales, &mut self.diff) {
+                Ok(Frame::Depth { .. }) => {
+                    sync.on_diff(&self.diff);
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    // The gap it leaves is found when the snapshot is replayed.
+                    FeedStats::bump(&stats.malformed);
+                    tracing::warn!(feed = %self.config.name, symbol = %s.symbol, error = %e, "skipped frame");
+                }
+            }
+        }
+        s.sync = Some(sync);
+    }
+
+    /// Bad data from the exchange for one symbol (a malformed depth update, a
+    /// crossed book): the book is dropped, `market_data_fresh` fails while the
+    /// symbol resyncs, and the snapshot is fetched after a backoff (a server
+    /// that keeps sending bad data is not hammered).
+    async fn resync_bad_data(&mut self, idx: usize, detail: String, stats: &FeedStats) -> Result<(), Closed> {
+        FeedStats::bump(&stats.resyncs);
+        let s = &mut self.symbols[idx];
+        let Some(sync) = s.sync.as_mut() else { return Ok(()) };
+        sync.resync();
+        s.snapshot_failures = s.snapshot_failures.saturating_add(1);
+        let delay = self.config.backoff.delay(s.snapshot_failures);
+        self.set_state(idx, FeedState::Resyncing, format!("{detail}; resyncing in {} ms", delay.as_millis()))
+            .await?;
+        self.request_snapshot(idx, delay);
+        Ok(())
+    }
+
+    fn crossed_detail(&self, idx: usize, bid: u64, ask: u64) -> String {
+        let scale = self.symbols[idx].sync.as_ref().map(|s| s.scales().price);
+        match scale {
+            Some(p) => format!(
+                "crossed book: best bid {} >= best ask {}",
+                p.to_decimal(bid).normalize(),
+                p.to_decimal(ask).normalize()
+            ),
+            None => "crossed book".to_owned(),
+        }
     }
 
     /// Fetches every timeframe's recent candles for every symbol, one task per
@@ -405,20 +536,30 @@ impl Connection {
         Ok(())
     }
 
+    /// Fetches a depth snapshot after `delay`; the instrument's scales too
+    /// while the symbol has none yet.
     fn request_snapshot(&mut self, idx: usize, delay: Duration) {
         let rest = self.rest.clone();
         let symbol = self.symbols[idx].symbol.clone();
+        let known = self.symbols[idx].sync.as_ref().map(|s| *s.scales());
         let limit = self.config.snapshot_limit;
         self.snapshots.spawn(async move {
             tokio::time::sleep(delay).await;
-            let res = rest.depth(&symbol, limit).await;
+            let res: Result<(Scales, DepthSnapshot), RestError> = async {
+                let scales = match known {
+                    Some(scales) => scales,
+                    None => rest.scales(&symbol).await?,
+                };
+                Ok((scales, rest.depth(&symbol, limit, &scales).await?))
+            }
+            .await;
             (symbol, res)
         });
     }
 
     async fn publish(&self, idx: usize, ts_ms: TimestampMs) -> Result<(), Closed> {
         let s = &self.symbols[idx];
-        let Some(book) = s.sync.book() else { return Ok(()) };
+        let Some(book) = s.book() else { return Ok(()) };
         let (bids, asks) = book.top(self.config.depth);
         let update = BookUpdate { symbol: s.symbol.clone(), seq: book.update_id(), bids, asks, ts_ms };
         self.out.event(MarketEvent::Book(update)).await
@@ -428,7 +569,7 @@ impl Connection {
     async fn touch(&mut self, idx: usize) -> Result<(), Closed> {
         let s = &mut self.symbols[idx];
         s.last_update = Instant::now();
-        if s.state == FeedState::Stale && s.sync.book().is_some() {
+        if s.state == FeedState::Stale && s.book().is_some() {
             self.set_state(idx, FeedState::Synced, "updates resumed".to_owned()).await?;
         }
         Ok(())

@@ -174,6 +174,12 @@ pub fn spawn(config: FeedConfig) -> Result<FeedHandle, FeedError> {
             config.depth, config.snapshot_limit
         )));
     }
+    if config.max_book_levels < config.depth {
+        return Err(FeedError::Config(format!(
+            "book levels kept ({}) must be at least the depth published ({})",
+            config.max_book_levels, config.depth
+        )));
+    }
     let (tx, events) = mpsc::channel(config.channel_capacity.max(1));
     let (stop_tx, stop_rx) = oneshot::channel();
     let (control_tx, control_rx) = mpsc::channel(CONTROL_CAPACITY);

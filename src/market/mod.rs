@@ -3,7 +3,14 @@
 //! [`spawn`] starts a Binance-protocol feed (Binance, its testnet, or the
 //! simulator) and hands back a [`FeedHandle`] yielding [`MarketEvent`]s.
 //! The book-sync rules live in [`sync`] as a pure state machine; wire parsing
-//! in [`wire`]; the transport policy (TLS unless loopback) in [`transport`].
+//! in [`wire`]; the fixed-point numbers of the book in [`fixed`]; the
+//! transport policy (TLS unless loopback) in [`transport`].
+//!
+//! Everything here reads input from the network, so no arithmetic may
+//! overflow or divide by zero unchecked: `clippy::arithmetic_side_effects`
+//! is denied for the whole module (each exception is proven where it stands;
+//! unit tests, which no input reaches, are exempt).
+#![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]
 
 pub mod book;
 mod candle;
@@ -11,6 +18,7 @@ mod config;
 mod connection;
 mod event;
 mod feed;
+pub mod fixed;
 pub mod rest;
 mod session;
 pub mod sync;

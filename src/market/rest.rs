@@ -12,13 +12,17 @@ use serde::Deserialize;
 use crate::domain::{Instrument, Symbol, SymbolCatalog, SymbolStatus, TimestampMs};
 use crate::market::Candle;
 use crate::market::Interval;
+use crate::market::fixed::Scales;
 use crate::market::transport::{TransportError, UrlKind, check_url};
 use crate::market::wire::{DepthSnapshot, WireError, parse_klines};
 
-/// Body caps, generous for the largest legal answer of each call.
+/// Body caps, generous for the largest legal answer of each call (a depth
+/// snapshot of 5000 levels a side, Binance's largest, is about 400 KB).
 const DEPTH_BODY_MAX: usize = 2 << 20;
 const KLINES_BODY_MAX: usize = 1 << 20;
 const SMALL_BODY_MAX: usize = 64 << 10;
+/// Deadline of one call, from connecting to the body's last byte.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Binance's largest `limit` for `GET /api/v3/klines`.
 pub const KLINES_MAX_LIMIT: u16 = 1000;
 
@@ -61,11 +65,19 @@ impl RestClient {
     /// and never uses a proxy: reqwest would otherwise take one from
     /// `HTTP_PROXY`/`HTTPS_PROXY`/`ALL_PROXY`, sending loopback and plaintext
     /// requests (and the signed client's API-key header) to whoever set it.
+    /// Each call must finish, body included, within [`DEFAULT_TIMEOUT`].
     pub fn new(base: &str) -> Result<Self, RestError> {
+        Self::with_timeout(base, DEFAULT_TIMEOUT)
+    }
+
+    /// [`RestClient::new`] with another whole-call deadline: reqwest's
+    /// `timeout` runs from connecting until the body's last byte, so a server
+    /// trickling an endless body is cut off, not only one slow to answer.
+    pub fn with_timeout(base: &str, timeout: Duration) -> Result<Self, RestError> {
         check_url(base, UrlKind::Http)?;
         let http = reqwest::Client::builder()
             .no_proxy()
-            .timeout(Duration::from_secs(10))
+            .timeout(timeout)
             .connect_timeout(Duration::from_secs(5))
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -84,8 +96,15 @@ impl RestClient {
         &self.http
     }
 
-    /// `GET /api/v3/depth?symbol=&limit=`.
-    pub async fn depth(&self, symbol: &Symbol, limit: u32) -> Result<DepthSnapshot, RestError> {
+    /// `GET /api/v3/depth?symbol=&limit=`, read into `scales`' units. A side
+    /// with more levels than `limit` (more than was asked) is refused, and so
+    /// is a price or quantity off the instrument's scale or range.
+    pub async fn depth(
+        &self,
+        symbol: &Symbol,
+        limit: u32,
+        scales: &Scales,
+    ) -> Result<DepthSnapshot, RestError> {
         let (url, body) = self
             .get(
                 "/api/v3/depth",
@@ -93,7 +112,19 @@ impl RestClient {
                 DEPTH_BODY_MAX,
             )
             .await?;
-        DepthSnapshot::parse(&body).map_err(|source| RestError::Parse { url, source })
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        DepthSnapshot::parse(&body, scales, limit).map_err(|source| RestError::Parse { url, source })
+    }
+
+    /// The scales of `symbol`'s book, from its `exchangeInfo` filters.
+    pub async fn scales(&self, symbol: &Symbol) -> Result<Scales, RestError> {
+        let instruments = self.exchange_info(std::slice::from_ref(symbol)).await?;
+        let instrument = instruments.first().ok_or_else(|| RestError::Instrument {
+            symbol: symbol.to_string(),
+            reason: "symbol not listed".to_owned(),
+        })?;
+        Scales::of(instrument)
+            .map_err(|e| RestError::Instrument { symbol: symbol.to_string(), reason: e.to_string() })
     }
 
     /// `GET /api/v3/exchangeInfo?symbols=[...]`, in the order asked.
@@ -161,7 +192,7 @@ impl RestClient {
         }
         let mut bytes = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(http_err)? {
-            if bytes.len() + chunk.len() > max_body {
+            if bytes.len().saturating_add(chunk.len()) > max_body {
                 return Err(RestError::TooLarge { url, limit: max_body });
             }
             bytes.extend_from_slice(&chunk);

@@ -8,11 +8,15 @@
 use std::collections::VecDeque;
 
 use crate::market::book::OrderBook;
+use crate::market::fixed::Scales;
 use crate::market::wire::{DepthDiff, DepthSnapshot};
 
 /// Diffs kept while waiting for a snapshot; older ones are dropped first
 /// (the snapshot check then simply compares against the oldest kept).
 pub const DEFAULT_MAX_BUFFER: usize = 10_000;
+
+/// Levels a side of the book keeps by default (Binance's largest snapshot).
+pub const DEFAULT_MAX_LEVELS: usize = 5_000;
 
 /// What happened to a diff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +30,10 @@ pub enum DiffOutcome {
     /// `U > local id + 1`: events were missed. The book is discarded, this diff
     /// starts a new buffer, and a fresh snapshot must be fetched.
     Gap { expected: u64, got: u64 },
+    /// Applied, and the book came out crossed (best bid at or above best
+    /// ask, in units): no exchange publishes that, so the data is bad. The
+    /// book is discarded and a fresh snapshot must be fetched.
+    Crossed { bid: u64, ask: u64 },
 }
 
 /// What happened to a snapshot.
@@ -37,27 +45,43 @@ pub enum SnapshotOutcome {
     TooOld { last_update_id: u64, first_buffered: u64 },
     /// The buffered diffs do not connect to the snapshot: fetch again.
     Gap { expected: u64, got: u64 },
+    /// The snapshot (with the buffered diffs replayed) is crossed: fetch again.
+    Crossed { bid: u64, ask: u64 },
 }
 
 /// Sync state of one symbol's book.
 #[derive(Debug, Clone)]
 pub struct BookSync {
+    scales: Scales,
     book: Option<OrderBook>,
     buffer: VecDeque<DepthDiff>,
     snapshot_requested: bool,
     max_buffer: usize,
-}
-
-impl Default for BookSync {
-    fn default() -> Self {
-        Self::new(DEFAULT_MAX_BUFFER)
-    }
+    max_levels: usize,
 }
 
 impl BookSync {
-    /// A machine with no book, buffering at most `max_buffer` diffs.
-    pub fn new(max_buffer: usize) -> Self {
-        Self { book: None, buffer: VecDeque::new(), snapshot_requested: false, max_buffer: max_buffer.max(1) }
+    /// A machine with no book for an instrument of `scales`, with the default bounds.
+    pub fn new(scales: Scales) -> Self {
+        Self::with_bounds(scales, DEFAULT_MAX_BUFFER, DEFAULT_MAX_LEVELS)
+    }
+
+    /// A machine with no book, buffering at most `max_buffer` diffs and
+    /// keeping at most `max_levels` levels a side.
+    pub fn with_bounds(scales: Scales, max_buffer: usize, max_levels: usize) -> Self {
+        Self {
+            scales,
+            book: None,
+            buffer: VecDeque::new(),
+            snapshot_requested: false,
+            max_buffer: max_buffer.max(1),
+            max_levels: max_levels.max(1),
+        }
+    }
+
+    /// The scales this book's integers are counted in.
+    pub fn scales(&self) -> &Scales {
+        &self.scales
     }
 
     /// The live book, or `None` while syncing.
@@ -67,28 +91,43 @@ impl BookSync {
 
     /// Forgets everything, e.g. after a reconnect: the next diff starts over.
     pub fn reset(&mut self) {
-        *self = Self::new(self.max_buffer);
+        *self = Self::with_bounds(self.scales, self.max_buffer, self.max_levels);
     }
 
-    /// Feeds one diff from the stream.
-    pub fn on_diff(&mut self, diff: DepthDiff) -> DiffOutcome {
+    /// Feeds one diff from the stream. Once live this neither allocates nor
+    /// copies: the diff is applied from the caller's buffer. While syncing
+    /// it is copied into the replay buffer.
+    #[inline]
+    pub fn on_diff(&mut self, diff: &DepthDiff) -> DiffOutcome {
         let Some(book) = self.book.as_mut() else {
-            self.push_buffer(diff);
+            self.push_buffer(diff.clone());
             let request_snapshot = !self.snapshot_requested;
             self.snapshot_requested = true;
             return DiffOutcome::Buffered { request_snapshot };
         };
-        match apply(book, &diff) {
-            Applied::Yes => DiffOutcome::Applied,
+        match apply(book, diff) {
+            Applied::Yes => match book.crossed() {
+                None => DiffOutcome::Applied,
+                Some((bid, ask)) => {
+                    self.resync();
+                    DiffOutcome::Crossed { bid, ask }
+                }
+            },
             Applied::Stale => DiffOutcome::Ignored,
             Applied::Gap { expected, got } => {
-                self.book = None;
-                self.buffer.clear();
-                self.push_buffer(diff);
-                self.snapshot_requested = true;
+                self.resync();
+                self.push_buffer(diff.clone());
                 DiffOutcome::Gap { expected, got }
             }
         }
+    }
+
+    /// Drops the book and the buffer (bad data was seen) and marks a
+    /// snapshot as requested: the driver fetches one, the next diff does not ask again.
+    pub fn resync(&mut self) {
+        self.book = None;
+        self.buffer.clear();
+        self.snapshot_requested = true;
     }
 
     /// Feeds the REST snapshot the machine asked for.
@@ -106,15 +145,25 @@ impl BookSync {
             };
         }
         self.buffer.retain(|d| d.final_update_id > snap.last_update_id);
-        let mut book = OrderBook::from_snapshot(snap.last_update_id, &snap.bids, &snap.asks);
-        let mut applied = 0;
+        let mut book = OrderBook::from_snapshot(
+            self.scales,
+            snap.last_update_id,
+            &snap.bids,
+            &snap.asks,
+            self.max_levels,
+        );
+        let mut applied: usize = 0;
         while let Some(diff) = self.buffer.front() {
             match apply(&mut book, diff) {
-                Applied::Yes => applied += 1,
+                Applied::Yes => applied = applied.saturating_add(1),
                 Applied::Stale => {}
                 Applied::Gap { expected, got } => return SnapshotOutcome::Gap { expected, got },
             }
             self.buffer.pop_front();
+        }
+        if let Some((bid, ask)) = book.crossed() {
+            self.buffer.clear();
+            return SnapshotOutcome::Crossed { bid, ask };
         }
         self.book = Some(book);
         self.snapshot_requested = false;

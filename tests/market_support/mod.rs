@@ -1,6 +1,8 @@
 //! A scripted Binance-shaped exchange for market tests: an axum app on
 //! 127.0.0.1:0 with a WebSocket `/stream` route that plays one script per
-//! connection, and `GET /api/v3/depth` serving queued snapshot bodies.
+//! connection, `GET /api/v3/depth` serving queued snapshot bodies, and
+//! `GET /api/v3/exchangeInfo` describing every symbol asked for with one
+//! set of filters (permissive unless a test sets its own).
 //!
 //! Scripts can wait for the N-th snapshot to be served or for the test to
 //! open a numbered gate, so every scenario is deterministic without sleeps.
@@ -43,6 +45,24 @@ struct Script {
     ws_queries: Vec<String>,
     depth_queries: Vec<HashMap<String, String>>,
     pongs: Vec<Vec<u8>>,
+    filters: Filters,
+}
+
+/// The PRICE_FILTER and LOT_SIZE every symbol gets; "0" disables a bound, as on Binance.
+#[derive(Debug, Clone)]
+pub struct Filters {
+    pub tick: &'static str,
+    pub min_price: &'static str,
+    pub max_price: &'static str,
+    pub step: &'static str,
+    pub max_qty: &'static str,
+}
+
+impl Default for Filters {
+    /// 8 decimals for both, no range: what Binance writes, nothing refused.
+    fn default() -> Self {
+        Filters { tick: "0.00000001", min_price: "0", max_price: "0", step: "0.00000001", max_qty: "0" }
+    }
 }
 
 struct Shared {
@@ -74,6 +94,7 @@ impl Server {
         let app = Router::new()
             .route("/stream", get(ws_route))
             .route("/api/v3/depth", get(depth_route))
+            .route("/api/v3/exchangeInfo", get(exchange_info_route))
             .with_state(Arc::clone(&shared));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -92,6 +113,11 @@ impl Server {
 
     pub fn depth_queries(&self) -> Vec<HashMap<String, String>> {
         self.shared.script.lock().unwrap().depth_queries.clone()
+    }
+
+    /// The filters `exchangeInfo` answers with from now on.
+    pub fn set_filters(&self, filters: Filters) {
+        self.shared.script.lock().unwrap().filters = filters;
     }
 
     pub fn pongs(&self) -> Vec<Vec<u8>> {
@@ -172,6 +198,23 @@ async fn depth_route(
         None => (StatusCode::SERVICE_UNAVAILABLE, r#"{"code":-1003,"msg":"no snapshot scripted"}"#)
             .into_response(),
     }
+}
+
+async fn exchange_info_route(
+    Query(q): Query<HashMap<String, String>>,
+    State(shared): State<Arc<Shared>>,
+) -> Response {
+    let f = shared.script.lock().unwrap().filters.clone();
+    let names: Vec<String> = q.get("symbols").and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
+    let symbols: Vec<serde_json::Value> = names
+        .iter()
+        .map(|name| {
+            json!({"symbol": name, "status": "TRADING", "baseAsset": "BASE", "quoteAsset": "QUOTE", "filters": [
+                {"filterType": "PRICE_FILTER", "minPrice": f.min_price, "maxPrice": f.max_price, "tickSize": f.tick},
+                {"filterType": "LOT_SIZE", "minQty": "0", "maxQty": f.max_qty, "stepSize": f.step}]})
+        })
+        .collect();
+    axum::Json(json!({"symbols": symbols})).into_response()
 }
 
 // ---- frame builders (Binance's key order: "stream" before "data") ----
