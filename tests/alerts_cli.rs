@@ -41,10 +41,14 @@ dedupe_window_ms = 50
 max_drawdown_pct = "0.0001"
 [feed]
 symbols = ["BTCUSDT"]
+# The grid may propose before autonomy is armed at start; such proposals wait
+# for a person, so let them expire fast and be proposed again.
+[strategies]
+proposal_ttl_ms = 1000
 [strategies.grid]
 symbol = "BTCUSDT"
 levels = 3
-spacing_pct = "0.003"
+spacing_pct = "0.0005"
 qty = "0.001"
 [alerts]
 command = ["tee", "-a", "{}"]

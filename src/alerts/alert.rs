@@ -77,8 +77,8 @@ pub struct Alert {
 }
 
 impl Alert {
-    /// The alert for one fill.
-    pub fn fill(fill: &Fill, ts_ms: TimestampMs, venue: Option<Venue>) -> Self {
+    /// The alert for one fill, at the fill's own time.
+    pub fn fill(fill: &Fill, venue: Option<Venue>) -> Self {
         let text = format!(
             "filled: {} {} {} at {} (order #{}), fee {} {}",
             fill.side,
@@ -99,7 +99,7 @@ impl Alert {
             fee_asset: fill.fee_asset.clone(),
             liquidity: fill.liquidity,
         };
-        Self { kind: AlertKind::Fill, ts_ms, venue, text, detail }
+        Self { kind: AlertKind::Fill, ts_ms: fill.ts_ms, venue, text, detail }
     }
 }
 

@@ -57,7 +57,6 @@ impl AlertRules {
     /// person away needs to know the engine is waiting for them.
     pub fn observe(&mut self, snapshot: &Arc<Snapshot>, now: Instant) -> Vec<Alert> {
         let mut alerts = Vec::new();
-        let ts = snapshot.now_ms;
         match &self.seen {
             None => {
                 if let Some(cause) = snapshot.controls.cause() {
@@ -70,7 +69,7 @@ impl AlertRules {
             Some(seen) => {
                 let new = new_fills(&seen.fills, &snapshot.fills);
                 // Oldest first, as they happened.
-                alerts.extend(new.iter().rev().map(|f| Alert::fill(f, ts, snapshot.venue)));
+                alerts.extend(new.iter().rev().map(|f| Alert::fill(f, snapshot.venue)));
                 alerts.extend(self.controls_change(&seen.controls, snapshot));
                 alerts.extend(budget_spent(seen, snapshot));
             }
