@@ -19,7 +19,7 @@ fn observer(name: &str) -> Hello {
 
 async fn served(dir: &std::path::Path) -> (engine_fixture::Harness, EngineServer) {
     let h = start(dir, loose_limits(), vec![]).await;
-    let facts = EngineFacts { keystore: false, config_toml: String::new() };
+    let facts = EngineFacts { keystore: false, config_toml: String::new(), live_key: None };
     let server = EngineServer::start(dir, h.handle.clone(), facts).await.unwrap();
     (h, server)
 }
@@ -110,6 +110,49 @@ async fn a_client_that_stops_reading_does_not_hold_up_the_engine() {
             .unwrap();
     }
     drop(stalled);
+    server.stop();
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn a_client_picks_neither_its_orders_origin_nor_anothers_previews() {
+    let dir = tempfile::tempdir().unwrap();
+    let (h, server) = served(dir.path()).await;
+    h.arm(10, "100000").await;
+    let one = RemoteEngine::connect(dir.path(), observer("one")).await.unwrap();
+    let two = RemoteEngine::connect(dir.path(), observer("two")).await.unwrap();
+
+    // Posing as a strategy, on an autonomous engine, asking not to be held:
+    // over the socket it is a person's order, and it waits for its person.
+    let mut intent = buy(OrderType::Limit, "0.01", Some("63900"));
+    intent.origin = vigil::domain::Origin::Strategy("grid".into());
+    let outcome = one.handle.request(|reply| Command::Submit { intent, hold: false, reply }).await.unwrap();
+    let SubmitOutcome::Pending { id, .. } = outcome else { panic!("held for its person: {outcome:?}") };
+    let pending = h.handle.snapshot().pending.iter().find(|p| p.order.id == id).cloned().unwrap();
+    assert_eq!(pending.order.intent.origin, vigil::domain::Origin::Manual);
+
+    // Both number their previews from 0; each sees only its own answer.
+    let mut seen_by_two = two.handle.events();
+    let mut seen_by_one = one.handle.events();
+    let preview = |request| Command::Preview {
+        request,
+        intent: buy(OrderType::Limit, "0.01", Some("1")),
+        replacing: None,
+    };
+    one.handle.send(preview(0)).unwrap();
+    let answer = tokio::time::timeout(Duration::from_secs(5), seen_by_one.recv()).await.unwrap().unwrap();
+    assert!(matches!(answer, vigil::engine::Event::Preview { request: 0, .. }), "{answer:?}");
+    let leaked = tokio::time::timeout(Duration::from_millis(500), async {
+        loop {
+            if let Ok(vigil::engine::Event::Preview { .. }) = seen_by_two.recv().await {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(leaked.is_err(), "another client's preview reached this one");
+    one.detach().await;
+    two.detach().await;
     server.stop();
     h.stop().await;
 }

@@ -9,7 +9,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use market_support::{Server, Step, depth, snapshot, trade};
+use market_support::{Filters, Server, Step, depth, snapshot, trade};
 use serde_json::Value;
 
 const VIGIL: &str = env!("CARGO_BIN_EXE_vigil");
@@ -39,6 +39,14 @@ async fn tap_prints_contract_json_lines() {
     let server = Arc::new(
         Server::start(vec![conn], vec![snapshot(10, &[("64000.00", "3")], &[("64200.00", "4")])]).await,
     );
+    // BTCUSDT's real filters: the book prints at its tick (0.01) and step (0.00001).
+    server.set_filters(Filters {
+        tick: "0.01",
+        min_price: "0.01",
+        max_price: "1000000",
+        step: "0.00001",
+        max_qty: "9000",
+    });
     let args = format!(
         "market tap --feed sim --symbols BTCUSDT --ws-url {} --rest-url {} --depth 2 --count 7 --stats",
         server.ws_url, server.rest_url
@@ -79,11 +87,14 @@ async fn tap_prints_contract_json_lines() {
     assert!(lines.contains(
         &r#"{"t":"trade","sym":"BTCUSDT","px":"64123.10","qty":"0.002","side":"buy","ts":1700000000000}"#
     ));
+    assert!(
+        lines.contains(
+            &r#"{"t":"book","sym":"BTCUSDT","seq":11,"bids":[["64123.00","1.50000"],["64122.50","2.00000"]],"asks":[["64123.10","0.30000"],["64200.00","4.00000"]]}"#
+        ),
+        "{stdout}"
+    );
     assert!(lines.contains(
-        &r#"{"t":"book","sym":"BTCUSDT","seq":11,"bids":[["64123.00","1.5"],["64122.50","2"]],"asks":[["64123.10","0.3"],["64200.00","4"]]}"#
-    ));
-    assert!(lines.contains(
-        &r#"{"t":"book","sym":"BTCUSDT","seq":12,"bids":[["64123.00","1.5"],["64000.00","3"]],"asks":[["64123.10","0.3"],["64124.00","1"]]}"#
+        &r#"{"t":"book","sym":"BTCUSDT","seq":12,"bids":[["64123.00","1.50000"],["64000.00","3.00000"]],"asks":[["64123.10","0.30000"],["64124.00","1.00000"]]}"#
     ));
     assert!(lines[0].starts_with(
         r#"{"t":"status","feed":"sim","state":"connecting","detail":"connecting to ws://127.0.0.1:"#

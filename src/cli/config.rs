@@ -27,16 +27,20 @@ pub struct ShowArgs {
 /// Runs `vigil config …`.
 pub fn run(cmd: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
     let Command::Show(args) = cmd;
-    // The running engine's configuration when one runs: the file may have
-    // been edited since it started.
-    let running = super::trading::runtime()?.block_on(async {
-        let Some(remote) = super::remote::observe(ctx, "vigil config show").await? else {
-            return anyhow::Ok(None);
-        };
-        let text = remote.welcome.config_toml.clone();
-        remote.detach().await;
-        Ok(Some(text))
-    })?;
+    // The running engine's configuration when one runs (the file may have
+    // been edited since it started), unless --config names a file to show.
+    let running = if ctx.config_explicit() {
+        None
+    } else {
+        super::trading::runtime()?.block_on(async {
+            let Some(remote) = super::remote::observe(ctx, "vigil config show").await? else {
+                return anyhow::Ok(None);
+            };
+            let text = remote.welcome.config_toml.clone();
+            remote.detach().await;
+            Ok(Some(text))
+        })?
+    };
     let (text, source) = match running {
         Some(text) => (text, format!("the engine running on {}", ctx.data_dir().display())),
         None => (load(ctx)?.to_toml()?, source(ctx)),

@@ -125,6 +125,10 @@ pub fn main() -> ExitCode {
     let uses_data_dir = !matches!(cli.command, Command::Market(_) | Command::Sim(_) | Command::Config(_));
     if uses_data_dir && let Err(err) = crate::store::check_data_dir(ctx.data_dir()) {
         eprintln!("vigil: refusing the data dir: {err}");
+        // `status` keeps 1 for "halted": a refused data dir is "could not ask".
+        if let Command::Status(args) = &cli.command {
+            return status::unknown(args, &format!("refusing the data dir: {err}"));
+        }
         return ExitCode::FAILURE;
     }
     let outcome = match cli.command {

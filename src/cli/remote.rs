@@ -45,7 +45,17 @@ pub async fn for_trading(
             venue.venue
         );
     }
-    if running == Venue::Paper || !remote.welcome.keystore {
+    if running == Venue::Live && venue.key.is_some() && venue.key != remote.welcome.live_key {
+        let key = remote.welcome.live_key.clone().unwrap_or_else(|| "the simulator's test key".to_owned());
+        remote.detach().await;
+        bail!(
+            "the engine running on {} trades with the key {key}; this command named {}: \
+             an order is never sent on another account than the one it was typed for",
+            ctx.data_dir().display(),
+            venue.key.as_deref().unwrap_or_default()
+        );
+    }
+    if running == Venue::Paper {
         return Ok(Some(remote));
     }
     remote.detach().await;

@@ -63,7 +63,11 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     // at start; later re-arming goes through the vault's replay-protected check.
     let unlock_code = args.unlock.totp.clone();
     let mut check = vault.totp_check();
-    let first_code_used = std::sync::atomic::AtomicBool::new(false);
+    // Spent by the arming at start, or right after it when nothing is armed:
+    // the code sits in this process's command line, readable by every local
+    // user, so it must never open anything later (an attach, say).
+    let first_code_used = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let spend_first_code = std::sync::Arc::clone(&first_code_used);
     let totp: Option<crate::engine::TotpCheck> = check.take().map(|mut inner| {
         Box::new(move |code: &str| {
             let fresh = unlock_code.as_deref() == Some(code)
@@ -87,10 +91,6 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         let mut session = Session::start(ctx, &config, options).await?;
         // Only once the session has started: a refused start writes nothing.
         let _log = super::logging::to_file_as(ctx.data_dir(), args.log_format)?;
-        if let Err(err) = session.serve(ctx).await {
-            session.shutdown().await;
-            return Err(err);
-        }
         if args.release_kill_switch {
             let released =
                 session.handle.request(|reply| Command::KillSwitch { engaged: false, reply }).await;
@@ -124,6 +124,12 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
                 session.shutdown().await;
                 bail!("cannot arm autonomous mode: {err}");
             }
+        }
+        spend_first_code.store(true, std::sync::atomic::Ordering::SeqCst);
+        // Served once the start-up code is spent: it can open nothing over the socket.
+        if let Err(err) = session.serve(ctx).await {
+            session.shutdown().await;
+            return Err(err);
         }
         println!(
             "vigil running headless: {} venue, {mode} mode, strategies {}; socket {}; stop with Ctrl-C",

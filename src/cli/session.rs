@@ -102,6 +102,8 @@ pub struct Session {
     keystore: bool,
     /// The configuration the session started with, as TOML.
     config_toml: String,
+    /// The stored key a live session trades with.
+    live_key: Option<String>,
     server: Option<EngineServer>,
 }
 
@@ -198,6 +200,10 @@ impl Session {
             strategies.push(built);
         }
 
+        let live_key = match (&options.live, options.venue) {
+            (Some(LiveCredentials::Keystore { name, .. }), Venue::Live) => Some(name.clone()),
+            _ => None,
+        };
         let (live, venue_label) = match options.live.filter(|_| options.venue == Venue::Live) {
             Some(credentials) => {
                 let (setup, label) =
@@ -246,14 +252,18 @@ impl Session {
         // Whoever owns the engine sends its alerts (run, tui, demo, a one-shot order).
         let alerts = crate::alerts::spawn(&config.alerts, &handle).context("cannot start [alerts]")?;
         let config_toml = config.to_toml()?;
-        Ok(Self { handle, engine, alerts, forwarder, sim, keystore, config_toml, server: None })
+        Ok(Self { handle, engine, alerts, forwarder, sim, keystore, config_toml, live_key, server: None })
     }
 
     /// Serves this session's engine on `<data-dir>/vigil.sock`, for `vigil
     /// attach`, `vigil status` and the one-shot commands. The owner of a
     /// data dir's engine does this; a one-shot command's own session does not.
     pub async fn serve(&mut self, ctx: &Context) -> anyhow::Result<()> {
-        let facts = EngineFacts { keystore: self.keystore, config_toml: self.config_toml.clone() };
+        let facts = EngineFacts {
+            keystore: self.keystore,
+            config_toml: self.config_toml.clone(),
+            live_key: self.live_key.clone(),
+        };
         let server = EngineServer::start(ctx.data_dir(), self.handle.clone(), facts).await?;
         tracing::info!(socket = %server.path().display(), "serving the engine");
         self.server = Some(server);

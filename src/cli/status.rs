@@ -7,6 +7,7 @@
 //! | 1 | halted (kill switch, a breaker, an unclean shutdown) or reduce-only |
 //! | 2 | a feed is stale or not synced, or the live venue is not ready |
 //! | 3 | no engine is running on this data dir |
+//! | 4 | the engine could not be asked: no answer within 5 s, refused, or another error |
 //!
 //! It only reads: it connects as an observer and never opens the store.
 
@@ -14,8 +15,11 @@ use std::process::ExitCode;
 
 use serde_json::{Value, json};
 
+use std::time::Duration;
+
 use super::Context;
 use super::trading::runtime;
+use crate::clock::{Clock as _, SystemClock};
 use crate::domain::{Approval, TradingState};
 use crate::engine::Snapshot;
 use crate::server::{ConnectError, Hello, RemoteEngine};
@@ -35,7 +39,13 @@ pub enum Health {
     Halted = 1,
     Degraded = 2,
     NoEngine = 3,
+    Unknown = 4,
 }
+
+/// How long `status` waits for the engine: a stuck engine is not "healthy".
+const ANSWER_WITHIN: Duration = Duration::from_secs(5);
+/// A snapshot older than this (by the wall clock) means the engine has stopped publishing.
+const ENGINE_SILENT_MS: i64 = 10_000;
 
 impl Health {
     fn name(self) -> &'static str {
@@ -44,6 +54,7 @@ impl Health {
             Health::Halted => "halted",
             Health::Degraded => "degraded",
             Health::NoEngine => "no engine",
+            Health::Unknown => "unknown",
         }
     }
 }
@@ -52,10 +63,18 @@ impl Health {
 pub fn run(args: &Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     let hello = Hello { client: "vigil status".to_owned(), operate: false, code: None };
     let connected = runtime()?.block_on(async {
-        let remote = RemoteEngine::connect(ctx.data_dir(), hello).await?;
-        let snapshot = remote.handle.snapshot();
-        remote.detach().await;
-        Ok::<_, ConnectError>(snapshot)
+        let asked = tokio::time::timeout(ANSWER_WITHIN, async {
+            let remote = RemoteEngine::connect(ctx.data_dir(), hello).await?;
+            let snapshot = remote.handle.snapshot();
+            remote.detach().await;
+            Ok::<_, ConnectError>(snapshot)
+        });
+        asked.await.unwrap_or_else(|_| {
+            Err(ConnectError::Protocol(format!(
+                "no answer within {} s (is it stuck?)",
+                ANSWER_WITHIN.as_secs()
+            )))
+        })
     });
     let snapshot = match connected {
         Ok(snapshot) => snapshot,
@@ -67,9 +86,9 @@ pub fn run(args: &Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             }
             return Ok(ExitCode::from(Health::NoEngine as u8));
         }
-        Err(err) => return Err(err.into()),
+        Err(err) => return Ok(unknown(args, &err.to_string())),
     };
-    let (health, reasons) = assess(&snapshot);
+    let (health, reasons) = assess(&snapshot, SystemClock.now_ms());
     let report = report(&snapshot, health, &reasons);
     if args.json {
         println!("{report}");
@@ -79,9 +98,22 @@ pub fn run(args: &Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(health as u8))
 }
 
-/// The verdict on a snapshot, and why (empty when healthy). Halted wins over
-/// degraded: it is what a person must act on first.
-pub fn assess(snapshot: &Snapshot) -> (Health, Vec<String>) {
+/// Exit 4: the engine could not be asked (monitoring must not read it as "halted").
+pub fn unknown(args: &Args, why: &str) -> ExitCode {
+    if args.json {
+        println!(
+            "{}",
+            json!({ "health": Health::Unknown.name(), "exit": Health::Unknown as u8, "reasons": [why] })
+        );
+    } else {
+        println!("vigil unknown: {why}");
+    }
+    ExitCode::from(Health::Unknown as u8)
+}
+
+/// The verdict on a snapshot received at `wall_now_ms`, and why (empty when
+/// healthy). Halted wins over degraded: it is what a person must act on first.
+pub fn assess(snapshot: &Snapshot, wall_now_ms: i64) -> (Health, Vec<String>) {
     let controls = &snapshot.controls;
     let mut halted = Vec::new();
     if controls.trading_state() != TradingState::Active || controls.kill_switch() {
@@ -90,6 +122,13 @@ pub fn assess(snapshot: &Snapshot) -> (Health, Vec<String>) {
     }
     if !halted.is_empty() {
         return (Health::Halted, halted);
+    }
+    let silent_ms = wall_now_ms.saturating_sub(snapshot.now_ms);
+    if silent_ms > ENGINE_SILENT_MS {
+        return (
+            Health::Degraded,
+            vec![format!("the engine's state is {} s old: is it stuck?", silent_ms / 1000)],
+        );
     }
     let mut degraded: Vec<String> = snapshot
         .markets
@@ -247,13 +286,20 @@ mod tests {
             )
             .expect("halt");
         let snapshot = Snapshot { controls, ..Snapshot::default() };
-        let (health, reasons) = assess(&snapshot);
+        let (health, reasons) = assess(&snapshot, 1);
         assert_eq!(health, Health::Halted);
         assert!(reasons[0].contains("unclean shutdown"), "{reasons:?}");
     }
 
     #[test]
+    fn an_engine_whose_state_stopped_moving_is_not_healthy() {
+        let (health, reasons) = assess(&Snapshot { now_ms: 1_000, ..Snapshot::default() }, 60_000);
+        assert_eq!(health, Health::Degraded);
+        assert!(reasons[0].contains("stuck"), "{reasons:?}");
+    }
+
+    #[test]
     fn an_engine_with_nothing_wrong_is_healthy() {
-        assert_eq!(assess(&Snapshot::default()).0, Health::Healthy);
+        assert_eq!(assess(&Snapshot::default(), 0).0, Health::Healthy);
     }
 }

@@ -133,6 +133,8 @@ pub struct EngineState {
     limits_view: Vec<(String, String)>,
     /// When this engine started (engine clock), for the uptime `vigil status` reports.
     started_ms: TimestampMs,
+    /// Wrong attach codes in a row (`vigil attach` is locked out after a few).
+    pub(super) attach_guard: super::access::AttachGuard,
 }
 
 /// `name = value` pairs of the limits, for the screen ("max_order_notional", "1000").
@@ -190,6 +192,7 @@ impl EngineState {
         let started_ms = clock.now_ms();
         Self {
             started_ms,
+            attach_guard: super::access::AttachGuard::default(),
             broker: PaperBroker::new(config.fees),
             markets: Markets::new(&symbols),
             limits_view: limits_view(&config.limits),

@@ -3,6 +3,7 @@
 //! answers to its requests. A slow client only slows its own connection:
 //! the engine publishes into channels that never wait for a reader.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures_util::stream::FuturesUnordered;
@@ -18,13 +19,20 @@ use super::protocol::{
     self, ClientFrame, MAX_CLIENT_FRAME, MAX_SERVER_FRAME, PROTOCOL, ServerFrame, Welcome,
 };
 use super::reply::{PendingReply, install};
-use crate::engine::{Command, CommandError, EngineHandle};
+use crate::domain::Origin;
+use crate::engine::{Command, CommandError, EngineHandle, Event};
 
 /// The fastest a client is sent snapshots: a screen redrawn ten times a
 /// second is live to a person, and a busy feed cannot flood the socket.
 pub const SNAPSHOT_EVERY: Duration = Duration::from_millis(100);
 /// How long a new connection has to say hello.
 const HELLO_WITHIN: Duration = Duration::from_secs(10);
+/// Requests of one client the engine may hold at once: past this, the
+/// connection reads no more until answers go out, so no client can fill the
+/// engine's queue (and stand between the kill switch and the engine).
+const IN_FLIGHT: usize = 4;
+/// Numbers connections, so a preview's answer goes back to whoever asked.
+static NEXT_CONNECTION: AtomicU64 = AtomicU64::new(1);
 
 /// What the server knows that a connection needs.
 #[derive(Debug, Clone)]
@@ -33,6 +41,8 @@ pub struct EngineFacts {
     pub keystore: bool,
     /// The configuration the engine runs with, as TOML (`vigil config show`).
     pub config_toml: String,
+    /// The stored key a live engine trades with (`--key NAME`).
+    pub live_key: Option<String>,
 }
 
 type Reader = FramedRead<tokio::net::unix::OwnedReadHalf, LengthDelimitedCodec>;
@@ -69,13 +79,15 @@ pub async fn serve(
     snapshots.borrow_and_update();
     let mut next_snapshot = Instant::now() + SNAPSHOT_EVERY;
     let mut snapshot_due = false;
+    let connection = NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed);
     loop {
         tokio::select! {
-            frame = reader.next() => {
+            frame = reader.next(), if replies.len() < IN_FLIGHT => {
                 let Some(frame) = frame else { return Ok(()) };
                 match protocol::decode::<ClientFrame>(&frame?)? {
                     ClientFrame::Hello { .. } => return Err(ConnectionError::Protocol("a second hello".into())),
-                    ClientFrame::Request { id, command } => {
+                    ClientFrame::Request { id, mut command } => {
+                        own(&mut command, access, connection);
                         if let Some(pending) = request(&handle, access, id, command, &mut writer).await? {
                             replies.push(async move { (id, pending.await) });
                         }
@@ -94,6 +106,13 @@ pub async fn serve(
                 send(&mut writer, &ServerFrame::Reply { id, result }).await?;
             }
             event = events.recv() => match event {
+                Ok(Event::Preview { request, checks }) => {
+                    // Previews are broadcast by the engine: only the asker's go out.
+                    if request >> PREVIEW_SHIFT == connection {
+                        let request = request & PREVIEW_MASK;
+                        send(&mut writer, &ServerFrame::Event(Event::Preview { request, checks })).await?;
+                    }
+                }
                 Ok(event) => send(&mut writer, &ServerFrame::Event(event)).await?,
                 Err(RecvError::Lagged(_)) => {}
                 Err(RecvError::Closed) => return Ok(()),
@@ -158,10 +177,32 @@ async fn greet(
         venue,
         catalog: snapshot.symbols.instruments().to_vec(),
         config_toml: facts.config_toml.clone(),
+        live_key: facts.live_key.clone(),
     };
     send(writer, &ServerFrame::Welcome(welcome)).await?;
     tracing::info!(client = %client, operator, "client connected to the engine socket");
     Ok(Some(Access { operator, venue }))
+}
+
+/// A preview's request id carries its connection in the high bits.
+const PREVIEW_SHIFT: u32 = 32;
+const PREVIEW_MASK: u64 = (1 << PREVIEW_SHIFT) - 1;
+
+/// What a client may not choose for itself: an order over the socket is a
+/// person's (never a strategy's), one from a client that is not an operator
+/// always waits for its `[y/N]`, and a preview is tagged with its connection.
+fn own(command: &mut Command, access: Access, connection: u64) {
+    match command {
+        Command::Submit { intent, hold, .. } => {
+            intent.origin = Origin::Manual;
+            *hold |= !access.operator;
+        }
+        Command::Amend { hold, .. } => *hold |= !access.operator,
+        Command::Preview { request, .. } => {
+            *request = (connection << PREVIEW_SHIFT) | (*request & PREVIEW_MASK);
+        }
+        _ => {}
+    }
 }
 
 /// Passes a request to the engine, or refuses it; the answer to wait for, if any.

@@ -11,6 +11,7 @@ use std::fs::{self, Permissions};
 use std::io;
 use std::os::unix::fs::{FileTypeExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use tokio::net::{UnixListener, UnixStream};
 use tokio::task::{JoinHandle, JoinSet};
@@ -112,20 +113,42 @@ async fn clear_stale(path: &Path) -> Result<(), ServerError> {
     fs::remove_file(path).map_err(|source| ServerError::Io { path: path.to_owned(), source })
 }
 
+/// Clients served at once: a person's terminals and scripts, with room to
+/// spare. Past it a new connection is closed at once (and logged), so no
+/// client can exhaust the process's file descriptors.
+const MAX_CONNECTIONS: usize = 32;
+/// The pause after a failed accept (out of descriptors, say): never a busy loop.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(200);
+/// At most one warning of the accept loop per this long.
+const WARN_EVERY: Duration = Duration::from_secs(10);
+
 async fn accept_loop(listener: UnixListener, handle: EngineHandle, facts: EngineFacts) {
     let own_uid = effective_uid();
     // Connections live as long as this loop: stopping the server ends them.
     let mut connections = JoinSet::new();
+    // A flood of connections must not flood the log (and rotate it away).
+    let mut quiet_until = Instant::now();
+    let mut warn = |text: String| {
+        if Instant::now() >= quiet_until {
+            tracing::warn!("engine socket: {text}");
+            quiet_until = Instant::now() + WARN_EVERY;
+        }
+    };
     loop {
         tokio::select! {
             accepted = listener.accept() => {
                 let stream = match accepted {
                     Ok((stream, _)) => stream,
                     Err(err) => {
-                        tracing::warn!(error = %err, "engine socket: accept failed");
+                        warn(format!("accept failed ({err}); pausing"));
+                        tokio::time::sleep(ACCEPT_BACKOFF).await;
                         continue;
                     }
                 };
+                if connections.len() >= MAX_CONNECTIONS {
+                    warn(format!("{MAX_CONNECTIONS} clients already; new ones are closed"));
+                    continue;
+                }
                 let peer = stream.peer_cred().map(|cred| cred.uid());
                 match peer.map_err(|e| e.to_string()).and_then(|uid| peer_allowed(uid, own_uid)) {
                     Ok(()) => {
@@ -136,7 +159,7 @@ async fn accept_loop(listener: UnixListener, handle: EngineHandle, facts: Engine
                             }
                         });
                     }
-                    Err(reason) => tracing::warn!("engine socket: {reason}"),
+                    Err(reason) => warn(reason),
                 }
             }
             Some(_) = connections.join_next(), if !connections.is_empty() => {}

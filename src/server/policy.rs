@@ -41,7 +41,8 @@ pub fn permit(command: &Command, access: Access) -> Result<(), String> {
         | Command::UnwatchSymbol { .. }
             if !access.operator =>
         {
-            Err("this needs `vigil attach` with a TOTP code".to_owned())
+            Err("this needs an operator: `vigil attach` (with a TOTP code when the engine has a keystore)"
+                .to_owned())
         }
         _ if access.operator || access.venue == Venue::Paper => Ok(()),
         _ => Err("trading live through a running engine needs a TOTP code (--totp CODE)".to_owned()),

@@ -87,6 +87,9 @@ pub struct Welcome {
     /// The configuration the engine runs with (it may differ from the file
     /// if that was edited since), as TOML.
     pub config_toml: String,
+    /// The stored key a live engine trades with, so a one-shot order typed
+    /// for another key (another account) is refused, not sent on this one.
+    pub live_key: Option<String>,
 }
 
 /// A command's answer, whatever its type.
