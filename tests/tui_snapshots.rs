@@ -227,6 +227,7 @@ fn live_header_keeps_the_feed_latency_whole_at_80_columns() {
         skew_ms: Some(3),
         paused: Some("too many requests (HTTP 429), Retry-After 30 s (29 s left)".into()),
         external_orders: Vec::new(),
+        key_refused: None,
     });
     ends.snapshots.send(Arc::new(snap)).unwrap();
     let app = App::new(handle, &options("dark")).unwrap();

@@ -146,6 +146,9 @@ pub fn assess(snapshot: &Snapshot, wall_now_ms: i64) -> (Health, Vec<String>) {
         if let Some(why) = &live.paused {
             degraded.push(format!("the live venue is paused: {why}"));
         }
+        if let Some(why) = &live.key_refused {
+            degraded.push(format!("the live venue is not armed: its key is not verified ({why})"));
+        }
     }
     if degraded.is_empty() { (Health::Healthy, degraded) } else { (Health::Degraded, degraded) }
 }
@@ -296,6 +299,18 @@ mod tests {
         let (health, reasons) = assess(&Snapshot { now_ms: 1_000, ..Snapshot::default() }, 60_000);
         assert_eq!(health, Health::Degraded);
         assert!(reasons[0].contains("stuck"), "{reasons:?}");
+    }
+
+    #[test]
+    fn a_live_venue_whose_key_is_not_trusted_is_not_armed() {
+        let live = crate::engine::LiveStatus {
+            stream_up: true,
+            key_refused: Some("stored verdict from another endpoint".into()),
+            ..Default::default()
+        };
+        let (health, reasons) = assess(&Snapshot { live: Some(live), ..Snapshot::default() }, 0);
+        assert_eq!(health, Health::Degraded);
+        assert!(reasons[0].contains("not armed"), "{reasons:?}");
     }
 
     #[test]

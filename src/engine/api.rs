@@ -205,6 +205,9 @@ pub struct LiveStatus {
     pub paused: Option<String>,
     /// Open orders at the exchange that vigil did not place.
     pub external_orders: Vec<Order>,
+    /// Why the key is not trusted to trade (every order is refused), when it is not.
+    #[serde(default)]
+    pub key_refused: Option<String>,
 }
 
 /// Answer to [`Command::Submit`].

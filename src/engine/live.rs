@@ -318,6 +318,7 @@ impl EngineState {
                 .paused
                 .map(|(left, why)| format!("{why} ({} s left)", left.div_ceil(1000))),
             external_orders: link.external.clone(),
+            key_refused: (!link.key.verified).then(|| link.key.standing.clone()),
         })
     }
 
