@@ -156,3 +156,21 @@ async fn a_client_picks_neither_its_orders_origin_nor_anothers_previews() {
     server.stop();
     h.stop().await;
 }
+
+#[test]
+fn a_code_crosses_the_socket_but_never_shows_in_debug_output() {
+    let code = Some(vigil::engine::OneTimeCode("123456".into()));
+    let hello = Hello { client: "vigil attach".into(), operate: true, code: code.clone() };
+    assert!(!format!("{hello:?}").contains("123456"), "{hello:?}");
+    let frame = vigil::server::ClientFrame::Hello {
+        protocol: vigil::server::PROTOCOL,
+        client: "x".into(),
+        operate: true,
+        code,
+    };
+    assert!(!format!("{frame:?}").contains("123456"));
+    assert!(
+        serde_json::to_string(&frame).unwrap().contains(r#""code":"123456""#),
+        "the engine still receives it"
+    );
+}

@@ -13,6 +13,7 @@ use super::Context;
 use super::prompt::prompt_secret;
 use super::trading::{load_config, runtime};
 use super::tui::tui_options;
+use crate::engine::OneTimeCode;
 use crate::server::{ConnectError, Ended, Hello, RemoteEngine};
 
 /// Options of `vigil attach`.
@@ -46,8 +47,10 @@ pub fn run(args: &Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             Err(err) => return Err(err.into()),
         };
         let code = match (&args.totp, keystore) {
-            (Some(code), _) => Some(code.clone()),
-            (None, true) => Some(prompt_secret("Authenticator code: ")?.expose_secret().trim().to_owned()),
+            (Some(code), _) => Some(OneTimeCode(code.clone())),
+            (None, true) => {
+                Some(OneTimeCode(prompt_secret("Authenticator code: ")?.expose_secret().trim().to_owned()))
+            }
             (None, false) => None,
         };
         let hello = Hello { client: "vigil attach".to_owned(), operate: true, code };

@@ -14,6 +14,7 @@ use super::Context;
 use super::prompt::prompt_secret;
 use super::session::VenueArgs;
 use crate::domain::Venue;
+use crate::engine::OneTimeCode;
 use crate::server::{ConnectError, Hello, RemoteEngine};
 
 /// The running engine, as an observer; `None` when none runs.
@@ -66,6 +67,6 @@ pub async fn for_trading(
             .trim()
             .to_owned(),
     };
-    let hello = Hello { client: client.to_owned(), operate: true, code: Some(code) };
+    let hello = Hello { client: client.to_owned(), operate: true, code: Some(OneTimeCode(code)) };
     Ok(Some(RemoteEngine::connect(ctx.data_dir(), hello).await?))
 }

@@ -200,7 +200,7 @@ fn handle(state: &mut EngineState, ends: &EngineEnds, command: Command) -> Answe
             Answer::with(ends, reply, result)
         }
         Command::Attach { code, client, reply } => {
-            Answer::quiet(reply, state.attach(code.as_deref(), &client))
+            Answer::quiet(reply, state.attach(code.as_ref().map(|c| c.0.as_str()), &client))
         }
         Command::AuditPage { after, max, reply } => Answer::quiet(reply, state.audit_page(after, max)),
         Command::OrderHistory { reply } => Answer::quiet(reply, state.order_history()),

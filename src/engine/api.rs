@@ -347,7 +347,7 @@ pub enum Command {
     /// with a keystore unlocked, `code` must be a fresh TOTP code, checked by
     /// the engine like any other. Audited either way.
     Attach {
-        code: Option<String>,
+        code: Option<OneTimeCode>,
         client: String,
         #[serde(skip)]
         reply: Reply<()>,
@@ -374,6 +374,19 @@ pub enum Command {
     },
     /// Stop the engine, applying `[engine] on_shutdown` to open orders.
     Shutdown,
+}
+
+/// An authenticator code on its way to the engine: it crosses the socket as
+/// a plain string, but never shows in `Debug` output (a logged command or
+/// frame must not carry it, even spent).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OneTimeCode(pub String);
+
+impl std::fmt::Debug for OneTimeCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OneTimeCode(***)")
+    }
 }
 
 /// The outcome of [`Command::AuditVerify`], in words.

@@ -27,8 +27,8 @@ mod watchlist;
 pub use access::AUDIT_PAGE_MAX;
 pub use api::{
     AuditCheck, AutonomyBudget, CancelAllReport, CheckLine, CheckVerdict, Command, CommandError, EngineEnds,
-    EngineHandle, Event, LiveStatus, LogLine, MarketView, PendingOrder, Reply, Snapshot, SubmitOutcome,
-    checks_pass,
+    EngineHandle, Event, LiveStatus, LogLine, MarketView, OneTimeCode, PendingOrder, Reply, Snapshot,
+    SubmitOutcome, checks_pass,
 };
 pub use boot::{EngineError, EngineSetup, LiveSetup, UNCLEAN_SHUTDOWN, start};
 pub use controls::{Cause, Change, Controls, ControlsError, ControlsRecorder, Transition};

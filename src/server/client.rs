@@ -22,7 +22,7 @@ use super::protocol::{
 };
 use super::reply::{ReplySlot, take_slot};
 use crate::domain::SymbolCatalog;
-use crate::engine::{Command, EngineEnds, EngineHandle};
+use crate::engine::{Command, EngineEnds, EngineHandle, OneTimeCode};
 
 /// Why no engine could be reached.
 #[derive(Debug, thiserror::Error)]
@@ -43,7 +43,7 @@ pub enum ConnectError {
 pub struct Hello {
     pub client: String,
     pub operate: bool,
-    pub code: Option<String>,
+    pub code: Option<OneTimeCode>,
 }
 
 /// A connection to a running engine.

@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 use tokio_util::codec::LengthDelimitedCodec;
 
 use crate::domain::{Instrument, Order, Symbol, Venue};
-use crate::engine::{AuditCheck, CancelAllReport, Command, CommandError, Event, Snapshot, SubmitOutcome};
+use crate::engine::{
+    AuditCheck, CancelAllReport, Command, CommandError, Event, OneTimeCode, Snapshot, SubmitOutcome,
+};
 use crate::market::{Candle, Interval};
 use crate::store::AuditEntry;
 
@@ -41,7 +43,7 @@ pub enum ClientFrame {
         /// engine checks `code` and audits the attempt. Without it the
         /// client observes (and may trade on paper; see `policy`).
         operate: bool,
-        code: Option<String>,
+        code: Option<OneTimeCode>,
     },
     /// A command; its answer comes back as [`ServerFrame::Reply`] with this id.
     Request { id: u64, command: Command },
