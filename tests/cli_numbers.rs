@@ -71,9 +71,22 @@ fn numbers_that_are_not_plain_decimals_are_usage_errors() {
 fn a_price_with_a_market_order_is_refused_and_exact_numbers_go_through() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let out = place(&data, &["--side", "buy", "--type", "market", "--qty", "0.01", "--price", "1"], "y");
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(text(&out).contains("--price is for limit orders"), "{}", text(&out));
+    // Flags that do not go together are usage errors too, found before any session starts.
+    let combinations: [(&[&str], &str); 4] = [
+        (
+            &["--side", "buy", "--type", "market", "--qty", "0.01", "--price", "1"],
+            "--price is for limit orders",
+        ),
+        (&["--side", "buy", "--type", "limit", "--qty", "0.01"], "needs --price"),
+        (&["--side", "buy", "--type", "stop-limit", "--qty", "0.01", "--price", "1"], "needs --stop"),
+        (&["--side", "buy", "--type", "market", "--qty", "0.01", "--tif", "ioc"], "--tif and --post-only"),
+    ];
+    for (args, want) in combinations {
+        let out = place(&data, args, "y");
+        assert_eq!(out.status.code(), Some(64), "{args:?}: {}", text(&out));
+        assert!(text(&out).contains(want), "{args:?}: want {want:?} in {}", text(&out));
+    }
+    assert!(!data.join("state").exists(), "a usage error must not start a session");
 
     // More precision than the instrument's tick: refused by the price_tick check, by name.
     let out =

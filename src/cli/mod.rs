@@ -153,11 +153,21 @@ pub fn main() -> ExitCode {
     };
     match outcome {
         Ok(code) => code,
+        Err(err) if err.is::<clap::Error>() => {
+            err.downcast_ref::<clap::Error>().map_or(ExitCode::FAILURE, usage_error)
+        }
         Err(err) => {
             eprintln!("vigil: {err:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// A usage error found after parsing: arguments that clap accepts one by one
+/// but that do not go together (a `--price` on a market order). It prints and
+/// exits like clap's own (64), so 0/1/2 keep their meaning.
+pub(crate) fn usage(message: &str) -> anyhow::Error {
+    clap::Error::raw(clap::error::ErrorKind::ArgumentConflict, format!("{message}\n")).into()
 }
 
 /// Prints what clap found (help and version go to stdout and succeed) and

@@ -15,11 +15,11 @@ use rust_decimal::Decimal;
 
 use futures_util::future::BoxFuture;
 
-use super::Context;
 use super::prompt::UnlockArgs;
 use super::session::{FeedArgs, Session, SessionOptions, VenueArgs};
 use super::table::{Column, Table};
 use super::trading::{VaultSession, load_config, runtime};
+use super::{Context, usage};
 use crate::domain::{
     OrderId, OrderIntent, OrderStatus, OrderType, Origin, Side, StopKind, StopTrigger, Symbol, TimeInForce,
     Venue,
@@ -159,30 +159,34 @@ fn place(args: PlaceArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         (TypeArg::StopLimit, Some(price)) => Some(StopTrigger { kind: StopKind::StopLoss, price }),
         (TypeArg::TakeProfitLimit, Some(price)) => Some(StopTrigger { kind: StopKind::TakeProfit, price }),
         (TypeArg::StopLimit | TypeArg::TakeProfitLimit, None) => {
-            bail!("a stop-limit or take-profit-limit order needs --stop (its trigger price)")
+            return Err(usage("a stop-limit or take-profit-limit order needs --stop (its trigger price)"));
         }
         (TypeArg::Limit | TypeArg::Market, Some(_)) => {
-            bail!("--stop is for --type stop-limit or take-profit-limit")
+            return Err(usage("--stop is for --type stop-limit or take-profit-limit"));
         }
         (TypeArg::Limit | TypeArg::Market, None) => None,
     };
     if stop.is_some() && args.post_only {
-        bail!("a stop-limit order cannot be post-only");
+        return Err(usage("a stop-limit order cannot be post-only"));
     }
     if order_type == OrderType::Limit && args.price.is_none() {
-        bail!("a limit order (also stop-limit and take-profit-limit) needs --price");
+        return Err(usage("a limit order (also stop-limit and take-profit-limit) needs --price"));
     }
     if order_type == OrderType::Market && args.price.is_some() {
-        bail!("--price is for limit orders: a market order fills at what the book offers (use --type limit)");
+        return Err(usage(
+            "--price is for limit orders: a market order fills at what the book offers (use --type limit)",
+        ));
     }
     if order_type == OrderType::Limit && args.quote_qty.is_some() {
-        bail!("--quote-qty is for market orders; a limit order needs --qty");
+        return Err(usage("--quote-qty is for market orders; a limit order needs --qty"));
     }
     if order_type == OrderType::Market && (args.post_only || args.tif != TimeInForce::Gtc) {
-        bail!("--tif and --post-only are for limit orders; a market order fills what the book offers now");
+        return Err(usage(
+            "--tif and --post-only are for limit orders; a market order fills what the book offers now",
+        ));
     }
     if args.post_only && args.tif != TimeInForce::Gtc {
-        bail!("a post-only order rests until cancelled: it cannot also be --tif ioc or fok");
+        return Err(usage("a post-only order rests until cancelled: it cannot also be --tif ioc or fok"));
     }
     let intent = OrderIntent {
         symbol: args.symbol.clone(),
@@ -506,7 +510,7 @@ fn amend(
     unlock: &UnlockArgs,
 ) -> anyhow::Result<ExitCode> {
     if price.is_none() && qty.is_none() {
-        bail!("nothing to amend: give --price, --qty or both");
+        return Err(usage("nothing to amend: give --price, --qty or both"));
     }
     in_session(ctx, venue, feed, unlock, |handle| Box::pin(amend_in(handle, id, price, qty)))
 }
