@@ -90,7 +90,7 @@ fn main() {
         tokio::time::sleep(Duration::from_secs(10)).await;
 
         let signer = Arc::new(Signer::new(SecretString::from(SECRET)));
-        let client = SignedClient::new(&sim.rest_url(), SecretString::from(KEY), signer.clone(), Arc::new(SystemClock))
+        let client = SignedClient::new(&sim.rest_url(), None, SecretString::from(KEY), signer.clone(), Arc::new(SystemClock))
             .unwrap();
         client.sync_clock().await.unwrap();
         let mut round_trip = Vec::new();

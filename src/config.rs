@@ -40,6 +40,20 @@ pub struct Config {
     pub tui: crate::tui::TuiConfig,
     /// Where alerts go: a command, a webhook, the TUI's bell (`[alerts]`).
     pub alerts: crate::alerts::AlertsConfig,
+    /// How vigil reaches the exchange (`[network]`).
+    pub network: NetworkSection,
+}
+
+/// `[network]`: the one proxy vigil may use. The environment's
+/// `HTTPS_PROXY`/`ALL_PROXY` are never read (see SECURITY.md, "Proxies").
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetworkSection {
+    /// `http://HOST:PORT` of an HTTP proxy that tunnels (`CONNECT`) the
+    /// `https://` and `wss://` connections to the exchange; TLS stays end to
+    /// end. Loopback and plaintext URLs always go direct. Unset: no proxy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub https_proxy: Option<crate::market::proxy::HttpsProxy>,
 }
 
 /// `[paper]`: the simulated account.
@@ -218,6 +232,19 @@ pub enum ConfigError {
     Limits { path: String, source: crate::risk::LimitsError },
 }
 
+/// Where and what: `line L, column C: message`. Not toml's own rendering,
+/// which quotes the offending line: that line may hold a secret (a proxy
+/// password, a webhook token) and errors reach logs and the journal.
+fn describe(err: &toml::de::Error, text: &str) -> String {
+    let Some(span) = err.span() else {
+        return err.message().to_owned();
+    };
+    let before = text.get(..span.start).unwrap_or_default();
+    let line = before.matches('\n').count().saturating_add(1);
+    let column = before.rsplit('\n').next().unwrap_or_default().chars().count().saturating_add(1);
+    format!("line {line}, column {column}: {}", err.message().trim_end())
+}
+
 impl Config {
     /// Loads `path`. A missing file means defaults unless `required` (the
     /// user named it with `--config`, so its absence is a mistake).
@@ -237,7 +264,7 @@ impl Config {
     /// Parses configuration text; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Self, ConfigError> {
         let config: Self = toml::from_str(text)
-            .map_err(|e| ConfigError::Parse { path: origin.to_owned(), message: e.to_string() })?;
+            .map_err(|e| ConfigError::Parse { path: origin.to_owned(), message: describe(&e, text) })?;
         config.risk.validate().map_err(|source| ConfigError::Limits { path: origin.to_owned(), source })?;
         config
             .alerts

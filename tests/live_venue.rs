@@ -249,6 +249,7 @@ async fn sim_open_orders(sim: &vigil::sim::SimHandle) -> Vec<serde_json::Value> 
     let signer = Arc::new(vigil::venue::Signer::new(secrecy::SecretString::from(SECRET)));
     let client = vigil::venue::SignedClient::new(
         &sim.rest_url(),
+        None,
         secrecy::SecretString::from(KEY),
         signer,
         Arc::new(vigil::clock::SystemClock),
@@ -343,6 +344,7 @@ async fn a_key_that_can_withdraw_is_refused_by_the_gate_and_nothing_is_sent() {
     let signer = std::sync::Arc::new(vigil::venue::Signer::new(secrecy::SecretString::from(WITHDRAW_SECRET)));
     let client = vigil::venue::SignedClient::new(
         &sim.rest_url(),
+        None,
         secrecy::SecretString::from(WITHDRAW_API_KEY),
         signer,
         std::sync::Arc::new(vigil::clock::SystemClock),
@@ -365,6 +367,7 @@ async fn an_order_placed_outside_vigil_is_listed_as_external_and_counted() {
     let signer = std::sync::Arc::new(vigil::venue::Signer::new(secrecy::SecretString::from(SECRET)));
     let other = vigil::venue::SignedClient::new(
         &sim.rest_url(),
+        None,
         secrecy::SecretString::from(KEY),
         signer,
         std::sync::Arc::new(vigil::clock::SystemClock),

@@ -61,6 +61,7 @@ fn client(sim: &SimHandle) -> SignedClient {
     let signer = Arc::new(Signer::new(SecretString::from(TRADE_ONLY_SECRET)));
     SignedClient::new(
         &sim.rest_url(),
+        None,
         SecretString::from(TRADE_ONLY_API_KEY),
         signer,
         Arc::new(vigil::clock::SystemClock),

@@ -22,6 +22,7 @@ use super::keys::{self, KeyCheck, KeyVerdict};
 use crate::clock::Clock;
 use crate::engine::{LiveKey, LiveSetup};
 use crate::exec::LiveVenue;
+use crate::market::proxy::HttpsProxy;
 use crate::risk::KeyPermissions;
 use crate::sim::account::{TRADE_ONLY_API_KEY, TRADE_ONLY_SECRET};
 use crate::venue::{
@@ -65,6 +66,7 @@ impl SecretSource for VaultSecret {
 pub async fn prepare(
     credentials: LiveCredentials,
     rest_url: &str,
+    proxy: Option<&HttpsProxy>,
     ws_api_url: &str,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<(LiveSetup, String)> {
@@ -77,13 +79,18 @@ pub async fn prepare(
                 vault: vault.clone(),
                 record: keys::secret_record(&name),
             }));
-            let client = SignedClient::new(rest_url, api_key, Arc::new(signer), clock)?;
+            let client = SignedClient::new(rest_url, proxy, api_key, Arc::new(signer), clock)?;
             (client, Some((vault, meta)), name, false)
         }
         LiveCredentials::SimulatorTestKey => {
             let signer = Signer::new(SecretString::from(TRADE_ONLY_SECRET));
-            let client =
-                SignedClient::new(rest_url, SecretString::from(TRADE_ONLY_API_KEY), Arc::new(signer), clock)?;
+            let client = SignedClient::new(
+                rest_url,
+                proxy,
+                SecretString::from(TRADE_ONLY_API_KEY),
+                Arc::new(signer),
+                clock,
+            )?;
             (client, None, "the simulator's test key".to_owned(), true)
         }
     };

@@ -36,18 +36,21 @@ pub struct TapArgs {
 }
 
 /// Runs a market subcommand.
-pub fn run(cmd: Command, _ctx: &Context) -> anyhow::Result<ExitCode> {
+pub fn run(cmd: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
     match cmd {
         Command::Tap(args) => {
             if args.feed.symbols.is_empty() {
                 anyhow::bail!("pass --symbols, e.g. --symbols BTCUSDT,ETHUSDT");
             }
+            // The same route as a session: the config's proxy, if it names one.
+            let proxy = super::config::load(ctx)?.network.https_proxy;
             let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
             runtime.block_on(async {
                 let symbols = args.feed.symbols.clone();
                 let (name, sim, ws, rest) = endpoints(&args.feed, &symbols).await?;
                 let mut config = FeedConfig::custom(&name, &ws, &rest, symbols);
                 config.depth = usize::from(args.depth);
+                config.https_proxy = proxy;
                 let result = tap(config, args.count, args.stats).await;
                 if let Some(sim) = sim {
                     sim.shutdown().await;

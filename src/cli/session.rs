@@ -20,6 +20,7 @@ use crate::domain::{Symbol, SymbolCatalog, Venue};
 use crate::engine::{
     self, EngineConfig, EngineHandle, EngineSetup, ProposalPolicy, TotpCheck, WatchlistSetup,
 };
+use crate::market::rest::RestClient;
 use crate::market::{self, FeedConfig, FeedHandle};
 use crate::server::{EngineFacts, EngineServer};
 use crate::sim::{self, SimConfig, SimHandle, SymbolSpec};
@@ -133,7 +134,10 @@ impl Session {
         let ws_api_url = ws_api_url(options.feed, sim.as_ref(), &ws_url);
         // The venue's whole listing, for the symbol search. A session still
         // trades its watched symbols without it; the search then says so.
-        let catalog = match market::fetch_catalog(&rest_url).await {
+        // The one proxy ever used: the config's, never the environment's.
+        let proxy = config.network.https_proxy.as_ref();
+        let rest = RestClient::routed(&rest_url, proxy)?;
+        let catalog = match rest.catalog().await {
             Ok(catalog) => catalog,
             Err(e) => {
                 tracing::warn!(error = %e, "no symbol catalog: the watchlist cannot grow this session");
@@ -169,7 +173,8 @@ impl Session {
             configured,
             &catalog,
         );
-        let instruments = market::fetch_exchange_info(&rest_url, &symbols)
+        let instruments = rest
+            .exchange_info(&symbols)
             .await
             .with_context(|| format!("cannot read exchange info from {rest_url}"))?;
         let key = match checked_key {
@@ -207,7 +212,7 @@ impl Session {
         let (live, venue_label) = match options.live.filter(|_| options.venue == Venue::Live) {
             Some(credentials) => {
                 let (setup, label) =
-                    live::prepare(credentials, &rest_url, &ws_api_url, clock.clone()).await?;
+                    live::prepare(credentials, &rest_url, proxy, &ws_api_url, clock.clone()).await?;
                 (Some(setup), label)
             }
             None => (None, format!("simulated fills against the {feed_name} book")),
@@ -215,6 +220,7 @@ impl Session {
 
         let mut feed_config = FeedConfig::custom(&feed_name, &ws_url, &rest_url, symbols);
         feed_config.depth = config.feed.depth;
+        feed_config.https_proxy = proxy.cloned();
         feed_config.stale_after = Duration::from_millis(config.risk.stale_after_ms.max(1_000));
         let feed = market::spawn(feed_config)?;
         let watchlist = WatchlistSetup { catalog: Arc::new(catalog), feed: feed.control() };

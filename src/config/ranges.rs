@@ -134,6 +134,7 @@ pub fn table() -> Vec<(&'static str, &'static str, String)> {
         ("strategies", "reject_mute_ms", s(&REJECT_MUTE_MS)),
         ("strategies.grid", "levels", s(&GRID_LEVELS)),
         ("strategies.sma-cross", "sample_ms", s(&SMA_SAMPLE_MS)),
+        ("network", "https_proxy", "http://HOST:PORT (tunnels https/wss to other hosts)".to_owned()),
     ]
 }
 

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use super::proxy::HttpsProxy;
+
 use crate::domain::Symbol;
 use crate::market::Interval;
 
@@ -79,6 +81,8 @@ pub struct FeedConfig {
     /// Candles fetched per timeframe on every (re)connect (`limit` of
     /// `GET /api/v3/klines`, 1..=1000; weight 2 each); 0 skips the backfill.
     pub kline_backfill: u16,
+    /// The configured proxy for TLS to other hosts (`[network] https_proxy`); none by default.
+    pub https_proxy: Option<HttpsProxy>,
 }
 
 impl FeedConfig {
@@ -99,6 +103,7 @@ impl FeedConfig {
             backoff: Backoff::default(),
             channel_capacity: 4096,
             kline_backfill: 300,
+            https_proxy: None,
         }
     }
 

@@ -9,12 +9,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::{self, Message, Utf8Bytes};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::clock::{Clock, SystemClock};
 use crate::domain::{Symbol, TimestampMs};
@@ -27,7 +25,7 @@ use crate::market::sync::{BookSync, DEFAULT_MAX_BUFFER, DiffOutcome, SnapshotOut
 use crate::market::wire::{DepthDiff, DepthSnapshot, Frame, ScalesFor, WireError, parse_frame};
 use crate::market::{BookUpdate, Candle, FeedState, Interval, MarketEvent, Trade};
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+type Ws = super::proxy::WebSocket;
 /// A snapshot names its symbol, not an index: the list changes at runtime.
 /// The instrument's scales come with the first snapshot of a connection.
 type SnapshotResult = (Symbol, Result<(Scales, DepthSnapshot), RestError>);

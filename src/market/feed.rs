@@ -164,7 +164,7 @@ impl Drop for FeedHandle {
 /// Outside a tokio runtime, like [`tokio::spawn`].
 pub fn spawn(config: FeedConfig) -> Result<FeedHandle, FeedError> {
     check_url(&config.ws_url, UrlKind::WebSocket)?;
-    let rest = RestClient::new(&config.rest_url)?;
+    let rest = RestClient::routed(&config.rest_url, config.https_proxy.as_ref())?;
     if config.symbols.is_empty() {
         return Err(FeedError::NoSymbols);
     }

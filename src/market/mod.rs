@@ -4,7 +4,8 @@
 //! simulator) and hands back a [`FeedHandle`] yielding [`MarketEvent`]s.
 //! The book-sync rules live in [`sync`] as a pure state machine; wire parsing
 //! in [`wire`]; the fixed-point numbers of the book in [`fixed`]; the
-//! transport policy (TLS unless loopback) in [`transport`].
+//! transport policy (TLS unless loopback) in [`transport`]; the one
+//! proxy ever used (configured, never from the environment) in [`proxy`].
 //!
 //! Everything here reads input from the network, so no arithmetic may
 //! overflow or divide by zero unchecked: `clippy::arithmetic_side_effects`
@@ -19,6 +20,7 @@ mod connection;
 mod event;
 mod feed;
 pub mod fixed;
+pub mod proxy;
 pub mod rest;
 mod session;
 pub mod sync;

@@ -13,6 +13,7 @@ use crate::domain::{Instrument, Symbol, SymbolCatalog, SymbolStatus, TimestampMs
 use crate::market::Candle;
 use crate::market::Interval;
 use crate::market::fixed::Scales;
+use crate::market::proxy::HttpsProxy;
 use crate::market::transport::{TransportError, UrlKind, check_url};
 use crate::market::wire::{DepthSnapshot, WireError, parse_klines};
 
@@ -57,32 +58,54 @@ pub const CATALOG_MAX_BYTES: usize = 32 * 1024 * 1024;
 pub struct RestClient {
     base: String,
     http: reqwest::Client,
+    /// Kept so the signed client's WebSocket API connection takes the same route.
+    proxy: Option<HttpsProxy>,
 }
 
 impl RestClient {
     /// Checks `base` against the transport policy and builds a client that
     /// never follows redirects (a redirect could leave the policy's reach)
-    /// and never uses a proxy: reqwest would otherwise take one from
+    /// and goes direct: reqwest would otherwise take a proxy from
     /// `HTTP_PROXY`/`HTTPS_PROXY`/`ALL_PROXY`, sending loopback and plaintext
     /// requests (and the signed client's API-key header) to whoever set it.
     /// Each call must finish, body included, within [`DEFAULT_TIMEOUT`].
     pub fn new(base: &str) -> Result<Self, RestError> {
-        Self::with_timeout(base, DEFAULT_TIMEOUT)
+        Self::build(base, DEFAULT_TIMEOUT, None)
+    }
+
+    /// [`RestClient::new`], but `https://` calls to other hosts go through
+    /// `proxy` when the config names one (`[network] https_proxy`); see
+    /// [`HttpsProxy`] for why only then.
+    pub fn routed(base: &str, proxy: Option<&HttpsProxy>) -> Result<Self, RestError> {
+        Self::build(base, DEFAULT_TIMEOUT, proxy)
     }
 
     /// [`RestClient::new`] with another whole-call deadline: reqwest's
     /// `timeout` runs from connecting until the body's last byte, so a server
     /// trickling an endless body is cut off, not only one slow to answer.
     pub fn with_timeout(base: &str, timeout: Duration) -> Result<Self, RestError> {
+        Self::build(base, timeout, None)
+    }
+
+    fn build(base: &str, timeout: Duration, proxy: Option<&HttpsProxy>) -> Result<Self, RestError> {
         check_url(base, UrlKind::Http)?;
-        let http = reqwest::Client::builder()
+        // `no_proxy` drops the environment's proxies; the configured one, if
+        // any, is added back after it and applies only to what it carries.
+        let mut builder = reqwest::Client::builder()
             .no_proxy()
             .timeout(timeout)
             .connect_timeout(Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|source| RestError::Http { url: base.to_owned(), source })?;
-        Ok(Self { base: base.trim_end_matches('/').to_owned(), http })
+            .redirect(reqwest::redirect::Policy::none());
+        if let Some(proxy) = proxy {
+            builder = builder.proxy(proxy.for_reqwest());
+        }
+        let http = builder.build().map_err(|source| RestError::Http { url: base.to_owned(), source })?;
+        Ok(Self { base: base.trim_end_matches('/').to_owned(), http, proxy: proxy.cloned() })
+    }
+
+    /// The configured proxy this client uses for TLS to other hosts, if any.
+    pub fn proxy(&self) -> Option<&HttpsProxy> {
+        self.proxy.as_ref()
     }
 
     /// The base URL, without a trailing slash.

@@ -11,6 +11,7 @@ use crate::domain::Symbol;
 use crate::market::config::FeedConfig;
 use crate::market::connection::Connection;
 use crate::market::feed::{FeedCommand, FeedStats};
+use crate::market::proxy::connect_websocket;
 use crate::market::rest::RestClient;
 use crate::market::{FeedState, FeedStatus, MarketEvent};
 
@@ -100,10 +101,13 @@ impl Runner {
         self.out.status(None, FeedState::Connecting, connecting).await?;
         loop {
             let url = self.config.stream_url_for(&self.watched);
-            let connected =
-                tokio::time::timeout(CONNECT_TIMEOUT, tokio_tungstenite::connect_async(&url)).await;
+            let connected = tokio::time::timeout(
+                CONNECT_TIMEOUT,
+                connect_websocket(&url, None, self.config.https_proxy.as_ref()),
+            )
+            .await;
             let (detail, pause) = match connected {
-                Ok(Ok((ws, _))) => {
+                Ok(Ok(ws)) => {
                     self.out
                         .status(None, FeedState::Connected, format!("connected to {}", self.config.ws_url))
                         .await?;

@@ -68,7 +68,7 @@ pub fn check_url(raw: &str, kind: UrlKind) -> Result<Url, TransportError> {
 }
 
 /// True for 127.0.0.0/8, `::1` and the name `localhost`.
-fn is_loopback(host: &Host<&str>) -> bool {
+pub(crate) fn is_loopback(host: &Host<&str>) -> bool {
     match host {
         Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
         Host::Ipv4(ip) => IpAddr::V4(*ip).is_loopback(),

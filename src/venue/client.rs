@@ -24,6 +24,7 @@ use super::restrictions::ApiRestrictions;
 use super::sign::{SecretError, Signer};
 use crate::clock::Clock;
 use crate::domain::TimestampMs;
+use crate::market::proxy::HttpsProxy;
 use crate::market::rest::{RestClient, RestError};
 use crate::market::transport::TransportError;
 
@@ -134,11 +135,12 @@ impl SignedClient {
     /// client, which this one signs on top of.
     pub fn new(
         base: &str,
+        proxy: Option<&HttpsProxy>,
         api_key: SecretString,
         signer: Arc<Signer>,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, AccountError> {
-        let rest = RestClient::new(base).map_err(|e| match e {
+        let rest = RestClient::routed(base, proxy).map_err(|e| match e {
             RestError::Transport(policy) => AccountError::Transport(policy),
             other => AccountError::Http { endpoint: base.to_owned(), cause: printable(&causes(&other)) },
         })?;
@@ -148,6 +150,11 @@ impl SignedClient {
     /// The REST base URL, without a trailing slash.
     pub fn base(&self) -> &str {
         self.rest.base()
+    }
+
+    /// The configured proxy, for the WebSocket API connection to take the same route.
+    pub fn proxy(&self) -> Option<&HttpsProxy> {
+        self.rest.proxy()
     }
 
     /// The API key (sent in a header marked sensitive; never shown).
@@ -356,7 +363,7 @@ mod tests {
     fn clear_text_to_a_remote_host_is_refused_before_any_request() {
         let signer = Arc::new(Signer::new(SecretString::from("s")));
         let clock = Arc::new(crate::clock::SystemClock);
-        let err = SignedClient::new("http://api.binance.com", SecretString::from("k"), signer, clock)
+        let err = SignedClient::new("http://api.binance.com", None, SecretString::from("k"), signer, clock)
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();

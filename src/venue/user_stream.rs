@@ -17,15 +17,14 @@ use futures_util::{SinkExt, StreamExt};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::client::{RECV_WINDOW_MS, SignedClient, printable};
 use super::endpoints::WS_API_METHODS;
 use super::sign::SecretError;
 use super::wire::{AccountPosition, ExecutionReport};
+use crate::market::proxy::connect_websocket;
 use crate::market::transport::{TransportError, UrlKind, check_url};
 
 /// How long connecting, and then the subscription's answer, may take.
@@ -63,7 +62,7 @@ pub enum UserStreamError {
     Closed(String),
 }
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+type Socket = crate::market::proxy::WebSocket;
 
 /// One subscribed user data connection.
 pub struct UserStream {
@@ -99,8 +98,8 @@ impl UserStream {
         let config = WebSocketConfig::default()
             .max_message_size(Some(MAX_MESSAGE_BYTES))
             .max_frame_size(Some(MAX_MESSAGE_BYTES));
-        let connecting = tokio_tungstenite::connect_async_with_config(url, Some(config), false);
-        let (socket, _) = tokio::time::timeout(HANDSHAKE_TIMEOUT, connecting)
+        let connecting = connect_websocket(url, Some(config), client.proxy());
+        let socket = tokio::time::timeout(HANDSHAKE_TIMEOUT, connecting)
             .await
             .map_err(|_| UserStreamError::Connect(format!("{url}: timed out")))?
             .map_err(|e| UserStreamError::Connect(format!("{url}: {e}")))?;

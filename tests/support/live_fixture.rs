@@ -97,7 +97,7 @@ pub async fn start_with(
         .unwrap();
     let signer = Arc::new(Signer::new(SecretString::from(secret.to_owned())));
     let client =
-        SignedClient::new(&sim.rest_url(), SecretString::from(key.to_owned()), signer, clock.clone())
+        SignedClient::new(&sim.rest_url(), None, SecretString::from(key.to_owned()), signer, clock.clone())
             .unwrap();
     let venue = LiveVenue::start(client, sim.ws_api_url());
     let feed = market::spawn(FeedConfig::custom("sim", &sim.ws_url(), &sim.rest_url(), symbols)).unwrap();

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::cli::Context;
 use crate::cli::prompt::UnlockArgs;
-use crate::cli::trading::runtime;
+use crate::cli::trading::{load_config, runtime};
 use crate::cli::unlock::unlock;
 use crate::clock::SystemClock;
 use crate::market::transport::{UrlKind, check_url};
@@ -32,13 +32,22 @@ pub(super) fn run(
         // Before the unlock: a URL the transport policy refuses should not cost a code.
         check_url(url, UrlKind::Http)?;
     }
+    // The same route the live session will take: the config's proxy, if any
+    // (read before the unlock, so a bad config does not cost a code).
+    let proxy = load_config(ctx)?.network.https_proxy;
     let vault = unlock(ctx, args)?;
     let mut meta = super::read_meta(&vault, name)?
         .with_context(|| format!("no key named {name:?}; `vigil keys list` shows the stored ones"))?;
     let base = rest_url.unwrap_or_else(|| default_rest(meta.exchange).to_owned());
+
     let signer = Arc::new(Signer::new(read_text(&vault, &secret_record(name))?));
-    let client =
-        SignedClient::new(&base, read_text(&vault, &key_record(name))?, signer, Arc::new(SystemClock))?;
+    let client = SignedClient::new(
+        &base,
+        proxy.as_ref(),
+        read_text(&vault, &key_record(name))?,
+        signer,
+        Arc::new(SystemClock),
+    )?;
     let restrictions = runtime()?
         .block_on(client.api_restrictions())
         .map_err(|err| anyhow::anyhow!("cannot verify key {name:?}: {err}{}", hint(&err, meta.exchange)))?;
