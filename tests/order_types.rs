@@ -325,6 +325,63 @@ mod live {
         engine.stop().await;
         sim.shutdown().await;
     }
+    /// The race the previous test cannot show: the exchange fills the
+    /// original while the amend's cancel is on its way, and the fill's
+    /// user-data events are lost, so the engine learns of it only from the
+    /// cancel's refusal. The replacement must not be sent (it would double the
+    /// position), and the original must end filled, from reconciliation.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_amend_whose_cancel_meets_a_fill_in_flight_is_not_sent() {
+        let sim = sim(20).await;
+        let dir = tempfile::tempdir().unwrap();
+        let engine = start(dir.path(), &sim, KEY, SECRET, trade_only()).await;
+        let ready = engine.ready().await;
+        let (bid, _) = top(&ready);
+        let price = (bid * d("0.99")).round_dp(2);
+        let SubmitOutcome::Sent { id, .. } =
+            engine.place(intent(Side::Buy, OrderType::Limit, "0.01", Some(price))).await
+        else {
+            panic!("not sent")
+        };
+        let snap =
+            engine.wait(|s| s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Submitted)).await;
+        let client_id = snap.orders.iter().find(|o| o.id == id).unwrap().client_id.clone();
+        let amend = |reply| Command::Amend { id, price: Some(price - d("1")), qty: None, hold: false, reply };
+        let SubmitOutcome::Pending { id: new, .. } = engine.handle.request(amend).await.unwrap() else {
+            panic!("confirm mode")
+        };
+        // The fill happens at the exchange, and neither its execution report
+        // nor its balance update reaches the engine.
+        sim.faults().lose_user_events(2);
+        assert!(sim.force_fill(KEY, &client_id));
+        let before = engine.handle.snapshot();
+        assert_eq!(
+            before.orders.iter().find(|o| o.id == id).unwrap().status,
+            OrderStatus::Submitted,
+            "the engine must not know of the fill yet, or this is the previous test"
+        );
+        // The person says yes: the cancel goes out and meets the fill.
+        engine.handle.request(|reply| Command::Confirm { id: new, reply }).await.unwrap();
+        let snap = engine
+            .wait(|s| {
+                s.orders.iter().any(|o| o.id == id && o.status == OrderStatus::Filled)
+                    && s.orders.iter().any(|o| o.id == new && o.status == OrderStatus::Rejected)
+            })
+            .await;
+        let replacement = snap.orders.iter().find(|o| o.id == new).unwrap();
+        assert_eq!(replacement.venue_order_id, None, "never sent: {replacement:?}");
+        let original = snap.orders.iter().find(|o| o.id == id).unwrap();
+        assert_eq!(original.filled_qty, d("0.01"), "{original:?}");
+        assert_eq!(
+            snap.orders.iter().filter(|o| o.status == OrderStatus::Submitted).count(),
+            0,
+            "nothing left resting: {:?}",
+            snap.orders
+        );
+        engine.stop().await;
+        sim.shutdown().await;
+    }
+
     use vigil::sim::account::{TRADE_ONLY_API_KEY as KEY, TRADE_ONLY_SECRET as SECRET};
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
