@@ -380,32 +380,6 @@ impl Accounts {
         (events, caused)
     }
 
-    /// Waiting stop-limit orders a market step's trades reached start working
-    /// as resting orders (see [`Accounts::on_market`]).
-    fn trigger_resting(
-        &mut self,
-        traded: &BTreeMap<usize, (Decimal, Decimal)>,
-        now: TimestampMs,
-    ) -> UserEvents {
-        let mut events = Vec::new();
-        for (acct, account) in self.accounts.iter_mut().enumerate() {
-            for o in account.orders.values_mut().filter(|o| is_open(o.status) && !o.working) {
-                let (Some((kind, stop)), Some((low, high))) = (o.stop, traded.get(&o.symbol)) else {
-                    continue;
-                };
-                let side = if o.buy { Side::Buy } else { Side::Sell };
-                if !(kind.triggers(side, stop, *low) || kind.triggers(side, stop, *high)) {
-                    continue;
-                }
-                let Some(spec) = self.specs.get(o.symbol) else { continue };
-                o.working = true;
-                o.update_time = now;
-                events.push((acct, execution(spec, o, "NEW", None, None, now)));
-            }
-        }
-        events
-    }
-
     /// A triggered stop-limit order starts working as its limit order.
     fn work(
         &mut self,
@@ -529,20 +503,22 @@ impl Accounts {
         })
     }
 
-    /// Fills every resting order the market has reached, as maker at its
+    /// Triggers the waiting stop-limit orders the market's own trades reached
+    /// (each takes what its limit crosses, like a client order, then rests),
+    /// then fills every resting order the market has reached, as maker at its
     /// price: a buy once the best ask or a public trade since the last call
     /// (`traded`: per symbol, the lowest and highest trade price) is at or
     /// below its price, a sell once the best bid or a trade is at or above.
+    /// Returns the user events and the market events the triggered orders'
+    /// trades caused (for the hub to publish).
     pub(crate) fn on_market(
         &mut self,
         market: &mut SimMarket,
         traded: &BTreeMap<usize, (Decimal, Decimal)>,
         now: TimestampMs,
-    ) -> UserEvents {
-        // Triggered here, a stop-limit order does not take from the book (the
-        // hub publishes no depth for it): it works as a resting order, filled
-        // below as maker once the book or a trade reaches its price.
-        let mut events = self.trigger_resting(traded, now);
+    ) -> (UserEvents, Vec<SimEvent>) {
+        // Which resting orders the market reached is settled first, so a stop
+        // triggered below is not also filled by the trades that triggered it.
         let mut due = Vec::new();
         for (acct, account) in self.accounts.iter().enumerate() {
             for order in account.orders.values().filter(|o| is_open(o.status) && o.working) {
@@ -563,10 +539,11 @@ impl Accounts {
                 }
             }
         }
+        let (mut events, caused) = self.trigger_stops(market, traded, now);
         for (acct, id) in due {
             events.extend(self.fill_resting(acct, id, market, now));
         }
-        events
+        (events, caused)
     }
 
     /// Fills a resting order whole at its own price (tests use it to make a
@@ -858,10 +835,10 @@ mod tests {
             .place(0, order(true, Kind::Limit(Tif::Gtc), Some(price), "0.01"), &mut market, 1)
             .unwrap();
         let above = BTreeMap::from([(0, (price + d("0.01"), price + d("50")))]);
-        assert!(accounts.on_market(&mut market, &above, 2).is_empty(), "no trade at or under its price");
+        assert!(accounts.on_market(&mut market, &above, 2).0.is_empty(), "no trade at or under its price");
         assert_eq!(accounts.get(0, 0, &OrderRef::Id(o.id)).unwrap().status, "NEW");
         let through = BTreeMap::from([(0, (price - d("0.01"), price + d("50")))]);
-        let events = accounts.on_market(&mut market, &through, 3);
+        let (events, _) = accounts.on_market(&mut market, &through, 3);
         assert_eq!(events[0].1["x"], "TRADE");
         assert_eq!((events[0].1["m"].as_bool(), events[0].1["X"].as_str()), (Some(true), Some("FILLED")));
         let fill = &accounts.fills(0, 0, None, 10).unwrap()[0];
@@ -913,5 +890,28 @@ mod tests {
         assert!(events.iter().any(|(a, e)| *a == 0 && e["x"] == "NEW" && e["w"] == true), "triggered");
         let stop = accounts.get(0, 0, &OrderRef::Id(o.id)).unwrap();
         assert_eq!((stop.status, stop.working), ("FILLED", true));
+    }
+
+    #[test]
+    fn a_stop_the_markets_own_trades_trigger_takes_from_the_book_as_taker() {
+        let (mut accounts, mut market) = setup();
+        let (_, ask) = market.top_ticks(0).unwrap();
+        let ask = ask.unwrap();
+        let stop_loss = NewOrder {
+            stop: Some((StopKind::StopLoss, Decimal::from(ask + 10) * d("0.01"))),
+            ..order(true, Kind::Limit(Tif::Gtc), Some(Decimal::from(ask + 500) * d("0.01")), "0.001")
+        };
+        let (o, _, _, _) = accounts.place(0, stop_loss, &mut market, 1).unwrap();
+        // A public trade at the stop (the market's own, not a client's).
+        let traded =
+            BTreeMap::from([(0, (Decimal::from(ask + 10) * d("0.01"), Decimal::from(ask + 10) * d("0.01")))]);
+        let (events, caused) = accounts.on_market(&mut market, &traded, 2);
+        assert!(events.iter().any(|(_, e)| e["x"] == "NEW" && e["w"] == true), "triggered: {events:?}");
+        let stop = accounts.get(0, 0, &OrderRef::Id(o.id)).unwrap();
+        assert_eq!(stop.status, "FILLED");
+        let fill = &accounts.fills(0, 0, None, 10).unwrap()[0];
+        assert!(!fill.maker, "it took from the book: {fill:?}");
+        assert_eq!(fill.price, Decimal::from(ask) * d("0.01"), "at the best ask, not at its limit");
+        assert!(!caused.is_empty(), "its trade moved the book, for the hub to publish");
     }
 }

@@ -301,8 +301,9 @@ impl Hub {
     }
 
     /// Takes `steps` market steps and publishes trades and book tickers at once;
-    /// depth changes go into the batches. Resting client orders the market
-    /// reached are filled after the steps.
+    /// depth changes go into the batches. After the steps, the stop-limit
+    /// orders the market's trades reached trigger and take from the book, and
+    /// resting client orders the market reached are filled.
     pub(crate) fn advance(&self, steps: u64) {
         let now = self.now_ms();
         let mut ex = self.lock();
@@ -323,8 +324,10 @@ impl Hub {
             self.apply(&mut ex, now, events);
         }
         let Exchange { accounts, market, .. } = &mut *ex;
-        let user = accounts.on_market(market, &traded, now);
+        let (user, caused) = accounts.on_market(market, &traded, now);
         self.publish_user(user);
+        // A triggered stop's trades moved the book: publish them like any other.
+        self.apply(&mut ex, now, caused);
     }
 
     fn apply(&self, ex: &mut Exchange, now: TimestampMs, events: Vec<SimEvent>) {
