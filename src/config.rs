@@ -83,7 +83,9 @@ impl Default for PaperConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FeedSection {
-    /// Symbols streamed by default (`--symbols` overrides).
+    /// Symbols streamed by default (`--symbols` overrides); at most
+    /// [`crate::engine::MAX_WATCHED`], the watchlist's own cap.
+    #[serde(deserialize_with = "feed_symbols")]
     pub symbols: Vec<Symbol>,
     /// Book levels kept per side for the screen and the paper broker (1 ..= 1000).
     #[serde(deserialize_with = "feed_depth")]
@@ -149,6 +151,20 @@ impl Default for AutonomyConfig {
 }
 
 crate::ranged!(feed_depth, usize, "depth", ranges::FEED_DEPTH);
+
+/// The configured symbols, no more than a watchlist holds: checked as read,
+/// so the error points at the list, not at a session that cannot start.
+fn feed_symbols<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Symbol>, D::Error> {
+    let symbols = Vec::<Symbol>::deserialize(d)?;
+    let max = crate::engine::MAX_WATCHED;
+    if symbols.len() > max {
+        return Err(serde::de::Error::custom(format!(
+            "symbols lists {} symbols: allowed at most {max} (the watchlist's limit)",
+            symbols.len()
+        )));
+    }
+    Ok(symbols)
+}
 crate::ranged!(autonomy_orders, u32, "max_orders", ranges::AUTONOMY_ORDERS);
 crate::ranged!(autonomy_notional, Decimal, "max_notional", ranges::MONEY);
 

@@ -29,6 +29,18 @@ fn config_show_with(text: &str, extra: &[&str]) -> (i32, String, String) {
 }
 
 #[test]
+fn more_symbols_than_a_watchlist_holds_are_refused_at_load() {
+    let list = vec!["\"BTCUSDT\""; vigil::engine::MAX_WATCHED + 1].join(", ");
+    let (code, _, stderr) = config_show(&format!("[feed]\nsymbols = [{list}]\n"));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("line 2, column 11")
+            && stderr.contains("symbols lists 51 symbols: allowed at most 50"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn out_of_range_strategy_values_are_refused_with_their_position() {
     let cases = [
         (

@@ -127,6 +127,7 @@ pub fn table() -> Vec<(&'static str, &'static str, String)> {
         ("paper.fees", "maker", s(&FEE_RATE)),
         ("paper.fees", "taker", s(&FEE_RATE)),
         ("feed", "depth", s(&FEED_DEPTH)),
+        ("feed", "symbols", format!("at most {} symbols", crate::engine::MAX_WATCHED)),
         ("autonomy", "max_orders", s(&AUTONOMY_ORDERS)),
         ("autonomy", "max_notional", s(&MONEY)),
         ("audit", "witness_every", s(&WITNESS_EVERY)),
