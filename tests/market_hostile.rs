@@ -233,3 +233,30 @@ async fn rest_deadline_covers_a_trickling_body() {
     assert!(matches!(err, RestError::Http { .. }), "{err}");
     assert!(started.elapsed() < Duration::from_secs(5), "cut off after {:?}", started.elapsed());
 }
+
+/// A message over the 1 MiB cap is never read into memory whole: the
+/// connection is dropped, the reason said, and the feed reconnects.
+#[tokio::test]
+async fn an_oversized_message_drops_the_connection_and_the_feed_reconnects() {
+    let huge = format!(r#"{{"stream":"btcusdt@trade","data":{{"pad":"{}"}}}}"#, "x".repeat(2 << 20));
+    let first = vec![Step::Text(huge)];
+    let second = vec![
+        depth("BTCUSDT", 100, 101, &[], &[]),
+        Step::AwaitSnapshots(1),
+        depth("BTCUSDT", 102, 102, &[], &[]),
+    ];
+    let server =
+        Server::start(vec![first, second], vec![snapshot(101, &[("63999", "1")], &[("64001", "1")])]).await;
+    let mut feed = vigil::market::spawn(config(&server)).unwrap();
+    let mut seen = Vec::new();
+    let dropped = until(
+        &mut feed,
+        &mut seen,
+        |e| matches!(e, MarketEvent::Status(s) if s.state == FeedState::Reconnecting),
+    )
+    .await;
+    let MarketEvent::Status(status) = dropped else { unreachable!() };
+    assert!(status.detail.contains("too long"), "{}", status.detail);
+    until(&mut feed, &mut seen, is_book(102)).await;
+    assert_eq!(server.ws_queries().len(), 2, "it connected again");
+}

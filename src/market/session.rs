@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::clock::{Clock, SystemClock};
 use crate::domain::Symbol;
@@ -17,6 +18,10 @@ use crate::market::{FeedState, FeedStatus, MarketEvent};
 
 /// How long a WebSocket handshake may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Most bytes of one market-data message (and frame). Binance's largest, a
+/// depth diff of a busy second, is tens of KB; tungstenite's default (64 MiB)
+/// would let one hostile message take that much memory before it is parsed.
+const MAX_MESSAGE_BYTES: usize = 1 << 20;
 
 /// The consumer went away: nothing left to do.
 #[derive(Debug)]
@@ -103,7 +108,7 @@ impl Runner {
             let url = self.config.stream_url_for(&self.watched);
             let connected = tokio::time::timeout(
                 CONNECT_TIMEOUT,
-                connect_websocket(&url, None, self.config.https_proxy.as_ref()),
+                connect_websocket(&url, Some(message_limits()), self.config.https_proxy.as_ref()),
             )
             .await;
             let (detail, pause) = match connected {
@@ -157,4 +162,11 @@ impl Runner {
             }
         }
     }
+}
+
+/// The WebSocket limits of a market-data connection: [`MAX_MESSAGE_BYTES`].
+fn message_limits() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .max_message_size(Some(MAX_MESSAGE_BYTES))
+        .max_frame_size(Some(MAX_MESSAGE_BYTES))
 }
