@@ -18,6 +18,7 @@ use vigil::market::rest::{parse_catalog, parse_exchange_info};
 use vigil::market::sync::BookSync;
 use vigil::market::wire::{DepthDiff, DepthSnapshot, Frame, parse_frame, parse_klines};
 use vigil::market::{BookUpdate, Interval, Level};
+use vigil::server::{ClientFrame, MAX_CLIENT_FRAME, MAX_SERVER_FRAME, ServerFrame, frame_codec};
 use vigil::store::{AuditEntry, AuditKey};
 use vigil::tui::{Theme, ThemeFile};
 use vigil::venue::wire::{Account, AccountPosition, ExecutionReport, OrderReport};
@@ -40,6 +41,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("audit_entry", audit_entry),
     ("config", config),
     ("theme", theme),
+    ("socket_frames", socket_frames),
 ];
 
 /// Levels of the top of book the feed publishes.
@@ -222,5 +224,24 @@ fn check_book(book: &OrderBook) {
     if let Ok(symbol) = Symbol::new("BTCUSDT") {
         let update = BookUpdate { symbol, seq: book.update_id(), bids: top_bids, asks: top_asks, ts_ms: 0 };
         let _ = update.mid();
+    }
+}
+
+/// Bytes on the engine's socket, read as the engine reads a client (frames
+/// capped at [`MAX_CLIENT_FRAME`], each decoded as a [`ClientFrame`]) and as a
+/// client reads the engine ([`ServerFrame`]s): the same codec and decoder the
+/// connection uses.
+pub fn socket_frames(data: &[u8]) {
+    frames::<ClientFrame>(data, MAX_CLIENT_FRAME);
+    frames::<ServerFrame>(data, MAX_SERVER_FRAME);
+}
+
+fn frames<T: serde::de::DeserializeOwned>(data: &[u8], cap: usize) {
+    use tokio_util::codec::Decoder;
+    let mut codec = frame_codec(cap);
+    let mut buffer = bytes::BytesMut::from(data);
+    // A frame over the cap or a short tail is an error: the connection ends there.
+    while let Ok(Some(frame)) = codec.decode_eof(&mut buffer) {
+        let _ = serde_json::from_slice::<T>(&frame);
     }
 }

@@ -18,4 +18,5 @@ pub use listen::{EngineServer, ServerError, engine_answers, peer_allowed, socket
 pub use policy::{Access, permit};
 pub use protocol::{
     ClientFrame, MAX_CLIENT_FRAME, MAX_SERVER_FRAME, PROTOCOL, ReplyValue, SOCKET_NAME, ServerFrame, Welcome,
+    codec as frame_codec,
 };
