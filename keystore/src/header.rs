@@ -189,4 +189,22 @@ mod tests {
         let err = Header::decode(&bytes).err().unwrap();
         assert!(matches!(err, Error::UnsupportedVersion { found: 2, supported: 1 }), "{err}");
     }
+
+    #[test]
+    fn the_shortest_readable_prefix_is_judged_by_its_version_then_its_length() {
+        // Magic and version alone (9 bytes): read far enough to name what is wrong.
+        let mut prefix = MAGIC.to_vec();
+        prefix.push(FORMAT_VERSION);
+        let err = Header::decode(&prefix).err().unwrap();
+        assert!(matches!(err, Error::HeaderCorrupted { detail: "wrong length" }), "{err}");
+        prefix[8] = 2;
+        let err = Header::decode(&prefix).err().unwrap();
+        assert!(matches!(err, Error::UnsupportedVersion { found: 2, .. }), "{err}");
+        // One byte less is not a header at all.
+        let err = Header::decode(&MAGIC[..]).err().unwrap();
+        assert!(
+            matches!(err, Error::HeaderCorrupted { detail: "not a vigil keystore header: bad magic" }),
+            "{err}"
+        );
+    }
 }
