@@ -118,6 +118,9 @@ mod tests {
         assert!(!ok(19_456, 1, 1));
         assert!(!ok(19_456, 2, 0));
         assert!(ok(MAX_M_KIB, MAX_T, MAX_P));
+        // The documented cap (SECURITY.md: a hostile header costs at most 4 GiB), in numbers.
+        assert!(ok(4_194_304, 2, 1));
+        assert!(!ok(4_194_305, 2, 1));
         assert!(!ok(MAX_M_KIB + 1, 2, 1));
         assert!(!ok(19_456, MAX_T + 1, 1));
         assert!(!ok(19_456, 2, MAX_P + 1));

@@ -60,6 +60,18 @@ mod tests {
     const DEK: [u8; KEY_LEN] = [0x42; KEY_LEN];
 
     #[test]
+    fn anything_shorter_than_an_empty_record_is_corrupt_whatever_its_version_byte() {
+        // One byte short of version + nonce + tag: not a record, so not "a newer format".
+        let mut short = vec![FORMAT_VERSION.wrapping_add(1)];
+        short.resize(MIN_LEN - 1, 0);
+        let err = open(&DEK, b"k", &short, "k").unwrap_err();
+        assert!(matches!(err, Error::RecordCorrupted { .. }), "{err}");
+        short.push(0);
+        let err = open(&DEK, b"k", &short, "k").unwrap_err();
+        assert!(matches!(err, Error::UnsupportedVersion { .. }), "{err}");
+    }
+
+    #[test]
     fn every_single_byte_flip_and_every_truncation_is_detected() {
         let stored = seal(&DEK, b"u/binance", b"api-secret-value").unwrap();
         for i in 0..stored.len() {
