@@ -7,7 +7,8 @@
 //! valgrind --tool=callgrind --toggle-collect='*measured_*' target/release/deps/depth_callgrind-* both 20000
 //! ```
 //! Instructions per message = the reported `Ir` total / the message count.
-//! Modes: `both` (parse + apply), `parse`, `apply`.
+//! Modes: `both` (parse + apply), `parse`, `apply`, `publish1`/`publish10`
+//! (parse + apply + the `BookUpdate` event with 1 or 10 levels a side).
 #![allow(clippy::unwrap_used)]
 
 #[path = "support/depth_input.rs"]
@@ -15,6 +16,7 @@ mod depth_input;
 
 use std::hint::black_box;
 
+use vigil::market::BookUpdate;
 use vigil::market::fixed::Scales;
 use vigil::market::sync::{BookSync, DiffOutcome};
 use vigil::market::wire::{DepthDiff, DepthSnapshot, Frame, parse_frame};
@@ -60,6 +62,21 @@ fn measured_apply(sync: &mut BookSync, diffs: &[DepthDiff]) {
     }
 }
 
+/// What the feed does after each applied diff besides parse + apply: the
+/// `BookUpdate` event (symbol, top `depth` levels of each side as decimals).
+#[inline(never)]
+fn measured_publish(sync: &mut BookSync, msgs: &[String], scales: &Scales, depth: usize) {
+    let mut diff = DepthDiff::default();
+    let symbol = vigil::domain::Symbol::new("BTCUSDT").unwrap();
+    for m in msgs {
+        let Ok(Frame::Depth { .. }) = parse_frame(black_box(m), scales, &mut diff) else { unreachable!() };
+        assert_eq!(sync.on_diff(&diff), DiffOutcome::Applied);
+        let book = sync.book().unwrap();
+        let (bids, asks) = book.top(depth);
+        black_box(BookUpdate { symbol: symbol.clone(), seq: book.update_id(), bids, asks, ts_ms: 0 });
+    }
+}
+
 fn main() {
     let mut args = std::env::args().skip(1).filter(|a| !a.starts_with("--"));
     let mode = args.next().unwrap_or_else(|| "both".to_owned());
@@ -81,7 +98,9 @@ fn main() {
                 .collect();
             measured_apply(&mut sync, &diffs);
         }
-        other => panic!("unknown mode {other}: both, parse or apply"),
+        "publish1" => measured_publish(&mut sync, &msgs, &scales, 1),
+        "publish10" => measured_publish(&mut sync, &msgs, &scales, 10),
+        other => panic!("unknown mode {other}: both, parse, apply, publish1 or publish10"),
     }
     eprintln!("{mode}: {n} messages");
 }

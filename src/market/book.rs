@@ -180,20 +180,40 @@ fn set_levels(levels_held: &mut Vec<FixedLevel>, levels: &[FixedLevel], side: Si
     }
 }
 
+/// Levels compared at once when searching a side from the top.
+const BLOCK: usize = 8;
+
 /// Where `price` is (`Ok`) or would go (`Err`) in a side sorted best last,
-/// scanning back from the best level: the distance to the top, not the
-/// side's length, is what an update costs.
+/// searched back from the best level: the distance to the top, not the
+/// side's length, is what an update costs. The search steps back a block of
+/// [`BLOCK`] levels at a time while the block's farthest level is still
+/// better than `price` (one comparison per block), then counts, without
+/// branching, the levels of the last block that sort below `price`.
 #[inline]
 fn find_from_top(levels: &[FixedLevel], price: u64, side: Side) -> Result<usize, usize> {
-    let mut i = levels.len();
-    for held in levels.iter().rev() {
-        match side.order(held.price, price) {
-            Ordering::Greater => i = i.saturating_sub(1),
-            Ordering::Equal => return Ok(i.saturating_sub(1)),
-            Ordering::Less => return Err(i),
+    // In storage order both sides ascend by `key`: a bid's price, an ask's
+    // price inverted (`u64::MAX - price`). Comparing keys needs no branch.
+    let mask = match side {
+        Side::Bids => 0,
+        Side::Asks => u64::MAX,
+    };
+    let key = price ^ mask;
+    let mut end = levels.len();
+    while let Some(start) = end.checked_sub(BLOCK) {
+        match levels.get(start) {
+            Some(far) if far.price ^ mask > key => end = start,
+            _ => break,
         }
     }
-    Err(i)
+    // `price` sorts after every level below `start` and before every level from `end` on.
+    let start = end.saturating_sub(BLOCK);
+    let block = levels.get(start..end).unwrap_or_default();
+    let below = block.iter().filter(|held| held.price ^ mask < key).count();
+    let at = start.saturating_add(below);
+    match levels.get(at) {
+        Some(held) if held.price == price => Ok(at),
+        _ => Err(at),
+    }
 }
 
 #[cfg(test)]
@@ -230,6 +250,31 @@ mod tests {
         assert_eq!(b.crossed(), None);
         b.apply(&[l(29, 2)], &[], 102);
         assert_eq!(b.crossed(), Some((29, 29)), "a locked book counts as crossed");
+    }
+
+    /// The block search finds what a binary search over the whole side finds,
+    /// for sides shorter, as long as and longer than a block, on both sides.
+    #[test]
+    fn block_search_agrees_with_binary_search() {
+        for len in 0..=(3 * BLOCK + 1) {
+            // Even prices 2..=2*len, so odd prices fall between levels.
+            let ascending: Vec<FixedLevel> = (1..=len as u64).map(|p| l(2 * p, 1)).collect();
+            let descending: Vec<FixedLevel> = ascending.iter().rev().copied().collect();
+            for price in 0..=(2 * len as u64 + 2) {
+                let bids = ascending.binary_search_by(|h| h.price.cmp(&price));
+                assert_eq!(
+                    find_from_top(&ascending, price, Side::Bids),
+                    bids,
+                    "bids len {len} price {price}"
+                );
+                let asks = descending.binary_search_by(|h| price.cmp(&h.price));
+                assert_eq!(
+                    find_from_top(&descending, price, Side::Asks),
+                    asks,
+                    "asks len {len} price {price}"
+                );
+            }
+        }
     }
 
     #[test]

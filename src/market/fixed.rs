@@ -103,45 +103,90 @@ impl Scale {
     /// Reads `digits[.digits]` into units of this scale. Trailing zeros past
     /// the scale are accepted (Binance pads to 8 decimals); anything else
     /// that would need rounding is [`FixedError::OffScale`].
+    ///
+    /// Digits are taken eight at a time (SWAR: one `u64` holds eight ASCII
+    /// bytes): Binance's shape (`64123.10000000`) in two words with no loop
+    /// ([`Self::parse_common`]), anything else by [`Self::parse_any`]. The
+    /// result, and which error a bad value gets, is the same as reading the
+    /// bytes one by one with checked arithmetic, left to right
+    /// (`tests/market_fixed_swar.rs` holds the two against each other).
     #[inline]
     pub fn parse(&self, text: &[u8]) -> Result<u64, FixedError> {
-        let (int_part, frac_part) = match text.iter().position(|&b| b == b'.') {
-            Some(dot) => {
-                let (int_part, rest) = text.split_at(dot);
-                let frac = rest.get(1..).unwrap_or_default();
-                if frac.is_empty() {
-                    return Err(FixedError::Syntax);
-                }
-                (int_part, frac)
-            }
-            None => (text, &[][..]),
+        let units = match self.parse_common(text) {
+            Some(units) => units,
+            None => self.parse_any(text)?,
         };
-        if int_part.is_empty() {
-            return Err(FixedError::Syntax);
-        }
-        let mut units: u64 = 0;
-        for &b in int_part {
-            units = push_digit(units, b)?;
-        }
-        let decimals = self.decimals as usize;
-        let (kept, dropped) = frac_part.split_at(frac_part.len().min(decimals));
-        for &b in kept {
-            units = push_digit(units, b)?;
-        }
-        for &b in dropped {
-            match b {
-                b'0' => {}
-                b'1'..=b'9' => return Err(FixedError::OffScale(self.decimals)),
-                _ => return Err(FixedError::Syntax),
-            }
-        }
-        // `kept.len() <= decimals <= 19`, so the index is in the table.
-        let missing = decimals.saturating_sub(kept.len());
-        units = units.checked_mul(POW10[missing]).ok_or(FixedError::Overflow)?;
         if self.grid != 1 && !units.is_multiple_of(self.grid) {
             return Err(FixedError::OffScale(self.decimals));
         }
         Ok(units)
+    }
+
+    /// The shape Binance sends, read from two words with no loop: 1..=7
+    /// integer digits, a point, 1..=8 fraction digits (zeros past the scale).
+    /// `None` for anything else, every error included: [`Self::parse_any`]
+    /// then reads it (and says what is wrong).
+    #[inline(always)]
+    fn parse_common(&self, text: &[u8]) -> Option<u64> {
+        let word = u64::from_le_bytes(*text.first_chunk::<8>()?);
+        let int_len = (non_digits(word).trailing_zeros() / 8) as usize;
+        if int_len == 0
+            || int_len == 8
+            || word.checked_shr((int_len as u32).saturating_mul(8))? & 0xFF != 0x2E
+        {
+            return None;
+        }
+        let frac_at = int_len.saturating_add(1);
+        let frac_len = text.len().checked_sub(frac_at)?;
+        if frac_len == 0 || frac_len > 8 {
+            return None;
+        }
+        let frac = load8(text, frac_at);
+        if ((non_digits(frac).trailing_zeros() / 8) as usize) < frac_len {
+            return None;
+        }
+        let kept = frac_len.min(self.decimals as usize);
+        let dropped = (frac ^ ASCII_ZEROS).checked_shr((kept as u32).saturating_mul(8)).unwrap_or(0)
+            & low_bytes_mask(frac_len.saturating_sub(kept));
+        if dropped != 0 {
+            return None;
+        }
+        let kept_value = if kept == 0 { 0 } else { digits_value(frac, kept) };
+        let missing = POW10.get((self.decimals as usize).saturating_sub(kept))?;
+        digits_value(word, int_len)
+            .checked_mul(*POW10.get(kept)?)?
+            .checked_add(kept_value)?
+            .checked_mul(*missing)
+    }
+
+    /// Any text, one word at a time: the reference behaviour, errors included.
+    fn parse_any(&self, text: &[u8]) -> Result<u64, FixedError> {
+        let (units, int_len) = take_digits(0, text, 0, usize::MAX)?;
+        if int_len == 0 {
+            return Err(FixedError::Syntax);
+        }
+        let frac_at = match text.get(int_len) {
+            None => text.len(),
+            Some(b'.') if int_len.saturating_add(1) < text.len() => int_len.saturating_add(1),
+            Some(_) => return Err(FixedError::Syntax),
+        };
+        let decimals = self.decimals as usize;
+        let kept = text.len().saturating_sub(frac_at).min(decimals);
+        let (units, kept_len) = take_digits(units, text, frac_at, kept)?;
+        if kept_len != kept {
+            return Err(FixedError::Syntax);
+        }
+        let dropped_at = frac_at.saturating_add(kept);
+        if !all_zeros(text, dropped_at) {
+            let dropped = text.get(dropped_at..).unwrap_or_default();
+            return Err(match dropped.iter().find(|&&b| b != b'0') {
+                Some(b'1'..=b'9') => FixedError::OffScale(self.decimals),
+                _ => FixedError::Syntax,
+            });
+        }
+        // `kept <= decimals <= 19`, so the index is in the table.
+        let missing = decimals.saturating_sub(kept);
+        units.checked_mul(POW10[missing]).ok_or(FixedError::Overflow)
     }
 
     /// The exact decimal of `units` (always representable: a `u64` mantissa
@@ -174,13 +219,105 @@ impl Scale {
     }
 }
 
-#[inline]
-fn push_digit(units: u64, b: u8) -> Result<u64, FixedError> {
-    let digit = b.wrapping_sub(b'0');
-    if digit > 9 {
-        return Err(FixedError::Syntax);
+/// `'0'` in every byte of a word.
+const ASCII_ZEROS: u64 = 0x3030_3030_3030_3030;
+
+/// The eight bytes of `text` from `at` as a little-endian word (first byte
+/// lowest); bytes past the end are 0, which is not a digit. Near the end the
+/// text's last eight bytes are loaded and shifted down (no byte copy), so
+/// only a text shorter than a word is copied.
+#[inline(always)]
+fn load8(text: &[u8], at: usize) -> u64 {
+    if let Some(chunk) = text.get(at..).and_then(|rest| rest.first_chunk::<8>()) {
+        return u64::from_le_bytes(*chunk);
     }
-    units.checked_mul(10).and_then(|u| u.checked_add(u64::from(digit))).ok_or(FixedError::Overflow)
+    if let Some(last) = text.last_chunk::<8>() {
+        // 1..=8 bytes of the word are past the end (8: `at` is the end).
+        let past = at.saturating_add(8).saturating_sub(text.len()) as u32;
+        return u64::from_le_bytes(*last).checked_shr(past.saturating_mul(8)).unwrap_or(0);
+    }
+    let mut word = [0u8; 8];
+    for (w, b) in word.iter_mut().zip(text.get(at..).unwrap_or_default()) {
+        *w = *b;
+    }
+    u64::from_le_bytes(word)
+}
+
+/// Bytes of `word` between 0x2a..=0x39 have `(b + 6)`'s high nibble 3, bytes
+/// 0x30..=0x3f have high nibble 3: a digit is both. A byte is flagged (some
+/// bit of its high nibble set) when it is not a digit. Adding 6 carries into
+/// the next byte only from a byte ≥ 0xfa, itself flagged, so the *lowest*
+/// flagged byte is always the first non-digit, whatever follows it.
+#[inline(always)]
+fn non_digits(word: u64) -> u64 {
+    const HIGH: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    let high = (word & HIGH) ^ ASCII_ZEROS;
+    let shifted = (word.wrapping_add(0x0606_0606_0606_0606) & HIGH) ^ ASCII_ZEROS;
+    high | shifted
+}
+
+/// The value of the first `n` (1..=8) bytes of `word`, all digits, first
+/// byte most significant. The digits are shifted to the top bytes (the
+/// bytes below become leading zeros), then combined pairwise: 8 × 1-digit →
+/// 4 × 2-digit → 2 × 4-digit → 1 × 8-digit (Lemire's `parse_eight_digits`).
+#[inline(always)]
+fn digits_value(word: u64, n: usize) -> u64 {
+    // `n` is 1..=8, so the shift is 0..=56. Subtracting '0' borrows only
+    // from non-digit bytes, which all sit above the `n` kept ones.
+    let shift = 8u32.saturating_sub(n as u32).saturating_mul(8);
+    let w = word.wrapping_sub(ASCII_ZEROS).wrapping_shl(shift);
+    let w = w.wrapping_mul(10).wrapping_add(w.wrapping_shr(8));
+    let hundreds = (w & 0x0000_00FF_0000_00FF).wrapping_mul(100 + (1_000_000 << 32));
+    let ones = (w.wrapping_shr(16) & 0x0000_00FF_0000_00FF).wrapping_mul(1 + (10_000 << 32));
+    hundreds.wrapping_add(ones).wrapping_shr(32)
+}
+
+/// Appends the run of ASCII digits of `text` starting at `at`, at most
+/// `max` of them, to `units` (`units * 10^len + run`), eight at a time.
+/// Returns the new units and the run's length; [`FixedError::Overflow`] when
+/// the value passes 64 bits (every prefix of a digit run is at most its
+/// whole value, so this overflows exactly when digit-by-digit checked
+/// arithmetic would).
+#[inline(always)]
+fn take_digits(mut units: u64, text: &[u8], at: usize, max: usize) -> Result<(u64, usize), FixedError> {
+    let mut taken: usize = 0;
+    while taken < max {
+        let word = load8(text, at.saturating_add(taken));
+        // The lowest flagged byte ends the run (0..=8 bytes; padding is flagged).
+        let run = ((non_digits(word).trailing_zeros() / 8) as usize).min(max.saturating_sub(taken));
+        if run == 0 {
+            break;
+        }
+        units = units
+            .checked_mul(POW10[run])
+            .and_then(|u| u.checked_add(digits_value(word, run)))
+            .ok_or(FixedError::Overflow)?;
+        taken = taken.saturating_add(run);
+        if run < 8 {
+            break;
+        }
+    }
+    Ok((units, taken))
+}
+
+/// Whether every byte of `text` from `at` on is `'0'`, eight at a time.
+#[inline(always)]
+fn all_zeros(text: &[u8], mut at: usize) -> bool {
+    while at < text.len() {
+        let n = text.len().saturating_sub(at).min(8);
+        // The word's bytes past the end load as 0: compare with the same padding.
+        if load8(text, at) != ASCII_ZEROS & low_bytes_mask(n) {
+            return false;
+        }
+        at = at.saturating_add(n);
+    }
+    true
+}
+
+/// A mask of the low `n` (0..=8) bytes of a word.
+#[inline(always)]
+fn low_bytes_mask(n: usize) -> u64 {
+    u64::MAX.checked_shr(64u32.saturating_sub((n as u32).saturating_mul(8))).unwrap_or(0)
 }
 
 /// Why a level, a trade or a book is not one the instrument allows.
