@@ -72,10 +72,14 @@ async fn tap(config: FeedConfig, count: Option<u64>, stats: bool) -> anyhow::Res
     let started = Instant::now();
     let mut out = LineWriter::new();
     let mut events: u64 = 0;
+    // One listener for the whole run: a new one per event would miss a Ctrl-C
+    // that arrives between two, and under a saturated feed that is most of them.
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
     while count.is_none_or(|n| events < n) {
         let event = tokio::select! {
             e = feed.recv() => e,
-            _ = tokio::signal::ctrl_c() => None,
+            _ = &mut interrupted => None,
         };
         let Some(event) = event else { break };
         let mut open = out.line(&TapLine::from_event(&event))?;
