@@ -86,7 +86,7 @@ fn randomized(seeds: &[u64], levels: usize) -> (Snapshot, BTreeSet<String>) {
                     for p in [low, high] {
                         known.insert(at(p, dp(tick)));
                     }
-                    Candle { open: low, close: high, high, low, ..c.clone() }
+                    Candle { open: low, close: high, high, low, ..*c }
                 })
                 .collect();
             *market.candles.get_mut(interval) = CandleSeries::from_candles(candles);
