@@ -12,8 +12,11 @@
 //! renderer here cuts on the right). A longer run (a mid price at half a tick, a sentence
 //! quoting the value) is not a cut.
 //!
-//! The chart is left out (its symbol has no trades, so it shows no prices): its axis labels
-//! and title belong to the chart view, which is being rebuilt for candles separately.
+//! The chart is in (its candles are random on the same grid, so its title and its axis
+//! labels are checked): a label is computed, not put in, so besides the prefix rule every
+//! number of the chart's label column must be a whole price, five integer digits and the
+//! tick's decimals. An open stop-limit ticket (quantity, stop and limit price) is drawn at
+//! every size too.
 #![allow(clippy::unwrap_used)]
 
 #[path = "support/tui_fixture.rs"]
@@ -29,6 +32,7 @@ use proptest::prelude::*;
 use rust_decimal::Decimal;
 use vigil::domain::Level;
 use vigil::engine::{EngineHandle, Snapshot};
+use vigil::market::{BookUpdate, Candle, CandleSeries, Interval};
 use vigil::tui::{App, TuiOptions};
 
 /// `value` printed at `dp` places, as the exchange would print it.
@@ -67,14 +71,37 @@ fn randomized(seeds: &[u64], levels: usize) -> (Snapshot, BTreeSet<String>) {
         let (tick, step) = (snap.markets[i].tick_size.unwrap(), snap.markets[i].step_size.unwrap());
         let mid = on_grid(next(), tick, 10);
         let market = &mut snap.markets[i];
-        // The selected symbol (the first) has no trade: the chart shows no price (see above).
-        market.last_price = (i > 0).then_some(mid);
+        market.last_price = Some(mid);
         market.open_price = market.last_price;
         market.history.clear();
-        if let Some(p) = market.last_price {
-            known.insert(at(p, dp(tick)));
+        known.insert(at(mid, dp(tick)));
+        for interval in Interval::ALL {
+            let candles: Vec<Candle> = market
+                .candles
+                .get(interval)
+                .iter()
+                .map(|c| {
+                    let (a, b) = (on_grid(next(), tick, 10), on_grid(next(), tick, 10));
+                    let (low, high) = (a.min(b), a.max(b));
+                    for p in [low, high] {
+                        known.insert(at(p, dp(tick)));
+                    }
+                    Candle { open: low, close: high, high, low, ..*c }
+                })
+                .collect();
+            *market.candles.get_mut(interval) = CandleSeries::from_candles(candles);
         }
-        if let Some(book) = market.book.as_mut() {
+        // The fixture has no book without history (it centres the book on the last price):
+        // give every market one, so the ladder and the ticket are drawn too.
+        let symbol = market.symbol.clone();
+        let book = market.book.get_or_insert_with(|| BookUpdate {
+            symbol,
+            seq: 1000,
+            bids: Vec::new(),
+            asks: Vec::new(),
+            ts_ms: fixture::T0 + 60_000,
+        });
+        {
             let level = |k: usize, sign: i64, seed: u64| {
                 let price = mid + Decimal::from(sign * (1 + k as i64 * 3)) * tick;
                 Level { price, qty: on_grid(seed, step, 1) }
@@ -145,9 +172,46 @@ fn key(c: KeyCode) -> KeyEvent {
     KeyEvent::new(c, KeyModifiers::NONE)
 }
 
-/// Every screen to check at one size: each compact tab (or the full layout), then each
-/// pane zoomed.
-fn screens(app: &mut App, (w, h): (u16, u16)) -> Vec<(String, String)> {
+/// A chart label that is not a whole price, on the zoomed chart (the focused pane, drawn
+/// with a thick border over the whole body): the last word inside each of its rows is the
+/// label column; one that starts like a price must read `NNNNN.dd…` at the tick's `dp`.
+fn cut_label(screen: &str, dp: usize) -> Option<String> {
+    let rows = screen.lines().enumerate().skip_while(|(_, l)| !l.contains('┏')).skip(1);
+    for (row, line) in rows.take_while(|(_, l)| !l.contains('┗')) {
+        let inside = line.trim_end().trim_end_matches('┃').trim_end();
+        let label = inside.rsplit([' ', '┃']).next().unwrap_or("");
+        if !label.starts_with('7') || label.len() < 3 {
+            continue;
+        }
+        let whole = label.split_once('.').is_some_and(|(int, frac)| {
+            int.len() == 5 && frac.len() == dp && int.chars().chain(frac.chars()).all(|c| c.is_ascii_digit())
+        });
+        if !whole {
+            return Some(format!("row {row}: chart label {label:?} is not a whole price"));
+        }
+    }
+    None
+}
+
+/// The open ticket: a buy stop-limit, the quantity typed in, the stop at the best ask and
+/// the limit at the best bid (both put in, so both are known values).
+fn open_stop_ticket(app: &mut App, qty: &str) {
+    app.on_key(key(KeyCode::Char('b')));
+    for _ in 0..5 {
+        app.on_key(key(KeyCode::Char('t')));
+    }
+    for c in qty.chars() {
+        app.on_key(key(KeyCode::Char(c)));
+    }
+    app.on_key(key(KeyCode::Tab));
+    app.on_key(key(KeyCode::Char('a')));
+    app.on_key(key(KeyCode::Tab));
+    app.on_key(key(KeyCode::Char('b')));
+}
+
+/// Every screen to check at one size: each compact tab (or the full layout), each pane
+/// zoomed, and an open stop-limit ticket typed with `qty`.
+fn screens(app: &mut App, (w, h): (u16, u16), qty: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let shot = |app: &App| render::text(&render::render(w, h, |f| app.draw(f)));
     for (name, tab) in [("market", '1'), ("portfolio", '2'), ("inbox", '3')] {
@@ -156,10 +220,16 @@ fn screens(app: &mut App, (w, h): (u16, u16)) -> Vec<(String, String)> {
     }
     app.on_key(key(KeyCode::Char('1')));
     app.on_key(key(KeyCode::Char('z')));
-    for pane in 0..9 {
+    for pane in 0..vigil::tui::Pane::ALL.len() {
         out.push((format!("zoomed pane {pane}"), shot(app)));
         app.on_key(key(KeyCode::Tab));
     }
+    // Back to the watchlist, unzoomed, then the ticket over the book.
+    app.on_key(key(KeyCode::Char('z')));
+    open_stop_ticket(app, qty);
+    assert!(app.mode() == vigil::tui::Mode::Ticket, "the ticket did not open");
+    out.push(("stop-limit ticket".to_owned(), shot(app)));
+    app.on_key(key(KeyCode::Esc));
     out
 }
 
@@ -173,12 +243,19 @@ proptest! {
         seeds in proptest::collection::vec(any::<u64>(), 64),
         levels in 1usize..25,
     ) {
-        let (snap, known) = randomized(&seeds, levels);
+        let (snap, mut known) = randomized(&seeds, levels);
+        let btc = &snap.markets[0];
+        let (tick, step) = (btc.tick_size.unwrap(), btc.step_size.unwrap());
+        let qty = at(on_grid(seeds[0], step, 1), dp(step));
+        known.insert(qty.clone());
+        // The ticket needs the book's sides: a book of at least one level each.
+        prop_assume!(btc.book.as_ref().is_some_and(|b| !b.bids.is_empty() && !b.asks.is_empty()));
         let (handle, ends) = EngineHandle::channel();
         ends.snapshots.send(Arc::new(snap)).unwrap();
         let mut app = App::new(handle, &TuiOptions::default()).unwrap();
-        for (name, screen) in screens(&mut app, (w, h)) {
-            if let Some(why) = cut(&screen, &known) {
+        for (name, screen) in screens(&mut app, (w, h), &qty) {
+            let label = || (name == "zoomed pane 1").then(|| cut_label(&screen, dp(tick) as usize)).flatten();
+            if let Some(why) = cut(&screen, &known).or_else(label) {
                 prop_assert!(false, "{w}x{h} {name}: {why}\n{screen}");
             }
         }
@@ -195,4 +272,10 @@ fn the_scanner_sees_cuts() {
     assert!(cut("│7012.003│", &known).is_some());
     // A mid at half a tick quotes more digits, and is whole.
     assert_eq!(cut("mid 71234.565", &known), None);
+    // A chart label is whole at the tick's decimals, or it is cut.
+    let chart =
+        |label: &str| format!("┏ BTCUSDT 1m ━┓\n┃█ │   {label}┃\n┃ █    11-14 22:13┃\n┗━━━━━━━━━━━━━┛\n");
+    assert_eq!(cut_label(&chart("71234.56"), 2), None);
+    assert!(cut_label(&chart("71234.5"), 2).is_some());
+    assert!(cut_label(&chart("7123"), 2).is_some());
 }

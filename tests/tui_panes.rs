@@ -284,3 +284,60 @@ fn help_reaches_every_binding_at_80_columns() {
         }
     }
 }
+
+/// Presses `down` until the overlay stops moving, then `extra` times more (with no frame
+/// drawn between those presses, as when keys repeat faster than frames), then `up` once:
+/// the overlay must move back one line at once, not sit at the end while the overshoot
+/// is paid back. Returns the screens at the end and one line before it.
+fn overshoot_then_back(app: &mut App, down: KeyEvent, up: KeyEvent, extra: usize) -> (String, String) {
+    let size = (80, 24);
+    let mut screens = vec![screen(app, size)];
+    loop {
+        app.on_key(down);
+        let now = screen(app, size);
+        if Some(&now) == screens.last() {
+            break;
+        }
+        screens.push(now);
+        assert!(screens.len() < 200, "the overlay never reached its end");
+    }
+    assert!(screens.len() >= 3, "the overlay must scroll at 80x24 for this test to mean anything");
+    for _ in 0..extra {
+        app.on_key(down);
+    }
+    assert_eq!(&screen(app, size), screens.last().unwrap(), "past the end");
+    app.on_key(up);
+    assert_eq!(&screen(app, size), &screens[screens.len() - 2], "one key back is one line back");
+    app.on_key(up);
+    assert_eq!(&screen(app, size), &screens[screens.len() - 3]);
+    let end = screens.len() - 1;
+    (screens.swap_remove(end), screens.swap_remove(end - 1))
+}
+
+#[test]
+fn help_scrolling_stops_at_the_end() {
+    let (mut app, _ends) = app_over(fixture::snapshot(12, 120, 0), themed("dark"));
+    app.on_key(key('?'));
+    let (end, before_end) = overshoot_then_back(&mut app, key('j'), key('k'), 30);
+    // Keys typed before the overlay's first frame are held to the end that frame finds.
+    app.on_key(key('?'));
+    app.on_key(key('?'));
+    for _ in 0..100 {
+        app.on_key(key('j'));
+    }
+    assert_eq!(screen(&app, (80, 24)), end);
+    app.on_key(key('k'));
+    assert_eq!(screen(&app, (80, 24)), before_end, "k after keys typed before the first frame");
+}
+
+#[test]
+fn review_scrolling_stops_at_the_end() {
+    let (mut app, mut ends) = app_over(fixture::snapshot(12, 120, 0), themed("dark"));
+    app.on_key(key('b'));
+    for c in "0.01".chars() {
+        app.on_key(key(c));
+    }
+    answer_preview(&mut app, &mut ends);
+    app.on_key(code(KeyCode::Enter));
+    overshoot_then_back(&mut app, code(KeyCode::Down), code(KeyCode::Up), 30);
+}

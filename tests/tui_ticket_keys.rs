@@ -224,3 +224,29 @@ async fn a_price_picked_from_the_ladder_opens_the_ticket_there() {
     assert_eq!(snap.orders.last().unwrap().intent.price, Some(second_bid));
     h.stop().await;
 }
+
+/// The presets are capped at what the gate allows: with the default `max_order_notional`
+/// (1000 USDT) and 10 000 USDT free, 25 % (2500 USDT, which the gate would refuse) becomes
+/// the largest order it accepts, 1000 USDT floored to the step; so does 100 %.
+#[tokio::test]
+async fn size_presets_stay_within_max_order_notional() {
+    let dir = tempfile::tempdir().unwrap();
+    let limits = loose_limits();
+    assert_eq!(limits.max_order_notional, d("1000"), "the default this test is about");
+    let h = start(dir.path(), limits, vec![]).await;
+    let mut app = App::new(h.handle.clone(), &TuiOptions::default()).unwrap();
+    app.refresh_snapshot();
+    let step = h.handle.snapshot().instruments[0].step_size;
+    for spec in ["b%<enter>y", "b<down>%%%<enter>y"] {
+        let count = enter(&h, &mut app, spec, true).await;
+        let snap = h.handle.snapshot();
+        let order = snap.orders.last().unwrap();
+        assert!(order.status.is_open(), "{spec}: {:?} ({:?})", order.status, order.reason);
+        let price = order.intent.price.unwrap();
+        let notional = order.intent.qty * price;
+        // At most the cap, and less than one step short of it.
+        assert!(notional <= d("1000") && notional > d("1000") - step * price, "{spec}: {notional}");
+        assert!(count <= 6, "{spec}: {count} keys");
+    }
+    h.stop().await;
+}

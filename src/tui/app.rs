@@ -21,6 +21,7 @@ use super::modal::Modal;
 use super::search::SymbolSearch;
 use super::theme::Theme;
 use super::ticket::{Market, Remembered, Ticket};
+use super::views::DrawCache;
 use crate::domain::{Fill, Order, OrderId, Symbol};
 use crate::engine::{
     Command, CommandError, EngineHandle, Event, PendingOrder, Reply, Snapshot, SubmitOutcome,
@@ -74,6 +75,21 @@ impl Pane {
             Pane::Inbox | Pane::Log => 2,
         }
     }
+}
+
+/// True when `new` differs from `old` in market data alone (prices, books, candles, the
+/// feed's state): nothing the person did or owns changed. Compares the account parts whole;
+/// they are short lists (the open and recent orders, the last fills and events).
+fn market_only(old: &Snapshot, new: &Snapshot) -> bool {
+    old.log.last().map(|l| l.seq) == new.log.last().map(|l| l.seq)
+        && old.controls == new.controls
+        && old.pending == new.pending
+        && old.orders == new.orders
+        && old.fills == new.fills
+        && old.balances == new.balances
+        && old.positions == new.positions
+        && old.strategies == new.strategies
+        && old.quiet_strategies == new.quiet_strategies
 }
 
 /// A fill's identity on screen (fills have no id of their own): order, time, exchange trade.
@@ -157,6 +173,8 @@ pub struct App {
     replies: FuturesUnordered<BoxFuture<'static, AppMsg>>,
     /// The terminal bell on alert events, when `[alerts] bell` is on.
     bell: Option<Bell>,
+    /// Text the views wrapped, kept until what it shows changes.
+    pub(crate) drawn: DrawCache,
 }
 
 impl App {
@@ -195,6 +213,7 @@ impl App {
             quit: false,
             replies: FuturesUnordered::new(),
             bell,
+            drawn: DrawCache::default(),
         };
         app.reselect();
         Ok(app)
@@ -285,11 +304,19 @@ impl App {
 
     /// Picks up the engine's latest snapshot.
     pub fn refresh_snapshot(&mut self) {
-        self.snap = self.handle.snapshot();
+        self.refresh_and_compare();
+    }
+
+    /// Picks up the engine's latest snapshot. Returns true when more than the market moved
+    /// (orders, fills, balances, positions, the inbox, controls, events): the loop draws
+    /// such a change at once, a market-only one at the market frame rate.
+    pub(crate) fn refresh_and_compare(&mut self) -> bool {
+        let old = std::mem::replace(&mut self.snap, self.handle.snapshot());
         if let Some(bell) = self.bell.as_mut() {
             bell.observe(&self.snap);
         }
         self.reselect();
+        !market_only(&old, &self.snap)
     }
 
     /// Keeps selections on things that still exist (by identity, not by row number).
@@ -349,7 +376,15 @@ impl App {
             free_base: free(instrument.map(|i| &i.base_asset)),
             free_quote: free(instrument.map(|i| &i.quote_asset)),
             fee_rate: self.snap.fee_rate,
+            max_notional: self.max_order_notional(),
         }
+    }
+
+    /// The gate's `max_order_notional`, read from the limits the engine publishes (by the
+    /// field's name in the risk config, the name the check reports under).
+    fn max_order_notional(&self) -> Option<rust_decimal::Decimal> {
+        let (_, value) = self.snap.limits.iter().find(|(name, _)| name == "max_order_notional")?;
+        value.parse().ok()
     }
 
     /// Handles an engine event (preview verdicts, notices).

@@ -17,8 +17,10 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::text::{Line, Span};
+use ratatui::text::Span;
 use ratatui::widgets::{Paragraph, Wrap};
+
+use super::cells::put;
 
 /// Never dropped: without it the row means nothing (symbol, side, price, quantity).
 pub const MUST: u8 = 0;
@@ -119,29 +121,25 @@ impl<'a> Table<'a> {
         self
     }
 
-    /// The texts of each column after alignment, and their common width.
-    fn aligned(column: &Column) -> (usize, Vec<String>) {
-        let texts: Vec<String> = match column.align {
-            Align::Decimal => {
-                let split = |t: &str| t.find('.').map_or((t.len(), 0), |i| (i, t.len() - i));
-                let int = column.cells.iter().map(|c| width(&c.text[..split(&c.text).0])).max().unwrap_or(0);
-                let frac = column.cells.iter().map(|c| split(&c.text).1).max().unwrap_or(0);
-                column
-                    .cells
-                    .iter()
-                    .map(|c| {
-                        let (i, f) = split(&c.text);
-                        let (head, tail) = c.text.split_at(i);
-                        format!("{:>int$}{tail}{}", head, " ".repeat(frac - f), int = int)
-                    })
-                    .collect()
+    /// The column's width and, for decimal alignment, the widest integer part and fraction,
+    /// measured without formatting a cell (each cell is written once, at draw).
+    fn shape(column: &Column) -> Shape {
+        let (mut int, mut frac, mut cells) = (0, 0, 0);
+        for cell in &column.cells {
+            match column.align {
+                Align::Decimal => {
+                    let (head, tail) = split_decimal(&cell.text);
+                    int = int.max(width(head));
+                    // The fraction is ASCII (a point and digits, maybe a unit): bytes are cells.
+                    frac = frac.max(width(tail));
+                }
+                _ => cells = cells.max(width(&cell.text)),
             }
-            _ => column.cells.iter().map(|c| c.text.clone()).collect(),
-        };
-        let cells = texts.iter().map(|t| width(t)).max().unwrap_or(0);
+        }
+        let cells = cells.max(int.saturating_add(frac));
         // A column with nothing in it (no header, empty cells) takes no room at all.
-        let w = if cells == 0 && column.header.is_empty() { 0 } else { cells.max(width(column.header)) };
-        (w, texts)
+        let width = if cells == 0 && column.header.is_empty() { 0 } else { cells.max(width(column.header)) };
+        Shape { width, int, frac }
     }
 
     /// Which columns are shown in `available` cells, and the fill's width (0: not shown).
@@ -179,9 +177,12 @@ impl<'a> Table<'a> {
 
     /// Draws the header and rows `offset..` into `area` (no border). Returns false, having
     /// drawn "widen the terminal", when the must-have columns do not fit.
+    ///
+    /// Cells go straight into the buffer at their column's offset: no line is built, padded
+    /// or wrapped (the fit already guarantees every shown cell is whole).
     pub fn render(&self, frame: &mut Frame, area: Rect, offset: usize, muted: Style) -> bool {
-        let aligned: Vec<(usize, Vec<String>)> = self.columns.iter().map(Self::aligned).collect();
-        let widths: Vec<usize> = aligned.iter().map(|(w, _)| *w).collect();
+        let shapes: Vec<Shape> = self.columns.iter().map(Self::shape).collect();
+        let widths: Vec<usize> = shapes.iter().map(|s| s.width).collect();
         let Some((kept, fill)) =
             Self::fit(&widths, &self.columns, self.fill.as_ref().map(|f| f.min), area.width as usize)
         else {
@@ -189,65 +190,104 @@ impl<'a> Table<'a> {
             frame.render_widget(text, area);
             return false;
         };
-        let shown: Vec<usize> = (0..self.columns.len()).filter(|i| kept[*i] && widths[*i] > 0).collect();
-        let mut lines = Vec::with_capacity(area.height as usize);
-        let mut header = Vec::new();
-        for (n, &i) in shown.iter().enumerate() {
-            if n > 0 {
-                header.push(Span::raw(" "));
+        // Each shown column's first cell; the fill starts one gap after the last.
+        let mut x = 0usize;
+        let mut placed: Vec<(usize, usize)> = Vec::new();
+        for i in (0..self.columns.len()).filter(|i| kept[*i] && widths[*i] > 0) {
+            if !placed.is_empty() {
+                x = x.saturating_add(GAP);
             }
+            placed.push((i, x));
+            x = x.saturating_add(widths[i]);
+        }
+        let fill_x = if placed.is_empty() { 0 } else { x.saturating_add(GAP) };
+        let buf = frame.buffer_mut();
+        let area = area.intersection(buf.area);
+        let at = |col: usize| area.x.saturating_add(u16::try_from(col).unwrap_or(u16::MAX));
+        let room = |col: usize| (area.width as usize).saturating_sub(col);
+        if area.height == 0 {
+            return true;
+        }
+        for &(i, col) in &placed {
             let c = &self.columns[i];
-            let text = match c.align {
-                Align::Left => format!("{:<w$}", c.header, w = widths[i]),
-                _ => format!("{:>w$}", c.header, w = widths[i]),
+            let pad = match c.align {
+                Align::Left => 0,
+                _ => widths[i].saturating_sub(width(c.header)),
             };
-            header.push(Span::styled(text, self.header_style));
+            paint(buf, area, col, widths[i], area.y, self.header_style);
+            let col = col.saturating_add(pad);
+            put(buf, at(col), area.y, c.header, room(col), self.header_style);
         }
         if let Some(f) = self.fill.as_ref().filter(|_| fill > 0) {
-            if !shown.is_empty() {
-                header.push(Span::raw(" "));
-            }
-            let head: String = f.header.chars().take(fill).collect();
-            header.push(Span::styled(head, self.header_style));
+            put(buf, at(fill_x), area.y, f.header, fill.min(room(fill_x)), self.header_style);
         }
-        lines.push(Line::from(header));
         let body = (area.height as usize).saturating_sub(1);
-        for row in offset..self.rows.min(offset.saturating_add(body)) {
+        for (line, row) in (offset..self.rows.min(offset.saturating_add(body))).enumerate() {
+            // line < body < area.height, a u16.
+            let y = area.y.saturating_add(u16::try_from(line).unwrap_or(u16::MAX)).saturating_add(1);
             let over = self.row_styles[row];
-            let patch = |s: Style| over.map_or(s, |o| s.patch(o));
-            let mut spans = Vec::new();
-            for (n, &i) in shown.iter().enumerate() {
-                if n > 0 {
-                    spans.push(Span::styled(" ", patch(Style::default())));
-                }
-                let c = &self.columns[i];
-                let text = &aligned[i].1[row];
-                let text = match c.align {
-                    Align::Left => format!("{text:<w$}", w = widths[i]),
-                    _ => format!("{text:>w$}", w = widths[i]),
-                };
-                spans.push(Span::styled(text, patch(c.cells[row].style)));
-            }
-            if let Some(f) = self.fill.as_ref().filter(|_| fill > 0) {
-                if !shown.is_empty() {
-                    spans.push(Span::styled(" ", patch(Style::default())));
-                }
-                let span = (f.draw)(row, fill);
-                let style = patch(span.style);
-                spans.push(Span::styled(span.content, style));
-            }
-            let mut line = Line::from(spans);
             if let Some(o) = over {
                 // A highlighted row is highlighted across the whole pane.
-                let pad = (area.width as usize).saturating_sub(line.width());
-                line.spans.push(Span::raw(" ".repeat(pad)));
-                line = line.style(o);
+                buf.set_style(Rect::new(area.x, y, area.width, 1), o);
             }
-            lines.push(line);
+            let patch = |s: Style| over.map_or(s, |o| s.patch(o));
+            for &(i, col) in &placed {
+                let c = &self.columns[i];
+                let cell = &c.cells[row];
+                let style = patch(cell.style);
+                let shape = &shapes[i];
+                // The whole column width wears the cell's style (a reversed or coloured
+                // background covers the padding too, as one block).
+                paint(buf, area, col, widths[i], y, style);
+                match c.align {
+                    Align::Left => {
+                        put(buf, at(col), y, &cell.text, room(col), style);
+                    }
+                    Align::Right => {
+                        let col = col.saturating_add(widths[i].saturating_sub(width(&cell.text)));
+                        put(buf, at(col), y, &cell.text, room(col), style);
+                    }
+                    Align::Decimal => {
+                        // The block of aligned numbers sits right in the column; within it,
+                        // integer parts end at the same cell, so the points line up.
+                        let (head, tail) = split_decimal(&cell.text);
+                        let block = shape.int.saturating_add(shape.frac);
+                        let start = col
+                            .saturating_add(widths[i].saturating_sub(block))
+                            .saturating_add(shape.int.saturating_sub(width(head)));
+                        let end = put(buf, at(start), y, head, room(start), style);
+                        let next = usize::from(end.saturating_sub(area.x));
+                        put(buf, end, y, tail, room(next), style);
+                    }
+                }
+            }
+            if let Some(f) = self.fill.as_ref().filter(|_| fill > 0) {
+                let span = (f.draw)(row, fill);
+                put(buf, at(fill_x), y, &span.content, fill.min(room(fill_x)), patch(span.style));
+            }
         }
-        frame.render_widget(Paragraph::new(lines), area);
         true
     }
+}
+
+/// Lays `style` over `width` cells of row `y` from column offset `col` (clipped to `area`).
+fn paint(buf: &mut ratatui::buffer::Buffer, area: Rect, col: usize, width: usize, y: u16, style: Style) {
+    let x = area.x.saturating_add(u16::try_from(col).unwrap_or(u16::MAX));
+    let w = u16::try_from(width).unwrap_or(u16::MAX).min(area.right().saturating_sub(x));
+    buf.set_style(Rect::new(x, y, w, 1), style);
+}
+
+/// A column's measure: its width, and for decimal alignment the widest integer part and the
+/// widest fraction (from the point on).
+struct Shape {
+    width: usize,
+    int: usize,
+    frac: usize,
+}
+
+/// A number's integer part and the rest from its decimal point (empty when it has none).
+fn split_decimal(text: &str) -> (&str, &str) {
+    text.split_at(text.find('.').unwrap_or(text.len()))
 }
 
 /// The first row to show so that row `selected` is among the `visible` rows shown (the list
@@ -277,6 +317,7 @@ pub fn whole_parts(parts: &[String], room: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     fn table(rows: &[(&str, &str, &str)]) -> Table<'static> {
@@ -287,14 +328,69 @@ mod tests {
     }
 
     fn widths(t: &Table) -> Vec<usize> {
-        t.columns.iter().map(|c| Table::aligned(c).0).collect()
+        t.columns.iter().map(|c| Table::shape(c).width).collect()
+    }
+
+    /// `t` drawn into a `w`x`h` buffer, as text rows (trailing spaces kept).
+    fn drawn(t: &Table, w: u16, h: u16, offset: usize) -> Vec<String> {
+        let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+        terminal
+            .draw(|f| {
+                t.render(f, f.area(), offset, Style::default());
+            })
+            .unwrap();
+        let buf = terminal.backend().buffer();
+        (0..h).map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect()).collect()
     }
 
     #[test]
     fn decimal_points_line_up() {
         let t = table(&[("BTC", "64020.8", "x"), ("XRP", "2.5001", "y"), ("ETH", "100", "z")]);
-        let (_, texts) = Table::aligned(&t.columns[1]);
-        assert_eq!(texts, ["64020.8   ", "    2.5001", "  100     "]);
+        assert_eq!(
+            drawn(&t, 22, 4, 0),
+            [
+                "Sym      Price Time   ",
+                "BTC 64020.8       x   ",
+                "XRP     2.5001    y   ",
+                "ETH   100         z   ",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_wide_header_pushes_the_aligned_block_right() {
+        let t = Table::new(2, Style::default()).column(
+            "Quantity",
+            MUST,
+            Align::Decimal,
+            ["1.5", "20"].map(|c| Cell::new(c, Style::default())),
+        );
+        assert_eq!(drawn(&t, 10, 3, 0), ["Quantity  ", "     1.5  ", "    20    "]);
+    }
+
+    #[test]
+    fn rows_start_at_the_offset_and_stop_at_the_bottom() {
+        let t = table(&[("A", "1", "x"), ("B", "2", "y"), ("C", "3", "z")]);
+        assert_eq!(drawn(&t, 16, 3, 1), ["Sym Price Time  ", "B       2    y  ", "C       3    z  "]);
+    }
+
+    #[test]
+    fn a_selected_row_is_styled_across_the_pane() {
+        let bold = Style::default().add_modifier(ratatui::style::Modifier::BOLD);
+        let t = table(&[("A", "1", "x"), ("B", "2", "y")]).row_style(1, bold);
+        let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(20, 3)).unwrap();
+        terminal.draw(|f| assert!(t.render(f, f.area(), 0, Style::default()))).unwrap();
+        let buf = terminal.backend().buffer();
+        assert!((0..20).all(|x| buf[(x, 2)].modifier.contains(ratatui::style::Modifier::BOLD)));
+        assert!((0..20).all(|x| !buf[(x, 1)].modifier.contains(ratatui::style::Modifier::BOLD)));
+    }
+
+    #[test]
+    fn too_narrow_says_so() {
+        let t = table(&[("BTCUSDT", "64020.80", "22:13:20")]);
+        let rows = drawn(&t, 15, 2, 0);
+        assert_eq!(rows[0].trim_end(), "widen the");
+        assert_eq!(rows[1].trim_end(), "terminal");
     }
 
     #[test]

@@ -18,6 +18,7 @@
 mod action;
 mod app;
 mod bell;
+mod cells;
 mod columns;
 mod config;
 mod error;
@@ -26,6 +27,7 @@ mod format;
 mod fuzzy;
 mod key;
 mod keymap;
+mod memo;
 mod modal;
 mod runner;
 mod search;

@@ -1,6 +1,9 @@
 //! The one loop: wait for input, engine snapshots, engine events or command answers; update
-//! state; draw when something changed, at most ~30 times a second. With nothing happening it
-//! sleeps in `select!` (no timer-driven redraws; a 1 s tick only while a notice is showing).
+//! state; draw when something changed, at most ~30 times a second, and at most 10 times a
+//! second when only market data moved (keys, engine answers and account changes still draw
+//! within [`FRAME_INTERVAL`]; see ARCHITECTURE.md, "The frame budget", for the measurement
+//! behind the cap). With nothing happening it sleeps in `select!` (no timer-driven redraws;
+//! a 1 s tick only while a notice is showing).
 
 use std::future::Future;
 use std::io;
@@ -21,6 +24,9 @@ use crate::engine::EngineHandle;
 
 /// Minimum time between two frames (~30 fps).
 pub const FRAME_INTERVAL: Duration = Duration::from_millis(33);
+/// Minimum time between two frames that only show market data moving (10 fps). Both are
+/// leading-edge: the first change after a quiet spell is drawn at once.
+pub const MARKET_FRAME_INTERVAL: Duration = Duration::from_millis(100);
 const TICK: Duration = Duration::from_secs(1);
 
 /// Runs the workstation on the real terminal until the person quits or a stop signal
@@ -55,22 +61,25 @@ pub async fn run_loop<B: Backend>(
     app.refresh_snapshot();
     let (mut snapshots_open, mut events_open) = (true, true);
     let mut stop = std::pin::pin!(stop);
-    let mut dirty = true;
+    // `dirty`: something on screen changed; `urgent`: something other than market data did.
+    let (mut dirty, mut urgent) = (true, true);
     let mut last_draw: Option<Instant> = None;
     loop {
         let now = Instant::now();
-        if dirty && last_draw.is_none_or(|t| now.duration_since(t) >= FRAME_INTERVAL) {
+        let interval = if urgent { FRAME_INTERVAL } else { MARKET_FRAME_INTERVAL };
+        if dirty && last_draw.is_none_or(|t| now.duration_since(t) >= interval) {
             terminal
                 .draw(|frame| app.draw(frame))
                 .map_err(|e| TuiError::Terminal(io::Error::other(e.to_string())))?;
-            dirty = false;
+            (dirty, urgent) = (false, false);
             last_draw = Some(now);
         }
         app.ring_if_due();
         if app.should_quit() {
             return Ok(app);
         }
-        let redraw_at = last_draw.filter(|_| dirty).map(|t| t + FRAME_INTERVAL);
+        let interval = if urgent { FRAME_INTERVAL } else { MARKET_FRAME_INTERVAL };
+        let redraw_at = last_draw.filter(|_| dirty).map(|t| t + interval);
         let bell_at = app.bell_deadline().map(Instant::from_std);
         // Priority: stop; engine events and command answers (rare) before keys, so a key is
         // read against the latest verdicts; keys (human rate) before snapshots, so a busy
@@ -79,14 +88,14 @@ pub async fn run_loop<B: Backend>(
             biased;
             () = &mut stop => app.quit_now(),
             event = events.recv(), if events_open => match event {
-                Ok(event) => { app.on_engine_event(event); dirty = true; }
+                Ok(event) => { app.on_engine_event(event); (dirty, urgent) = (true, true); }
                 Err(RecvError::Lagged(_)) => {}
                 Err(RecvError::Closed) => events_open = false,
             },
-            Some(msg) = app.next_reply(), if app.awaiting_replies() => { app.on_msg(msg); dirty = true; }
+            Some(msg) = app.next_reply(), if app.awaiting_replies() => { app.on_msg(msg); (dirty, urgent) = (true, true); }
             event = input.next() => match event {
-                Some(Ok(TermEvent::Key(key))) => { app.on_key(key); dirty = true; }
-                Some(Ok(TermEvent::Resize(..))) => dirty = true,
+                Some(Ok(TermEvent::Key(key))) => { app.on_key(key); (dirty, urgent) = (true, true); }
+                Some(Ok(TermEvent::Resize(..))) => (dirty, urgent) = (true, true),
                 Some(Ok(_)) => {}
                 Some(Err(err)) => { app.quit_now(); return Err(TuiError::Terminal(err)); }
                 // stdin closed: nobody can drive the screen any more.
@@ -95,15 +104,20 @@ pub async fn run_loop<B: Backend>(
             changed = snapshots.changed(), if snapshots_open => {
                 if changed.is_ok() {
                     snapshots.borrow_and_update();
-                    app.refresh_snapshot();
+                    urgent |= app.refresh_and_compare();
                 } else {
                     snapshots_open = false;
                     app.on_engine_gone();
+                    urgent = true;
                 }
                 dirty = true;
             }
             () = sleep_until(redraw_at.unwrap_or(now)), if redraw_at.is_some() => {}
-            () = sleep(TICK), if app.needs_tick() => dirty |= app.expire_notice(std::time::Instant::now()),
+            () = sleep(TICK), if app.needs_tick() => {
+                if app.expire_notice(std::time::Instant::now()) {
+                    (dirty, urgent) = (true, true);
+                }
+            }
             () = sleep_until(bell_at.unwrap_or(now)), if bell_at.is_some() => app.poll_bell(),
         }
     }

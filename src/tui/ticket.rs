@@ -118,8 +118,40 @@ pub enum PriceSource {
     Last,
 }
 
-/// The size presets, in percent of what the free balance allows; the preset key cycles them.
+/// The size presets, in percent of what the free balance allows; the preset key cycles
+/// them. Each is capped at what the gate allows for one order.
 pub const PRESETS: [u32; 3] = [25, 50, 100];
+
+/// What sized a preset: its share of the free balance, or a cap that share went over (so
+/// the order is one the gate accepts on these grounds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SizeLimit {
+    /// The share of the free balance (a buy's fee on top, as `balance_available` reserves it).
+    FreeBalance,
+    /// Capped at the gate's `max_order_notional`.
+    MaxOrderNotional,
+    /// Capped at the instrument's largest quantity (`LOT_SIZE.maxQty`).
+    MaxQty,
+}
+
+impl SizeLimit {
+    /// What follows "25 % of free" on the ticket.
+    pub fn label(self) -> &'static str {
+        match self {
+            SizeLimit::FreeBalance => "",
+            SizeLimit::MaxOrderNotional => ", capped at max order",
+            SizeLimit::MaxQty => ", capped at max qty",
+        }
+    }
+}
+
+/// A preset as applied: which one, and what sized it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Preset {
+    /// Index into [`PRESETS`].
+    pub index: usize,
+    pub of: SizeLimit,
+}
 
 /// What the market and the account offer the ticket right now (from the latest snapshot).
 #[derive(Debug, Clone, Default)]
@@ -132,6 +164,8 @@ pub struct Market<'a> {
     pub free_quote: Decimal,
     /// Added on top of a buy's notional by the balance check.
     pub fee_rate: Decimal,
+    /// The gate's `max_order_notional` in the quote asset, when the engine says it.
+    pub max_notional: Option<Decimal>,
 }
 
 /// An order being written. Text fields stay text until they parse, so the person can type
@@ -149,8 +183,8 @@ pub struct Ticket {
     pub field: TicketField,
     /// Set when the ticket amends an open order rather than placing a new one.
     pub amends: Option<Amending>,
-    /// The preset last applied (index into [`PRESETS`]), until the person types.
-    pub preset: Option<usize>,
+    /// The preset last applied, until the person types.
+    pub preset: Option<Preset>,
     /// The id of the last preview sent; only the answer to it is shown.
     pub request: Option<u64>,
     /// The engine's checks for the current contents (None while waiting or invalid).
@@ -396,14 +430,14 @@ impl Ticket {
         self.preset = None;
     }
 
-    /// Applies the next size preset: 25, 50 or 100 % of what the free balance allows at
-    /// the ticket's price (a buy keeps the fee on top, as the balance check does).
+    /// Applies the next size preset: 25, 50 or 100 % of what the free balance pays for at
+    /// the ticket's price (a buy keeps the fee on top, as the balance check does), capped at
+    /// `max_order_notional` and the instrument's largest quantity; floored to the step (or
+    /// the tick when sized in the quote asset).
     pub fn next_preset(&mut self, market: &Market<'_>) -> Result<u32, String> {
-        let index = self.preset.map_or(0, |i| (i + 1) % PRESETS.len());
+        let index = self.preset.map_or(0, |p| (p.index + 1) % PRESETS.len());
         let pct = PRESETS[index];
         let instrument = market.instrument.ok_or("the instrument's filters are not known yet")?;
-        let share =
-            |amount: Decimal| amount.checked_mul(Decimal::from(pct)).map(|v| v / Decimal::ONE_HUNDRED);
         let price = if self.kind.has_price() {
             self.price.text().parse::<Decimal>().ok()
         } else {
@@ -414,22 +448,14 @@ impl Ticket {
         }
         .filter(|p| *p > Decimal::ZERO)
         .ok_or("set a price first")?;
-        let overflow = || "the balance is too large to size".to_owned();
-        let (qty, quote) = match self.side {
-            Side::Buy => {
-                let spend = share(market.free_quote).ok_or_else(overflow)?;
-                let with_fee = Decimal::ONE.checked_add(market.fee_rate).ok_or_else(overflow)?;
-                let quote = spend.checked_div(with_fee).ok_or_else(overflow)?;
-                (quote.checked_div(price).ok_or_else(overflow)?, quote)
-            }
-            Side::Sell => {
-                let qty = share(market.free_base).ok_or_else(overflow)?;
-                (qty, qty.checked_mul(price).ok_or_else(overflow)?)
-            }
-        };
+        let (qty, of) = preset_qty(pct, self.side, price, market, instrument)
+            .ok_or_else(|| "the balance is too large to size".to_owned())?;
         let text = match self.size_in {
             SizeIn::Base => floor_to(qty, instrument.step_size),
-            SizeIn::Quote => floor_to(quote, instrument.tick_size),
+            SizeIn::Quote => floor_to(
+                qty.checked_mul(price).ok_or_else(|| "the balance is too large to size".to_owned())?,
+                instrument.tick_size,
+            ),
         };
         if text.parse::<Decimal>().map_or(true, |v| v <= Decimal::ZERO) {
             let asset = match self.side {
@@ -439,7 +465,7 @@ impl Ticket {
             return Err(format!("no free {asset} to size {pct} % of"));
         }
         self.qty.set(&text);
-        self.preset = Some(index);
+        self.preset = Some(Preset { index, of });
         Ok(pct)
     }
 
@@ -525,6 +551,36 @@ fn floor_to(value: Decimal, step: Decimal) -> String {
     v.to_string()
 }
 
+/// The quantity `pct` % of the free balance pays for in a `side` order at `price`, capped
+/// at `max_order_notional` and the instrument's `maxQty`, and what sized it. `None` on
+/// overflow.
+fn preset_qty(
+    pct: u32,
+    side: Side,
+    price: Decimal,
+    market: &Market<'_>,
+    instrument: &Instrument,
+) -> Option<(Decimal, SizeLimit)> {
+    let affordable = match side {
+        Side::Buy => {
+            let with_fee = Decimal::ONE.checked_add(market.fee_rate)?;
+            market.free_quote.checked_div(with_fee)?.checked_div(price)?
+        }
+        Side::Sell => market.free_base,
+    };
+    let share = affordable.checked_mul(Decimal::from(pct))? / Decimal::ONE_HUNDRED;
+    let mut qty = (share, SizeLimit::FreeBalance);
+    if let Some(max) = market.max_notional.and_then(|n| n.checked_div(price))
+        && max < qty.0
+    {
+        qty = (max, SizeLimit::MaxOrderNotional);
+    }
+    if instrument.max_qty > Decimal::ZERO && instrument.max_qty < qty.0 {
+        qty = (instrument.max_qty, SizeLimit::MaxQty);
+    }
+    Some(qty)
+}
+
 /// The mid, on the tick grid, rounded toward the passive side of `side`.
 fn mid_for(side: Side, market: &Market<'_>) -> Option<Decimal> {
     let mid = market.bid?.checked_add(market.ask?)? / Decimal::TWO;
@@ -580,6 +636,7 @@ mod tests {
             free_base: "0.5".parse().unwrap(),
             free_quote: "1000".parse().unwrap(),
             fee_rate: "0.001".parse().unwrap(),
+            max_notional: None,
         }
     }
 
@@ -625,6 +682,44 @@ mod tests {
         let mut sell = ticket(Side::Sell, &m);
         sell.next_preset(&m).unwrap();
         assert_eq!(sell.qty.text(), "0.12500");
+    }
+
+    #[test]
+    fn presets_are_capped_at_what_the_gate_allows() {
+        let i = btc();
+        let m = Market { max_notional: Some(Decimal::from(200)), ..market(&i) };
+        let mut buy = ticket(Side::Buy, &m);
+        // 25 % of 1000 USDT free pays for 249.75 of notional; the gate allows 200 per order.
+        assert_eq!(buy.next_preset(&m).unwrap(), 25);
+        assert_eq!(buy.preset.unwrap().of, SizeLimit::MaxOrderNotional);
+        // 200 / 64000.10 = 0.0031249…, floored to the 0.00001 step.
+        assert_eq!(buy.qty.text(), "0.00312");
+        let capped = buy.intent(Some(i.step_size)).unwrap();
+        assert!(capped.qty * capped.price.unwrap() <= Decimal::from(200));
+        // A sell of 25 % of 0.5 BTC at 64000.15 is 8000 of notional: capped the same way.
+        let mut sell = ticket(Side::Sell, &m);
+        sell.next_preset(&m).unwrap();
+        assert_eq!(sell.qty.text(), "0.00312");
+        // In the quote asset, 200 USDT floored to the tick.
+        let mut quote = ticket(Side::Buy, &m);
+        quote.toggle_size_in();
+        quote.next_preset(&m).unwrap();
+        let spend: Decimal = quote.qty.text().parse().unwrap();
+        assert!(spend <= Decimal::from(200) && spend >= "199.99".parse().unwrap(), "{spend}");
+        // A cap the share does not reach leaves the share alone.
+        let loose = Market { max_notional: Some(Decimal::from(300)), ..market(&i) };
+        let mut buy = ticket(Side::Buy, &loose);
+        buy.next_preset(&loose).unwrap();
+        assert_eq!((buy.qty.text(), buy.preset.unwrap().of), ("0.00390", SizeLimit::FreeBalance));
+        // 50 % (499.5) is over it: capped at 300.
+        buy.next_preset(&loose).unwrap();
+        assert_eq!((buy.qty.text(), buy.preset.unwrap().of), ("0.00468", SizeLimit::MaxOrderNotional));
+        // And the instrument's largest quantity caps it too.
+        let tiny = Instrument { max_qty: "0.002".parse().unwrap(), ..btc() };
+        let small = Market { instrument: Some(&tiny), ..market(&i) };
+        let mut buy = ticket(Side::Buy, &small);
+        buy.next_preset(&small).unwrap();
+        assert_eq!((buy.qty.text(), buy.preset.unwrap().of), ("0.00200", SizeLimit::MaxQty));
     }
 
     #[test]

@@ -37,8 +37,13 @@ impl App {
         if self.help {
             // The help scrolls with the list keys; any other key closes it.
             match self.keymap.action(Mode::Normal, &key) {
-                Some(Action::Up) => self.scroll.help = self.scroll.help.saturating_sub(1),
-                Some(Action::Down) => self.scroll.help = self.scroll.help.saturating_add(1),
+                // Never past the end the last frame could show: back up moves at once.
+                Some(Action::Up) => {
+                    self.scroll.help = self.scroll.help.min(self.drawn.help_end()).saturating_sub(1)
+                }
+                Some(Action::Down) => {
+                    self.scroll.help = self.scroll.help.saturating_add(1).min(self.drawn.help_end())
+                }
                 _ => self.help = false,
             }
             return;
@@ -111,6 +116,7 @@ impl App {
             Action::Help => {
                 self.help = true;
                 self.scroll.help = 0;
+                self.drawn.forget_scroll_ends();
             }
             Action::Zoom => self.zoom = !self.zoom,
             Action::Buy => self.open_ticket(Side::Buy),
@@ -317,7 +323,8 @@ impl App {
                         ticket.error = Some("nothing to amend: change the price or the quantity".into());
                         return;
                     }
-                    self.modal = Some(Modal::ConfirmOrder { intent, checks: checks.clone(), amends })
+                    self.modal = Some(Modal::ConfirmOrder { intent, checks: checks.clone(), amends });
+                    self.drawn.forget_scroll_ends();
                 }
                 (blocker, _) => ticket.error = blocker,
             },
@@ -447,10 +454,10 @@ impl App {
             (Action::DeleteChar, Modal::Autonomous(form)) => form.delete_char(),
             // The review's check list scrolls (it has no fields).
             (Action::NextField, Modal::ConfirmOrder { .. }) => {
-                self.scroll.modal = self.scroll.modal.saturating_add(1)
+                self.scroll.modal = self.scroll.modal.saturating_add(1).min(self.drawn.review_end())
             }
             (Action::PrevField, Modal::ConfirmOrder { .. }) => {
-                self.scroll.modal = self.scroll.modal.saturating_sub(1)
+                self.scroll.modal = self.scroll.modal.min(self.drawn.review_end()).saturating_sub(1)
             }
             (Action::Yes, _) => self.modal_yes(),
             _ => {}

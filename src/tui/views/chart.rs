@@ -38,14 +38,17 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
         return;
     };
     let dp = market.tick_size.map_or(2, |t| t.normalize().scale());
-    let title = Line::from(vec![
+    // The title's parts are shown whole or not at all (the border would cut the last price).
+    let room = usize::from(area.width.saturating_sub(2));
+    let mut title = Line::from(vec![
         Span::raw(format!(" {} ", market.symbol)),
         Span::styled(format!("{tf} "), t.style(Role::Title)),
-        Span::styled(
-            market.last_price.map(|p| format!("{} ", fixed(p, dp))).unwrap_or_default(),
-            t.style(Role::Accent),
-        ),
     ]);
+    if let Some(last) = market.last_price.map(|p| format!("{} ", fixed(p, dp)))
+        && title.width().saturating_add(last.len()) <= room
+    {
+        title.spans.push(Span::styled(last, t.style(Role::Accent)));
+    }
     let block = app.pane(title, false);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -79,9 +82,14 @@ struct Plot<'a> {
 impl<'a> Plot<'a> {
     fn layout(app: &'a App, market: &'a MarketView, tf: Interval, inner: Rect, dp: u32) -> Option<Self> {
         let series = market.candles.get(tf);
-        // Label width from the widest price the chart can show.
-        let widest = series.iter().map(|c| c.high).max().unwrap_or_default();
-        let label_w = u16::try_from(fixed(widest, dp).len()).unwrap_or(u16::MAX).saturating_add(1);
+        // Label width from the widest price the chart can label: a candle's, or an open
+        // order's or a fill's (they widen the range, and an order's price is labelled).
+        let orders =
+            app.open_orders().filter(|o| o.intent.symbol == market.symbol).filter_map(|o| o.intent.price);
+        let fills = app.snap.fills.iter().filter(|x| x.symbol == market.symbol).map(|x| x.price);
+        // Prices are positive: the highest is the widest.
+        let highest = series.iter().map(|c| c.high).chain(orders).chain(fills).max().unwrap_or_default();
+        let label_w = u16::try_from(fixed(highest, dp).len()).unwrap_or(u16::MAX).saturating_add(1);
         if inner.width <= label_w.saturating_add(2) || inner.height < 3 {
             return None;
         }

@@ -4,7 +4,6 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 use crate::tui::action::{Action, Mode};
 use crate::tui::app::App;
@@ -38,7 +37,7 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let t = &app.theme;
     if let Some(why) = &app.engine_down {
         let line = Line::from(Span::styled(why.clone(), t.style(Role::Warn)));
-        frame.render_widget(Paragraph::new(line), area);
+        crate::tui::cells::draw_lines(frame.buffer_mut(), area, &[line]);
         return;
     }
     let line = match &app.notice {
@@ -58,5 +57,5 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
             Line::from(spans)
         }
     };
-    frame.render_widget(Paragraph::new(line), area);
+    crate::tui::cells::draw_lines(frame.buffer_mut(), area, &[line]);
 }

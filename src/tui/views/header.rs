@@ -5,7 +5,6 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 
 use super::{labelled, pnl_style};
 use crate::domain::{Approval, FeedState, TradingState, Venue};
@@ -127,5 +126,5 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
             }
         }
     }
-    frame.render_widget(Paragraph::new(vec![Line::from(first), Line::from(second)]), area);
+    crate::tui::cells::draw_lines(frame.buffer_mut(), area, &[Line::from(first), Line::from(second)]);
 }

@@ -64,7 +64,9 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
         others.push(Line::raw(""));
         others.extend(section(app, Mode::Modal, "Dialogs", right.width as usize));
         let tallest = normal.len().max(others.len());
-        let offset = app.scroll.help.min(tallest.saturating_sub(rows)) as u16;
+        let end = tallest.saturating_sub(rows);
+        app.drawn.help_end.set(Some(end));
+        let offset = app.scroll.help.min(end) as u16;
         frame.render_widget(Paragraph::new(normal).scroll((offset, 0)), left);
         frame.render_widget(Paragraph::new(others).scroll((offset, 0)), right);
     } else {
@@ -74,7 +76,9 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
         all.extend(section(app, Mode::Ticket, "Order ticket", width));
         all.push(Line::raw(""));
         all.extend(section(app, Mode::Modal, "Dialogs", width));
-        let offset = app.scroll.help.min(all.len().saturating_sub(rows)) as u16;
+        let end = all.len().saturating_sub(rows);
+        app.drawn.help_end.set(Some(end));
+        let offset = app.scroll.help.min(end) as u16;
         frame.render_widget(Paragraph::new(all).scroll((offset, 0)), inner);
     }
 }

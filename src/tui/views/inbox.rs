@@ -9,6 +9,7 @@ use ratatui::widgets::Paragraph;
 use super::{checks, side_style};
 use crate::engine::PendingOrder;
 use crate::tui::app::App;
+use crate::tui::cells::draw_lines;
 use crate::tui::format::{Precision, hms};
 use crate::tui::theme::Role;
 
@@ -60,11 +61,18 @@ pub(super) fn draw(app: &App, frame: &mut Frame, area: Rect) {
             line
         })
         .collect();
-    frame.render_widget(Paragraph::new(lines), list);
+    draw_lines(frame.buffer_mut(), list, &lines);
     if let Some(p) = app.pending_selected() {
-        let mut lines = vec![checks::summary(t, &p.checks)];
-        let rows = detail.height.saturating_sub(1) as usize;
-        lines.extend(checks::lines(t, &p.checks, rows, detail.width as usize));
-        frame.render_widget(Paragraph::new(lines), detail);
+        // The verdicts are fixed when the order is proposed: wrapped once, drawn many times.
+        let (rows, width) = (detail.height.saturating_sub(1) as usize, detail.width as usize);
+        let lines = app.drawn.inbox.get(
+            |(id, checks, r, w)| *id == p.order.id && *r == rows && *w == width && *checks == p.checks,
+            || {
+                let mut lines = vec![checks::summary(t, &p.checks)];
+                lines.extend(checks::lines(t, &p.checks, rows, width));
+                ((p.order.id, p.checks.clone(), rows, width), lines)
+            },
+        );
+        draw_lines(frame.buffer_mut(), detail, &lines);
     }
 }

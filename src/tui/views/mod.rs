@@ -24,6 +24,8 @@ mod ticket;
 pub(crate) mod unlock;
 mod watchlist;
 
+use std::cell::Cell;
+
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -32,7 +34,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Tabs};
 
 use super::app::{App, Pane};
+use super::memo::Memo;
 use super::theme::{Role, Theme};
+use crate::domain::OrderId;
+use crate::engine::CheckLine;
 
 /// At or above this size every pane is on screen at once; below it, tabs.
 pub const FULL_LAYOUT_MIN: (u16, u16) = (120, 34);
@@ -193,6 +198,38 @@ impl App {
     /// Rows a list pane of `area` shows below its border and column header.
     pub(crate) fn list_rows(area: Rect) -> usize {
         area.height.saturating_sub(3) as usize
+    }
+}
+
+/// What the views keep between frames: text wrapped once per change of what it shows
+/// (see [`Memo`]), not once per frame.
+#[derive(Default)]
+pub(crate) struct DrawCache {
+    /// The inbox's verdict lines for (order, its checks, rows, width).
+    inbox: Memo<(OrderId, Vec<CheckLine>, usize, usize), Vec<Line<'static>>>,
+    /// The events pane's lines for (first and last entry shown, rows, width, highlighted).
+    log: Memo<log::Key, Vec<Line<'static>>>,
+    /// The last first line the help and the review's checks could show when last drawn
+    /// (`None`: not drawn since opened). Scrolling stops there, so the key back moves at once.
+    help_end: Cell<Option<usize>>,
+    review_end: Cell<Option<usize>>,
+}
+
+impl DrawCache {
+    /// The help's last scroll offset at the size it was drawn (unbounded before that).
+    pub(crate) fn help_end(&self) -> usize {
+        self.help_end.get().unwrap_or(usize::MAX)
+    }
+
+    /// The review's last scroll offset at the size it was drawn (unbounded before that).
+    pub(crate) fn review_end(&self) -> usize {
+        self.review_end.get().unwrap_or(usize::MAX)
+    }
+
+    /// Forgets both ends: an overlay opening anew is measured by its next frame.
+    pub(crate) fn forget_scroll_ends(&self) {
+        self.help_end.set(None);
+        self.review_end.set(None);
     }
 }
 

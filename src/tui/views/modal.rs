@@ -65,7 +65,9 @@ pub(super) fn draw(app: &App, modal: &Modal, frame: &mut Frame, body: Rect) {
             ];
             let rows = (inner.height as usize).saturating_sub(lines.len());
             let all = checks::all_lines(t, list, inner.width as usize);
-            let offset = app.scroll.modal.min(all.len().saturating_sub(rows));
+            let end = all.len().saturating_sub(rows);
+            app.drawn.review_end.set(Some(end));
+            let offset = app.scroll.modal.min(end);
             let hidden_below = all.len().saturating_sub(offset.saturating_add(rows));
             if offset > 0 || hidden_below > 0 {
                 let key = |a| app.keymap.key_for(Mode::Modal, a).map(|k| k.to_string()).unwrap_or_default();

@@ -85,7 +85,10 @@ pub(super) fn draw(app: &App, ticket: &Ticket, frame: &mut Frame, area: Rect) {
     };
     second.push(Span::styled(format!(" {unit}"), t.style(Role::Text)));
     if let Some(preset) = ticket.preset {
-        second.push(Span::styled(format!(" ({} % of free)", PRESETS[preset]), t.style(Role::Muted)));
+        second.push(Span::styled(
+            format!(" ({} % of free{})", PRESETS[preset.index], preset.of.label()),
+            t.style(Role::Muted),
+        ));
     }
     let mut third = Vec::new();
     if ticket.kind.stop().is_some() {
