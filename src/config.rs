@@ -258,7 +258,19 @@ fn describe(err: &toml::de::Error, text: &str) -> String {
     let before = text.get(..span.start).unwrap_or_default();
     let line = before.matches('\n').count().saturating_add(1);
     let column = before.rsplit('\n').next().unwrap_or_default().chars().count().saturating_add(1);
-    format!("line {line}, column {column}: {}", err.message().trim_end())
+    format!("line {line}, column {column}: {}", without_quoted_strings(err.message().trim_end()))
+}
+
+/// serde names a mistyped value by quoting it (`invalid type: string "…",
+/// expected a sequence`): the quote goes, the type stays.
+fn without_quoted_strings(message: &str) -> String {
+    const QUOTED: &str = "string \"";
+    let Some(start) = message.find(QUOTED) else { return message.to_owned() };
+    let rest = &message[start.saturating_add(QUOTED.len())..];
+    match rest.rfind("\", expected") {
+        Some(end) => format!("{}string{}", &message[..start], &rest[end.saturating_add(1)..]),
+        None => format!("{}string", &message[..start]),
+    }
 }
 
 impl Config {
@@ -332,5 +344,13 @@ mod tests {
         let path = Path::new("/nonexistent/vigil/config.toml");
         assert_eq!(Config::load(path, false).unwrap(), Config::default());
         assert!(Config::load(path, true).unwrap_err().to_string().contains("cannot read"));
+    }
+
+    #[test]
+    fn a_mistyped_value_is_not_quoted_in_the_error() {
+        let text = "[alerts]\ncommand = \"curl -H 'Authorization: Bearer s3cret'\"\n";
+        let err = Config::parse(text, "test").unwrap_err().to_string();
+        assert!(!err.contains("s3cret"), "{err}");
+        assert!(err.contains("line 2") && err.contains("invalid type: string"), "{err}");
     }
 }

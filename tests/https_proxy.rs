@@ -77,12 +77,16 @@ fn the_binary_takes_the_proxy_from_the_config_only() {
     let config = dir.path().join("config.toml");
     std::fs::write(&config, format!("[network]\nhttps_proxy = \"{}\"\n", proxy.as_str())).unwrap();
 
-    // `market tap` against Binance: its first connection is a tunnel request.
+    // `market tap` against Binance: its first connection is a tunnel request
+    // to the configured proxy, not to the one the environment names.
+    let (environment, mut asked_env) = runtime.block_on(refusing_proxy());
     let mut tap = Command::new(env!("CARGO_BIN_EXE_vigil"))
         .arg("--config")
         .arg(&config)
         .args(["market", "tap", "--feed", "binance", "--symbols", "BTCUSDT"])
-        .env_remove("HTTPS_PROXY")
+        .env("HTTPS_PROXY", environment.as_str())
+        .env("ALL_PROXY", environment.as_str())
+        .env("https_proxy", environment.as_str())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -91,6 +95,7 @@ fn the_binary_takes_the_proxy_from_the_config_only() {
     let _ = tap.kill();
     let _ = tap.wait();
     assert!(first.starts_with("CONNECT ") && first.contains(".binance.com:"), "{first}");
+    assert!(asked_env.try_recv().is_err(), "the environment's proxy was used");
 
     // `config show` names it; a proxy with a password is refused without echoing it.
     let shown = Command::new(env!("CARGO_BIN_EXE_vigil"))

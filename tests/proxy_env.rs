@@ -3,7 +3,7 @@
 //! loopback listener, a whole `order place` session against the embedded
 //! simulator (exchangeInfo, depth snapshots, klines over plaintext loopback
 //! HTTP) works and nothing reaches the listener. `keys verify` and the live
-//! venue build their client through the same `RestClient::new`.
+//! venue build their client through the same `RestClient::build`.
 #![allow(clippy::unwrap_used)]
 
 use std::io::Write;

@@ -163,7 +163,6 @@ impl Vault {
         SecretBox::new(Box::new(*self.keys().audit.expose_secret()))
     }
 
-    /// Writes the initial TOTP and recovery records of a new keystore (not flushed).
     /// Verifies a fresh authenticator code while unlocked, with the same ±1
     /// step window and replay refusal as unlock (the step is recorded). Used to
     /// re-confirm the person before arming autonomous trading.
@@ -171,6 +170,7 @@ impl Vault {
         self.accept_factor(&SecondFactor::Totp(code.to_owned()), now_unix)
     }
 
+    /// Writes the initial TOTP and recovery records of a new keystore (not flushed).
     pub(crate) fn enrol(
         &self,
         enrollment: &TotpEnrollment,

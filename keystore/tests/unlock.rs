@@ -211,3 +211,16 @@ fn second_open_while_in_use_is_refused() {
     let err = Keystore::open(&fx.dir).err().unwrap();
     assert!(matches!(err, Error::InUse { .. }), "{err}");
 }
+
+/// Re-confirming the person while unlocked (arming autonomy, attaching):
+/// a fresh code is accepted once, a wrong or replayed one is not.
+#[test]
+fn verify_totp_accepts_a_fresh_code_once_and_refuses_a_wrong_one() {
+    let (fx, vault) = Fixture::with_vault();
+    let later = T0 + 300;
+    let code = fx.code(later);
+    let wrong = if code == "000000" { "000001".to_owned() } else { "000000".to_owned() };
+    assert!(!vault.verify_totp(&wrong, later).unwrap(), "a wrong code");
+    assert!(vault.verify_totp(&code, later).unwrap(), "the fresh code");
+    assert!(!vault.verify_totp(&code, later).unwrap(), "the same code again (replay)");
+}

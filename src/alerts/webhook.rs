@@ -36,7 +36,11 @@ pub enum WebhookError {
 impl WebhookSink {
     pub fn new(raw: &str, timeout: Duration) -> Result<Self, WebhookError> {
         let url = check_url(raw, UrlKind::Http)?;
+        // As every other client: no proxy from the environment (the URL's path
+        // is often the token), and only the public web PKI roots.
         let http = reqwest::Client::builder()
+            .no_proxy()
+            .tls_certs_only(crate::market::transport::web_pki_roots())
             .timeout(timeout)
             .connect_timeout(CONNECT_TIMEOUT.min(timeout))
             .redirect(reqwest::redirect::Policy::none())

@@ -173,14 +173,6 @@ impl Session {
             configured,
             &catalog,
         );
-        if symbols.len() > engine::MAX_WATCHED {
-            bail!(
-                "the watchlist would hold {} symbols (the stored ones and --symbols), more than {}: \
-                 name fewer with --symbols, or remove some in the workstation",
-                symbols.len(),
-                engine::MAX_WATCHED
-            );
-        }
         let instruments = rest
             .exchange_info(&symbols)
             .await

@@ -14,7 +14,7 @@ use crate::market::Candle;
 use crate::market::Interval;
 use crate::market::fixed::Scales;
 use crate::market::proxy::HttpsProxy;
-use crate::market::transport::{TransportError, UrlKind, check_url};
+use crate::market::transport::{TransportError, UrlKind, check_url, web_pki_roots};
 use crate::market::wire::{DepthSnapshot, WireError, parse_klines};
 
 /// Body caps, generous for the largest legal answer of each call (a depth
@@ -95,7 +95,8 @@ impl RestClient {
             .no_proxy()
             .timeout(timeout)
             .connect_timeout(Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::none());
+            .redirect(reqwest::redirect::Policy::none())
+            .tls_certs_only(web_pki_roots());
         if let Some(proxy) = proxy {
             builder = builder.proxy(proxy.for_reqwest());
         }

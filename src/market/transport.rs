@@ -76,6 +76,18 @@ pub(crate) fn is_loopback(host: &Host<&str>) -> bool {
     }
 }
 
+/// The roots every HTTP client trusts: the public web PKI (Mozilla's list,
+/// as `webpki-root-certs` ships it), the same the WebSocket connections trust.
+/// Not the machine's store, which `SSL_CERT_FILE`/`SSL_CERT_DIR` or an
+/// installed corporate CA can extend: an inspecting proxy would then read
+/// every REST request, the API key with it.
+pub(crate) fn web_pki_roots() -> Vec<reqwest::Certificate> {
+    webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .filter_map(|der| reqwest::Certificate::from_der(der.as_ref()).ok())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -348,8 +348,8 @@ impl Accounts {
         Ok((sim_order, fills, events, market_events))
     }
 
-    /// Triggers every waiting stop-limit order a client order's trades
-    /// reached (`traded`: per symbol, the lowest and highest trade price): it
+    /// Triggers every waiting stop-limit order the trades reached (a client
+    /// order's, or the market's own) (`traded`: per symbol, the lowest and highest trade price): it
     /// starts working as a limit order, taking what it crosses and resting
     /// (GTC) or expiring the rest. Returns the user and the market events.
     fn trigger_stops(
