@@ -70,6 +70,13 @@ webhook_url = "{url}"
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // Read stderr as it comes: a child blocked on a full pipe stops trading.
+    let mut stderr_pipe = child.stderr.take().unwrap();
+    let stderr = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr_pipe, &mut text);
+        text
+    });
 
     let deadline = Instant::now() + Duration::from_secs(45);
     while !(has_fill_and_breaker(&webhook::lines(&out)) && has_fill_and_breaker(&received.all())) {
@@ -79,8 +86,9 @@ webhook_url = "{url}"
     }
     let term = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(term.success());
-    let output = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
-    assert!(output.status.success(), "exit {:?}: {}", output.status, String::from_utf8_lossy(&output.stderr));
+    let status = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
+    let stderr = stderr.join().unwrap();
+    assert!(status.success(), "exit {status:?}: {stderr}");
 
     let by_command = webhook::lines(&out);
     let by_webhook = received.all();
